@@ -1,0 +1,93 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "amt-collect",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "amt-collect", targets: ["AMTCollect"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    ],
+    targets: [
+        // System libraries: one C module per library, wrapped by the Swift module that uses it.
+        .systemLibrary(
+            name: "CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
+        .target(name: "LogRecord"),
+        .target(
+            name: "Collector",
+            dependencies: [
+                "LogRecord",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/catalog.json")]
+        ),
+        .target(
+            name: "Parsers",
+            dependencies: [
+                "LogRecord",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .target(
+            name: "EventLog",
+            dependencies: [
+                "LogRecord", "CZlib",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .target(name: "Triage", dependencies: ["LogRecord"]),
+        .target(
+            name: "Bundler",
+            dependencies: [
+                "LogRecord", "CArchive",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "AMTCollect",
+            dependencies: [
+                "LogRecord", "Collector", "Parsers", "EventLog", "Triage", "Bundler",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+
+        .testTarget(name: "LogRecordTests", dependencies: ["LogRecord"]),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "LogRecord"]),
+        .testTarget(name: "ParsersTests", dependencies: ["Parsers", "LogRecord"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LogRecord"]),
+        .testTarget(name: "TriageTests", dependencies: ["Triage", "LogRecord"]),
+        .testTarget(name: "BundlerTests", dependencies: ["Bundler", "LogRecord", "CArchive"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Bundler", "LogRecord", "CArchive"]
+        ),
+    ]
+)
+
+// Strict settings for every Swift target, in one place.
+for target in package.targets where [.executable, .test, .regular].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    settings.append(.swiftLanguageMode(.v6))
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

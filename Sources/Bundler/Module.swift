@@ -1,0 +1,2 @@
+// Bundler module: see DESIGN.md.
+import LogRecord

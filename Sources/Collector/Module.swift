@@ -1,0 +1,2 @@
+// Collector module: see DESIGN.md.
+import LogRecord

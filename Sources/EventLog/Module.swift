@@ -1,0 +1,2 @@
+// EventLog module: see DESIGN.md.
+import LogRecord

@@ -1,0 +1,219 @@
+/// The normalized record every parser produces: one log entry or event, named with Elastic Common
+/// Schema (ECS) fields so that a search engine can load it as it is.
+///
+/// The JSON shape is fixed by `JSONLinesWriter` (nested objects: `log.level` is written as
+/// `{"log":{"level":…}}`). Optional fields that are `nil` are left out of the JSON.
+public struct Record: Sendable, Equatable {
+    /// `@timestamp`: the instant in UTC. `nil` only when the source has no time at all.
+    public var timestamp: Timestamp?
+    /// `message`: the entry's full text; continuation lines joined with `\n`.
+    public var message: String
+    /// `log.level`.
+    public var level: Severity?
+    /// `log.file.path`: source path relative to the collection root, `/`-separated, original case.
+    public var filePath: String?
+    /// `log.file.line`: 1-based line where the entry starts (text formats).
+    public var line: Int?
+    /// `event.dataset`: the format id (see `Dataset`).
+    public var dataset: String
+    /// `event.code`: event id or error number, as a string.
+    public var code: String?
+    /// `event.outcome`: set on records that state an install or setup result.
+    public var outcome: Outcome?
+    /// `event.provider`: EVTX provider, logger name, SQL source (`spid51`, `Server`, `Logon`).
+    public var provider: String?
+    /// `host.name`.
+    public var hostName: String?
+    /// `process.pid`.
+    public var processID: Int?
+    /// `process.thread.id`.
+    public var threadID: Int?
+    /// `error.type`: exception type for .NET-style entries.
+    public var errorType: String?
+    /// `error.stack_trace`.
+    public var stackTrace: String?
+    /// `amt.time_source`: how `timestamp` was obtained.
+    public var timeSource: TimeSource?
+    /// `winlog.*`: present on event log records.
+    public var winlog: Winlog?
+    /// `amt.*` format-specific extras, as an ordered object below `amt` (e.g. key `msi` holding
+    /// `{"product": …}`). Use `setExtra(_:_:)` to set a dotted path.
+    public var extras: [(String, JSONValue)]
+
+    public init(
+        dataset: String,
+        message: String,
+        timestamp: Timestamp? = nil,
+        level: Severity? = nil,
+        filePath: String? = nil,
+        line: Int? = nil
+    ) {
+        self.dataset = dataset
+        self.message = message
+        self.timestamp = timestamp
+        self.level = level
+        self.filePath = filePath
+        self.line = line
+        self.extras = []
+    }
+
+    /// Sets `amt.<path>` where `path` is dot-separated (`"msi.product"`), creating or extending
+    /// nested objects and keeping insertion order. An existing value at the same path is replaced.
+    public mutating func setExtra(_ path: String, _ value: JSONValue) {
+        let parts = path.split(separator: ".").map(String.init)
+        guard !parts.isEmpty else { return }
+        Record.set(&extras, parts[...], value)
+    }
+
+    /// The value at `amt.<path>`, or `nil`.
+    public func extra(_ path: String) -> JSONValue? {
+        var current: [(String, JSONValue)] = extras
+        let parts = path.split(separator: ".").map(String.init)
+        for (i, part) in parts.enumerated() {
+            guard let value = current.last(where: { $0.0 == part })?.1 else { return nil }
+            if i == parts.count - 1 { return value }
+            guard case .object(let inner) = value else { return nil }
+            current = inner
+        }
+        return nil
+    }
+
+    private static func set(_ object: inout [(String, JSONValue)], _ path: ArraySlice<String>, _ value: JSONValue) {
+        guard let head = path.first else { return }
+        let rest = path.dropFirst()
+        let index = object.firstIndex(where: { $0.0 == head })
+        if rest.isEmpty {
+            if let index { object[index].1 = value } else { object.append((head, value)) }
+            return
+        }
+        var inner: [(String, JSONValue)] = []
+        if let index, case .object(let existing) = object[index].1 { inner = existing }
+        set(&inner, rest, value)
+        if let index { object[index].1 = .object(inner) } else { object.append((head, .object(inner))) }
+    }
+
+    public static func == (lhs: Record, rhs: Record) -> Bool {
+        lhs.timestamp == rhs.timestamp && lhs.message == rhs.message && lhs.level == rhs.level
+            && lhs.filePath == rhs.filePath && lhs.line == rhs.line && lhs.dataset == rhs.dataset
+            && lhs.code == rhs.code && lhs.outcome == rhs.outcome && lhs.provider == rhs.provider
+            && lhs.hostName == rhs.hostName && lhs.processID == rhs.processID
+            && lhs.threadID == rhs.threadID && lhs.errorType == rhs.errorType
+            && lhs.stackTrace == rhs.stackTrace && lhs.timeSource == rhs.timeSource
+            && lhs.winlog == rhs.winlog
+            && JSONValue.object(lhs.extras) == JSONValue.object(rhs.extras)
+    }
+}
+
+/// `event.dataset` values (DESIGN.md).
+public enum Dataset {
+    public static let amtError = "amt.error"
+    public static let msi = "msi"
+    public static let sqlErrorlog = "sql.errorlog"
+    public static let sqlSetup = "sql.setup"
+    public static let setupapi = "setupapi"
+    public static let installshield = "installshield"
+    public static let dpinst = "dpinst"
+    public static let evtx = "windows.evtx"
+    public static let eventXML = "windows.event_xml"
+    public static let eventCSV = "windows.event_csv"
+    public static let text = "text"
+}
+
+/// `log.level` vocabulary.
+public enum Severity: String, Sendable, CaseIterable, Comparable, Codable {
+    case critical, error, warning, information, verbose, debug
+
+    /// Lower rank is more severe.
+    public var rank: Int {
+        switch self {
+        case .critical: 0
+        case .error: 1
+        case .warning: 2
+        case .information: 3
+        case .verbose: 4
+        case .debug: 5
+        }
+    }
+
+    /// `critical < error < …`: sorts the most severe first.
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+
+    /// Maps common level words of logging frameworks (`FATAL`, `ERR`, `WARN`, `INFO`, `Information`,
+    /// `DBG`, `TRACE`, `VERBOSE`, `Critical` …), case-insensitively, to the vocabulary.
+    /// Returns `nil` for words that are not level names.
+    public init?(word: some StringProtocol) {
+        switch word.lowercased() {
+        case "fatal", "ftl", "crit", "critical", "crt", "emergency", "emerg", "alert", "panic":
+            self = .critical
+        case "error", "err", "eror", "erro", "severe", "failure":
+            self = .error
+        case "warn", "warning", "wrn", "wrng":
+            self = .warning
+        case "info", "inf", "information", "informational", "notice", "note", "success":
+            self = .information
+        case "verbose", "vrb", "trace", "trc", "finest", "finer":
+            self = .verbose
+        case "debug", "dbg", "dbug", "fine":
+            self = .debug
+        default:
+            return nil
+        }
+    }
+}
+
+/// `event.outcome`.
+public enum Outcome: String, Sendable, Codable {
+    case success, failure, unknown
+}
+
+/// `amt.time_source`: how a record's `@timestamp` was obtained.
+public enum TimeSource: String, Sendable, Codable {
+    /// The source writes UTC.
+    case utc
+    /// The source stated its UTC offset.
+    case offset
+    /// Local time converted with the site's time zone.
+    case local
+    /// No zone known; the collector's own zone was used.
+    case assumed
+}
+
+/// `winlog.*` fields, as Winlogbeat names them.
+public struct Winlog: Sendable, Equatable {
+    public var channel: String?
+    public var recordID: UInt64?
+    public var eventID: Int?
+    public var qualifiers: Int?
+    public var version: Int?
+    public var providerName: String?
+    public var providerGUID: String?
+    public var computerName: String?
+    /// The numeric `Level` as stored in the event.
+    public var level: Int?
+    public var task: Int?
+    public var opcode: Int?
+    /// `0x`-prefixed lower-case hex, as the reference parser renders it.
+    public var keywords: String?
+    public var activityID: String?
+    public var userID: String?
+    /// Flattened `EventData` (name → string), document order.
+    public var eventData: [(String, String)]
+    /// Flattened `UserData` (path → string), document order.
+    public var userData: [(String, String)]
+
+    public init() {
+        eventData = []
+        userData = []
+    }
+
+    public static func == (lhs: Winlog, rhs: Winlog) -> Bool {
+        lhs.channel == rhs.channel && lhs.recordID == rhs.recordID && lhs.eventID == rhs.eventID
+            && lhs.qualifiers == rhs.qualifiers && lhs.version == rhs.version
+            && lhs.providerName == rhs.providerName && lhs.providerGUID == rhs.providerGUID
+            && lhs.computerName == rhs.computerName && lhs.level == rhs.level
+            && lhs.task == rhs.task && lhs.opcode == rhs.opcode && lhs.keywords == rhs.keywords
+            && lhs.activityID == rhs.activityID && lhs.userID == rhs.userID
+            && lhs.eventData.elementsEqual(rhs.eventData, by: { $0 == $1 })
+            && lhs.userData.elementsEqual(rhs.userData, by: { $0 == $1 })
+    }
+}

@@ -1,0 +1,2 @@
+// Parsers module: see DESIGN.md.
+import LogRecord

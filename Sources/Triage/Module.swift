@@ -1,0 +1,2 @@
+// Triage module: see DESIGN.md.
+import LogRecord

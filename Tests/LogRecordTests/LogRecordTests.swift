@@ -1,0 +1,92 @@
+import LogRecord
+import Testing
+
+@Suite struct TimestampTests {
+    @Test func civilRoundTrip() throws {
+        let t = try #require(Timestamp(year: 2024, month: 2, day: 29, hour: 23, minute: 59, second: 58, microsecond: 123_456))
+        #expect(t.iso8601 == "2024-02-29T23:59:58.123Z")
+        var micro = t
+        micro.precision = .microseconds
+        #expect(micro.iso8601 == "2024-02-29T23:59:58.123456Z")
+        #expect(Timestamp(year: 2023, month: 2, day: 29) == nil)
+        #expect(Timestamp(year: 2023, month: 13, day: 1) == nil)
+    }
+
+    @Test func beforeEpochAndFileTime() {
+        let t = Timestamp(microsecondsSinceEpoch: -1, precision: .microseconds)
+        #expect(t.iso8601 == "1969-12-31T23:59:59.999999Z")
+        // 2016-07-08T18:12:51.6816408Z as FILETIME, truncated to microseconds.
+        let ft = Timestamp(fileTime: 131_124_751_716_816_408)
+        #expect(ft.iso8601 == "2016-07-08T18:12:51.681640Z")
+    }
+
+    @Test func parseISO() throws {
+        #expect(Timestamp.parseISO8601("2024-01-02T03:04:05Z")?.iso8601 == "2024-01-02T03:04:05.000Z")
+        #expect(Timestamp.parseISO8601("2024-01-02 03:04:05.5+02:00")?.iso8601 == "2024-01-02T01:04:05.500Z")
+        #expect(Timestamp.parseISO8601("2024-01-02")?.iso8601 == "2024-01-02T00:00:00.000Z")
+        #expect(Timestamp.parseISO8601("2024-01-02T03:04:05.1234567Z")?.iso8601 == "2024-01-02T03:04:05.123456Z")
+        #expect(Timestamp.parseISO8601("yesterday") == nil)
+        #expect(Timestamp.parseISO8601("2024-01-02T03:04:05Zjunk") == nil)
+    }
+}
+
+@Suite struct JSONLinesTests {
+    @Test func recordShape() throws {
+        var r = Record(dataset: Dataset.msi, message: "line \"one\"\n\ttwo\u{1}",
+                       timestamp: Timestamp(year: 2022, month: 1, day: 31, hour: 10),
+                       level: .error, filePath: "Windows/Temp/MSI1.LOG", line: 7)
+        r.code = "1603"
+        r.outcome = .failure
+        r.processID = 42
+        r.threadID = 7
+        r.timeSource = .local
+        r.setExtra("msi.product", .string("WebBRIX"))
+        r.setExtra("msi.return_value", .int(3))
+        let line = JSONLinesWriter().line(r)
+        #expect(line == #"{"@timestamp":"2022-01-31T10:00:00.000Z","message":"line \"one\"\n\ttwo\u0001","log":{"level":"error","file":{"path":"Windows/Temp/MSI1.LOG","line":7}},"event":{"dataset":"msi","code":"1603","outcome":"failure"},"process":{"pid":42,"thread":{"id":7}},"amt":{"time_source":"local","msi":{"product":"WebBRIX","return_value":3}}}"# + "\n")
+        #expect(r.extra("msi.product") == .string("WebBRIX"))
+        #expect(r.extra("msi.missing") == nil)
+    }
+
+    @Test func winlogShape() {
+        var r = Record(dataset: Dataset.evtx, message: "m")
+        var w = Winlog()
+        w.channel = "System"
+        w.recordID = 12
+        w.eventID = 41
+        w.eventData = [("BugcheckCode", "0"), ("Data[0]", "x")]
+        r.winlog = w
+        let line = JSONLinesWriter().line(r)
+        #expect(line.contains(#""winlog":{"channel":"System","record_id":12,"event_id":41,"event_data":{"BugcheckCode":"0","Data[0]":"x"}}"#))
+    }
+
+    @Test func integers() {
+        var out: [UInt8] = []
+        for v: Int64 in [0, 7, -7, 1234567890, Int64.min, Int64.max] {
+            out.removeAll()
+            JSONEncoding.appendInt(v, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == String(v))
+        }
+    }
+
+    @Test func severityWords() {
+        #expect(Severity(word: "WARN") == .warning)
+        #expect(Severity(word: "Information") == .information)
+        #expect(Severity(word: "FTL") == .critical)
+        #expect(Severity(word: "banana") == nil)
+        #expect(Severity.critical < Severity.debug)
+    }
+}
+
+@Suite struct SiteZoneTests {
+    @Test func fixedAndNamedZones() throws {
+        let plus2 = try #require(SiteZone.named("+02:00"))
+        #expect(plus2.toUTC(year: 2022, month: 1, day: 31, hour: 10, minute: 0, second: 0)?.iso8601 == "2022-01-31T08:00:00.000Z")
+        let ny = try #require(SiteZone.named("America/New_York"))
+        // EST in January (UTC-5), EDT in July (UTC-4).
+        #expect(ny.toUTC(year: 2023, month: 1, day: 15, hour: 12, minute: 0, second: 0)?.iso8601 == "2023-01-15T17:00:00.000Z")
+        #expect(ny.toUTC(year: 2023, month: 7, day: 15, hour: 12, minute: 0, second: 0)?.iso8601 == "2023-07-15T16:00:00.000Z")
+        #expect(ny.timeSource == .local)
+        #expect(SiteZone.named("Not/AZone") == nil)
+    }
+}
