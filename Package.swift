@@ -33,8 +33,7 @@ let package = Package(
                 "LogRecord",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            resources: [.copy("Resources/catalog.json")]
+            ]
         ),
         .target(
             name: "Parsers",
