@@ -1,0 +1,120 @@
+import LogRecord
+
+/// The fallback for any text log no format parser claims.
+///
+/// When the first lines start with a recognizable date/time, an entry starts at each line that
+/// does and the lines between join it (stack traces, wrapped text); otherwise every non-empty line
+/// is a record. The level is taken from a level word near the start of the entry
+/// (`ERROR`, `WARN`, `Information` …) when there is one.
+public struct GenericTextParser: TextFormatParser {
+    public static let dataset = Dataset.text
+
+    public static func score(lines: [String], path: String) -> Int { 1 }
+
+    private let context: ParseContext
+    private let timestamped: Bool
+    private var dayFirst: Bool
+    private var pending: Record?
+    private var pendingLines: [String] = []
+    private static let maxEntryLines = 10_000
+
+    public init(context: ParseContext, sample: [String]) {
+        self.context = context
+        var stamped = 0, nonEmpty = 0
+        var dayFirst = false
+        for line in sample where !line.isEmpty {
+            nonEmpty += 1
+            if let t = TimestampSniffer.sniff(line) {
+                stamped += 1
+                if case .ambiguous(let a, _, let sep) = t.order, a > 12 || sep == UInt8(ascii: ".") { dayFirst = true }
+            }
+        }
+        self.timestamped = stamped > 0 && stamped * 5 >= nonEmpty
+        self.dayFirst = dayFirst
+    }
+
+    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+        if !timestamped {
+            guard !line.text.allSatisfy({ $0 == " " || $0 == "\t" }) else { return }
+            var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
+            r.level = Self.sniffLevel(line.text[...])
+            r.hostName = context.hostName
+            try emit(r)
+            return
+        }
+        var scanner = ByteScanner(prefixOf: line.text)
+        if let t = TimestampSniffer.sniff(&scanner) {
+            try flush(emit: emit)
+            let time = t.resolved(dayFirst: dayFirst)
+            let rest = Self.dropPrefix(line.text, utf8Count: time.end)
+            var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
+            if let (ts, source) = time.timestamp(zone: context.zone) {
+                r.timestamp = ts
+                r.timeSource = source
+            } else {
+                stats.recordProblem("line \(line.number.map(String.init) ?? "?"): impossible date in '\(line.text.prefix(40))'")
+            }
+            r.level = Self.sniffLevel(rest)
+            r.hostName = context.hostName
+            pending = r
+            pendingLines = [line.text]
+            return
+        }
+        if pending != nil, !line.afterGap, pendingLines.count < Self.maxEntryLines {
+            pendingLines.append(line.text)
+            return
+        }
+        // Text before the first timestamp, after a gap, or past the entry bound: its own record.
+        try flush(emit: emit)
+        guard !line.text.isEmpty else { return }
+        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
+        r.hostName = context.hostName
+        try emit(r)
+    }
+
+    public mutating func finish(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+        try flush(emit: emit)
+    }
+
+    private mutating func flush(emit: (Record) throws -> Void) throws {
+        guard var r = pending else { return }
+        while let last = pendingLines.last, last.allSatisfy({ $0 == " " || $0 == "\t" }), pendingLines.count > 1 {
+            pendingLines.removeLast()
+        }
+        r.message = pendingLines.joined(separator: "\n")
+        pending = nil
+        pendingLines = []
+        try emit(r)
+    }
+
+    static func dropPrefix(_ text: String, utf8Count: Int) -> Substring {
+        let u = text.utf8
+        let idx = u.index(u.startIndex, offsetBy: min(utf8Count, u.count))
+        return text[idx...]
+    }
+
+    /// A level word among the first few words of `text`, e.g. `ERROR`, `[WARN]`, `Information:`.
+    public static func sniffLevel(_ text: Substring) -> Severity? {
+        var words = 0
+        for raw in text.prefix(120).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "|" }) {
+            words += 1
+            if words > 6 { break }
+            let word = raw.trimmingCharacters(in: "[]():<>-,;")
+            if word.count >= 3, word.count <= 13, let s = Severity(word: word),
+               word.uppercased() == word || word.first?.isUppercase == true {
+                return s
+            }
+        }
+        return nil
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing characters from `set`.
+    func trimmingCharacters(in set: String) -> Substring {
+        let s = Substring(self)
+        guard let start = s.firstIndex(where: { !set.contains($0) }) else { return "" }
+        let end = s.lastIndex(where: { !set.contains($0) })!
+        return s[start...end]
+    }
+}

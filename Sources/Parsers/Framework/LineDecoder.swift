@@ -1,0 +1,305 @@
+import LogRecord
+
+/// One decoded line of a text source.
+public struct TextLine: Sendable, Equatable {
+    /// The line without its terminator; NUL characters removed.
+    public var text: String
+    /// 1-based line number in the source; `nil` after a gap (a size cap left bytes out) because the
+    /// count of lines left out is not known.
+    public var number: Int?
+    /// `true` for the first line after a gap: no entry may be joined across it.
+    public var afterGap: Bool
+
+    public init(text: String, number: Int?, afterGap: Bool = false) {
+        self.text = text
+        self.number = number
+        self.afterGap = afterGap
+    }
+}
+
+/// Turns a stream of bytes into lines, whatever the encoding and however the bytes are split.
+///
+/// - Encoding: BOM (UTF-8, UTF-16LE/BE), UTF-16 without BOM by NUL pattern, else UTF-8 per line
+///   with lines that are not valid UTF-8 decoded as a Windows code page (1252, or 1251 for
+///   Cyrillic text), chosen once per source at the first such line.
+/// - Terminators: CRLF, LF and bare CR each end a line. A last line without terminator is emitted.
+/// - NUL characters (embedded, or thousands of trailing NULs) are dropped; a line made only of
+///   NULs is not emitted at all, so NUL padding yields no empty records.
+/// - Lines are bounded: bytes beyond `maxLineBytes` are dropped and counted.
+/// - The output is identical whether input arrives whole, byte by byte or split at random.
+public struct LineDecoder {
+    public let maxLineBytes: Int
+    /// The encoding decided from the first bytes (valid after the first line is emitted).
+    public private(set) var encoding: TextEncoding = .utf8
+    /// The code page used for lines that were not UTF-8, if any were seen.
+    public private(set) var legacyCodePage: LegacyCodePage?
+    /// Lines decoded with `legacyCodePage`.
+    public private(set) var legacyLines = 0
+    /// Lines longer than `maxLineBytes`.
+    public private(set) var linesTruncated = 0
+    /// Bytes dropped by the line limit or at a gap.
+    public private(set) var bytesDropped: Int64 = 0
+    /// Lines emitted.
+    public private(set) var linesEmitted = 0
+
+    private var detected = false
+    private var head: [UInt8] = []
+    private var line: [UInt8] = []
+    private var lineHadContent = false
+    private var lineOverflow = false
+    private var lineIsUTF8Valid = true     // only meaningful for UTF-16 transcoded lines
+    private var lastWasCR = false
+    private var nextNumber: Int? = 1
+    private var pendingGap = false
+    private var skippingToLineEnd = false
+    private var oddByte: UInt8?
+    private var highSurrogate: UInt16?
+    private var absoluteOffset: UInt64 = 0
+    private var bomLength = 0
+
+    public init(maxLineBytes: Int = 1 << 20) {
+        self.maxLineBytes = max(16, maxLineBytes)
+    }
+
+    /// A description of the encoding for the manifest, e.g. `utf-16le` or
+    /// `utf-8 (+12 lines windows-1252)`.
+    public var encodingDescription: String {
+        if let cp = legacyCodePage, legacyLines > 0 {
+            if legacyLines == linesEmitted { return cp.rawValue }
+            return "\(encoding.rawValue) (+\(legacyLines) lines \(cp.rawValue))"
+        }
+        return encoding.rawValue
+    }
+
+    /// Feeds a chunk; calls `emit` for every line completed by it.
+    public mutating func push(_ chunk: ByteChunk, emit: (TextLine) throws -> Void) rethrows {
+        if chunk.skippedBefore > 0 {
+            if !detected { try detectNow(emit: emit) }
+            try flushLine(emit: emit, force: false)
+            oddByte = nil
+            highSurrogate = nil
+            absoluteOffset += chunk.skippedBefore
+            bytesDropped += Int64(chunk.skippedBefore)
+            pendingGap = true
+            skippingToLineEnd = true
+            nextNumber = nil
+            lastWasCR = false
+            var bytes = chunk.bytes[...]
+            if encoding.isUTF16, (absoluteOffset - UInt64(bomLength)) % 2 == 1, !bytes.isEmpty {
+                bytes = bytes.dropFirst()
+                bytesDropped += 1
+                absoluteOffset += 1
+            }
+            try consume(bytes, emit: emit)
+            return
+        }
+        if !detected {
+            head.append(contentsOf: chunk.bytes)
+            if head.count >= 4096 { try detectNow(emit: emit) }
+            return
+        }
+        try consume(chunk.bytes[...], emit: emit)
+    }
+
+    /// Ends the input: emits the last line if it had no terminator.
+    public mutating func finish(emit: (TextLine) throws -> Void) rethrows {
+        if !detected { try detectNow(emit: emit) }
+        if oddByte != nil { bytesDropped += 1; oddByte = nil }
+        if highSurrogate != nil { appendScalar(0xFFFD); highSurrogate = nil }
+        try flushLine(emit: emit, force: false)
+    }
+
+    // MARK: - Internals
+
+    private mutating func detectNow(emit: (TextLine) throws -> Void) rethrows {
+        detected = true
+        let (enc, bom) = TextEncoding.detect(head)
+        encoding = enc
+        bomLength = bom
+        let bytes = head
+        head = []
+        absoluteOffset += UInt64(bom)
+        try consume(bytes[bom...], emit: emit)
+    }
+
+    private mutating func consume(_ bytes: ArraySlice<UInt8>, emit: (TextLine) throws -> Void) rethrows {
+        if encoding.isUTF16 {
+            try consumeUTF16(bytes, emit: emit)
+        } else {
+            try consumeUTF8(bytes, emit: emit)
+        }
+    }
+
+    private mutating func consumeUTF8(_ bytes: ArraySlice<UInt8>, emit: (TextLine) throws -> Void) rethrows {
+        absoluteOffset += UInt64(bytes.count)
+        var i = bytes.startIndex
+        let end = bytes.endIndex
+        while i < end {
+            let c = bytes[i]
+            if c == 0x0A || c == 0x0D {
+                if c == 0x0A && lastWasCR {
+                    lastWasCR = false
+                    i += 1
+                    continue
+                }
+                lastWasCR = c == 0x0D
+                try endLine(emit: emit)
+                i += 1
+                continue
+            }
+            lastWasCR = false
+            // Run of ordinary bytes up to the next terminator.
+            var j = i
+            while j < end {
+                let d = bytes[j]
+                if d == 0x0A || d == 0x0D { break }
+                j += 1
+            }
+            appendBytes(bytes[i..<j])
+            i = j
+        }
+    }
+
+    private mutating func appendBytes(_ run: ArraySlice<UInt8>) {
+        if skippingToLineEnd {
+            bytesDropped += Int64(run.count)
+            return
+        }
+        for c in run where c != 0 {
+            if line.count >= maxLineBytes {
+                if !lineOverflow { lineOverflow = true; linesTruncated += 1 }
+                bytesDropped += 1
+                continue
+            }
+            line.append(c)
+        }
+        lineHadContent = true
+    }
+
+    private mutating func consumeUTF16(_ bytes: ArraySlice<UInt8>, emit: (TextLine) throws -> Void) rethrows {
+        absoluteOffset += UInt64(bytes.count)
+        var i = bytes.startIndex
+        let end = bytes.endIndex
+        let big = encoding.isBigEndian
+        while i < end {
+            let lo: UInt8, hi: UInt8
+            if let first = oddByte {
+                oddByte = nil
+                if big { hi = first; lo = bytes[i] } else { lo = first; hi = bytes[i] }
+                i += 1
+            } else {
+                guard i + 1 < end else { oddByte = bytes[i]; i += 1; break }
+                if big { hi = bytes[i]; lo = bytes[i + 1] } else { lo = bytes[i]; hi = bytes[i + 1] }
+                i += 2
+            }
+            let unit = UInt16(hi) << 8 | UInt16(lo)
+            try takeUnit(unit, emit: emit)
+        }
+    }
+
+    private mutating func takeUnit(_ unit: UInt16, emit: (TextLine) throws -> Void) rethrows {
+        if let high = highSurrogate {
+            highSurrogate = nil
+            if unit >= 0xDC00 && unit <= 0xDFFF {
+                let scalar = 0x10000 + ((UInt32(high) - 0xD800) << 10) + (UInt32(unit) - 0xDC00)
+                appendScalar(scalar)
+                return
+            }
+            appendScalar(0xFFFD)
+        }
+        switch unit {
+        case 0x0A:
+            if lastWasCR { lastWasCR = false; return }
+            try endLine(emit: emit)
+        case 0x0D:
+            lastWasCR = true
+            try endLine(emit: emit)
+            return
+        case 0:
+            lastWasCR = false
+            return
+        case 0xD800...0xDBFF:
+            highSurrogate = unit
+        case 0xDC00...0xDFFF:
+            appendScalar(0xFFFD)
+        default:
+            appendScalar(UInt32(unit))
+        }
+        lastWasCR = false
+    }
+
+    private mutating func appendScalar(_ v: UInt32) {
+        lastWasCR = false
+        if skippingToLineEnd {
+            bytesDropped += 2
+            return
+        }
+        lineHadContent = true
+        let needed = v < 0x80 ? 1 : v < 0x800 ? 2 : v < 0x10000 ? 3 : 4
+        if line.count + needed > maxLineBytes {
+            if !lineOverflow { lineOverflow = true; linesTruncated += 1 }
+            bytesDropped += Int64(needed)
+            return
+        }
+        switch needed {
+        case 1: line.append(UInt8(v))
+        case 2:
+            line.append(UInt8(0xC0 | (v >> 6)))
+            line.append(UInt8(0x80 | (v & 0x3F)))
+        case 3:
+            line.append(UInt8(0xE0 | (v >> 12)))
+            line.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+            line.append(UInt8(0x80 | (v & 0x3F)))
+        default:
+            line.append(UInt8(0xF0 | (v >> 18)))
+            line.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+            line.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+            line.append(UInt8(0x80 | (v & 0x3F)))
+        }
+    }
+
+    /// A terminator was seen.
+    private mutating func endLine(emit: (TextLine) throws -> Void) rethrows {
+        if skippingToLineEnd {
+            skippingToLineEnd = false
+            line.removeAll(keepingCapacity: true)
+            lineHadContent = false
+            lineOverflow = false
+            return
+        }
+        try flushLine(emit: emit, force: true)
+    }
+
+    /// Emits the current line. With `force` false (end of input, or before a gap) an empty line is
+    /// not emitted.
+    private mutating func flushLine(emit: (TextLine) throws -> Void, force: Bool) rethrows {
+        if skippingToLineEnd { return }
+        let onlyNULs = line.isEmpty && lineHadContent
+        defer {
+            line.removeAll(keepingCapacity: true)
+            lineHadContent = false
+            lineOverflow = false
+        }
+        if line.isEmpty && (!force || onlyNULs) {
+            if force, let n = nextNumber { nextNumber = n + 1 }
+            return
+        }
+        let text: String
+        if encoding.isUTF16 {
+            text = String(decoding: line, as: UTF8.self)
+        } else if let valid = String(validating: line, as: UTF8.self) {
+            text = valid
+        } else {
+            let cp = legacyCodePage ?? LegacyCodePage.guess(line)
+            legacyCodePage = cp
+            legacyLines += 1
+            text = cp.decode(line)
+        }
+        let number = nextNumber
+        if let n = nextNumber { nextNumber = n + 1 }
+        let gap = pendingGap
+        pendingGap = false
+        linesEmitted += 1
+        try emit(TextLine(text: text, number: number, afterGap: gap))
+    }
+}

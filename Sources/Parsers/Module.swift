@@ -1,2 +1,0 @@
-// Parsers module: see DESIGN.md.
-import LogRecord

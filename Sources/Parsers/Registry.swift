@@ -1,0 +1,6 @@
+/// Every registered text format parser, in detection order (first of equal scores wins).
+/// Add a parser here, one line each.
+var registeredTextFormats: [any TextFormatParser.Type] {
+    [
+    ]
+}
