@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(ucrt)
+import ucrt
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Output for people goes to stderr; stdout carries only machine-readable results.
+enum Console {
+    /// Whether stderr is a terminal (progress is shown only then).
+    static let stderrIsTerminal: Bool = isTerminal(2)
+    static let stdinIsTerminal: Bool = isTerminal(0)
+
+    static func say(_ text: String) {
+        writeErr(text + "\n")
+    }
+
+    /// A progress line, overwritten in place; shown only on a terminal.
+    static func progress(_ text: String) {
+        guard stderrIsTerminal else { return }
+        writeErr("\r\u{1B}[K" + String(text.prefix(120)))
+    }
+
+    static func endProgress() {
+        guard stderrIsTerminal else { return }
+        writeErr("\r\u{1B}[K")
+    }
+
+    static func writeErr(_ text: String) {
+        var t = text
+        t.withUTF8 { buf in _ = fwrite(buf.baseAddress, 1, buf.count, stderr) }
+        fflush(stderr)
+    }
+
+    /// Writes bytes to stdout, unbuffered beyond the caller's own buffer.
+    static func writeOut(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { buf in _ = fwrite(buf.baseAddress, 1, buf.count, stdout) }
+    }
+
+    static func flushOut() { fflush(stdout) }
+
+    private static func isTerminal(_ fd: Int32) -> Bool {
+        #if os(Windows)
+        return _isatty(fd) != 0
+        #else
+        return isatty(fd) != 0
+        #endif
+    }
+}
