@@ -49,7 +49,7 @@ import Testing
         let result = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let bundle = try #require(result["bundle"] as? String)
         #expect(bundle.hasSuffix(".zip"))
-        #expect(URL(fileURLWithPath: bundle).lastPathComponent.hasPrefix("AMT-Demo_Site-E2E-1-20261016T"))
+        #expect(URL(fileURLWithPath: bundle).lastPathComponent.hasPrefix("AMT-Demo_Site-E2E-1-20261118T110640Z"))
 
         // The source tree is byte-identical afterwards (contents, modes, times).
         let after = try E2E.snapshot(s.site)
