@@ -4,7 +4,8 @@
 /// Syntax:
 /// - `*` any run of characters within one component, `?` one character;
 /// - `[abc]`, `[a-z]`, `[!a-z]` / `[^a-z]` one character from (or not from) a set;
-/// - `**` as a whole component: zero or more components (any depth);
+/// - `**` as a whole component: zero or more components (any depth); a trailing `**` matches
+///   everything below a folder (one or more components), not the folder itself;
 /// - `{a,b,}` alternatives, expanded before matching (may contain `/`, may nest, may be empty);
 /// - `/` and `\` both separate components; there is no escape character: write `[*]`, `[?]`,
 ///   `[[]`, `[{]` for a literal `*`, `?`, `[`, `{`.
@@ -82,6 +83,8 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
             }
             result.append(try GlobComponent(part, source: source))
         }
+        // A trailing `**` means the files below the folder, not the folder itself: `a/**` is `a/**/*`.
+        if result.last == .anyDepth { result.append(.wildcard([.star])) }
         return result
     }
 
