@@ -219,6 +219,8 @@ private struct Walk {
     /// Folders listed, by identity.
     var listed: [FileIdentity: String] = [:]
     var includeNames: Set<String> = []
+    /// Children reached through symbolic links, handled after the walk that found them.
+    var deferred: [Pending] = []
 
     init(discovery: Discovery) {
         d = discovery
@@ -267,7 +269,8 @@ private struct Walk {
         }
         var ancestors: [FileIdentity] = []
         if let id = rootStatus.identity { ancestors.append(id); listed[id] = "." }
-        walk(d.root, rel: [], mode: .catalog(initial), ancestors: &ancestors, depth: 0)
+        walk(d.root, rel: [], mode: .catalog(initial), ancestors: ancestors, depth: 0)
+        drainDeferred()
     }
 
     /// The entry to blame for a folder-level problem: the first entry still alive there.
@@ -282,7 +285,8 @@ private struct Walk {
     }
 
     /// Lists `dir` and handles each child that `mode` still wants.
-    mutating func walk(_ dir: FilePath, rel: [String], mode: Mode, ancestors: inout [FileIdentity], depth: Int) {
+    /// `ancestors` are the identities of `dir` and the folders above it (loop detection).
+    mutating func walk(_ dir: FilePath, rel: [String], mode: Mode, ancestors: [FileIdentity], depth: Int) {
         let relString = rel.isEmpty ? "." : rel.joined(separator: "/")
         let children: [DirectoryEntry]
         do {
@@ -325,44 +329,81 @@ private struct Walk {
 
             let childPath = dir.appending(child.component)
             let blame = fileCandidates.map(firstEntryID) ?? childMode.map(entryID(for:)) ?? ""
-            guard var status = examine(childPath, rel: childRelString, entryID: blame, mode: mode) else { continue }
+            guard let status = examine(childPath, rel: childRelString, entryID: blame, mode: mode) else { continue }
+            let item = Pending(path: childPath, rel: childRel, status: status, fileCandidates: fileCandidates,
+                               childMode: childMode, parentMode: mode, ancestors: ancestors, depth: depth + 1)
             if status.kind == .symbolicLink {
-                guard let target = followLink(childPath, rel: childRelString, entryID: blame, mode: mode) else { continue }
-                status = target
+                // Whatever a link reaches is handled after the real paths, so that a file or folder
+                // reached both ways is collected under its real path.
+                deferred.append(item)
+            } else {
+                handle(item)
             }
-            switch status.kind {
-            case .directory:
-                guard let childMode else { continue }
-                if depth + 1 > Discovery.depthLimit {
-                    addSkip(childRelString, entryID: entryID(for: childMode), .tooDeep,
-                            "folder nested deeper than \(Discovery.depthLimit) levels: not searched", childPath)
-                    continue
-                }
-                if let id = status.identity {
-                    if ancestors.contains(id) {
-                        addSkip(childRelString, entryID: entryID(for: childMode), .loop,
-                                "folder loop: this folder leads back to \(listed[id] ?? "a folder above it") through a symbolic link",
-                                childPath)
-                        continue
-                    }
-                    if let earlier = listed[id] {
-                        addSkip(childRelString, entryID: entryID(for: childMode), .duplicate,
-                                "same folder as \(earlier) (reached again through a symbolic link): searched once", childPath)
-                        continue
-                    }
-                    listed[id] = childRelString
-                    ancestors.append(id)
-                }
-                walk(childPath, rel: childRel, mode: childMode, ancestors: &ancestors, depth: depth + 1)
-                if status.identity != nil { ancestors.removeLast() }
-            case .regular:
-                guard let fileCandidates else { continue }
-                consider(childPath, rel: childRelString, status: status, candidates: fileCandidates)
-            default:
-                guard let fileCandidates else { continue }
-                addSkip(childRelString, entryID: firstEntryID(fileCandidates), .notRegularFile,
-                        "a \(status.kind.noun), not a regular file", childPath)
+        }
+    }
+
+    /// A child to handle: now, or after the walk when it was reached through a symbolic link.
+    struct Pending {
+        var path: FilePath
+        var rel: [String]
+        var status: FileStatus
+        var fileCandidates: Candidates?
+        var childMode: Mode?
+        var parentMode: Mode
+        var ancestors: [FileIdentity]
+        var depth: Int
+    }
+
+    /// Handles the links found by a walk (and those found below them) until none is left.
+    mutating func drainDeferred() {
+        while !deferred.isEmpty {
+            let item = deferred.removeFirst()
+            let rel = item.rel.joined(separator: "/")
+            let blame = item.fileCandidates.map(firstEntryID) ?? item.childMode.map(entryID(for:)) ?? ""
+            guard let target = followLink(item.path, rel: rel, entryID: blame, mode: item.parentMode) else { continue }
+            var resolved = item
+            resolved.status = target
+            handle(resolved)
+        }
+    }
+
+    /// Walks into a folder, takes a file, or records why not.
+    mutating func handle(_ item: Pending) {
+        let relString = item.rel.joined(separator: "/")
+        switch item.status.kind {
+        case .directory:
+            guard let childMode = item.childMode else { return }
+            if item.depth > Discovery.depthLimit {
+                addSkip(relString, entryID: entryID(for: childMode), .tooDeep,
+                        "folder nested deeper than \(Discovery.depthLimit) levels: not searched", item.path)
+                return
             }
+            var ancestors = item.ancestors
+            if let id = item.status.identity {
+                if ancestors.contains(id) {
+                    addSkip(relString, entryID: entryID(for: childMode), .loop,
+                            "folder loop: this folder leads back to \(listed[id] ?? "a folder above it") through a symbolic link",
+                            item.path)
+                    return
+                }
+                if let earlier = listed[id] {
+                    addSkip(relString, entryID: entryID(for: childMode), .duplicate,
+                            "same folder as \(earlier) (reached again through a symbolic link): searched once", item.path)
+                    return
+                }
+                listed[id] = relString
+                ancestors.append(id)
+            }
+            walk(item.path, rel: item.rel, mode: childMode, ancestors: ancestors, depth: item.depth)
+        case .regular:
+            guard let fileCandidates = item.fileCandidates else { return }
+            consider(item.path, rel: relString, status: item.status, candidates: fileCandidates)
+        case .symbolicLink:
+            return  // `status(followLinks: true)` never answers this
+        default:
+            guard let fileCandidates = item.fileCandidates else { return }
+            addSkip(relString, entryID: firstEntryID(fileCandidates), .notRegularFile,
+                    "a \(item.status.kind.noun), not a regular file", item.path)
         }
     }
 
@@ -550,7 +591,8 @@ private struct Walk {
                     ancestors.append(id)
                     listed[id] = rel.joined(separator: "/")
                 }
-                walk(include, rel: rel, mode: .includeAll(boundary: resolved), ancestors: &ancestors, depth: 0)
+                walk(include, rel: rel, mode: .includeAll(boundary: resolved), ancestors: ancestors, depth: 0)
+                drainDeferred()
             default:
                 addSkip(rel.joined(separator: "/"), entryID: DiscoveredSource.includeEntryID, .notRegularFile,
                         "a \(status.kind.noun), not a regular file or folder", include)
