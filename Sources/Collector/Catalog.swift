@@ -43,7 +43,7 @@ public struct Catalog: Codable, Sendable, Equatable {
             catalog = try JSONDecoder().decode(Catalog.self, from: Data(bytes))
         } catch let error as DecodingError {
             throw CollectorError(code: .invalidCatalog, path: name,
-                                 message: "catalog \(name) is not valid", underlying: Catalog.describe(error))
+                                 message: "catalog \(name) is not valid", underlying: Catalog.describe(error, bytes))
         } catch {
             throw CollectorError(code: .invalidCatalog, path: name,
                                  message: "catalog \(name) is not valid", underlying: "\(error)")
@@ -92,8 +92,30 @@ public struct Catalog: Codable, Sendable, Equatable {
         }
     }
 
+    /// The JSON syntax error in `bytes` with its line and column, or `nil` when the JSON parses.
+    static func syntaxProblem(_ bytes: [UInt8]) -> String? {
+        do {
+            _ = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            let ns = error as NSError
+            var text = (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
+            if text.hasSuffix(".") { text.removeLast() }
+            // "Invalid value around character 25": add the line and column people look for.
+            if let range = text.range(of: "character "),
+               let offset = Int(text[range.upperBound...].prefix(while: { $0.isNumber })), offset <= bytes.count {
+                var line = 1, column = 1
+                for b in bytes[..<offset] {
+                    if b == 0x0A { line += 1; column = 1 } else if b & 0xC0 != 0x80 { column += 1 }
+                }
+                text += " (line \(line), column \(column))"
+            }
+            return "JSON syntax: \(text)"
+        }
+    }
+
     /// The decoder's error as one line: what, where (coding path), and the decoder's words.
-    static func describe(_ error: DecodingError) -> String {
+    static func describe(_ error: DecodingError, _ bytes: [UInt8]) -> String {
         func path(_ keys: [any CodingKey]) -> String {
             var out = ""
             for key in keys {
@@ -103,8 +125,9 @@ public struct Catalog: Codable, Sendable, Equatable {
         }
         switch error {
         case .dataCorrupted(let context):
-            let underlying = (context.underlyingError as? NSError).map { " (\($0.debugDescription))" } ?? ""
-            return "\(context.debugDescription)\(underlying) at \(path(context.codingPath))"
+            if context.codingPath.isEmpty, let syntax = syntaxProblem(bytes) { return syntax }
+            return context.codingPath.isEmpty
+                ? context.debugDescription : "\(context.debugDescription) at \(path(context.codingPath))"
         case .keyNotFound(let key, let context):
             return "missing field \"\(key.stringValue)\" at \(path(context.codingPath))"
         case .typeMismatch(let type, let context):
