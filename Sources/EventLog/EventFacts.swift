@@ -8,6 +8,10 @@ extension XDoc {
         elements[e].content.compactMap { if case .element(let i) = $0 { i } else { nil } }
     }
 
+    func hasElementChildren(_ e: Int) -> Bool {
+        elements[e].content.contains { if case .element = $0 { true } else { false } }
+    }
+
     func child(_ name: String, of e: Int) -> Int? {
         for c in elements[e].content {
             if case .element(let i) = c, elements[i].name == name { return i }
@@ -81,15 +85,22 @@ enum Flatten {
         let named = kids.contains { doc.elements[$0].name == "Data" && dataName(doc, $0) != nil }
         var unnamed: [XValue] = []
         var sawUnnamed = false
+        var unnamedAt = 0
         var used: [String: Int] = [:]
         for k in kids {
             let el = doc.elements[k]
             if el.name == "Data" {
                 if let key = dataName(doc, k) {
+                    if doc.hasElementChildren(k) {
+                        // Nested binary XML inside a named Data: its elements below the name.
+                        namedDataTree(doc, k, key: key, into: &out)
+                        continue
+                    }
                     // A repeated name replaces the earlier value (the reference's JSON object).
                     let value = doc.text(of: k)?.flat ?? ""
                     if let i = out.firstIndex(where: { $0.0 == key }) { out[i].1 = value } else { out.append((key, value)) }
                 } else if !named {
+                    if !sawUnnamed { unnamedAt = out.count }
                     sawUnnamed = true
                     if let t = doc.text(of: k) {
                         if case .array(let items) = t { unnamed.append(contentsOf: items) } else { unnamed.append(t) }
@@ -102,11 +113,8 @@ enum Flatten {
             }
         }
         if sawUnnamed {
-            if unnamed.isEmpty {
-                out.append(("Data", ""))
-            } else {
-                for (i, v) in unnamed.enumerated() { out.append(("Data[\(i)]", v.flat)) }
-            }
+            // In document order, where the first unnamed Data stood.
+            out.insert(contentsOf: unnamed.enumerated().map { ("Data[\($0.offset)]", $0.element.flat) }, at: unnamedAt)
         }
         return out
     }
@@ -116,6 +124,19 @@ enum Flatten {
         if doc.elements[e].attrs.isEmpty && doc.elements[e].content.isEmpty { return out }
         generic(doc, e, path: "", into: &out)
         return out
+    }
+
+    /// A named `Data` holding elements: flattened like any element below `key`, its own
+    /// attributes left out (the reference keys the node by its name and drops them).
+    static func namedDataTree(_ doc: XDoc, _ e: Int, key: String, into out: inout [(String, String)]) {
+        let before = out.count
+        if let t = doc.text(of: e) { out.append((key, t.flat)) }
+        var used: [String: Int] = [:]
+        for k in doc.children(of: e) {
+            let c = doc.elements[k]
+            generic(doc, k, path: key + "/" + unique(c.name, &used), into: &out)
+        }
+        if out.count == before { out.append((key, "")) }
     }
 
     /// The non-empty `Name` attribute of a `Data` element.

@@ -64,6 +64,21 @@ import Testing
         }
     }
 
+    /// The demo fixtures (written by our writer) read the same with our reader as with the
+    /// reference parser (goldens in Fixtures/evtx).
+    @Test(arguments: ["Application", "System"])
+    func demoFixturesMatchReference(_ log: String) throws {
+        let golden = Samples.packageRoot.appendingPathComponent("Fixtures/evtx/demo-\(log).evtx.reference.jsonl")
+        let file = Samples.packageRoot.appendingPathComponent("Fixtures/demo-site/Windows/System32/winevt/Logs/\(log).evtx")
+        let expected = try Facts.expected(golden)
+        var stats = ParseStats()
+        let actual = try Facts.actual(file.path, stats: &stats)
+        #expect(actual.count == expected.count)
+        for (a, e) in zip(actual, expected) {
+            #expect(a.differences(e).isEmpty, "record \(e.recordID): \(a.differences(e))")
+        }
+    }
+
     static func log(_ line: String) {
         if let path = ProcessInfo.processInfo.environment["EVTX_CONFORMANCE_LOG"],
            let h = FileHandle(forWritingAtPath: path) ?? { FileManager.default.createFile(atPath: path, contents: nil); return FileHandle(forWritingAtPath: path) }() {
