@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Logging
 
 /// `amt-collect`: gathers the logs and facts Tier 1 support needs into one verifiable bundle.
 @main
@@ -23,4 +25,21 @@ struct AMTCollect: ParsableCommand {
         subcommands: [Collect.self, Parse.self, Verify.self, Summary.self, CatalogCommand.self],
         defaultSubcommand: Collect.self
     )
+
+    /// Only the executable configures logging: warnings and worse to stderr, or the level named
+    /// by `AMT_LOG_LEVEL` (`trace`, `debug`, `info`, `notice`, `warning`, `error`, `critical`).
+    static func main() {
+        let level = ProcessInfo.processInfo.environment["AMT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -30,13 +30,14 @@ struct CatalogCommand: ParsableCommand {
         let discovery = Discovery(root: Collect.absolute(root), catalog: cat, includes: [], window: .all,
                                   includeOptIn: Set(cat.entries.filter(\.optIn).map(\.id)),
                                   logger: Logger(label: "amt-collect"))
-        let report = discovery.catalogReport()
+        let report = discovery.run().catalogReport()
         if json {
             var out: [UInt8] = []
-            JSONEncoding.append(.array(report.map { e in
-                .object([("id", .string(e.entry.id)), ("title", .string(e.entry.title)),
+            JSONEncoding.append(JSONValue.array(report.map { e in
+                JSONValue.object([("id", .string(e.entry.id)), ("title", .string(e.entry.title)),
                          ("patterns", .array(e.entry.patterns.map { .string($0) })),
-                         ("found", .array(e.found.map { .string($0) }))])
+                         ("found", .array(e.collected.map { .string($0.relativePath) })),
+                         ("skipped", .array(e.skipped.map { .string("\($0.relativePath): \($0.reason)") }))])
             }), to: &out)
             out.append(0x0A)
             Console.writeOut(out)
@@ -47,8 +48,9 @@ struct CatalogCommand: ParsableCommand {
             let opt = e.entry.optIn ? " (opt-in)" : ""
             Console.say("\(e.entry.id)\(opt) — \(e.entry.title)")
             for p in e.entry.patterns { Console.say("    pattern  \(p)") }
-            if e.found.isEmpty { Console.say("    found    nothing") }
-            for f in e.found { Console.say("    found    \(f)") }
+            if e.collected.isEmpty && e.skipped.isEmpty { Console.say("    found    nothing") }
+            for f in e.collected { Console.say("    found    \(f.relativePath)") }
+            for f in e.skipped { Console.say("    skipped  \(f.relativePath): \(f.reason)") }
         }
     }
 }

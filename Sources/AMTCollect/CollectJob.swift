@@ -144,14 +144,14 @@ final class CollectJob {
                 if let raw = p.rawTemp {
                     let added = try writer.addFile(at: "raw/" + p.relativePath, from: raw)
                     files.append(ManifestFile.source(
-                        added: added, source: p.relativePath, kind: dataset, role: "raw", stats: p.stats,
+                        added: added, source: p.relativePath, kind: dataset, role: .raw, stats: p.stats,
                         status: status, reason: reason, truncatedBytes: p.truncatedBytes, truncatedHow: p.truncatedHow,
                         outsideWindow: p.outsideWindow))
                 }
                 if let recs = p.recordsTemp {
                     let added = try writer.addFile(at: "records/" + p.relativePath + ".jsonl", from: recs)
                     files.append(ManifestFile.source(
-                        added: added, source: p.relativePath, kind: dataset, role: "records", stats: p.stats,
+                        added: added, source: p.relativePath, kind: dataset, role: .records, stats: p.stats,
                         status: status, reason: reason, truncatedBytes: nil, truncatedHow: nil,
                         outsideWindow: p.outsideWindow))
                 }
@@ -172,7 +172,7 @@ final class CollectJob {
 
         // system/: the facts behind the Tier 1 checks.
         let hostJSON = try Self.prettyJSON(facts)
-        files.append(ManifestFile.generated(added: try writer.addData(at: "system/host.json", hostJSON), role: "system"))
+        files.append(ManifestFile.generated(added: try writer.addData(at: "system/host.json", hostJSON), role: .system))
 
         let duration = settings.fixedCreated == nil ? Int((ContinuousClock.now - started).milliseconds) : 0
         let summaryText = SummaryText.render(SummaryInput(
@@ -184,7 +184,7 @@ final class CollectJob {
                          ("Time zone", settings.zone.timeZone.identifier + (settings.zone.isKnown ? "" : " (assumed: collector's zone)"))],
             sources: summaries,
             skipped: skipped.map { ($0.path, $0.reason) }))
-        files.append(ManifestFile.generated(added: try writer.addData(at: "SUMMARY.txt", Array(summaryText.utf8)), role: "summary"))
+        files.append(ManifestFile.generated(added: try writer.addData(at: "SUMMARY.txt", Array(summaryText.utf8)), role: .summary))
 
         let manifest = Manifest.make(
             created: created, commandLine: settings.commandLine, settings: settings, facts: facts,

@@ -1,3 +1,4 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -30,17 +31,16 @@ enum Console {
     }
 
     static func writeErr(_ text: String) {
-        var t = text
-        t.withUTF8 { buf in _ = fwrite(buf.baseAddress, 1, buf.count, stderr) }
-        fflush(stderr)
+        _ = try? FileDescriptor.standardError.writeAll(Array(text.utf8))
     }
 
-    /// Writes bytes to stdout, unbuffered beyond the caller's own buffer.
+    /// Writes bytes to stdout (callers buffer; this does not).
     static func writeOut(_ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { buf in _ = fwrite(buf.baseAddress, 1, buf.count, stdout) }
+        guard !bytes.isEmpty else { return }
+        _ = try? FileDescriptor.standardOutput.writeAll(bytes)
     }
 
-    static func flushOut() { fflush(stdout) }
+    static func flushOut() {}
 
     private static func isTerminal(_ fd: Int32) -> Bool {
         #if os(Windows)

@@ -27,12 +27,12 @@ struct Summary: ParsableCommand {
             if Self.isBundle(input) {
                 do {
                     let reader = try BundleReader(path: FilePath(input))
-                    guard let entry = reader.entries.first(where: { $0.path.hasSuffix("/SUMMARY.txt") || $0.path == "SUMMARY.txt" }) else {
+                    guard let entry = try reader.entries().first(where: { $0.name.hasSuffix("/SUMMARY.txt") || $0.name == "SUMMARY.txt" }) else {
                         Console.say("amt-collect: \(input): no SUMMARY.txt in the bundle")
                         failed = true
                         continue
                     }
-                    let bytes = try reader.read(entry.path)
+                    let bytes = try reader.read(entry.name)
                     Console.writeOut(bytes)
                 } catch {
                     Console.say("amt-collect: \(input): \(ErrorText.describe(error))")
