@@ -44,26 +44,25 @@ enum E2E {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
+        // Output goes to files, so that neither stream can fill up and block the process.
+        let dir = FileManager.default.temporaryDirectory
+        let outURL = dir.appendingPathComponent("amt-e2e-out-\(UUID().uuidString)")
+        let errURL = dir.appendingPathComponent("amt-e2e-err-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
+        let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        // Read both pipes while the process runs so that neither fills up.
-        var outData = Data(), errData = Data()
-        let group = DispatchGroup()
-        let lock = NSLock()
-        group.enter()
-        DispatchQueue.global().async {
-            let d = out.fileHandleForReading.readDataToEndOfFile()
-            lock.lock(); outData = d; lock.unlock()
-            group.leave()
-        }
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
         process.waitUntilExit()
-        lock.lock(); defer { lock.unlock() }
-        errData = e
+        try outHandle.close()
+        try errHandle.close()
+        let outData = try Data(contentsOf: outURL), errData = try Data(contentsOf: errURL)
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self),
                       signaled: process.terminationReason == .uncaughtSignal)
