@@ -581,13 +581,11 @@ private struct Walk {
             case .regular:
                 consider(include, rel: rel.joined(separator: "/"), status: status, candidates: .include(explicit: true))
             case .directory:
+                // An included folder is searched for every file, even where the catalog walk has
+                // been (it looked only for catalog names); files already taken are not taken twice.
+                listed = [:]
                 var ancestors: [FileIdentity] = []
                 if let id = status.identity {
-                    if let earlier = listed[id], rootResolved.map({ resolved.isWithin($0) }) != true {
-                        addSkip(rel.joined(separator: "/"), entryID: DiscoveredSource.includeEntryID, .duplicate,
-                                "same folder as \(earlier): searched once", include)
-                        continue
-                    }
                     ancestors.append(id)
                     listed[id] = rel.joined(separator: "/")
                 }

@@ -309,3 +309,19 @@ import Glibc
         #expect(result.skipped.first?.relativePath == ".")
     }
 }
+
+@Suite struct IncludeInsideRootTests {
+    @Test func includedFolderInsideRootIsSearchedForEveryFile() throws {
+        let tree = try TempTree("inside")
+        try tree.write("ProgramData/AMT/WebBRIX/AMTError.log")
+        try tree.write("ProgramData/AMT/WebBRIX/Trace/trace-1.txt")
+        try tree.write("ProgramData/AMT/WebBRIX/service.xml")
+        let result = Discovery.testing(tree.root, includes: [tree.root.appending("ProgramData/AMT")]).run()
+        #expect(result.sources.map(\.relativePath) == [
+            "ProgramData/AMT/WebBRIX/AMTError.log", "ProgramData/AMT/WebBRIX/Trace/trace-1.txt",
+            "ProgramData/AMT/WebBRIX/service.xml",
+        ])
+        #expect(result.sources.map(\.entryID) == ["amt_error_logs", "include", "include"])
+        #expect(result.skipped.isEmpty)
+    }
+}

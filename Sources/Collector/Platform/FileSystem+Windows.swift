@@ -70,7 +70,8 @@ struct SystemFileAccess: FileSystemAccess {
     func resolve(_ path: FilePath) -> FilePath? {
         guard FileManager.default.fileExists(atPath: path.string) else { return nil }
         let url = URL(fileURLWithPath: path.string).resolvingSymlinksInPath()
-        return FilePath(url.path)
+        // The file-system representation is the native form (`C:\…`), not the URL path (`/C:/…`).
+        return url.withUnsafeFileSystemRepresentation { $0.map { FilePath(String(cString: $0)) } }
     }
 
     func openForReading(_ path: FilePath) throws(CollectorError) -> (FileDescriptor, FileStatus) {
