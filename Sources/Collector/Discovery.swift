@@ -327,7 +327,8 @@ private struct Walk {
             // A name the listing says is a plain file is of no use when only folders are wanted.
             if fileCandidates == nil, let hint = child.kindHint, hint != .directory, hint != .symbolicLink { continue }
 
-            let childPath = dir.appending(child.component)
+            guard let component = child.component else { continue }
+            let childPath = dir.appending(component)
             let blame = fileCandidates.map(firstEntryID) ?? childMode.map(entryID(for:)) ?? ""
             guard let status = examine(childPath, rel: childRelString, entryID: blame, mode: mode) else { continue }
             let item = Pending(path: childPath, rel: childRel, status: status, fileCandidates: fileCandidates,

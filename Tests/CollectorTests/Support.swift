@@ -90,7 +90,7 @@ struct InjectingAccess: FileSystemAccess {
         listed?.add(directory.string)
         let entries = try real.list(directory)
         for entry in entries where vanish.contains(entry.name) {
-            _ = unlink(directory.appending(entry.component).string)
+            _ = unlink(directory.appending(entry.name).string)
         }
         return entries
     }

@@ -16,10 +16,7 @@ struct SystemFileAccess: FileSystemAccess {
         } catch {
             throw Self.mapped(error, "list folder", directory)
         }
-        return names.compactMap { name in
-            guard let component = FilePath.Component(name) else { return nil }
-            return DirectoryEntry(component: component, name: name, kindHint: nil)
-        }
+        return names.map { DirectoryEntry(name: $0, platformName: nil, kindHint: nil) }
     }
 
     func status(_ path: FilePath, followLinks: Bool) throws(CollectorError) -> FileStatus {
