@@ -357,8 +357,11 @@ private struct Walk {
 
     /// Handles the links found by a walk (and those found below them) until none is left.
     mutating func drainDeferred() {
-        while !deferred.isEmpty {
-            let item = deferred.removeFirst()
+        var next = 0
+        defer { deferred.removeAll() }
+        while next < deferred.count {
+            let item = deferred[next]
+            next += 1
             let rel = item.rel.joined(separator: "/")
             let blame = item.fileCandidates.map(firstEntryID) ?? item.childMode.map(entryID(for:)) ?? ""
             guard let target = followLink(item.path, rel: rel, entryID: blame, mode: item.parentMode) else { continue }

@@ -325,3 +325,22 @@ import Glibc
         #expect(result.skipped.isEmpty)
     }
 }
+
+@Suite struct DiscoveryJSONTests {
+    @Test func sourcesAndSkipsEncodeWithSnakeCaseNames() throws {
+        let tree = try TempTree("json")
+        try tree.write("Windows/DPINST.LOG")
+        try tree.setModified("Windows/DPINST.LOG", Date(timeIntervalSince1970: 1_763_625_600))
+        try tree.write("Windows/System32/winevt/Logs/Security.evtx")
+        let result = Discovery.testing(tree.root).run()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let source = String(decoding: try encoder.encode(try #require(result.sources.first)), as: UTF8.self)
+        #expect(source == #"{"absolute_path":"\#(tree.path("Windows/DPINST.LOG"))","entry_id":"dpinst_log","kind":"dpinst","modified":"2025-11-20T08:00:00.000000Z","relative_path":"Windows/DPINST.LOG","size":2}"#)
+        let skip = String(decoding: try encoder.encode(try #require(result.skipped.first)), as: UTF8.self)
+        #expect(skip.contains(#""code":"opt_in_not_requested""#))
+        #expect(skip.contains(#""relative_path":"Windows/System32/winevt/Logs/Security.evtx""#))
+        let report = try encoder.encode(result.catalogReport())
+        #expect(String(decoding: report, as: UTF8.self).contains(#""content_not_matched":[]"#))
+    }
+}
