@@ -523,7 +523,7 @@ private struct Walk {
             }
             return
         }
-        if !explicit, !d.window.mayContainRecords(lastWritten: status.modified) {
+        if !explicit, chosen?.anyAge != true, !d.window.mayContainRecords(lastWritten: status.modified) {
             let when = status.modified.map { " (\($0.iso8601))" } ?? ""
             addSkip(rel, entryID: entryID, .beforeSince, "last written before --since\(when)", path)
             return
