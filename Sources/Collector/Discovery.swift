@@ -298,8 +298,6 @@ private struct Walk {
         }
         d.logger.debug("listed folder", metadata: ["path": "\(relString)", "entries": "\(children.count)"])
         for child in children.sorted(by: { $0.name < $1.name }) {
-            let childRel = rel + [child.name]
-            let childRelString = childRel.joined(separator: "/")
             // What this child can be: a file some pattern ends on, a folder some pattern goes into.
             var fileCandidates: Candidates?
             var childMode: Mode?
@@ -327,7 +325,13 @@ private struct Walk {
             // A name the listing says is a plain file is of no use when only folders are wanted.
             if fileCandidates == nil, let hint = child.kindHint, hint != .directory, hint != .symbolicLink { continue }
 
-            guard let component = child.component else { continue }
+            let childRel = rel + [child.name]
+            let childRelString = childRel.joined(separator: "/")
+            guard let component = child.component else {
+                addSkip(childRelString, entryID: fileCandidates.map(firstEntryID) ?? childMode.map(entryID(for:)) ?? "",
+                        .unreadable, "the name cannot be made into a path", dir)
+                continue
+            }
             let childPath = dir.appending(component)
             let blame = fileCandidates.map(firstEntryID) ?? childMode.map(entryID(for:)) ?? ""
             guard let status = examine(childPath, rel: childRelString, entryID: blame, mode: mode) else { continue }
