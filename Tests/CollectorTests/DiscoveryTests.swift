@@ -347,3 +347,18 @@ import Glibc
         #expect(String(decoding: report, as: UTF8.self).contains(#""content_not_matched":[]"#))
     }
 }
+
+@Suite struct UnlistableFolderTests {
+    @Test func folderThatCannotBeListedIsReportedAndTheRestCollected() throws {
+        let tree = try TempTree("unlistable")
+        try tree.write("Users/alice/AppData/Local/Temp/MSI1.LOG")
+        try tree.write("Users/bob/AppData/Local/Temp/MSI2.LOG")
+        let result = Discovery.testing(tree.root, access: InjectingAccess(denyList: ["alice"])).run()
+        #expect(result.sources.map(\.relativePath) == ["Users/bob/AppData/Local/Temp/MSI2.LOG"])
+        let skip = try #require(result.skipped.first)
+        #expect(skip.relativePath == "Users/alice")
+        #expect(skip.code == .permissionDenied)
+        #expect(skip.entryID == "msi_logs")
+        #expect(skip.reason == "folder could not be searched: permission denied (Permission denied)")
+    }
+}
