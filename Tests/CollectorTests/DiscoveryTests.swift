@@ -362,3 +362,41 @@ import Glibc
         #expect(skip.reason == "folder could not be searched: permission denied (Permission denied)")
     }
 }
+
+@Suite struct SpecialFileTests {
+    @Test func socketsAndDevicesAreSkippedWithTheirKind() throws {
+        let tree = try TempTree("special")
+        try tree.mkdir("Windows")
+        let socketPath = tree.path("Windows/DPINST.LOG")
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(socketPath.utf8)
+        #expect(bytes.count < MemoryLayout.size(ofValue: address.sun_path))
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+        let result = Discovery.testing(tree.root, includes: ["/dev/null"]).run()
+        #expect(result.sources.isEmpty)
+        let reasons = Dictionary(uniqueKeysWithValues: result.skipped.map { ($0.relativePath, $0.reason) })
+        #expect(reasons["Windows/DPINST.LOG"] == "a socket, not a regular file")
+        #expect(reasons["include/null"] == "a character device, not a regular file or folder")
+    }
+
+    @Test func walkStopsAtTheDepthLimit() throws {
+        let tree = try TempTree("deep")
+        let deep = Array(repeating: "d", count: Discovery.depthLimit + 2).joined(separator: "/")
+        try tree.write("ProgramData/AMT/\(deep)/AMTError.log")
+        try tree.write("ProgramData/AMT/AMTError.log")
+        let result = Discovery.testing(tree.root).run()
+        #expect(result.sources.map(\.relativePath) == ["ProgramData/AMT/AMTError.log"])
+        #expect(result.skipped.count == 1)
+        #expect(result.skipped.first?.code == .tooDeep)
+    }
+}
