@@ -131,10 +131,19 @@ public struct DiscoveryResult: Sendable {
 /// Symbolic links are followed while their target stays inside the root (or inside the
 /// `--include` folder being walked); a folder that is its own ancestor is reported as a loop, and a
 /// file or folder reached twice (same device and inode) is taken once.
+///
+/// A file whose entries all match is taken by the first entry in catalog order whose `exclude`
+/// and `contains` let it through; an opt-in entry not named in `includeOptIn` is passed over (and
+/// the file listed as skipped when no other entry takes it).
 public struct Discovery: Sendable {
     public var root: FilePath
     public var catalog: Catalog
+    /// Files and folders to collect whatever the catalog says (`--include`). Folders are walked
+    /// whole; links inside them may point anywhere inside the folder or the root.
     public var includes: [FilePath]
+    /// `since` skips files last modified before it (listed in `skipped` as "last written before
+    /// --since"), except files named by `--include` and entries marked `any_age`. `until` does not
+    /// skip files: a file written after it may still hold earlier records.
     public var window: TimeWindow
     /// Ids of opt-in entries to collect.
     public var includeOptIn: Set<String>
