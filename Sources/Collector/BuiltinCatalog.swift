@@ -31,6 +31,7 @@ let builtinCatalogJSON = #"""
       "patterns": [
         "{Program Files*/AMT*,ProgramData/AMT*,inetpub/wwwroot/*}/**/{NLog,log4net}.config"
       ],
+      "any_age": true,
       "max_bytes": 1048576,
       "note": "Names the real log path and layout. Copied, not parsed into records."
     },
@@ -43,6 +44,7 @@ let builtinCatalogJSON = #"""
         "{Program Files*/AMT*,ProgramData/AMT*,inetpub/wwwroot/*}/**/*.config"
       ],
       "contains": ["<log4net", "<nlog"],
+      "any_age": true,
       "max_bytes": 1048576,
       "note": "Only configs whose first 64 KiB hold a <log4net> or <nlog> section. They may hold connection strings: redaction applies."
     },

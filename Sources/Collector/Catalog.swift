@@ -143,7 +143,8 @@ public struct Catalog: Codable, Sendable, Equatable {
 /// One known location: which files, what they are, and how to treat them.
 ///
 /// JSON fields: `id`, `title`, `group`, `kind`, `patterns`, `exclude` (optional), `contains`
-/// (optional), `opt_in` (optional, default false), `max_bytes` (optional), `note` (optional).
+/// (optional), `opt_in` (optional, default false), `any_age` (optional, default false),
+/// `max_bytes` (optional), `note` (optional).
 public struct CatalogEntry: Codable, Sendable, Equatable {
     /// Stable identifier (`amt_error_program_files`); a user catalog entry with the same id
     /// replaces the built-in one. `include` is reserved.
@@ -167,6 +168,9 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
     /// Collected only when asked for by id (e.g. `Security.evtx`: large and personal). Files it
     /// matches are listed as skipped otherwise.
     public var optIn: Bool
+    /// Collected whatever its age: `--since` does not apply (configuration files are old and still
+    /// matter).
+    public var anyAge: Bool
     /// Per-entry size cap for `SourceReader` (head and tail kept beyond it); `nil`: the default.
     public var maxBytes: Int64?
     /// Why the entry exists or how to read what it finds.
@@ -180,7 +184,7 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
 
     public init(
         id: String, title: String, group: String, kind: String, patterns: [String],
-        exclude: [String] = [], contains: [String] = [], optIn: Bool = false,
+        exclude: [String] = [], contains: [String] = [], optIn: Bool = false, anyAge: Bool = false,
         maxBytes: Int64? = nil, note: String? = nil
     ) {
         self.id = id
@@ -191,6 +195,7 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
         self.exclude = exclude
         self.contains = contains
         self.optIn = optIn
+        self.anyAge = anyAge
         self.maxBytes = maxBytes
         self.note = note
     }
@@ -198,6 +203,7 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case id, title, group, kind, patterns, exclude, contains
         case optIn = "opt_in"
+        case anyAge = "any_age"
         case maxBytes = "max_bytes"
         case note
     }
@@ -212,6 +218,7 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
         exclude = try c.decodeIfPresent([String].self, forKey: .exclude) ?? []
         contains = try c.decodeIfPresent([String].self, forKey: .contains) ?? []
         optIn = try c.decodeIfPresent(Bool.self, forKey: .optIn) ?? false
+        anyAge = try c.decodeIfPresent(Bool.self, forKey: .anyAge) ?? false
         maxBytes = try c.decodeIfPresent(Int64.self, forKey: .maxBytes)
         note = try c.decodeIfPresent(String.self, forKey: .note)
     }
@@ -226,6 +233,7 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
         if !exclude.isEmpty { try c.encode(exclude, forKey: .exclude) }
         if !contains.isEmpty { try c.encode(contains, forKey: .contains) }
         if optIn { try c.encode(optIn, forKey: .optIn) }
+        if anyAge { try c.encode(anyAge, forKey: .anyAge) }
         try c.encodeIfPresent(maxBytes, forKey: .maxBytes)
         try c.encodeIfPresent(note, forKey: .note)
     }

@@ -131,10 +131,19 @@ public struct DiscoveryResult: Sendable {
 /// Symbolic links are followed while their target stays inside the root (or inside the
 /// `--include` folder being walked); a folder that is its own ancestor is reported as a loop, and a
 /// file or folder reached twice (same device and inode) is taken once.
+///
+/// A file whose entries all match is taken by the first entry in catalog order whose `exclude`
+/// and `contains` let it through; an opt-in entry not named in `includeOptIn` is passed over (and
+/// the file listed as skipped when no other entry takes it).
 public struct Discovery: Sendable {
     public var root: FilePath
     public var catalog: Catalog
+    /// Files and folders to collect whatever the catalog says (`--include`). Folders are walked
+    /// whole; links inside them may point anywhere inside the folder or the root.
     public var includes: [FilePath]
+    /// `since` skips files last modified before it (listed in `skipped` as "last written before
+    /// --since"), except files named by `--include` and entries marked `any_age`. `until` does not
+    /// skip files: a file written after it may still hold earlier records.
     public var window: TimeWindow
     /// Ids of opt-in entries to collect.
     public var includeOptIn: Set<String>
@@ -298,8 +307,6 @@ private struct Walk {
         }
         d.logger.debug("listed folder", metadata: ["path": "\(relString)", "entries": "\(children.count)"])
         for child in children.sorted(by: { $0.name < $1.name }) {
-            let childRel = rel + [child.name]
-            let childRelString = childRel.joined(separator: "/")
             // What this child can be: a file some pattern ends on, a folder some pattern goes into.
             var fileCandidates: Candidates?
             var childMode: Mode?
@@ -327,7 +334,14 @@ private struct Walk {
             // A name the listing says is a plain file is of no use when only folders are wanted.
             if fileCandidates == nil, let hint = child.kindHint, hint != .directory, hint != .symbolicLink { continue }
 
-            let childPath = dir.appending(child.component)
+            let childRel = rel + [child.name]
+            let childRelString = childRel.joined(separator: "/")
+            guard let component = child.component else {
+                addSkip(childRelString, entryID: fileCandidates.map(firstEntryID) ?? childMode.map(entryID(for:)) ?? "",
+                        .unreadable, "the name cannot be made into a path", dir)
+                continue
+            }
+            let childPath = dir.appending(component)
             let blame = fileCandidates.map(firstEntryID) ?? childMode.map(entryID(for:)) ?? ""
             guard let status = examine(childPath, rel: childRelString, entryID: blame, mode: mode) else { continue }
             let item = Pending(path: childPath, rel: childRel, status: status, fileCandidates: fileCandidates,
@@ -356,8 +370,11 @@ private struct Walk {
 
     /// Handles the links found by a walk (and those found below them) until none is left.
     mutating func drainDeferred() {
-        while !deferred.isEmpty {
-            let item = deferred.removeFirst()
+        var next = 0
+        defer { deferred.removeAll() }
+        while next < deferred.count {
+            let item = deferred[next]
+            next += 1
             let rel = item.rel.joined(separator: "/")
             let blame = item.fileCandidates.map(firstEntryID) ?? item.childMode.map(entryID(for:)) ?? ""
             guard let target = followLink(item.path, rel: rel, entryID: blame, mode: item.parentMode) else { continue }
@@ -519,7 +536,7 @@ private struct Walk {
             }
             return
         }
-        if !explicit, !d.window.mayContainRecords(lastWritten: status.modified) {
+        if !explicit, chosen?.anyAge != true, !d.window.mayContainRecords(lastWritten: status.modified) {
             let when = status.modified.map { " (\($0.iso8601))" } ?? ""
             addSkip(rel, entryID: entryID, .beforeSince, "last written before --since\(when)", path)
             return
@@ -581,13 +598,11 @@ private struct Walk {
             case .regular:
                 consider(include, rel: rel.joined(separator: "/"), status: status, candidates: .include(explicit: true))
             case .directory:
+                // An included folder is searched for every file, even where the catalog walk has
+                // been (it looked only for catalog names); files already taken are not taken twice.
+                listed = [:]
                 var ancestors: [FileIdentity] = []
                 if let id = status.identity {
-                    if let earlier = listed[id], rootResolved.map({ resolved.isWithin($0) }) != true {
-                        addSkip(rel.joined(separator: "/"), entryID: DiscoveredSource.includeEntryID, .duplicate,
-                                "same folder as \(earlier): searched once", include)
-                        continue
-                    }
                     ancestors.append(id)
                     listed[id] = rel.joined(separator: "/")
                 }

@@ -284,14 +284,17 @@ import Glibc
         try tree.write("\(log)/ERRORLOG")
         try tree.write("\(log)/ERRORLOG.1")
         try tree.write("\(log)/ERRORLOG.2")
+        try tree.write("Program Files/AMT/WebBRIX/NLog.config", "<nlog/>")
         let now = Date()
+        try tree.setModified("Program Files/AMT/WebBRIX/NLog.config", now.addingTimeInterval(-400 * 86_400))
         try tree.setModified("\(log)/ERRORLOG", now)
         try tree.setModified("\(log)/ERRORLOG.1", now.addingTimeInterval(-3 * 86_400))
         try tree.setModified("\(log)/ERRORLOG.2", now.addingTimeInterval(-30 * 86_400))
         let nowTS = Timestamp(microsecondsSinceEpoch: Int64(now.timeIntervalSince1970 * 1_000_000))
         let since = try #require(TimeWindow.parseWhen("7d", now: nowTS))
         let result = Discovery.testing(tree.root, window: TimeWindow(since: since)).run()
-        #expect(result.sources.map(\.relativePath) == ["\(log)/ERRORLOG", "\(log)/ERRORLOG.1"])
+        // A configuration file is taken whatever its age (`any_age`).
+        #expect(result.sources.map(\.relativePath) == ["Program Files/AMT/WebBRIX/NLog.config", "\(log)/ERRORLOG", "\(log)/ERRORLOG.1"])
         let skip = try #require(result.skipped.first)
         #expect(skip.relativePath == "\(log)/ERRORLOG.2")
         #expect(skip.code == .beforeSince)
@@ -307,5 +310,93 @@ import Glibc
         #expect(result.sources.isEmpty)
         #expect(result.skipped.count == 1)
         #expect(result.skipped.first?.relativePath == ".")
+    }
+}
+
+@Suite struct IncludeInsideRootTests {
+    @Test func includedFolderInsideRootIsSearchedForEveryFile() throws {
+        let tree = try TempTree("inside")
+        try tree.write("ProgramData/AMT/WebBRIX/AMTError.log")
+        try tree.write("ProgramData/AMT/WebBRIX/Trace/trace-1.txt")
+        try tree.write("ProgramData/AMT/WebBRIX/service.xml")
+        let result = Discovery.testing(tree.root, includes: [tree.root.appending("ProgramData/AMT")]).run()
+        #expect(result.sources.map(\.relativePath) == [
+            "ProgramData/AMT/WebBRIX/AMTError.log", "ProgramData/AMT/WebBRIX/Trace/trace-1.txt",
+            "ProgramData/AMT/WebBRIX/service.xml",
+        ])
+        #expect(result.sources.map(\.entryID) == ["amt_error_logs", "include", "include"])
+        #expect(result.skipped.isEmpty)
+    }
+}
+
+@Suite struct DiscoveryJSONTests {
+    @Test func sourcesAndSkipsEncodeWithSnakeCaseNames() throws {
+        let tree = try TempTree("json")
+        try tree.write("Windows/DPINST.LOG")
+        try tree.setModified("Windows/DPINST.LOG", Date(timeIntervalSince1970: 1_763_625_600))
+        try tree.write("Windows/System32/winevt/Logs/Security.evtx")
+        let result = Discovery.testing(tree.root).run()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let source = String(decoding: try encoder.encode(try #require(result.sources.first)), as: UTF8.self)
+        #expect(source == #"{"absolute_path":"\#(tree.path("Windows/DPINST.LOG"))","entry_id":"dpinst_log","kind":"dpinst","modified":"2025-11-20T08:00:00.000000Z","relative_path":"Windows/DPINST.LOG","size":2}"#)
+        let skip = String(decoding: try encoder.encode(try #require(result.skipped.first)), as: UTF8.self)
+        #expect(skip.contains(#""code":"opt_in_not_requested""#))
+        #expect(skip.contains(#""relative_path":"Windows/System32/winevt/Logs/Security.evtx""#))
+        let report = try encoder.encode(result.catalogReport())
+        #expect(String(decoding: report, as: UTF8.self).contains(#""content_not_matched":[]"#))
+    }
+}
+
+@Suite struct UnlistableFolderTests {
+    @Test func folderThatCannotBeListedIsReportedAndTheRestCollected() throws {
+        let tree = try TempTree("unlistable")
+        try tree.write("Users/alice/AppData/Local/Temp/MSI1.LOG")
+        try tree.write("Users/bob/AppData/Local/Temp/MSI2.LOG")
+        let result = Discovery.testing(tree.root, access: InjectingAccess(denyList: ["alice"])).run()
+        #expect(result.sources.map(\.relativePath) == ["Users/bob/AppData/Local/Temp/MSI2.LOG"])
+        let skip = try #require(result.skipped.first)
+        #expect(skip.relativePath == "Users/alice")
+        #expect(skip.code == .permissionDenied)
+        #expect(skip.entryID == "msi_logs")
+        #expect(skip.reason == "folder could not be searched: permission denied (Permission denied)")
+    }
+}
+
+@Suite struct SpecialFileTests {
+    @Test func socketsAndDevicesAreSkippedWithTheirKind() throws {
+        let tree = try TempTree("special")
+        try tree.mkdir("Windows")
+        let socketPath = tree.path("Windows/DPINST.LOG")
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(socketPath.utf8)
+        #expect(bytes.count < MemoryLayout.size(ofValue: address.sun_path))
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+        let result = Discovery.testing(tree.root, includes: ["/dev/null"]).run()
+        #expect(result.sources.isEmpty)
+        let reasons = Dictionary(uniqueKeysWithValues: result.skipped.map { ($0.relativePath, $0.reason) })
+        #expect(reasons["Windows/DPINST.LOG"] == "a socket, not a regular file")
+        #expect(reasons["include/null"] == "a character device, not a regular file or folder")
+    }
+
+    @Test func walkStopsAtTheDepthLimit() throws {
+        let tree = try TempTree("deep")
+        let deep = Array(repeating: "d", count: Discovery.depthLimit + 2).joined(separator: "/")
+        try tree.write("ProgramData/AMT/\(deep)/AMTError.log")
+        try tree.write("ProgramData/AMT/AMTError.log")
+        let result = Discovery.testing(tree.root).run()
+        #expect(result.sources.map(\.relativePath) == ["ProgramData/AMT/AMTError.log"])
+        #expect(result.skipped.count == 1)
+        #expect(result.skipped.first?.code == .tooDeep)
     }
 }

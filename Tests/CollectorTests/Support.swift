@@ -76,6 +76,8 @@ struct InjectingAccess: FileSystemAccess {
     var deny: Set<String> = []
     /// File names deleted right after their folder is listed (they vanish before `stat`).
     var vanish: Set<String> = []
+    /// Folder names whose listing fails with "permission denied".
+    var denyList: Set<String> = []
     /// Records every folder listed.
     var listed: ListLog?
 
@@ -88,9 +90,12 @@ struct InjectingAccess: FileSystemAccess {
 
     func list(_ directory: FilePath) throws(CollectorError) -> [DirectoryEntry] {
         listed?.add(directory.string)
+        if let name = directory.lastComponent?.string, denyList.contains(name) {
+            throw CollectorError.system(EACCES, "list folder", directory)
+        }
         let entries = try real.list(directory)
         for entry in entries where vanish.contains(entry.name) {
-            _ = unlink(directory.appending(entry.component).string)
+            _ = unlink(directory.appending(entry.name).string)
         }
         return entries
     }

@@ -36,15 +36,15 @@ struct SystemFileAccess: FileSystemAccess {
             case Int32(DT_BLK): hint = .blockDevice
             default: hint = nil
             }
-            let component: FilePath.Component? = withUnsafePointer(to: &entry.pointee.d_name) { tuple in
-                tuple.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: tuple.pointee)) {
-                    FilePath.Component(platformString: $0)
+            let raw: [CChar] = withUnsafePointer(to: &entry.pointee.d_name) { tuple in
+                tuple.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: tuple.pointee)) { p in
+                    Array(UnsafeBufferPointer(start: p, count: strlen(p) + 1))
                 }
             }
-            guard let component else { continue }
-            let name = component.string
-            if name == "." || name == ".." { continue }
-            result.append(DirectoryEntry(component: component, name: name, kindHint: hint))
+            // "." and "..": one or two dots and the NUL.
+            if raw.count <= 3, raw.dropLast().allSatisfy({ $0 == 0x2E }) { continue }
+            let name = String(decoding: raw.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            result.append(DirectoryEntry(name: name, platformName: raw, kindHint: hint))
         }
         return result
     }

@@ -44,12 +44,19 @@ struct FileStatus: Sendable {
 
 /// One name in a directory listing.
 struct DirectoryEntry: Sendable {
-    /// The name exactly as stored (bytes kept; used to build the child path).
-    var component: FilePath.Component
     /// The name as text (for matching and for relative paths).
     var name: String
+    /// The name exactly as stored, NUL-terminated (`nil`: `name` is exact). Kept as bytes so that a
+    /// name that is not valid UTF-8 still opens; turned into a path component only when needed.
+    var platformName: [CInterop.PlatformChar]?
     /// The kind when the listing tells it without a `stat` (Linux `d_type`), else `nil`.
     var kindHint: FileKind?
+
+    /// The name as a path component, or `nil` when it cannot be one.
+    var component: FilePath.Component? {
+        if let platformName { return FilePath.Component(platformString: platformName) }
+        return FilePath.Component(name)
+    }
 }
 
 /// The file-system operations the collector needs. Every operation is read-only.

@@ -33,14 +33,14 @@ enum PlatformHost {
                 RegGetValueW(HKEY_LOCAL_MACHINE, k, v, DWORD(RRF_RT_REG_SZ), nil, nil, &size)
             }
         }
-        guard status == ERROR_SUCCESS, size > 0 else { return nil }
+        guard status == LSTATUS(ERROR_SUCCESS), size > 0 else { return nil }
         var buffer = [WCHAR](repeating: 0, count: Int(size) / MemoryLayout<WCHAR>.size + 1)
         let read = key.withCString(encodedAs: UTF16.self) { k in
             value.withCString(encodedAs: UTF16.self) { v in
                 RegGetValueW(HKEY_LOCAL_MACHINE, k, v, DWORD(RRF_RT_REG_SZ), nil, &buffer, &size)
             }
         }
-        guard read == ERROR_SUCCESS else { return nil }
+        guard read == LSTATUS(ERROR_SUCCESS) else { return nil }
         return String(decoding: buffer.prefix(while: { $0 != 0 }), as: UTF16.self)
     }
 }
