@@ -94,17 +94,18 @@ final class CollectJob {
 
         // Parse stage on its own thread.
         let queue = BoundedQueue<ProcessedSource>(capacity: 2)
-        let context = (host: facts.name, zone: settings.zone, window: settings.window, cap: settings.capBytes)
+        let context = (host: facts.name, zone: settings.zone, window: settings.window)
         let items = sources.enumerated().map { (index: $0.offset, path: $0.element.absolutePath,
                                                 relative: $0.element.relativePath, entry: $0.element.entryID,
-                                                kind: $0.element.kind) }
+                                                kind: $0.element.kind,
+                                                cap: $0.element.maxBytes.map { min($0, settings.capBytes) } ?? settings.capBytes) }
         let workDir = work
         let producer = Worker(name: "amt-parse") {
             for item in items {
                 let processed = SourceStage.process(
                     index: item.index, path: item.path, relativePath: item.relative, entryID: item.entry,
                     kind: item.kind, work: workDir, hostName: context.host, zone: context.zone,
-                    window: context.window, cap: context.cap)
+                    window: context.window, cap: item.cap)
                 queue.put(processed)
             }
             queue.close()
@@ -148,7 +149,7 @@ final class CollectJob {
                         status: status, reason: reason, truncatedBytes: p.truncatedBytes, truncatedHow: p.truncatedHow,
                         outsideWindow: p.outsideWindow))
                 }
-                if let recs = p.recordsTemp {
+                if let recs = p.recordsTemp, dataset != "config" {
                     let added = try writer.addFile(at: "records/" + p.relativePath + ".jsonl", from: recs)
                     files.append(ManifestFile.source(
                         added: added, source: p.relativePath, kind: dataset, role: .records, stats: p.stats,

@@ -22,6 +22,17 @@ enum SourceStage {
             let first = try reader.nextChunk()
             if let first { try raw.append(first.bytes) }
 
+            if kind == "config" {
+                // Configuration files are evidence to read, not logs: copied, not parsed.
+                while let chunk = try reader.nextChunk() { try raw.append(chunk.bytes) }
+                try raw.close()
+                result.stats.dataset = "config"
+                if let t = reader.truncation {
+                    result.truncatedBytes = t.droppedBytes
+                    result.truncatedHow = t.how
+                }
+                return result
+            }
             let records = try BufferedFileWriter(creating: recordsPath)
             result.recordsTemp = recordsPath
             let writer = JSONLinesWriter()
