@@ -93,18 +93,38 @@ public struct GenericTextParser: TextFormatParser {
         return text[idx...]
     }
 
-    /// A level word among the first few words of `text`, e.g. `ERROR`, `[WARN]`, `Information:`.
+    /// A level word among the first few words of `text`, e.g. `ERROR`, `[WARN]`, `Information:`:
+    /// upper-case or capitalized, 3 to 13 letters, at most the sixth word. Works on bytes.
     public static func sniffLevel(_ text: Substring) -> Severity? {
         var words = 0
-        for raw in text.prefix(120).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "|" }) {
-            words += 1
-            if words > 6 { break }
-            let word = raw.trimmingCharacters(in: "[]():<>-,;")
-            if word.count >= 3, word.count <= 13, let s = Severity(word: word),
-               word.uppercased() == word || word.first?.isUppercase == true {
-                return s
+        var word: [UInt8] = []
+        word.reserveCapacity(16)
+        var result: Severity? = nil
+        func check() -> Bool {
+            defer { word.removeAll(keepingCapacity: true) }
+            guard word.count >= 3, word.count <= 13 else { return false }
+            guard word[0] >= 0x41, word[0] <= 0x5A else { return false }
+            let allUpper = word.allSatisfy { $0 >= 0x41 && $0 <= 0x5A }
+            let tailLower = word.dropFirst().allSatisfy { $0 >= 0x61 && $0 <= 0x7A }
+            guard allUpper || tailLower else { return false }
+            result = Severity(word: String(decoding: word, as: UTF8.self))
+            return result != nil
+        }
+        for c in text.utf8.prefix(120) {
+            let isLetter = (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
+            if isLetter {
+                word.append(c)
+                continue
+            }
+            if !word.isEmpty {
+                if check() { return result }
+            }
+            if c == 0x20 || c == 0x09 || c == 0x7C {
+                words += 1
+                if words > 6 { return nil }
             }
         }
+        if !word.isEmpty, check() { return result }
         return nil
     }
 }
