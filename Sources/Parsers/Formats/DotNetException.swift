@@ -202,14 +202,17 @@ public enum DotNetException {
         if i == b.count { return .some(nil) }
         if b[i] == UInt8(ascii: ":") { return .some(nil) }
         if allowComma, b[i] == UInt8(ascii: ",") { return .some(nil) }
-        if b[i] == 0x20, hasPrefix(b, i, " (0x") {
+        // ` (0x80131904)` (HRESULT) or, from .NET Core's Win32Exception, ` (258)` (native error).
+        if b[i] == 0x20, hasPrefix(b, i, " (") {
             let hs = i + 2
-            i += 4
-            while i < b.count, isHex(b[i]) { i += 1 }
-            guard i < b.count, b[i] == UInt8(ascii: ")") else { return nil }
-            let hr = String(decoding: UnsafeBufferPointer(rebasing: b[hs..<i]), as: UTF8.self)
+            let hex = hasPrefix(b, hs, "0x")
+            i = hex ? hs + 2 : hs
+            let digitsStart = i
+            while i < b.count, hex ? isHex(b[i]) : (b[i] >= 0x30 && b[i] <= 0x39) { i += 1 }
+            guard i > digitsStart, i - digitsStart <= 10, i < b.count, b[i] == UInt8(ascii: ")") else { return nil }
+            let code = String(decoding: UnsafeBufferPointer(rebasing: b[hs..<i]), as: UTF8.self)
             i += 1
-            if i == b.count || b[i] == UInt8(ascii: ":") { return .some(hr) }
+            if i == b.count || b[i] == UInt8(ascii: ":") { return .some(hex ? code : nil) }
         }
         return nil
     }

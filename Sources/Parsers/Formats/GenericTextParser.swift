@@ -82,6 +82,12 @@ public struct GenericTextParser: TextFormatParser {
             pendingLines.removeLast()
         }
         r.message = pendingLines.joined(separator: "\n")
+        // .NET exception text in the entry: type, innermost type and stack, as the AMTError
+        // parser reports them; an entry with an exception and no level word is an error.
+        if let x = DotNetException.analyze(pendingLines), x.type != nil || x.frameCount > 0 {
+            AMTErrorParser.apply(x, lines: pendingLines, to: &r)
+            if r.level == nil, x.type != nil { r.level = .error }
+        }
         pending = nil
         pendingLines = []
         try emit(r)
