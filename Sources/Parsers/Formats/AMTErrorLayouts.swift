@@ -24,6 +24,8 @@ struct AMTEntryHeader {
     var level: Severity?
     /// Thread as written (`6`, `ASP.NET worker`).
     var thread: String?
+    /// Thread as a number, when it is one.
+    var threadID: Int?
     var logger: String?
     var ndc: String?
     /// NLog fields before the level that are not a thread id.
@@ -35,21 +37,22 @@ struct AMTEntryHeader {
 /// Byte-level matchers for entry first lines, one per line-based layout. Each returns `nil` when
 /// the line does not start an entry of that layout.
 enum AMTErrorMatch {
-    static func header(_ layout: AMTErrorLayout, _ b: UnsafeBufferPointer<UInt8>) -> AMTEntryHeader? {
+    static func header(_ layout: AMTErrorLayout, _ b: UnsafeBufferPointer<UInt8>, cache: inout StringCache) -> AMTEntryHeader? {
         switch layout {
         case .usDate: usDate(b)
-        case .log4net: levelLogger(b, requireDash: true)
-        case .nlog: levelLogger(b, requireDash: false)
-        case .nlogPipe: nlogPipe(b)
+        case .log4net: levelLogger(b, requireDash: true, cache: &cache)
+        case .nlog: levelLogger(b, requireDash: false, cache: &cache)
+        case .nlogPipe: nlogPipe(b, cache: &cache)
         case .serilog: serilog(b)
         case .entLib: nil
         }
     }
 
-    /// Convenience for a `String`.
+    /// Convenience for a `String` (detection; no cache kept).
     static func header(_ layout: AMTErrorLayout, _ line: String) -> AMTEntryHeader? {
         var s = line
-        return s.withUTF8 { header(layout, $0) }
+        var cache = StringCache()
+        return s.withUTF8 { header(layout, $0, cache: &cache) }
     }
 
     // MARK: - Time
@@ -57,6 +60,7 @@ enum AMTErrorMatch {
     /// A date and time at the start of the line (no bracket), `yearFirst` or ambiguous as asked.
     static func time(_ b: UnsafeBufferPointer<UInt8>, yearFirst: Bool) -> SniffedTime? {
         guard let c = b.first, c >= 0x30, c <= 0x39 else { return nil }
+        if yearFirst, let t = isoFast(b) { return t }
         var scanner = ByteScanner(Array(b.prefix(48)))
         guard let t = TimestampSniffer.sniff(&scanner) else { return nil }
         switch t.order {
@@ -67,6 +71,43 @@ enum AMTErrorMatch {
         case .ambiguous: guard !yearFirst else { return nil }
         }
         return t
+    }
+
+    /// The common `yyyy-MM-dd HH:mm:ss[.,]f…` form read straight from the buffer (no copy); `nil`
+    /// sends the line to `TimestampSniffer`, which reads every other form.
+    @inline(__always)
+    static func isoFast(_ b: UnsafeBufferPointer<UInt8>) -> SniffedTime? {
+        guard b.count >= 23 else { return nil }
+        @inline(__always) func d(_ i: Int) -> Int? {
+            let c = b[i]
+            return c >= 0x30 && c <= 0x39 ? Int(c &- 0x30) : nil
+        }
+        guard let y0 = d(0), let y1 = d(1), let y2 = d(2), let y3 = d(3), b[4] == UInt8(ascii: "-"),
+              let m0 = d(5), let m1 = d(6), b[7] == UInt8(ascii: "-"), let d0 = d(8), let d1 = d(9),
+              b[10] == 0x20 || b[10] == UInt8(ascii: "T"),
+              let h0 = d(11), let h1 = d(12), b[13] == UInt8(ascii: ":"), let i0 = d(14), let i1 = d(15),
+              b[16] == UInt8(ascii: ":"), let s0 = d(17), let s1 = d(18),
+              b[19] == UInt8(ascii: ".") || b[19] == UInt8(ascii: ","), d(20) != nil
+        else { return nil }
+        let month = m0 * 10 + m1, day = d0 * 10 + d1, hour = h0 * 10 + h1, minute = i0 * 10 + i1, second = s0 * 10 + s1
+        guard (1...12).contains(month), (1...31).contains(day), hour <= 23, minute <= 59, second <= 60 else { return nil }
+        var i = 20
+        var micro = 0, digits = 0
+        while i < b.count, let v = d(i) {
+            if digits < 6 { micro = micro * 10 + v }
+            digits += 1
+            i += 1
+        }
+        for _ in min(digits, 6)..<6 { micro *= 10 }
+        // A zone right after the fraction (`Z`, `+01:00`) is the sniffer's business.
+        if i < b.count, b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { return nil }
+        // So are AM/PM designators (rare after ISO dates, but the sniffer honours them).
+        if i + 2 < b.count, b[i] == 0x20, b[i + 1] | 0x20 == UInt8(ascii: "a") || b[i + 1] | 0x20 == UInt8(ascii: "p"),
+           b[i + 2] | 0x20 == UInt8(ascii: "m") || b[i + 2] == UInt8(ascii: ".") { return nil }
+        if i + 3 < b.count, b[i] == 0x20, (b[i + 1] == UInt8(ascii: "U") && b[i + 2] == UInt8(ascii: "T"))
+            || (b[i + 1] == UInt8(ascii: "G") && b[i + 2] == UInt8(ascii: "M")) { return nil }
+        return SniffedTime(year: y0 * 1000 + y1 * 100 + y2 * 10 + y3, month: month, day: day, hour: hour, minute: minute,
+                           second: second, microsecond: micro, fractionDigits: digits, zone: .none, order: .yearFirst, end: i)
     }
 
     // MARK: - Layouts
@@ -85,7 +126,7 @@ enum AMTErrorMatch {
         return h
     }
 
-    static func levelLogger(_ b: UnsafeBufferPointer<UInt8>, requireDash: Bool) -> AMTEntryHeader? {
+    static func levelLogger(_ b: UnsafeBufferPointer<UInt8>, requireDash: Bool, cache: inout StringCache) -> AMTEntryHeader? {
         guard let t = time(b, yearFirst: true) else { return nil }
         var i = t.end
         guard i < b.count, b[i] == 0x20 else { return nil }
@@ -95,7 +136,7 @@ enum AMTErrorMatch {
         var brackets = 0
         while i < b.count, b[i] == UInt8(ascii: "["), brackets < 3 {
             guard let r = bracket(b, i) else { return nil }
-            if h.thread == nil { h.thread = text(b, r.inner) }
+            if h.thread == nil && h.threadID == nil { setThread(&h, b, r.inner, &cache) }
             brackets += 1
             i = skipSpaces(b, r.end)
         }
@@ -108,7 +149,7 @@ enum AMTErrorMatch {
         // `%-5level [%thread] %logger`
         while i < b.count, b[i] == UInt8(ascii: "["), brackets < 3 {
             guard let r = bracket(b, i) else { return nil }
-            if h.thread == nil { h.thread = text(b, r.inner) }
+            if h.thread == nil && h.threadID == nil { setThread(&h, b, r.inner, &cache) }
             brackets += 1
             i = skipSpaces(b, r.end)
         }
@@ -118,7 +159,7 @@ enum AMTErrorMatch {
         }
         let loggerEnd = wordEnd(b, i)
         guard loggerEnd > i, loggerEnd - i <= 512 else { return nil }
-        h.logger = text(b, i..<loggerEnd)
+        h.logger = cache.string(b, i..<loggerEnd)
         i = loggerEnd
         if !requireDash {
             h.messageStart = skipOneSpace(b, i)
@@ -128,7 +169,7 @@ enum AMTErrorMatch {
         var ndcCount = 0
         while i < b.count, b[i] == UInt8(ascii: "["), ndcCount < 3 {
             guard let r = bracket(b, i) else { return nil }
-            let v = text(b, r.inner)
+            let v = cache.string(b, r.inner)
             if h.ndc == nil, v != "(null)", !v.isEmpty { h.ndc = v }
             ndcCount += 1
             i = skipSpaces(b, r.end)
@@ -138,7 +179,7 @@ enum AMTErrorMatch {
         return h
     }
 
-    static func nlogPipe(_ b: UnsafeBufferPointer<UInt8>) -> AMTEntryHeader? {
+    static func nlogPipe(_ b: UnsafeBufferPointer<UInt8>, cache: inout StringCache) -> AMTEntryHeader? {
         guard let t = time(b, yearFirst: true) else { return nil }
         var i = t.end
         guard i < b.count, b[i] == UInt8(ascii: "|") else { return nil }
@@ -169,7 +210,7 @@ enum AMTErrorMatch {
         let end = fieldEnd(b, i)
         let field = trim(b, i..<end)
         if end < b.count, !field.isEmpty, !contains(b, field, 0x20) {
-            h.logger = text(b, field)
+            h.logger = cache.string(b, field)
             h.messageStart = end + 1
         } else {
             h.messageStart = i
@@ -196,6 +237,21 @@ enum AMTErrorMatch {
 
     // MARK: - Helpers
 
+    /// A numeric thread becomes `threadID` without making a string; any other is `thread`.
+    static func setThread(_ h: inout AMTEntryHeader, _ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ cache: inout StringCache) {
+        if !r.isEmpty, r.count <= 9 {
+            var v = 0
+            var numeric = true
+            for k in r {
+                let c = b[k]
+                guard c >= 0x30, c <= 0x39 else { numeric = false; break }
+                v = v * 10 + Int(c - 0x30)
+            }
+            if numeric { h.threadID = v; return }
+        }
+        h.thread = cache.string(b, r)
+    }
+
     /// `[inner]` at `i`: ranges of the content and of the end (past `]`).
     static func bracket(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> (inner: Range<Int>, end: Int)? {
         var j = i + 1
@@ -212,14 +268,31 @@ enum AMTErrorMatch {
     static func levelWord(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Severity? {
         let n = r.count
         guard n >= 3, n <= 13 else { return nil }
+        var packed: UInt64 = 0
         for k in r {
             let c = b[k]
             let isUpper = c >= 0x41 && c <= 0x5A
             let isLower = c >= 0x61 && c <= 0x7A
             guard isUpper || (isLower && k != r.lowerBound) else { return nil }
+            packed = packed &<< 8 | UInt64(c | 0x20)
         }
+        if n <= 8 { return shortLevels[packed] }
         return Severity(word: text(b, r))
     }
+
+    /// Level words of up to 8 letters, lower-case, packed big-endian into a `UInt64`; built from
+    /// `Severity(word:)` so both agree.
+    static let shortLevels: [UInt64: Severity] = {
+        let words = ["fatal", "ftl", "crit", "critical", "crt", "emergency", "emerg", "alert", "panic", "error", "err",
+                     "eror", "erro", "severe", "failure", "warn", "warning", "wrn", "wrng", "info", "inf", "notice",
+                     "note", "success", "verbose", "vrb", "trace", "trc", "finest", "finer", "debug", "dbg", "dbug", "fine"]
+        var table: [UInt64: Severity] = [:]
+        for w in words where w.utf8.count <= 8 {
+            guard let level = Severity(word: w) else { continue }
+            table[w.utf8.reduce(UInt64(0)) { $0 &<< 8 | UInt64($1) }] = level
+        }
+        return table
+    }()
 
     static func text(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)
@@ -267,5 +340,38 @@ enum AMTErrorMatch {
     static func twoDigits(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
         guard i + 1 < b.count, b[i] >= 0x30, b[i] <= 0x39, b[i + 1] >= 0x30, b[i + 1] <= 0x39 else { return nil }
         return Int(b[i] - 0x30) * 10 + Int(b[i + 1] - 0x30)
+    }
+}
+
+/// Recently seen short strings (loggers, threads), so that a line repeating one costs a compare
+/// instead of an allocation.
+struct StringCache {
+    private var entries: [String] = []
+    private var next = 0
+    private static let size = 16
+
+    mutating func string(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
+        let n = r.count
+        for k in entries.indices {
+            let same = entries[k].withUTF8 { e -> Bool in
+                guard e.count == n else { return false }
+                var i = n - 1
+                // Loggers share prefixes: compare from the end.
+                while i >= 0 {
+                    if e[i] != b[r.lowerBound + i] { return false }
+                    i -= 1
+                }
+                return true
+            }
+            if same { return entries[k] }
+        }
+        let s = AMTErrorMatch.text(b, r)
+        if entries.count < Self.size {
+            entries.append(s)
+        } else {
+            entries[next] = s
+            next = (next + 1) % Self.size
+        }
+        return s
     }
 }

@@ -36,6 +36,9 @@ public struct AMTErrorParser: TextFormatParser {
     private var entry: Entry?
     private var heldSeparators: [TextLine] = []
     private var announced = false
+    private var cache = StringCache()
+    /// Local-to-UTC shift of the last conversion and the quarter hour (local) it holds for.
+    private var zoneShift: (bucket: Int64, micros: Int64)?
     private let orderConflict: Bool
 
     public static func score(lines: [String], path: String) -> Int {
@@ -75,6 +78,7 @@ public struct AMTErrorParser: TextFormatParser {
         var dotnet = false
         var entLibTimestamps = 0
         var entLibKeys = Set<Int>()
+        var cache = StringCache()
         for line in lines {
             var s = line
             s.withUTF8 { b in
@@ -91,7 +95,7 @@ public struct AMTErrorParser: TextFormatParser {
                 if firstContent == nil { firstContent = line }
                 guard let c = b.first, c >= 0x30, c <= 0x39 else { return }
                 for layout in AMTErrorLayout.allCases where layout != .entLib {
-                    if AMTErrorMatch.header(layout, b) != nil { headers[layout, default: 0] += 1 }
+                    if AMTErrorMatch.header(layout, b, cache: &cache) != nil { headers[layout, default: 0] += 1 }
                 }
             }
         }
@@ -161,7 +165,7 @@ public struct AMTErrorParser: TextFormatParser {
         var text = line.text
         let header: AMTEntryHeader? = text.withUTF8 { b in
             guard let c = b.first, c >= 0x30, c <= 0x39 else { return nil }
-            return AMTErrorMatch.header(layout, b)
+            return AMTErrorMatch.header(layout, b, cache: &cache)
         }
         if let header {
             try flush(stats: &stats, emit: emit)
@@ -220,13 +224,13 @@ public struct AMTErrorParser: TextFormatParser {
         while e.lines.count > 1, let last = e.lines.last, last.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
             e.lines.removeLast()
         }
-        var r = Record(dataset: Self.dataset, message: e.lines.joined(separator: "\n"),
+        var r = Record(dataset: Self.dataset, message: e.lines.count == 1 ? e.lines[0] : e.lines.joined(separator: "\n"),
                        filePath: context.sourcePath, line: e.line)
         r.hostName = context.hostName
         let exception = DotNetException.analyze(e.lines, firstLineIsMessage: e.kind == .entry)
         if let h = e.header {
             let t = h.time.resolved(dayFirst: dayFirst)
-            if let (ts, source) = t.timestamp(zone: context.zone) {
+            if let (ts, source) = toUTC(t) {
                 r.timestamp = ts
                 r.timeSource = source
             } else {
@@ -234,7 +238,7 @@ public struct AMTErrorParser: TextFormatParser {
             }
             r.level = h.level ?? Self.firstWordLevel(e.lines[0]) ?? (exception?.type != nil ? .error : .information)
             r.provider = h.logger
-            Self.setThread(&r, h.thread)
+            if let id = h.threadID { r.threadID = id } else { Self.setThread(&r, h.thread) }
             if let ndc = h.ndc { r.setExtra("ndc", .string(ndc)) }
             if let c = h.context { r.setExtra("context", .string(c)) }
         } else if let fields = e.entLib {
@@ -243,6 +247,24 @@ public struct AMTErrorParser: TextFormatParser {
         Self.apply(exception, lines: e.lines, to: &r)
         if e.dropped > 0 { r.setExtra("entry_lines_dropped", .int(Int64(e.dropped))) }
         try emit(r)
+    }
+
+    /// `t.timestamp(zone: context.zone)`, with the site-zone shift reused within a local quarter
+    /// hour: zone rules change offsets at quarter-hour wall-clock boundaries, so the shift
+    /// `SiteZone.localToUTC` gives is the same for every reading in one (this saves two time zone
+    /// database lookups per record).
+    private mutating func toUTC(_ t: SniffedTime) -> (Timestamp, TimeSource)? {
+        guard t.zone == .none else { return t.timestamp(zone: context.zone) }
+        guard let local = Timestamp(year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute,
+                                    second: t.second, microsecond: t.microsecond) else { return nil }
+        let quarter: Int64 = 900_000_000
+        let bucket = local.microseconds >= 0 ? local.microseconds / quarter : (local.microseconds - quarter + 1) / quarter
+        if let z = zoneShift, z.bucket == bucket {
+            return (Timestamp(microsecondsSinceEpoch: local.microseconds + z.micros), context.zone.timeSource)
+        }
+        let utc = context.zone.localToUTC(local)
+        zoneShift = (bucket, utc.microseconds - local.microseconds)
+        return (utc, context.zone.timeSource)
     }
 
     static func setThread(_ r: inout Record, _ thread: String?) {

@@ -43,6 +43,8 @@ public enum DotNetException {
                     return
                 }
                 if info.sqlErrorNumber == nil, let n = sqlErrorNumber(b) { info.sqlErrorNumber = n }
+                // Every header names a type ending in "Exception": skip lines without one.
+                guard containsException(b) else { return }
                 for found in types(in: b, anywhere: index == 0 && firstLineIsMessage) {
                     if info.type == nil {
                         info.type = found.type
@@ -264,6 +266,23 @@ public enum DotNetException {
 
     @inline(__always) static func isHex(_ c: UInt8) -> Bool {
         (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
+    }
+
+    /// Whether `Exception` occurs in the line (a fast pre-check before the type search).
+    static func containsException(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard b.count >= 9 else { return false }
+        var k = 1
+        let end = b.count - 7
+        // Look for 'x' and check the letters around it: "E" "x" "ception".
+        while k < end {
+            if b[k] == UInt8(ascii: "x"), b[k - 1] == UInt8(ascii: "E"), b[k + 1] == UInt8(ascii: "c"),
+               b[k + 2] == UInt8(ascii: "e"), b[k + 3] == UInt8(ascii: "p"), b[k + 4] == UInt8(ascii: "t"),
+               b[k + 5] == UInt8(ascii: "i"), b[k + 6] == UInt8(ascii: "o"), b[k + 7] == UInt8(ascii: "n") {
+                return true
+            }
+            k += 1
+        }
+        return false
     }
 
     static func hasPrefix(_ b: UnsafeBufferPointer<UInt8>, _ at: Int, _ s: String) -> Bool {
