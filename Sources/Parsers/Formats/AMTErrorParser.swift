@@ -227,7 +227,10 @@ public struct AMTErrorParser: TextFormatParser {
         var r = Record(dataset: Self.dataset, message: e.lines.count == 1 ? e.lines[0] : e.lines.joined(separator: "\n"),
                        filePath: context.sourcePath, line: e.line)
         r.hostName = context.hostName
-        let exception = DotNetException.analyze(e.lines, firstLineIsMessage: e.kind == .entry)
+        // Most entries are one message line without an exception: skip the analysis for them.
+        let single = e.lines.count == 1 && e.kind == .entry && e.entLib == nil
+        let exception = single && !DotNetException.mentionsException(e.lines[0])
+            ? nil : DotNetException.analyze(e.lines, firstLineIsMessage: e.kind == .entry)
         if let h = e.header {
             let t = h.time.resolved(dayFirst: dayFirst)
             if let (ts, source) = toUTC(t) {

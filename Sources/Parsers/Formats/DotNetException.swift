@@ -268,6 +268,12 @@ public enum DotNetException {
         (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
     }
 
+    /// Whether `Exception` occurs in `text` (a cheap test before `analyze`).
+    public static func mentionsException(_ text: String) -> Bool {
+        var t = text
+        return t.withUTF8 { containsException($0) }
+    }
+
     /// Whether `Exception` occurs in the line (a fast pre-check before the type search).
     static func containsException(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         guard b.count >= 9 else { return false }
