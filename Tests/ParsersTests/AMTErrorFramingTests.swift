@@ -69,3 +69,16 @@ import Testing
         #expect(inline?.type == "System.UnauthorizedAccessException" && inline?.startOffset == 11)
     }
 }
+
+extension AMTErrorFramingTests {
+    /// Forced onto text in no known layout, the parser keeps every line (in bounded untimed entries).
+    @Test func forcedOnUnknownTextKeepsEverything() throws {
+        let lines = (0..<(AMTErrorParser.maxEntryLines * 2 + 5)).map { "free text line \($0)" }
+        let text = lines.joined(separator: "\n") + "\n"
+        let (records, stats) = try TextParsing.parse(bytes: Array(text.utf8), dataset: "amt.error", context: ParseContext(sourcePath: "x"))
+        #expect(records.count == 3)
+        #expect(records.flatMap { $0.message.components(separatedBy: "\n") } == lines)
+        #expect(stats.counters["entry_lines_dropped"] == nil)
+        #expect(stats.problems.contains { $0.contains("no AMTError layout recognized") })
+    }
+}

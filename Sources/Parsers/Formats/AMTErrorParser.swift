@@ -40,7 +40,16 @@ public struct AMTErrorParser: TextFormatParser {
     /// Local-to-UTC shift of the last conversion and the quarter hour (local) it holds for.
     private var zoneShift: (bucket: Int64, micros: Int64)?
     private let orderConflict: Bool
+    /// `false` when no layout matched the sample (the parser was forced on another format).
+    private let recognized: Bool
 
+    /// The best layout's score on the first lines: 95 for Enterprise Library blocks (a
+    /// `Timestamp:` line and four more template keys); 90 for log4net, NLog and Serilog layouts
+    /// with two or more entry lines (60 with one); 70 for the US-date layout with two or more (45
+    /// with one), +15 when .NET exception text is present. 30 less when the first line with
+    /// content does not start an entry. 0 when no layout matches any line (SQL Server ERRORLOG,
+    /// MSI, setupapi, InstallShield logs and plain `date LEVEL text` lines score 0). `path` is
+    /// not used.
     public static func score(lines: [String], path: String) -> Int {
         evaluate(lines).max(by: { $0.score < $1.score })?.score ?? 0
     }
@@ -52,6 +61,7 @@ public struct AMTErrorParser: TextFormatParser {
         var bestScore = 0
         for (layout, score) in scores where score > bestScore { best = layout; bestScore = score }
         layout = best
+        recognized = bestScore > 0
         // Day/month order, once per file: a first number > 12 means day first, a second > 12
         // means month first; otherwise `.` dates are day first and `/` dates month first.
         var firstOver = 0, secondOver = 0, dotted = 0, slashed = 0
@@ -154,6 +164,9 @@ public struct AMTErrorParser: TextFormatParser {
         if !announced {
             announced = true
             stats.count("layout.\(layout.rawValue)")
+            if !recognized {
+                stats.note("no AMTError layout recognized in the first lines; lines are kept as entries without time")
+            }
             if orderConflict {
                 stats.note("dates of both day/month orders in the first lines; read \(dayFirst ? "day" : "month") first")
             }
@@ -194,7 +207,9 @@ public struct AMTErrorParser: TextFormatParser {
     /// A line that does not start an entry: joins the pending one, or starts an entry without a
     /// timestamp when there is none (or after a gap).
     private mutating func continuation(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        if line.afterGap || entry == nil {
+        // Untimed text is cut into bounded entries instead of losing what exceeds the bound.
+        let orphanFull = entry.map { $0.kind == .orphan && $0.isFull(adding: line.text) } ?? false
+        if line.afterGap || entry == nil || orphanFull {
             try flush(stats: &stats, emit: emit)
             if line.text.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
             entry = Entry(line: line.number, kind: .orphan)
@@ -372,11 +387,16 @@ private struct Entry {
         self.kind = kind
     }
 
+    /// Whether one more line would exceed the entry bounds.
+    func isFull(adding text: String) -> Bool {
+        lines.count + (entLib?.lineCount ?? 0) >= AMTErrorParser.maxEntryLines
+            || bytes + text.utf8.count > AMTErrorParser.maxEntryBytes
+    }
+
     /// Checks the entry bounds for one more line; counts it as dropped when over.
     mutating func countLine(_ text: String, stats: inout ParseStats) -> Bool {
         let n = text.utf8.count
-        let total = lines.count + (entLib?.lineCount ?? 0)
-        if total >= AMTErrorParser.maxEntryLines || bytes + n > AMTErrorParser.maxEntryBytes {
+        if isFull(adding: text) {
             if dropped == 0 {
                 stats.note("line \(line.map(String.init) ?? "?"): entry longer than \(AMTErrorParser.maxEntryLines) lines or \(AMTErrorParser.maxEntryBytes) bytes; rest dropped")
             }

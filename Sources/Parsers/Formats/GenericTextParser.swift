@@ -5,7 +5,9 @@ import LogRecord
 /// When the first lines start with a recognizable date/time, an entry starts at each line that
 /// does and the lines between join it (stack traces, wrapped text); otherwise every non-empty line
 /// is a record. The level is taken from a level word near the start of the entry
-/// (`ERROR`, `WARN`, `Information` …) when there is one.
+/// (`ERROR`, `WARN`, `Information` …) when there is one. A .NET exception in an entry sets
+/// `error.type`, `error.stack_trace` and `amt.error.inner_type` as the AMTError parser does, and
+/// `log.level` = `error` when no level word said otherwise.
 public struct GenericTextParser: TextFormatParser {
     public static let dataset = Dataset.text
 
