@@ -82,3 +82,22 @@ extension AMTErrorFramingTests {
         #expect(stats.problems.contains { $0.contains("no AMTError layout recognized") })
     }
 }
+
+extension AMTErrorFramingTests {
+    /// log4net header/footer lines are records of their own, never joined to an entry.
+    @Test func headerAndFooterVariants() throws {
+        let text = """
+        [START LOG] 2026-11-24 03:25:40
+        2026-11-24 03:25:40,250 [1] INFO  AMT.Host - starting
+        [END LOG]
+        [Header]
+        2026-11-24 03:26:00,000 [1] INFO  AMT.Host - again
+        [Headers] are not markers
+        [Footer]
+
+        """
+        let (records, _) = try TextParsing.parse(bytes: Array(text.utf8), context: ParseContext(sourcePath: "x", zone: .utc))
+        #expect(records.map(\.message) == ["[START LOG] 2026-11-24 03:25:40", "starting", "[END LOG]", "[Header]",
+                                           "again\n[Headers] are not markers", "[Footer]"])
+    }
+}

@@ -146,13 +146,19 @@ public struct AMTErrorParser: TextFormatParser {
         return AMTErrorMatch.header(layout, line)?.time
     }
 
+    /// A log4net header or footer line: `[Header]`, `[Footer]`, `[START LOG]`, `[END LOG]`,
+    /// `[Begin]`, `[End]` (any case), alone or followed by a space and more text (a header made
+    /// with a pattern, e.g. `[Header] 2026-11-24 03:25:40`).
     static func isMarker(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        var n = b.count
-        while n > 0, b[n - 1] == 0x20 || b[n - 1] == 0x09 { n -= 1 }
-        guard n >= 5, n <= 8, b[0] == UInt8(ascii: "["), b[n - 1] == UInt8(ascii: "]") else { return false }
-        let word = String(decoding: UnsafeBufferPointer(rebasing: b[1..<(n - 1)]), as: UTF8.self).lowercased()
-        return word == "header" || word == "footer"
+        guard b.count >= 5, b[0] == UInt8(ascii: "[") else { return false }
+        var close = 1
+        while close < b.count, close <= 10, b[close] != UInt8(ascii: "]") { close += 1 }
+        guard close < b.count, b[close] == UInt8(ascii: "]"), close + 1 == b.count || b[close + 1] == 0x20 else { return false }
+        let word = String(decoding: UnsafeBufferPointer(rebasing: b[1..<close]), as: UTF8.self).lowercased()
+        return markerWords.contains(word)
     }
+
+    static let markerWords: Set<String> = ["header", "footer", "start log", "end log", "begin", "end"]
 
     static func isBlank(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         b.allSatisfy { $0 == 0x20 || $0 == 0x09 }
