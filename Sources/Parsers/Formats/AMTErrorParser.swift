@@ -44,7 +44,7 @@ public struct AMTErrorParser: TextFormatParser {
     private let recognized: Bool
 
     /// The best layout's score on the first lines: 95 for Enterprise Library blocks (a
-    /// `Timestamp:` line and four more template keys); 90 for log4net, NLog and Serilog layouts
+    /// `Timestamp:` line and four more template keys; 60 with two or three); 90 for log4net, NLog and Serilog layouts
     /// with two or more entry lines (60 with one); 70 for the US-date layout with two or more (45
     /// with one), +15 when .NET exception text is present. 30 less when the first line with
     /// content does not start an entry. 0 when no layout matches any line (SQL Server ERRORLOG,
