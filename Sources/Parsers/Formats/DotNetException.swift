@@ -5,7 +5,7 @@ public struct DotNetExceptionInfo: Sendable, Equatable {
     public var type: String?
     /// The innermost exception type, when the entry states an inner exception of another type.
     public var innermostType: String?
-    /// The HRESULT written after the type (`0x80131904`), lower-case hex digits as written.
+    /// The HRESULT written after the outermost type (`0x80131904`), as written.
     public var hresult: String?
     /// `Error Number:18456` as `SqlException.ToString()` appends it.
     public var sqlErrorNumber: String?
