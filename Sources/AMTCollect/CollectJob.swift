@@ -40,7 +40,10 @@ struct ProcessedSource: Sendable {
     var outsideWindow: Int
     var truncatedBytes: Int64?
     var truncatedHow: String?
+    /// The source could not be read: it is listed as skipped and the run goes on.
     var failure: String?
+    /// amt-collect's own output failed (disk full, not writable): the run stops.
+    var fatal: String?
 }
 
 /// What a finished `collect` produced.
@@ -125,6 +128,7 @@ final class CollectJob {
                     if let r = p.rawTemp { Self.remove(r) }
                     if let r = p.recordsTemp { Self.remove(r) }
                 }
+                if let fatal = p.fatal { throw CommandFailure(description: fatal) }
                 if let failure = p.failure {
                     files.append(ManifestFile.skippedSource(source: p.relativePath, kind: p.stats.dataset, reason: failure))
                     summaries.append(SourceSummary(path: p.relativePath, dataset: p.stats.dataset ?? "?",

@@ -4,8 +4,8 @@ import ArgumentParser
 /// 1 failed (ExitCode.failure), 64 usage (ArgumentParser's validation errors).
 enum ErrorText {
     static func describe(_ error: any Error) -> String {
-        if let e = error as? any CustomStringConvertible { return e.description }
-        return String(describing: error)
+        // The project's error types word themselves through `description`.
+        String(describing: error)
     }
 }
 

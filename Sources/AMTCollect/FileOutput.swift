@@ -1,6 +1,14 @@
 import SystemPackage
 
-/// Appends bytes to a new file through a 1 MiB buffer.
+/// A failure to write amt-collect's own output (work files, bundle): fatal for the run, unlike a
+/// source that cannot be read.
+struct OutputError: Error, CustomStringConvertible {
+    var path: FilePath
+    var cause: Errno
+    var description: String { "cannot write \(path): \(cause)" }
+}
+
+/// Appends bytes to a new file through a 1 MiB buffer. Errors are `OutputError`.
 final class BufferedFileWriter {
     let path: FilePath
     private let fd: FileDescriptor
@@ -10,8 +18,12 @@ final class BufferedFileWriter {
 
     init(creating path: FilePath) throws {
         self.path = path
-        fd = try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate, .exclusiveCreate],
-                                     permissions: [.ownerReadWrite])
+        do {
+            fd = try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate, .exclusiveCreate],
+                                         permissions: [.ownerReadWrite])
+        } catch let e as Errno {
+            throw OutputError(path: path, cause: e)
+        }
         buffer.reserveCapacity(1 << 20)
     }
 
@@ -32,7 +44,11 @@ final class BufferedFileWriter {
 
     func flush() throws {
         guard !buffer.isEmpty else { return }
-        _ = try buffer.withUnsafeBytes { try fd.writeAll($0) }
+        do {
+            _ = try buffer.withUnsafeBytes { try fd.writeAll($0) }
+        } catch let e as Errno {
+            throw OutputError(path: path, cause: e)
+        }
         bytesWritten += Int64(buffer.count)
         buffer.removeAll(keepingCapacity: true)
     }

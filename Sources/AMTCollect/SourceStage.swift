@@ -12,7 +12,7 @@ enum SourceStage {
     ) -> ProcessedSource {
         var result = ProcessedSource(relativePath: relativePath, entryID: entryID, rawTemp: nil, recordsTemp: nil,
                                      stats: ParseStats(), counts: LevelCounts(), outsideWindow: 0,
-                                     truncatedBytes: nil, truncatedHow: nil, failure: nil)
+                                     truncatedBytes: nil, truncatedHow: nil, failure: nil, fatal: nil)
         let rawPath = work.appending("raw-\(index)")
         let recordsPath = work.appending("records-\(index).jsonl")
         do {
@@ -68,6 +68,12 @@ enum SourceStage {
                 result.truncatedBytes = t.droppedBytes
                 result.truncatedHow = t.how
             }
+        } catch let error as OutputError {
+            result.fatal = error.description
+            if let r = result.rawTemp { CollectJob.remove(r) }
+            if let r = result.recordsTemp { CollectJob.remove(r) }
+            result.rawTemp = nil
+            result.recordsTemp = nil
         } catch {
             result.failure = ErrorText.describe(error)
             if let r = result.rawTemp { CollectJob.remove(r) }
