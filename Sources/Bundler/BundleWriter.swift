@@ -124,7 +124,7 @@ public final class BundleWriter {
         }
         do {
             fd = try FileDescriptor.open(
-                temporaryPath, .writeOnly, options: [.create, .exclusiveCreate, .truncate],
+                temporaryPath, .writeOnly, options: Platform.openOptions.union([.create, .exclusiveCreate, .truncate]),
                 permissions: [.ownerReadWrite, .groupRead, .otherRead])
         } catch {
             state = .failed
@@ -188,17 +188,15 @@ public final class BundleWriter {
         let input: FileDescriptor
         let size: Int64
         do {
-            input = try FileDescriptor.open(source, .readOnly)
+            input = try FileDescriptor.open(source, .readOnly, options: Platform.openOptions)
         } catch {
             throw BundleError(.sourceUnreadable, "cannot read \(source) for \(pathInBundle)", path: source, cause: error as? Errno)
         }
         defer { try? input.close() }
-        do {
-            size = try input.seek(offset: 0, from: .end)
-            _ = try input.seek(offset: 0, from: .start)
-        } catch {
-            throw BundleError(.sourceUnreadable, "cannot read \(source) for \(pathInBundle): it is not a regular file", path: source, cause: error as? Errno)
+        guard let regularSize = Platform.regularFileSize(input) else {
+            throw BundleError(.sourceUnreadable, "cannot add \(source) as \(pathInBundle): it is not a regular file", path: source)
         }
+        size = regularSize
         let declared = min(size, max(0, maxBytes ?? size))
         if format == .zip, declared > BundleWriter.maxZipEntryBytes {
             throw BundleError(.tooLarge, "cannot add \(source) as \(pathInBundle): \(declared) bytes is more than a zip entry without zip64 holds (\(BundleWriter.maxZipEntryBytes)); pass maxBytes", path: source)
@@ -274,7 +272,8 @@ public final class BundleWriter {
             let spoolPath = FilePath("\(temporaryPath).entry")
             do {
                 open.spool = try FileDescriptor.open(
-                    spoolPath, .readWrite, options: [.create, .truncate], permissions: [.ownerReadWrite])
+                    spoolPath, .readWrite, options: Platform.openOptions.union([.create, .truncate]),
+                    permissions: [.ownerReadWrite])
                 open.spoolPath = spoolPath
             } catch {
                 throw fail(BundleError(
@@ -453,6 +452,11 @@ public final class BundleWriter {
             break
         }
         guard let start else { return nil }
+        // Only names this writer makes: `.<bundle>.zip.partial-…` or `.<bundle>.tar.gz.partial-…`.
+        let head = bytes[..<(start - marker.count)]
+        guard ArchiveFormat.allCases.contains(where: { head.count > $0.fileExtension.utf8.count + 2
+            && head.suffix($0.fileExtension.utf8.count + 1).elementsEqual(Array(".\($0.fileExtension)".utf8)) })
+        else { return nil }
         var tail = bytes[start...]
         let spool = Array(".entry".utf8)
         if tail.count > spool.count, tail.suffix(spool.count).elementsEqual(spool) { tail = tail.dropLast(spool.count) }
@@ -496,7 +500,7 @@ public final class BundleWriter {
         return AddedEntry(path: path, bytes: Int64(bytes.count), sha256: hex(SHA256.hash(data: bytes)))
     }
 
-    /// Writes an entry header; `size` nil means unknown (zip only: sizes follow the data).
+    /// Writes an entry header; `size` nil means unknown (zip only).
     private func writeHeader(_ path: String, size: Int64?) throws {
         archive_entry_clear(entry)
         let r: Int32 = Platform.withArchiveLocale {
@@ -506,7 +510,10 @@ public final class BundleWriter {
             archive_entry_set_uid(entry, 0)
             archive_entry_set_gid(entry, 0)
             archive_entry_set_mtime(entry, time_t(entrySeconds), 0)
-            if let size { archive_entry_set_size(entry, size) } else { archive_entry_unset_size(entry) }
+            // Zip: sizes always follow the data (data descriptor), so a source that delivers fewer
+            // bytes than planned still gives a consistent entry (libarchive would otherwise put the
+            // planned size in the local header). Tar: the header must state the size.
+            if let size, format == .tarGz { archive_entry_set_size(entry, size) } else { archive_entry_unset_size(entry) }
             return archive_write_header(archive, entry)
         }
         if r == ARCHIVE_WARN {

@@ -176,6 +176,39 @@ struct WriterFailureTests {
         }
     }
 
+    /// A source that holds fewer bytes than its size said: sysfs files claim 4096 bytes and read a
+    /// few, exactly like a log truncated between stat and read.
+    @Test(arguments: ArchiveFormat.allCases)
+    func sourceShorterThanItsSize(format: ArchiveFormat) throws {
+        let source = FilePath("/sys/devices/system/cpu/online")
+        guard let expected = try? fileBytes(source), !expected.isEmpty, expected.count < 4096 else {
+            Issue.record("\(source) is not available to stand in for a shrinking file")
+            return
+        }
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let writer = try BundleWriter(outputDirectory: dir.path, bundleName: "AMT-X-1-20261127T063000Z", format: format, entryTime: testTime)
+        let added = try writer.addFile(at: "system/cpu-online.txt", from: source)
+        #expect(added.sourceBytes == 4096)
+        #expect(added.shortfall?.contains("shrank while read") == true)
+        let stored: [UInt8]
+        switch format {
+        case .zip:
+            #expect(added.bytes == Int64(expected.count))
+            #expect(added.zeroFilledBytes == 0)
+            stored = expected
+        case .tarGz:
+            #expect(added.bytes == 4096)
+            #expect(added.zeroFilledBytes == Int64(4096 - expected.count))
+            stored = expected + [UInt8](repeating: 0, count: 4096 - expected.count)
+        }
+        let manifest = sampleManifest(writer.entries)
+        #expect(manifest.files[0].status == .partial)
+        let final = try writer.finish(manifest: manifest)
+        #expect(try BundleReader(path: final).read("AMT-X-1-20261127T063000Z/system/cpu-online.txt") == stored)
+        #expect(BundleVerifier.verify(final).isWhole)
+    }
+
     @Test func leftoversOfDeadRunsAreRemoved() throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
@@ -186,11 +219,15 @@ struct WriterFailureTests {
         _ = try dir.file(".AMT-B-1-20261127T063000Z.zip.partial-\(me)", [1])
         _ = try dir.file("AMT-C-1-20261127T063000Z.zip", [1])
         _ = try dir.file(".AMT-D.zip.partial-12ab", [1])
+        _ = try dir.file(".other.partial-\(dead)", [1])
         let removed = BundleWriter.cleanLeftovers(in: dir.path)
         #expect(removed == [deadSpool, deadZip].sorted { $0.string < $1.string })
-        #expect(dir.names() == [".AMT-B-1-20261127T063000Z.zip.partial-\(me)", ".AMT-D.zip.partial-12ab", "AMT-C-1-20261127T063000Z.zip"])
+        #expect(dir.names() == [".AMT-B-1-20261127T063000Z.zip.partial-\(me)", ".AMT-D.zip.partial-12ab", ".other.partial-\(dead)",
+                                "AMT-C-1-20261127T063000Z.zip"])
         #expect(BundleWriter.leftoverPID(".x.zip.partial-123") == 123)
         #expect(BundleWriter.leftoverPID("x.zip.partial-123") == nil)
+        #expect(BundleWriter.leftoverPID(".x.tar.gz.partial-77.entry") == 77)
+        #expect(BundleWriter.leftoverPID(".download.partial-123") == nil, "only bundle temporaries")
         #expect(BundleWriter.leftoverPID(".x.zip.partial-") == nil)
     }
 
@@ -225,6 +262,9 @@ struct WriterFailureTests {
         let unreadable = #expect(throws: BundleError.self) { try writer.addFile(at: "b.txt", from: dir.path.appending("nope")) }
         #expect(unreadable?.code == .sourceUnreadable)
         #expect(unreadable?.cause == .noSuchFileOrDirectory)
+        let directory = #expect(throws: BundleError.self) { try writer.addFile(at: "c.txt", from: dir.path) }
+        #expect(directory?.code == .sourceUnreadable)
+        #expect(directory?.message.contains("not a regular file") == true)
 
         var manifest = sampleManifest([])
         let missing = #expect(throws: BundleError.self) { try writer.finish(manifest: manifest) }

@@ -35,6 +35,16 @@ enum Platform {
         return names
     }
 
+    /// Extra flags for opening files (none on POSIX; binary mode on Windows).
+    static let openOptions: FileDescriptor.OpenOptions = []
+
+    /// The size of the open file, or `nil` when it is not a regular file.
+    static func regularFileSize(_ fd: FileDescriptor) -> Int64? {
+        var info = stat()
+        guard fstat(fd.rawValue, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int64(info.st_size)
+    }
+
     static func fileExists(_ path: FilePath) -> Bool {
         path.withPlatformString { access($0, F_OK) } == 0
     }

@@ -58,6 +58,16 @@ enum Platform {
         return names
     }
 
+    /// Binary mode, so the C runtime never translates line ends.
+    static let openOptions = FileDescriptor.OpenOptions(rawValue: _O_BINARY)
+
+    /// The size of the open file, or `nil` when it is not a regular file.
+    static func regularFileSize(_ fd: FileDescriptor) -> Int64? {
+        var info = _stat64()
+        guard _fstat64(fd.rawValue, &info) == 0, (Int32(info.st_mode) & _S_IFMT) == _S_IFREG else { return nil }
+        return Int64(info.st_size)
+    }
+
     static func fileExists(_ path: FilePath) -> Bool {
         path.withPlatformString { _waccess($0, 0) } == 0
     }
