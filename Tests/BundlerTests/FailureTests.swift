@@ -73,6 +73,24 @@ struct VerifyTests {
     }
 
     @Test(arguments: ArchiveFormat.allCases)
+    func corruptedCompressedData(format: ArchiveFormat) throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let (path, _) = try writeBundle(in: dir, format: format, files: [("raw/big/ERRORLOG", sampleBytes(2_000_000, seed: 5))])
+        var bytes = try fileBytes(path)
+        bytes[bytes.count / 2] ^= 0xFF
+        let damaged = try dir.file("flipped.\(format.fileExtension)", bytes)
+        let report = BundleVerifier.verify(damaged)
+        #expect(!report.isWhole)
+        #expect(report.problems.count == 1, "one problem, no follow-on noise: \(report.problems)")
+        // Zip fails inside the entry (CRC / inflate); gzip may inflate garbage and fail at the next header.
+        let text = report.problems.first ?? ""
+        #expect(text.contains("flipped.\(format.fileExtension) is damaged"), "\(report.problems)")
+        #expect(text.contains("entry AMT-HQ-42-20261127T063000Z/raw/big/ERRORLOG"), "\(report.problems)")
+        #expect(!text.hasSuffix("Invalid argument"), "format errors carry no misleading errno: \(text)")
+    }
+
+    @Test(arguments: ArchiveFormat.allCases)
     func truncatedArchive(format: ArchiveFormat) throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
