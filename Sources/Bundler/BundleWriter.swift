@@ -103,7 +103,7 @@ public final class BundleWriter {
         }
         let level = compressionLevel ?? ArchiveFormat.defaultCompressionLevel
         guard (0...9).contains(level) else {
-            throw BundleError(.invalidState, "compression level \(level) is not in 0...9")
+            throw BundleError(.invalidArgument, "compression level \(level) is not in 0...9")
         }
         self.bundleName = bundleName
         self.format = format

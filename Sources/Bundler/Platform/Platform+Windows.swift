@@ -62,10 +62,13 @@ enum Platform {
     static let openOptions = FileDescriptor.OpenOptions(rawValue: _O_BINARY)
 
     /// The size of the open file, or `nil` when it is not a regular file.
+    /// (Directories cannot be opened as a CRT descriptor; pipes and devices are not disk files.)
     static func regularFileSize(_ fd: FileDescriptor) -> Int64? {
-        var info = _stat64()
-        guard _fstat64(fd.rawValue, &info) == 0, (Int32(info.st_mode) & _S_IFMT) == _S_IFREG else { return nil }
-        return Int64(info.st_size)
+        let raw = _get_osfhandle(fd.rawValue)
+        guard raw != -1, let handle = HANDLE(bitPattern: raw),
+              GetFileType(handle) == DWORD(FILE_TYPE_DISK) else { return nil }
+        let length = _filelengthi64(fd.rawValue)
+        return length >= 0 ? Int64(length) : nil
     }
 
     static func fileExists(_ path: FilePath) -> Bool {
