@@ -132,30 +132,51 @@ struct WriterFailureTests {
         #expect(dir.names() == ["plain-file"])
     }
 
-    @Test func unwritableDirectory() throws {
+    /// Root ignores permission bits: as root, a read-only tmpfs gives EROFS; where mounting is not
+    /// allowed (or with AMT_BUNDLER_TEST_NO_MOUNT=1), a child process that dropped to `nobody`
+    /// meets a 0555 directory (EACCES). Not root: the 0555 directory directly.
+    @Test func unwritableDirectory() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
         let locked = dir.path.appending("locked")
         #expect(mkdir(locked.string, 0o755) == 0)
-        var expected: Errno = .permissionDenied
-        var mounted = false
-        if geteuid() == 0 {
-            // Root ignores permission bits; a read-only file system stops it for real.
-            mounted = mount("tmpfs", locked.string, "tmpfs", UInt(MS_RDONLY), "size=64k") == 0
-            guard mounted else {
-                Issue.record("running as root and cannot mount a read-only tmpfs: skipping EACCES/EROFS check")
-                return
-            }
-            expected = .readOnlyFileSystem
+        if geteuid() != 0 {
+            #expect(chmod(locked.string, 0o555) == 0)
+            expectCannotCreate(in: locked, cause: .permissionDenied)
+        } else if getenv("AMT_BUNDLER_TEST_NO_MOUNT") == nil,
+                  mount("tmpfs", locked.string, "tmpfs", UInt(MS_RDONLY), "size=64k") == 0 {
+            defer { umount2(locked.string, Int32(MNT_DETACH)) }
+            expectCannotCreate(in: locked, cause: .readOnlyFileSystem)
         } else {
             #expect(chmod(locked.string, 0o555) == 0)
+            #expect(chmod(dir.path.string, 0o755) == 0)
+            setenv("AMT_BUNDLER_LOCKED_DIR", locked.string, 1)
+            await #expect(processExitsWith: .success) {
+                guard let path = getenv("AMT_BUNDLER_LOCKED_DIR") else { exit(6) }
+                guard setgid(65534) == 0, setuid(65534) == 0 else { exit(2) }
+                let locked = FilePath(String(cString: path))
+                do {
+                    _ = try BundleWriter(outputDirectory: locked, bundleName: "AMT-X-1-20261127T063000Z", format: .zip, entryTime: testTime)
+                    exit(3)
+                } catch let error as BundleError {
+                    guard error.code == .cannotCreate, error.cause == .permissionDenied,
+                          error.description.hasSuffix("Permission denied") else { exit(4) }
+                    exit(0)
+                } catch {
+                    exit(5)
+                }
+            }
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: locked.string)) ?? ["?"]).isEmpty)
         }
-        defer { if mounted { umount2(locked.string, Int32(MNT_DETACH)) } }
+    }
+
+    func expectCannotCreate(in locked: FilePath, cause: Errno) {
         let error = #expect(throws: BundleError.self) {
             try BundleWriter(outputDirectory: locked, bundleName: "AMT-X-1-20261127T063000Z", format: .zip, entryTime: testTime)
         }
         #expect(error?.code == .cannotCreate)
-        #expect(error?.cause == expected)
+        #expect(error?.cause == cause)
+        #expect(error?.description.contains(locked.string) == true)
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: locked.string)) ?? ["?"]).isEmpty)
     }
 
