@@ -504,7 +504,7 @@ public final class BundleWriter {
     private func writeHeader(_ path: String, size: Int64?) throws {
         archive_entry_clear(entry)
         let r: Int32 = Platform.withArchiveLocale {
-            archive_entry_update_pathname_utf8(entry, "\(bundleName)/\(path)")
+            Platform.setPathname(entry, "\(bundleName)/\(path)")
             archive_entry_set_filetype(entry, LibArchive.regularFile)
             archive_entry_set_perm(entry, 0o644)
             archive_entry_set_uid(entry, 0)

@@ -6,6 +6,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CArchive
 import SystemPackage
 
 /// The few OS services the bundler needs beyond SystemPackage (POSIX side).
@@ -74,6 +75,17 @@ enum Platform {
     /// do not support it and the data is still written).
     static func sync(_ fd: FileDescriptor) -> Errno? {
         fsync(fd.rawValue) == 0 ? nil : Errno(rawValue: errno)
+    }
+
+    /// Sets an entry's name from UTF-8. Without a UTF-8 locale the name is given as raw bytes
+    /// (libarchive 3.6.2's pax writer crashes on a UTF-8-only name it cannot convert; raw bytes
+    /// are written with `hdrcharset=BINARY` instead, still UTF-8 on disk).
+    static func setPathname(_ entry: OpaquePointer, _ name: String) {
+        if hasUTF8Locale {
+            archive_entry_update_pathname_utf8(entry, name)
+        } else {
+            archive_entry_copy_pathname(entry, name)
+        }
     }
 
     #if canImport(Glibc) || canImport(Musl)

@@ -1,6 +1,7 @@
 #if os(Windows)
 import ucrt
 import WinSDK
+import CArchive
 import SystemPackage
 
 /// The few OS services the bundler needs beyond SystemPackage (Windows side).
@@ -89,6 +90,14 @@ enum Platform {
 
     static func sync(_ fd: FileDescriptor) -> Errno? {
         _commit(fd.rawValue) == 0 ? nil : Errno(rawValue: errno)
+    }
+
+    /// Sets an entry's name. libarchive on Windows keeps names as UTF-16 and converts to UTF-8
+    /// with CP_UTF8, which cannot fail, so the wide form is given.
+    static func setPathname(_ entry: OpaquePointer, _ name: String) {
+        var wide = Array(name.utf16)
+        wide.append(0)
+        wide.withUnsafeBufferPointer { archive_entry_copy_pathname_w(entry, $0.baseAddress) }
     }
 
     /// libarchive on Windows converts names through UTF-16 and code pages, not the C locale.
