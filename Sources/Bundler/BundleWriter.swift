@@ -406,6 +406,7 @@ public final class BundleWriter {
             let code: BundleError.Code = error == .fileExists ? .alreadyExists : .writeFailed
             throw fail(BundleError(code, "cannot rename \(temporaryPath) to \(finalPath)", path: finalPath, cause: error))
         }
+        Platform.syncDirectory(finalPath.removingLastComponent())
         state = .finished
         logger.info("bundle written", metadata: ["path": "\(finalPath)", "entries": "\(entries.count + 1)"])
         return finalPath

@@ -77,6 +77,13 @@ enum Platform {
         fsync(fd.rawValue) == 0 ? nil : Errno(rawValue: errno)
     }
 
+    /// Makes a rename in `directory` durable (best effort: errors are ignored).
+    static func syncDirectory(_ directory: FilePath) {
+        guard let fd = try? FileDescriptor.open(directory, .readOnly) else { return }
+        _ = fsync(fd.rawValue)
+        try? fd.close()
+    }
+
     /// Sets an entry's name from UTF-8. Without a UTF-8 locale the name is given as raw bytes
     /// (libarchive 3.6.2's pax writer crashes on a UTF-8-only name it cannot convert; raw bytes
     /// are written with `hdrcharset=BINARY` instead, still UTF-8 on disk).

@@ -92,6 +92,9 @@ enum Platform {
         _commit(fd.rawValue) == 0 ? nil : Errno(rawValue: errno)
     }
 
+    /// Windows has no fsync for a directory; the file's data was committed before the rename.
+    static func syncDirectory(_ directory: FilePath) {}
+
     /// Sets an entry's name. libarchive on Windows keeps names as UTF-16 and converts to UTF-8
     /// with CP_UTF8, which cannot fail, so the wide form is given.
     static func setPathname(_ entry: OpaquePointer, _ name: String) {
