@@ -260,7 +260,8 @@ public final class BundleWriter {
     // MARK: - Streaming one entry
 
     /// Starts an entry whose size is not known in advance (records produced on the fly).
-    /// Until `endEntry()`, only `writeToEntry` may be called. Zip writes the data straight into
+    /// Until `endEntry()`, only `writeToEntry` may be called; pass batches (e.g. 64 KiB of lines),
+    /// not single lines, as each call is one trip through libarchive and zlib. Zip writes the data straight into
     /// the archive (sizes after the data); tar.gz spools it to a temporary file beside the bundle.
     public func beginEntry(at pathInBundle: String) throws {
         try checkNewEntry(pathInBundle)
