@@ -27,6 +27,8 @@ public struct BundleError: Error, Sendable, CustomStringConvertible {
         public static let duplicateEntry = Code("duplicate_entry")
         /// An entry is larger than this operation allows.
         public static let tooLarge = Code("too_large")
+        /// An argument is out of range (compression level, …).
+        public static let invalidArgument = Code("invalid_argument")
         /// The call does not fit the writer's state (entry still open, already finished, …).
         public static let invalidState = Code("invalid_state")
         /// The manifest does not describe exactly the entries written (see DESIGN.md: every byte is

@@ -125,7 +125,7 @@ final class ReadSession {
     init(_ path: FilePath) throws {
         self.path = path
         do {
-            fd = try FileDescriptor.open(path, .readOnly)
+            fd = try FileDescriptor.open(path, .readOnly, options: Platform.openOptions)
         } catch {
             throw BundleError(.cannotOpen, "cannot open bundle \(path)", path: path, cause: error as? Errno)
         }

@@ -43,6 +43,7 @@ public enum BundleVerifier {
         var seen: [String: Seen] = [:]
         var order: [String] = []
         var allNames: Set<String> = []
+        var readToEnd = true
         var manifestCandidates: [(name: String, bytes: [UInt8]?)] = []
 
         do {
@@ -84,12 +85,16 @@ public enum BundleVerifier {
                 order.append(name)
             }
         } catch let error as BundleError {
+            readToEnd = false
             problem(error.description)
         } catch {
+            readToEnd = false
             problem("\(path): \(error)")
         }
 
         guard let candidate = manifestCandidates.first else {
+            // A damaged archive was already reported; the manifest (written last) was not reached.
+            guard readToEnd else { return report }
             problem("manifest.json is missing: no entry <bundle folder>/manifest.json in \(path.lastComponent?.string ?? path.string)")
             return report
         }
@@ -118,7 +123,7 @@ public enum BundleVerifier {
                 continue
             }
             guard let entry = seen[name] else {
-                if file.status != .skipped {
+                if file.status != .skipped, readToEnd {
                     problem("\(file.path) is listed in the manifest but missing from the archive")
                 }
                 continue

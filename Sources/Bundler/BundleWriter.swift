@@ -103,7 +103,7 @@ public final class BundleWriter {
         }
         let level = compressionLevel ?? ArchiveFormat.defaultCompressionLevel
         guard (0...9).contains(level) else {
-            throw BundleError(.invalidState, "compression level \(level) is not in 0...9")
+            throw BundleError(.invalidArgument, "compression level \(level) is not in 0...9")
         }
         self.bundleName = bundleName
         self.format = format
@@ -124,7 +124,7 @@ public final class BundleWriter {
         }
         do {
             fd = try FileDescriptor.open(
-                temporaryPath, .writeOnly, options: [.create, .exclusiveCreate, .truncate],
+                temporaryPath, .writeOnly, options: Platform.openOptions.union([.create, .exclusiveCreate, .truncate]),
                 permissions: [.ownerReadWrite, .groupRead, .otherRead])
         } catch {
             state = .failed
@@ -188,17 +188,15 @@ public final class BundleWriter {
         let input: FileDescriptor
         let size: Int64
         do {
-            input = try FileDescriptor.open(source, .readOnly)
+            input = try FileDescriptor.open(source, .readOnly, options: Platform.openOptions)
         } catch {
             throw BundleError(.sourceUnreadable, "cannot read \(source) for \(pathInBundle)", path: source, cause: error as? Errno)
         }
         defer { try? input.close() }
-        do {
-            size = try input.seek(offset: 0, from: .end)
-            _ = try input.seek(offset: 0, from: .start)
-        } catch {
-            throw BundleError(.sourceUnreadable, "cannot read \(source) for \(pathInBundle): it is not a regular file", path: source, cause: error as? Errno)
+        guard let regularSize = Platform.regularFileSize(input) else {
+            throw BundleError(.sourceUnreadable, "cannot add \(source) as \(pathInBundle): it is not a regular file", path: source)
         }
+        size = regularSize
         let declared = min(size, max(0, maxBytes ?? size))
         if format == .zip, declared > BundleWriter.maxZipEntryBytes {
             throw BundleError(.tooLarge, "cannot add \(source) as \(pathInBundle): \(declared) bytes is more than a zip entry without zip64 holds (\(BundleWriter.maxZipEntryBytes)); pass maxBytes", path: source)
@@ -262,7 +260,8 @@ public final class BundleWriter {
     // MARK: - Streaming one entry
 
     /// Starts an entry whose size is not known in advance (records produced on the fly).
-    /// Until `endEntry()`, only `writeToEntry` may be called. Zip writes the data straight into
+    /// Until `endEntry()`, only `writeToEntry` may be called; pass batches (e.g. 64 KiB of lines),
+    /// not single lines, as each call is one trip through libarchive and zlib. Zip writes the data straight into
     /// the archive (sizes after the data); tar.gz spools it to a temporary file beside the bundle.
     public func beginEntry(at pathInBundle: String) throws {
         try checkNewEntry(pathInBundle)
@@ -274,7 +273,8 @@ public final class BundleWriter {
             let spoolPath = FilePath("\(temporaryPath).entry")
             do {
                 open.spool = try FileDescriptor.open(
-                    spoolPath, .readWrite, options: [.create, .truncate], permissions: [.ownerReadWrite])
+                    spoolPath, .readWrite, options: Platform.openOptions.union([.create, .truncate]),
+                    permissions: [.ownerReadWrite])
                 open.spoolPath = spoolPath
             } catch {
                 throw fail(BundleError(
@@ -407,6 +407,7 @@ public final class BundleWriter {
             let code: BundleError.Code = error == .fileExists ? .alreadyExists : .writeFailed
             throw fail(BundleError(code, "cannot rename \(temporaryPath) to \(finalPath)", path: finalPath, cause: error))
         }
+        Platform.syncDirectory(finalPath.removingLastComponent())
         state = .finished
         logger.info("bundle written", metadata: ["path": "\(finalPath)", "entries": "\(entries.count + 1)"])
         return finalPath
@@ -453,6 +454,11 @@ public final class BundleWriter {
             break
         }
         guard let start else { return nil }
+        // Only names this writer makes: `.<bundle>.zip.partial-…` or `.<bundle>.tar.gz.partial-…`.
+        let head = bytes[..<(start - marker.count)]
+        guard ArchiveFormat.allCases.contains(where: { head.count > $0.fileExtension.utf8.count + 2
+            && head.suffix($0.fileExtension.utf8.count + 1).elementsEqual(Array(".\($0.fileExtension)".utf8)) })
+        else { return nil }
         var tail = bytes[start...]
         let spool = Array(".entry".utf8)
         if tail.count > spool.count, tail.suffix(spool.count).elementsEqual(spool) { tail = tail.dropLast(spool.count) }
@@ -496,17 +502,20 @@ public final class BundleWriter {
         return AddedEntry(path: path, bytes: Int64(bytes.count), sha256: hex(SHA256.hash(data: bytes)))
     }
 
-    /// Writes an entry header; `size` nil means unknown (zip only: sizes follow the data).
+    /// Writes an entry header; `size` nil means unknown (zip only).
     private func writeHeader(_ path: String, size: Int64?) throws {
         archive_entry_clear(entry)
         let r: Int32 = Platform.withArchiveLocale {
-            archive_entry_update_pathname_utf8(entry, "\(bundleName)/\(path)")
+            Platform.setPathname(entry, "\(bundleName)/\(path)")
             archive_entry_set_filetype(entry, LibArchive.regularFile)
             archive_entry_set_perm(entry, 0o644)
             archive_entry_set_uid(entry, 0)
             archive_entry_set_gid(entry, 0)
             archive_entry_set_mtime(entry, time_t(entrySeconds), 0)
-            if let size { archive_entry_set_size(entry, size) } else { archive_entry_unset_size(entry) }
+            // Zip: sizes always follow the data (data descriptor), so a source that delivers fewer
+            // bytes than planned still gives a consistent entry (libarchive would otherwise put the
+            // planned size in the local header). Tar: the header must state the size.
+            if let size, format == .tarGz { archive_entry_set_size(entry, size) } else { archive_entry_unset_size(entry) }
             return archive_write_header(archive, entry)
         }
         if r == ARCHIVE_WARN {

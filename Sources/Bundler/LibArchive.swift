@@ -20,7 +20,10 @@ enum LibArchive {
         // libarchive uses its own codes (ARCHIVE_ERRNO_FILE_FORMAT = EFTYPE/EILSEQ, MISC = -1)
         // for format problems; only real system errors are reported as a cause.
         guard code > 0 else { return nil }
-        return Errno(rawValue: code)
+        let errno = Errno(rawValue: code)
+        // ARCHIVE_ERRNO_PROGRAMMER and ARCHIVE_ERRNO_FILE_FORMAT reuse these; they are not I/O causes.
+        if errno == .invalidArgument || errno == .illegalByteSequence { return nil }
+        return errno
     }
 
     /// The name of an entry being read, preferring its UTF-8 form.

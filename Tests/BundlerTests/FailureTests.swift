@@ -73,6 +73,24 @@ struct VerifyTests {
     }
 
     @Test(arguments: ArchiveFormat.allCases)
+    func corruptedCompressedData(format: ArchiveFormat) throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let (path, _) = try writeBundle(in: dir, format: format, files: [("raw/big/ERRORLOG", sampleBytes(2_000_000, seed: 5))])
+        var bytes = try fileBytes(path)
+        bytes[bytes.count / 2] ^= 0xFF
+        let damaged = try dir.file("flipped.\(format.fileExtension)", bytes)
+        let report = BundleVerifier.verify(damaged)
+        #expect(!report.isWhole)
+        #expect(report.problems.count == 1, "one problem, no follow-on noise: \(report.problems)")
+        // Zip fails inside the entry (CRC / inflate); gzip may inflate garbage and fail at the next header.
+        let text = report.problems.first ?? ""
+        #expect(text.contains("flipped.\(format.fileExtension) is damaged"), "\(report.problems)")
+        #expect(text.contains("entry AMT-HQ-42-20261127T063000Z/raw/big/ERRORLOG"), "\(report.problems)")
+        #expect(!text.hasSuffix("Invalid argument"), "format errors carry no misleading errno: \(text)")
+    }
+
+    @Test(arguments: ArchiveFormat.allCases)
     func truncatedArchive(format: ArchiveFormat) throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
@@ -114,30 +132,51 @@ struct WriterFailureTests {
         #expect(dir.names() == ["plain-file"])
     }
 
-    @Test func unwritableDirectory() throws {
+    /// Root ignores permission bits: as root, a read-only tmpfs gives EROFS; where mounting is not
+    /// allowed (or with AMT_BUNDLER_TEST_NO_MOUNT=1), a child process that dropped to `nobody`
+    /// meets a 0555 directory (EACCES). Not root: the 0555 directory directly.
+    @Test func unwritableDirectory() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
         let locked = dir.path.appending("locked")
         #expect(mkdir(locked.string, 0o755) == 0)
-        var expected: Errno = .permissionDenied
-        var mounted = false
-        if geteuid() == 0 {
-            // Root ignores permission bits; a read-only file system stops it for real.
-            mounted = mount("tmpfs", locked.string, "tmpfs", UInt(MS_RDONLY), "size=64k") == 0
-            guard mounted else {
-                Issue.record("running as root and cannot mount a read-only tmpfs: skipping EACCES/EROFS check")
-                return
-            }
-            expected = .readOnlyFileSystem
+        if geteuid() != 0 {
+            #expect(chmod(locked.string, 0o555) == 0)
+            expectCannotCreate(in: locked, cause: .permissionDenied)
+        } else if getenv("AMT_BUNDLER_TEST_NO_MOUNT") == nil,
+                  mount("tmpfs", locked.string, "tmpfs", UInt(MS_RDONLY), "size=64k") == 0 {
+            defer { umount2(locked.string, Int32(MNT_DETACH)) }
+            expectCannotCreate(in: locked, cause: .readOnlyFileSystem)
         } else {
             #expect(chmod(locked.string, 0o555) == 0)
+            #expect(chmod(dir.path.string, 0o755) == 0)
+            setenv("AMT_BUNDLER_LOCKED_DIR", locked.string, 1)
+            await #expect(processExitsWith: .success) {
+                guard let path = getenv("AMT_BUNDLER_LOCKED_DIR") else { exit(6) }
+                guard setgid(65534) == 0, setuid(65534) == 0 else { exit(2) }
+                let locked = FilePath(String(cString: path))
+                do {
+                    _ = try BundleWriter(outputDirectory: locked, bundleName: "AMT-X-1-20261127T063000Z", format: .zip, entryTime: testTime)
+                    exit(3)
+                } catch let error as BundleError {
+                    guard error.code == .cannotCreate, error.cause == .permissionDenied,
+                          error.description.hasSuffix("Permission denied") else { exit(4) }
+                    exit(0)
+                } catch {
+                    exit(5)
+                }
+            }
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: locked.string)) ?? ["?"]).isEmpty)
         }
-        defer { if mounted { umount2(locked.string, Int32(MNT_DETACH)) } }
+    }
+
+    func expectCannotCreate(in locked: FilePath, cause: Errno) {
         let error = #expect(throws: BundleError.self) {
             try BundleWriter(outputDirectory: locked, bundleName: "AMT-X-1-20261127T063000Z", format: .zip, entryTime: testTime)
         }
         #expect(error?.code == .cannotCreate)
-        #expect(error?.cause == expected)
+        #expect(error?.cause == cause)
+        #expect(error?.description.contains(locked.string) == true)
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: locked.string)) ?? ["?"]).isEmpty)
     }
 
@@ -176,6 +215,39 @@ struct WriterFailureTests {
         }
     }
 
+    /// A source that holds fewer bytes than its size said: sysfs files claim 4096 bytes and read a
+    /// few, exactly like a log truncated between stat and read.
+    @Test(arguments: ArchiveFormat.allCases)
+    func sourceShorterThanItsSize(format: ArchiveFormat) throws {
+        let source = FilePath("/sys/devices/system/cpu/online")
+        guard let expected = try? fileBytes(source), !expected.isEmpty, expected.count < 4096 else {
+            Issue.record("\(source) is not available to stand in for a shrinking file")
+            return
+        }
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let writer = try BundleWriter(outputDirectory: dir.path, bundleName: "AMT-X-1-20261127T063000Z", format: format, entryTime: testTime)
+        let added = try writer.addFile(at: "system/cpu-online.txt", from: source)
+        #expect(added.sourceBytes == 4096)
+        #expect(added.shortfall?.contains("shrank while read") == true)
+        let stored: [UInt8]
+        switch format {
+        case .zip:
+            #expect(added.bytes == Int64(expected.count))
+            #expect(added.zeroFilledBytes == 0)
+            stored = expected
+        case .tarGz:
+            #expect(added.bytes == 4096)
+            #expect(added.zeroFilledBytes == Int64(4096 - expected.count))
+            stored = expected + [UInt8](repeating: 0, count: 4096 - expected.count)
+        }
+        let manifest = sampleManifest(writer.entries)
+        #expect(manifest.files[0].status == .partial)
+        let final = try writer.finish(manifest: manifest)
+        #expect(try BundleReader(path: final).read("AMT-X-1-20261127T063000Z/system/cpu-online.txt") == stored)
+        #expect(BundleVerifier.verify(final).isWhole)
+    }
+
     @Test func leftoversOfDeadRunsAreRemoved() throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
@@ -186,11 +258,15 @@ struct WriterFailureTests {
         _ = try dir.file(".AMT-B-1-20261127T063000Z.zip.partial-\(me)", [1])
         _ = try dir.file("AMT-C-1-20261127T063000Z.zip", [1])
         _ = try dir.file(".AMT-D.zip.partial-12ab", [1])
+        _ = try dir.file(".other.partial-\(dead)", [1])
         let removed = BundleWriter.cleanLeftovers(in: dir.path)
         #expect(removed == [deadSpool, deadZip].sorted { $0.string < $1.string })
-        #expect(dir.names() == [".AMT-B-1-20261127T063000Z.zip.partial-\(me)", ".AMT-D.zip.partial-12ab", "AMT-C-1-20261127T063000Z.zip"])
+        #expect(dir.names() == [".AMT-B-1-20261127T063000Z.zip.partial-\(me)", ".AMT-D.zip.partial-12ab", ".other.partial-\(dead)",
+                                "AMT-C-1-20261127T063000Z.zip"])
         #expect(BundleWriter.leftoverPID(".x.zip.partial-123") == 123)
         #expect(BundleWriter.leftoverPID("x.zip.partial-123") == nil)
+        #expect(BundleWriter.leftoverPID(".x.tar.gz.partial-77.entry") == 77)
+        #expect(BundleWriter.leftoverPID(".download.partial-123") == nil, "only bundle temporaries")
         #expect(BundleWriter.leftoverPID(".x.zip.partial-") == nil)
     }
 
@@ -225,6 +301,9 @@ struct WriterFailureTests {
         let unreadable = #expect(throws: BundleError.self) { try writer.addFile(at: "b.txt", from: dir.path.appending("nope")) }
         #expect(unreadable?.code == .sourceUnreadable)
         #expect(unreadable?.cause == .noSuchFileOrDirectory)
+        let directory = #expect(throws: BundleError.self) { try writer.addFile(at: "c.txt", from: dir.path) }
+        #expect(directory?.code == .sourceUnreadable)
+        #expect(directory?.message.contains("not a regular file") == true)
 
         var manifest = sampleManifest([])
         let missing = #expect(throws: BundleError.self) { try writer.finish(manifest: manifest) }

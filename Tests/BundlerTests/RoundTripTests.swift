@@ -138,6 +138,11 @@ struct RoundTripTests {
         }
         #expect(list.status == 0, "\(list.output)")
         #expect(list.output.contains("AMT-HQ-42-20261127T063000Z/raw/Program Files/AMT (x86)/AMTError 2026.log"))
+        // GNU tar reads the pax UTF-8 path of a non-ASCII name.
+        if let gnu = run("env", ["LC_ALL=C.UTF-8", "tar", "--quoting-style=literal", "-tzf", path.string]) {
+            #expect(gnu.status == 0, "\(gnu.output)")
+            #expect(gnu.output.contains("AMT-HQ-42-20261127T063000Z/raw/Users/Jürgen/AppData/Local/Temp/MSI 日本.LOG"), "\(gnu.output)")
+        }
         // gzip header: no modification time (bytes 4..<8 are zero).
         let head = try fileBytes(path).prefix(10)
         #expect(Array(head[4..<8]) == [0, 0, 0, 0])

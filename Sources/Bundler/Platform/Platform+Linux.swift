@@ -6,6 +6,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CArchive
 import SystemPackage
 
 /// The few OS services the bundler needs beyond SystemPackage (POSIX side).
@@ -33,6 +34,16 @@ enum Platform {
             if name != ".", name != ".." { names.append((name, nil)) }
         }
         return names
+    }
+
+    /// Extra flags for opening files (none on POSIX; binary mode on Windows).
+    static let openOptions: FileDescriptor.OpenOptions = []
+
+    /// The size of the open file, or `nil` when it is not a regular file.
+    static func regularFileSize(_ fd: FileDescriptor) -> Int64? {
+        var info = stat()
+        guard fstat(fd.rawValue, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int64(info.st_size)
     }
 
     static func fileExists(_ path: FilePath) -> Bool {
@@ -64,6 +75,24 @@ enum Platform {
     /// do not support it and the data is still written).
     static func sync(_ fd: FileDescriptor) -> Errno? {
         fsync(fd.rawValue) == 0 ? nil : Errno(rawValue: errno)
+    }
+
+    /// Makes a rename in `directory` durable (best effort: errors are ignored).
+    static func syncDirectory(_ directory: FilePath) {
+        guard let fd = try? FileDescriptor.open(directory, .readOnly) else { return }
+        _ = fsync(fd.rawValue)
+        try? fd.close()
+    }
+
+    /// Sets an entry's name from UTF-8. Without a UTF-8 locale the name is given as raw bytes
+    /// (libarchive 3.6.2's pax writer crashes on a UTF-8-only name it cannot convert; raw bytes
+    /// are written with `hdrcharset=BINARY` instead, still UTF-8 on disk).
+    static func setPathname(_ entry: OpaquePointer, _ name: String) {
+        if hasUTF8Locale {
+            archive_entry_update_pathname_utf8(entry, name)
+        } else {
+            archive_entry_copy_pathname(entry, name)
+        }
     }
 
     #if canImport(Glibc) || canImport(Musl)

@@ -1,6 +1,7 @@
 #if os(Windows)
 import ucrt
 import WinSDK
+import CArchive
 import SystemPackage
 
 /// The few OS services the bundler needs beyond SystemPackage (Windows side).
@@ -58,6 +59,19 @@ enum Platform {
         return names
     }
 
+    /// Binary mode, so the C runtime never translates line ends.
+    static let openOptions = FileDescriptor.OpenOptions(rawValue: _O_BINARY)
+
+    /// The size of the open file, or `nil` when it is not a regular file.
+    /// (Directories cannot be opened as a CRT descriptor; pipes and devices are not disk files.)
+    static func regularFileSize(_ fd: FileDescriptor) -> Int64? {
+        let raw = _get_osfhandle(fd.rawValue)
+        guard raw != -1, let handle = HANDLE(bitPattern: raw),
+              GetFileType(handle) == DWORD(FILE_TYPE_DISK) else { return nil }
+        let length = _filelengthi64(fd.rawValue)
+        return length >= 0 ? Int64(length) : nil
+    }
+
     static func fileExists(_ path: FilePath) -> Bool {
         path.withPlatformString { _waccess($0, 0) } == 0
     }
@@ -76,6 +90,17 @@ enum Platform {
 
     static func sync(_ fd: FileDescriptor) -> Errno? {
         _commit(fd.rawValue) == 0 ? nil : Errno(rawValue: errno)
+    }
+
+    /// Windows has no fsync for a directory; the file's data was committed before the rename.
+    static func syncDirectory(_ directory: FilePath) {}
+
+    /// Sets an entry's name. libarchive on Windows keeps names as UTF-16 and converts to UTF-8
+    /// with CP_UTF8, which cannot fail, so the wide form is given.
+    static func setPathname(_ entry: OpaquePointer, _ name: String) {
+        var wide = Array(name.utf16)
+        wide.append(0)
+        wide.withUnsafeBufferPointer { archive_entry_copy_pathname_w(entry, $0.baseAddress) }
     }
 
     /// libarchive on Windows converts names through UTF-16 and code pages, not the C locale.
