@@ -46,16 +46,25 @@ public enum JSONEncoding {
         out.append(0x22)
         var s = s
         s.withUTF8 { utf8 in
+            out.reserveCapacity(out.count + utf8.count + 2)
             var runStart = 0
             var i = 0
             let n = utf8.count
+            guard let base = utf8.baseAddress else { return }
             while i < n {
-                let c = utf8[i]
+                // Eight bytes at a time while none needs escaping (SWAR: a byte < 0x20, '"' or '\\').
+                while i + 8 <= n {
+                    let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                    if needsEscape(w) { break }
+                    i += 8
+                }
+                guard i < n else { break }
+                let c = base[i]
                 if c >= 0x20 && c != 0x22 && c != 0x5C {
                     i += 1
                     continue
                 }
-                if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
+                if runStart < i { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
                 switch c {
                 case 0x22: out.append(0x5C); out.append(0x22)
                 case 0x5C: out.append(0x5C); out.append(0x5C)
@@ -65,15 +74,29 @@ public enum JSONEncoding {
                 case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
                 case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
                 default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]])
+                    out.append(0x5C); out.append(UInt8(ascii: "u")); out.append(0x30); out.append(0x30)
+                    out.append(hexDigit(c >> 4)); out.append(hexDigit(c & 0xF))
                 }
                 i += 1
                 runStart = i
             }
-            if runStart < n { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<n])) }
+            if runStart < n { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: n - runStart)) }
         }
         out.append(0x22)
+    }
+
+    @inlinable @inline(__always)
+    static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
+
+    /// Whether any byte of `w` is below 0x20, or is `"` or `\\` (bytes >= 0x80 never are).
+    @inlinable @inline(__always)
+    static func needsEscape(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ x: UInt64) -> Bool { (x &- ones) & ~x & high != 0 }
+        // A byte < 0x20: (b - 0x20) borrows into the high bit when b < 0x20 and b < 0x80.
+        let below = (w &- ones &* 0x20) & ~w & high
+        return below != 0 || hasZero(w ^ (ones &* 0x22)) || hasZero(w ^ (ones &* 0x5C))
     }
 
     /// Appends a decimal integer.

@@ -90,3 +90,41 @@ import Testing
         #expect(SiteZone.named("Not/AZone") == nil)
     }
 }
+
+@Suite struct JSONEscapingTests {
+    /// Every byte value at every position of a word: the fast path must agree with a simple escaper.
+    @Test func escapingMatchesReference() {
+        func reference(_ s: String) -> String {
+            var r = "\""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": r += "\\\""
+                case "\\": r += "\\\\"
+                case "\n": r += "\\n"
+                case "\r": r += "\\r"
+                case "\t": r += "\\t"
+                case "\u{8}": r += "\\b"
+                case "\u{C}": r += "\\f"
+                default:
+                    if u.value < 0x20 {
+                        let hex = Array("0123456789abcdef")
+                        r += "\\u00" + String(hex[Int(u.value >> 4)]) + String(hex[Int(u.value & 0xF)])
+                    } else {
+                        r.unicodeScalars.append(u)
+                    }
+                }
+            }
+            return r + "\""
+        }
+        for value in 0..<0x80 {
+            for position in 0..<17 {
+                var chars = Array(repeating: Character("a"), count: 17)
+                chars[position] = Character(Unicode.Scalar(UInt8(value)))
+                let s = String(chars) + "é😀 tail"
+                var out: [UInt8] = []
+                JSONEncoding.appendString(s, to: &out)
+                #expect(String(decoding: out, as: UTF8.self) == reference(s), "byte \(value) at \(position)")
+            }
+        }
+    }
+}

@@ -199,6 +199,7 @@ public struct LineDecoder {
         var i = bytes.startIndex
         let end = bytes.endIndex
         let big = encoding.isBigEndian
+        line.reserveCapacity(256)
         while i < end {
             let lo: UInt8, hi: UInt8
             if let first = oddByte {
@@ -211,6 +212,13 @@ public struct LineDecoder {
                 i += 2
             }
             let unit = UInt16(hi) << 8 | UInt16(lo)
+            // Fast path: printable ASCII inside a line.
+            if unit >= 0x20, unit < 0x80, highSurrogate == nil, !skippingToLineEnd, line.count < maxLineBytes {
+                line.append(UInt8(truncatingIfNeeded: unit))
+                lineHadContent = true
+                lastWasCR = false
+                continue
+            }
             try takeUnit(unit, emit: emit)
         }
     }
