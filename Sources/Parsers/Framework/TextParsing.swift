@@ -16,49 +16,54 @@ public enum TextParsing {
         maxLineBytes: Int = 1 << 20,
         emit: (Record) throws -> Void
     ) throws -> ParseStats {
-        var stats = ParseStats()
         var decoder = LineDecoder(maxLineBytes: maxLineBytes)
+        // Phase 1: decode until the sample is full (or the input ends); lines decoded past the
+        // sample in the same chunk wait in `sample` too.
         var sample: [TextLine] = []
-        var parser: (any TextFormatParser)? = nil
+        var ended = false
+        while sample.count < detectionLines {
+            guard let chunk = try source.nextChunk() else {
+                decoder.finish { sample.append($0) }
+                ended = true
+                break
+            }
+            decoder.push(chunk) { sample.append($0) }
+        }
         let forced: (any TextFormatParser.Type)? =
             dataset.flatMap { $0 == "auto" ? nil : TextFormats.parser(for: $0) }
-
-        func start() {
-            let type = forced ?? TextFormats.detect(lines: sample.map(\.text), path: context.sourcePath)
-            parser = type.init(context: context, sample: sample.map(\.text))
-            stats.dataset = type.dataset
-        }
-        func take(_ line: TextLine) throws {
-            if parser == nil {
-                sample.append(line)
-                if sample.count < detectionLines { return }
-                start()
-                let lines = sample
-                sample = []
-                for l in lines { try parser!.feed(l, stats: &stats, emit: countingEmit) }
-                return
-            }
-            try parser!.feed(line, stats: &stats, emit: countingEmit)
-        }
-        var emitted = 0
-        func countingEmit(_ record: Record) throws {
-            emitted += 1
-            try emit(record)
-        }
-
-        while let chunk = try source.nextChunk() {
-            try decoder.push(chunk) { try take($0) }
-        }
-        try decoder.finish { try take($0) }
-        if parser == nil {
-            start()
-            for l in sample { try parser!.feed(l, stats: &stats, emit: countingEmit) }
-        }
-        try parser!.finish(stats: &stats, emit: countingEmit)
-        stats.records = emitted
+        let sampleTexts = sample.prefix(detectionLines).map(\.text)
+        let type = forced ?? TextFormats.detect(lines: Array(sampleTexts), path: context.sourcePath)
+        // Phase 2: with the concrete parser type (no existential on the per-line path).
+        var stats = try drive(type, sample: sample, sampleTexts: Array(sampleTexts), ended: ended,
+                              decoder: &decoder, source: &source, context: context, emit: emit)
+        stats.dataset = type.dataset
         stats.encoding = decoder.encodingDescription
         stats.linesTruncated += decoder.linesTruncated
         stats.bytesDropped += decoder.bytesDropped
+        return stats
+    }
+
+    private static func drive<P: TextFormatParser>(
+        _ type: P.Type, sample: [TextLine], sampleTexts: [String], ended: Bool,
+        decoder: inout LineDecoder, source: inout some ByteSource, context: ParseContext,
+        emit: (Record) throws -> Void
+    ) throws -> ParseStats {
+        var stats = ParseStats()
+        var parser = P(context: context, sample: sampleTexts)
+        var emitted = 0
+        func counting(_ record: Record) throws {
+            emitted += 1
+            try emit(record)
+        }
+        for line in sample { try parser.feed(line, stats: &stats, emit: counting) }
+        if !ended {
+            while let chunk = try source.nextChunk() {
+                try decoder.push(chunk) { try parser.feed($0, stats: &stats, emit: counting) }
+            }
+            try decoder.finish { try parser.feed($0, stats: &stats, emit: counting) }
+        }
+        try parser.finish(stats: &stats, emit: counting)
+        stats.records = emitted
         return stats
     }
 
