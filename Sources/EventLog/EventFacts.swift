@@ -197,7 +197,10 @@ enum EventFacts {
     }
 
     /// Builds the normalized record of one parsed event.
-    static func record(_ doc: XDoc, recordID: UInt64, fileTime: UInt64, dataset: String,
+    /// `recordID` and `fileTime` come from the EVTX record header; exported XML has neither
+    /// (`nil`): its record id is taken from `EventRecordID` and a missing `TimeCreated` leaves
+    /// the record without a timestamp.
+    static func record(_ doc: XDoc, recordID: UInt64?, fileTime: UInt64?, dataset: String,
                        context: ParseContext) -> Record {
         var w = Winlog()
         w.recordID = recordID
@@ -230,6 +233,8 @@ enum EventFacts {
                     case "Channel": w.channel = doc.text(of: k)?.flat
                     case "Computer": w.computerName = doc.text(of: k)?.flat
                     case "Security": w.userID = doc.attr("UserID", of: k)?.flat
+                    case "EventRecordID":
+                        if recordID == nil, let n = doc.text(of: k)?.integer, n >= 0 { w.recordID = UInt64(n) }
                     default: break
                     }
                 }
@@ -240,7 +245,7 @@ enum EventFacts {
                 w.userData = Flatten.userData(doc, ud)
             }
         }
-        let ts = created ?? Timestamp(fileTime: fileTime, precision: .microseconds)
+        let ts = created ?? fileTime.map { Timestamp(fileTime: $0, precision: .microseconds) }
         var r = Record(dataset: dataset, message: message(w), timestamp: ts, level: level(w.level),
                        filePath: context.sourcePath)
         r.code = w.eventID.map(String.init)
