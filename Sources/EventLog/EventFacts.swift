@@ -52,6 +52,7 @@ extension XValue {
         case .int(let v): return Int(exactly: v)
         case .uint(let v): return Int(exactly: v)
         case .bool(let b): return b ? 1 : 0
+        case .hex(let v): return Int(exactly: v)
         case .string(let s), .text(let s):
             let t = s.trimmingSpaces
             if t.hasPrefix("0x") || t.hasPrefix("0X") { return Int(t.dropFirst(2), radix: 16) }
@@ -223,9 +224,7 @@ enum EventFacts {
                     case "Opcode": w.opcode = doc.text(of: k)?.integer
                     case "Keywords": w.keywords = doc.text(of: k)?.flat
                     case "TimeCreated":
-                        if let st = doc.attr("SystemTime", of: k)?.flat, let t = Timestamp.parseISO8601(st) {
-                            created = Timestamp(microsecondsSinceEpoch: t.microseconds, precision: .microseconds)
-                        }
+                        created = doc.attr("SystemTime", of: k).flatMap(timeCreated)
                     case "Correlation": w.activityID = doc.attr("ActivityID", of: k).map { guidText($0.flat) }
                     case "Execution":
                         processID = doc.attr("ProcessID", of: k)?.integer
@@ -258,6 +257,13 @@ enum EventFacts {
         return r
     }
 
+    /// `TimeCreated/@SystemTime`: a FILETIME, or a string (forwarded events) in ISO 8601.
+    static func timeCreated(_ v: XValue) -> Timestamp? {
+        if case .fileTime(let t) = v { return Timestamp(fileTime: t, precision: .microseconds) }
+        guard let t = Timestamp.parseISO8601(v.flat) else { return nil }
+        return Timestamp(microsecondsSinceEpoch: t.microseconds, precision: .microseconds)
+    }
+
     static func guidText(_ s: String) -> String {
         var t = Substring(s)
         if t.first == "{" && t.last == "}" { t = t.dropFirst().dropLast() }
@@ -266,21 +272,55 @@ enum EventFacts {
 
     /// `Provider EventID: k1=v1, k2=v2` on one line (line breaks in values become spaces).
     static func message(_ w: Winlog) -> String {
-        var m = w.providerName ?? "event"
-        if let id = w.eventID { m += " \(id)" }
         let data = w.eventData.isEmpty ? w.userData : w.eventData
-        if !data.isEmpty {
-            m += ": "
-            var first = true
-            for (k, v) in data {
-                if !first { m += ", " }
-                first = false
-                m += k
-                m += "="
-                m += oneLine(v)
+        var size = (w.providerName?.utf8.count ?? 5) + 32
+        for (k, v) in data { size += k.utf8.count + v.utf8.count + 3 }
+        return String(unsafeUninitializedCapacity: size) { out in
+            var n = 0
+            @inline(__always) func put(_ b: UInt8) { out[n] = b; n += 1 }
+            func put(_ s: String, oneLine: Bool) {
+                var s = s
+                s.withUTF8 { u in
+                    if !oneLine {
+                        for b in u { put(b) }
+                        return
+                    }
+                    // Line breaks become one space; leading and trailing breaks are dropped.
+                    var pendingSpace = false
+                    var started = false
+                    for b in u {
+                        if b == 0x0A || b == 0x0D {
+                            if started { pendingSpace = true }
+                            continue
+                        }
+                        if pendingSpace {
+                            if n > 0 && out[n - 1] != 0x20 && b != 0x20 { put(0x20) }
+                            pendingSpace = false
+                        }
+                        put(b)
+                        started = true
+                    }
+                }
             }
+            put(w.providerName ?? "event", oneLine: true)
+            if let id = w.eventID {
+                put(0x20)
+                put(String(id), oneLine: false)
+            }
+            if !data.isEmpty {
+                put(0x3A)
+                put(0x20)
+                var first = true
+                for (k, v) in data {
+                    if !first { put(0x2C); put(0x20) }
+                    first = false
+                    put(k, oneLine: true)
+                    put(0x3D)
+                    put(v, oneLine: true)
+                }
+            }
+            return n
         }
-        return m
     }
 
     static func oneLine(_ s: String) -> String {
