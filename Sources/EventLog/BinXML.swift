@@ -454,11 +454,18 @@ struct BinXMLParser {
         guard let n = attrName else { return }
         attrName = nil
         guard let top = stack.last else { attrPieces.removeAll(); return }
-        let pieces = attrPieces.filter { !$0.isNull }
-        attrPieces.removeAll(keepingCapacity: true)
-        if pieces.isEmpty { return }  // an empty optional substitution drops the attribute
-        let value = pieces.count == 1 ? pieces[0] : .string(pieces.map(\.flat).joined())
-        doc.elements[top].attrs.append((n, value))
+        defer { attrPieces.removeAll(keepingCapacity: true) }
+        var value: XValue?
+        var joined: String?
+        for p in attrPieces where !p.isNull {
+            if let v = value {
+                joined = (joined ?? v.flat) + p.flat
+            } else {
+                value = p
+            }
+        }
+        guard let value else { return }  // an empty optional substitution drops the attribute
+        doc.elements[top].attrs.append((n, joined.map(XValue.string) ?? value))
     }
 
     static func entity(_ name: String) -> String {

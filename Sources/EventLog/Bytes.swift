@@ -82,16 +82,16 @@ enum Render {
 
     /// `0x` + lower-case hex digits, unpadded (`0x0` for zero), as the reference parser prints.
     static func hex(_ v: UInt64) -> String {
-        var digits: [UInt8] = [0x30, UInt8(ascii: "x")]
-        if v == 0 { digits.append(0x30) }
-        var started = false
-        var shift = 60
-        while shift >= 0 {
-            let d = Int((v >> UInt64(shift)) & 0xF)
-            if d != 0 || started { digits.append(hexLower[d]); started = true }
-            shift -= 4
+        var digits = 1
+        while digits < 16 && v >> UInt64(4 * digits) != 0 { digits += 1 }
+        return String(unsafeUninitializedCapacity: digits + 2) { out in
+            out[0] = 0x30
+            out[1] = UInt8(ascii: "x")
+            for k in 0..<digits {
+                out[2 + k] = hexLower[Int((v >> UInt64(4 * (digits - 1 - k))) & 0xF)]
+            }
+            return digits + 2
         }
-        return String(decoding: digits, as: UTF8.self)
     }
 
     /// Upper-case hex of `count` bytes at `offset`, two digits a byte.

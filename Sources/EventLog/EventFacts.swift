@@ -25,19 +25,22 @@ extension XDoc {
 
     /// The element's character data: its values (and references) in order, or `nil` if none.
     func text(of e: Int) -> XValue? {
-        var pieces: [XValue] = []
+        var first: XValue?
+        var more: [XValue] = []
         for c in elements[e].content {
+            let piece: XValue
             switch c {
-            case .value(let v): pieces.append(v)
-            case .cdata(let s): pieces.append(.string(s))
-            case .entity(let n): pieces.append(.string(BinXMLParser.entity(n)))
-            case .charRef(let u): pieces.append(.string(String(UnicodeScalar(u).map { Character($0) } ?? "\u{FFFD}")))
-            case .element, .pi: break
+            case .value(let v): piece = v
+            case .cdata(let s): piece = .string(s)
+            case .entity(let n): piece = .string(BinXMLParser.entity(n))
+            case .charRef(let u): piece = .string(String(UnicodeScalar(u).map { Character($0) } ?? "\u{FFFD}"))
+            case .element, .pi: continue
             }
+            if first == nil { first = piece } else { more.append(piece) }
         }
-        if pieces.isEmpty { return nil }
-        if pieces.count == 1 { return pieces[0] }
-        return .string(pieces.map(\.flat).joined())
+        guard let first else { return nil }
+        if more.isEmpty { return first }
+        return .string(first.flat + more.map(\.flat).joined())
     }
 
     var root: Int? {
@@ -171,7 +174,7 @@ enum Flatten {
             }
         }
         var used: [String: Int] = [:]
-        for k in doc.children(of: e) {
+        for case .element(let k) in el.content {
             let c = doc.elements[k]
             if c.name == "Data", let key = dataName(doc, k) {
                 let p = unique(key, &used)
@@ -277,46 +280,26 @@ enum EventFacts {
         for (k, v) in data { size += k.utf8.count + v.utf8.count + 3 }
         return String(unsafeUninitializedCapacity: size) { out in
             var n = 0
-            @inline(__always) func put(_ b: UInt8) { out[n] = b; n += 1 }
-            func put(_ s: String, oneLine: Bool) {
-                var s = s
-                s.withUTF8 { u in
-                    if !oneLine {
-                        for b in u { put(b) }
-                        return
-                    }
-                    // Line breaks become one space; leading and trailing breaks are dropped.
-                    var pendingSpace = false
-                    var started = false
-                    for b in u {
-                        if b == 0x0A || b == 0x0D {
-                            if started { pendingSpace = true }
-                            continue
-                        }
-                        if pendingSpace {
-                            if n > 0 && out[n - 1] != 0x20 && b != 0x20 { put(0x20) }
-                            pendingSpace = false
-                        }
-                        put(b)
-                        started = true
-                    }
-                }
-            }
-            put(w.providerName ?? "event", oneLine: true)
+            n = MessageBytes.put(w.providerName ?? "event", into: out, at: n)
             if let id = w.eventID {
-                put(0x20)
-                put(String(id), oneLine: false)
+                out[n] = 0x20
+                n = MessageBytes.put(String(id), into: out, at: n + 1)
             }
             if !data.isEmpty {
-                put(0x3A)
-                put(0x20)
+                out[n] = 0x3A
+                out[n + 1] = 0x20
+                n += 2
                 var first = true
                 for (k, v) in data {
-                    if !first { put(0x2C); put(0x20) }
+                    if !first {
+                        out[n] = 0x2C
+                        out[n + 1] = 0x20
+                        n += 2
+                    }
                     first = false
-                    put(k, oneLine: true)
-                    put(0x3D)
-                    put(v, oneLine: true)
+                    n = MessageBytes.put(k, into: out, at: n)
+                    out[n] = 0x3D
+                    n = MessageBytes.put(v, into: out, at: n + 1)
                 }
             }
             return n
@@ -337,6 +320,39 @@ enum EventFacts {
             }
         }
         return String(out.trimmingSpaces)
+    }
+}
+
+/// Copies text into a message buffer, turning line breaks into single spaces.
+enum MessageBytes {
+    /// Writes `s` at `at` (the buffer has room for its UTF-8); returns the end offset. Line breaks
+    /// become one space (none at the start or end, none next to an existing space).
+    static func put(_ s: String, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        var s = s
+        return s.withUTF8 { u -> Int in
+            guard let src = u.baseAddress, let dst = out.baseAddress else { return start }
+            var n = start
+            var i = 0
+            let count = u.count
+            var pendingSpace = false
+            while i < count {
+                // Copy the run up to the next line break in one go.
+                var j = i
+                while j < count && src[j] != 0x0A && src[j] != 0x0D { j += 1 }
+                if j > i {
+                    if pendingSpace && n > start && dst[n - 1] != 0x20 && src[i] != 0x20 {
+                        dst[n] = 0x20
+                        n += 1
+                    }
+                    pendingSpace = false
+                    (dst + n).update(from: src + i, count: j - i)
+                    n += j - i
+                }
+                if j < count { pendingSpace = n > start }
+                i = j + 1
+            }
+            return n
+        }
     }
 }
 

@@ -352,7 +352,8 @@ struct Plan {
     /// the piece itself when one, else the pieces' text joined. Sets `ok` to false when the
     /// values do not fit (the caller then uses the tree path).
     @inline(__always)
-    static func eval(_ src: Source, _ values: inout Values, _ ok: inout Bool) -> XValue? {
+    static func eval(_ src: Source?, _ values: inout Values, _ ok: inout Bool) -> XValue? {
+        guard let src else { return nil }
         if src.count == 1 { return piece(src[0], &values, &ok) }
         var pieces: [XValue] = []
         for p in src {
@@ -375,15 +376,14 @@ struct Plan {
 
     static let dataKeys: [String] = (0..<64).map { "Data[\($0)]" }
 
+    @inline(__always)
+    static func dataKey(_ k: Int) -> String { k < dataKeys.count ? dataKeys[k] : "Data[\(k)]" }
+
     static func flatten(_ entries: [Entry], _ values: inout Values, _ ok: inout Bool) -> [(String, String)] {
         var data: [(String, String)] = []
         data.reserveCapacity(entries.count)
         var k = 0
         var groups: [Int] = []
-        func dataKey() -> String {
-            defer { k += 1 }
-            return k < dataKeys.count ? dataKeys[k] : "Data[\(k)]"
-        }
         for e in entries {
             if e.mode == .groupStart { groups.append(data.count); continue }
             if e.mode == .groupEnd {
@@ -406,9 +406,13 @@ struct Plan {
                 }
             case .unnamedData:
                 if case .array(let items)? = x {
-                    for item in items { data.append((dataKey(), item.flat)) }
+                    for item in items {
+                        data.append((dataKey(k), item.flat))
+                        k += 1
+                    }
                 } else {
-                    data.append((dataKey(), x?.flat ?? ""))
+                    data.append((dataKey(k), x?.flat ?? ""))
+                    k += 1
                 }
             }
         }
@@ -418,28 +422,24 @@ struct Plan {
     /// Builds the record, or `nil` when these values need the tree path.
     func record(_ values: inout Values, recordID: UInt64, fileTime: UInt64, context: ParseContext) -> Record? {
         var ok = true
-        func v(_ s: Source?) -> XValue? {
-            guard let s else { return nil }
-            return Plan.eval(s, &values, &ok)
-        }
         var w = Winlog()
         w.recordID = recordID
-        w.providerName = v(providerName)?.flat
-        w.providerGUID = v(providerGUID).map { EventFacts.guidText($0.flat) }
-        w.eventID = v(eventID)?.integer
-        w.qualifiers = v(qualifiers)?.integer
-        w.version = v(version)?.integer
-        w.level = v(level)?.integer
-        w.task = v(task)?.integer
-        w.opcode = v(opcode)?.integer
-        w.keywords = v(keywords)?.flat
-        let created = v(timeCreated).flatMap(EventFacts.timeCreated)
-        w.activityID = v(activityID).map { EventFacts.guidText($0.flat) }
-        let processID = v(processID)?.integer
-        let threadID = v(threadID)?.integer
-        w.channel = v(channel)?.flat
-        w.computerName = v(computer)?.flat
-        w.userID = v(userID)?.flat
+        w.providerName = Plan.eval(providerName, &values, &ok)?.flat
+        w.providerGUID = Plan.eval(providerGUID, &values, &ok).map { EventFacts.guidText($0.flat) }
+        w.eventID = Plan.eval(eventID, &values, &ok)?.integer
+        w.qualifiers = Plan.eval(qualifiers, &values, &ok)?.integer
+        w.version = Plan.eval(version, &values, &ok)?.integer
+        w.level = Plan.eval(level, &values, &ok)?.integer
+        w.task = Plan.eval(task, &values, &ok)?.integer
+        w.opcode = Plan.eval(opcode, &values, &ok)?.integer
+        w.keywords = Plan.eval(keywords, &values, &ok)?.flat
+        let created = Plan.eval(timeCreated, &values, &ok).flatMap(EventFacts.timeCreated)
+        w.activityID = Plan.eval(activityID, &values, &ok).map { EventFacts.guidText($0.flat) }
+        let processID = Plan.eval(processID, &values, &ok)?.integer
+        let threadID = Plan.eval(threadID, &values, &ok)?.integer
+        w.channel = Plan.eval(channel, &values, &ok)?.flat
+        w.computerName = Plan.eval(computer, &values, &ok)?.flat
+        w.userID = Plan.eval(userID, &values, &ok)?.flat
         if section != 0 {
             let data = Plan.flatten(entries, &values, &ok)
             if section == 1 { w.eventData = data } else { w.userData = data }
