@@ -90,6 +90,8 @@ enum Flatten {
         var unnamed: [XValue] = []
         var sawUnnamed = false
         var unnamedAt = 0
+        var seen: Set<String> = []
+        for (k, _) in out { seen.insert(k) }
         var used: [String: Int] = [:]
         for k in kids {
             let el = doc.elements[k]
@@ -97,12 +99,19 @@ enum Flatten {
                 if let key = dataName(doc, k) {
                     if doc.hasElementChildren(k) {
                         // Nested binary XML inside a named Data: its elements below the name.
+                        let before = out.count
                         namedDataTree(doc, k, key: key, into: &out)
+                        for i in before..<out.count { seen.insert(out[i].0) }
                         continue
                     }
                     // A repeated name replaces the earlier value (the reference's JSON object).
                     let value = doc.text(of: k)?.flat ?? ""
-                    if let i = out.firstIndex(where: { $0.0 == key }) { out[i].1 = value } else { out.append((key, value)) }
+                    if seen.contains(key), let i = out.firstIndex(where: { $0.0 == key }) {
+                        out[i].1 = value
+                    } else {
+                        out.append((key, value))
+                        seen.insert(key)
+                    }
                 } else if !named {
                     if !sawUnnamed { unnamedAt = out.count }
                     sawUnnamed = true
@@ -113,7 +122,9 @@ enum Flatten {
                     }
                 }
             } else {
+                let before = out.count
                 generic(doc, k, path: unique(el.name, &used), into: &out)
+                for i in before..<out.count { seen.insert(out[i].0) }
             }
         }
         if sawUnnamed {
