@@ -279,6 +279,8 @@ enum EventFacts {
     }
 
     static func guidText(_ s: String) -> String {
+        // Typed GUIDs are already upper case without braces.
+        if !s.utf8.contains(where: { $0 == 0x7B || ($0 >= 0x61 && $0 <= 0x7A) }) { return s }
         var t = Substring(s)
         if t.first == "{" && t.last == "}" { t = t.dropFirst().dropLast() }
         return t.uppercased()
