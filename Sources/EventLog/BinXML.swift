@@ -75,10 +75,19 @@ enum BinXMLLimits {
 
 /// Parses the binary XML of one chunk: names and template definitions are resolved by chunk
 /// offset and cached for the chunk's lifetime (`reset` when moving to the next chunk).
+import LogRecord
+
 struct BinXMLParser {
     private(set) var names: [Int: String] = [:]
     private var templates: [Int: [Tok]] = [:]
-    private var badTemplates: Set<Int> = []
+    private var badTemplates: [Int: BinXMLError] = [:]
+    /// Compiled templates by definition offset (`nil`: the template needs the tree path).
+    /// Static trees of template definitions by offset (`nil`: the template needs the tree path).
+    private var trees: [Int: Plan.Tree?] = [:]
+    /// Compiled plans by outer and nested definition offsets.
+    private var plans: [Int: Plan?] = [:]
+    private var values = Plan.Values(outer: ValueCache(view: ByteView(UnsafeRawBufferPointer(start: nil, count: 0))),
+                                     inner: ValueCache(view: ByteView(UnsafeRawBufferPointer(start: nil, count: 0))))
     var doc = XDoc()
     private var stack: [Int] = []
     private var attrName: String?
@@ -88,6 +97,91 @@ struct BinXMLParser {
         names.removeAll(keepingCapacity: true)
         templates.removeAll(keepingCapacity: true)
         badTemplates.removeAll(keepingCapacity: true)
+        plans.removeAll(keepingCapacity: true)
+        trees.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: - Fast path
+
+    /// The normalized record of a record body that is one template instance whose template
+    /// compiles to a `Plan`, built straight from the substitution values. `nil` when the record
+    /// needs the tree path (which also reports any damage).
+    mutating func fastRecord(_ v: ByteView, from start: Int, to end: Int, recordID: UInt64, fileTime: UInt64,
+                             context: ParseContext) -> Record? {
+        values.outer.reset(v)
+        values.inner.reset(v)
+        guard let outerDef = Self.instance(v, from: start, to: end, into: &values.outer) else { return nil }
+        let outerTree: Plan.Tree?
+        if let cached = trees[outerDef] {
+            outerTree = cached
+        } else {
+            outerTree = (try? template(v, at: outerDef)).flatMap(Plan.tree)
+            trees.updateValue(outerTree, forKey: outerDef)
+        }
+        guard let outerTree else { return nil }
+        var innerDef = -1
+        for (k, sub) in values.outer.subs.enumerated() where sub.type == ValueType.binXML {
+            guard k == outerTree.slot else { return nil }
+        }
+        if let slot = outerTree.slot, slot < values.outer.subs.count {
+            let sub = values.outer.subs[slot]
+            if sub.type == ValueType.binXML && sub.size > 0 {
+                let o = Int(sub.offset)
+                guard let d = Self.instance(v, from: o, to: o + Int(sub.size), into: &values.inner) else { return nil }
+                for s in values.inner.subs where s.type == ValueType.binXML { return nil }
+                innerDef = d
+            } else if sub.type != ValueType.null && sub.size > 0 {
+                return nil
+            }
+        } else if outerTree.slot != nil {
+            return nil
+        }
+        let key = outerDef << 32 | (innerDef & 0xFFFF_FFFF)
+        let plan: Plan?
+        if let cached = plans[key] {
+            plan = cached
+        } else {
+            var inner: Plan.Tree?
+            if innerDef >= 0 { inner = (try? template(v, at: innerDef)).flatMap(Plan.tree) }
+            if innerDef >= 0 && inner == nil {
+                plan = nil
+            } else {
+                plan = Plan.splice(outerTree, inner).flatMap(Plan.compile)
+            }
+            plans.updateValue(plan, forKey: key)
+        }
+        guard let plan else { return nil }
+        values.outer.prepare()
+        values.inner.prepare()
+        return plan.record(&values, recordID: recordID, fileTime: fileTime, context: context)
+    }
+
+    /// Reads a fragment that is exactly one template instance (optional fragment header, the
+    /// instance, optional end-of-stream) into `values`; returns the definition offset, or `nil`
+    /// when the bytes hold anything else.
+    static func instance(_ v: ByteView, from start: Int, to end: Int, into values: inout ValueCache) -> Int? {
+        var p = start
+        guard p < end else { return nil }
+        if v.base[p] == 0x0F { p += 4 }
+        guard p + 10 <= end, v.base[p] == 0x0C, let def32 = v.u32(p + 6) else { return nil }
+        let defOffset = Int(def32)
+        var q = p + 10
+        if defOffset == q {
+            guard let size = v.u32(q + 20) else { return nil }
+            q += 24 + Int(size)
+        }
+        guard q + 4 <= end, let count32 = v.u32(q) else { return nil }
+        let count = Int(count32)
+        q += 4
+        guard count <= BinXMLLimits.substitutions, q + count * 4 <= end else { return nil }
+        var data = q + count * 4
+        for k in 0..<count {
+            let size = Int(v.base[q + 4 * k]) | Int(v.base[q + 4 * k + 1]) << 8
+            values.subs.append(SubValue(type: v.base[q + 4 * k + 2], offset: Int32(data), size: Int32(size)))
+            data += size
+        }
+        guard data <= end, data == end || v.base[data] == 0x00 else { return nil }
+        return defOffset
     }
 
     // MARK: - Names
@@ -249,18 +343,17 @@ struct BinXMLParser {
     /// The tokens of the template definition at `offset`, parsed once per chunk.
     mutating func template(_ v: ByteView, at offset: Int) throws -> [Tok] {
         if let t = templates[offset] { return t }
-        if badTemplates.contains(offset) { throw BinXMLError(what: "template definition (unreadable)", offset: offset) }
-        guard offset >= 0, let size = v.u32(offset + 20), v.has(offset + 24, Int(size)) else {
-            badTemplates.insert(offset)
-            throw BinXMLError(what: "template definition", offset: offset, need: 24, have: max(0, v.count - offset))
-        }
+        if let e = badTemplates[offset] { throw e }
         do {
+            guard offset >= 0, let size = v.u32(offset + 20), v.has(offset + 24, Int(size)) else {
+                throw BinXMLError(what: "template definition", offset: offset, need: 24, have: max(0, v.count - offset))
+            }
             let toks = try tokens(v, from: offset + 24, to: offset + 24 + Int(size), nested: false)
             templates[offset] = toks
             return toks
-        } catch {
-            badTemplates.insert(offset)
-            throw error
+        } catch let e as BinXMLError {
+            badTemplates[offset] = e
+            throw e
         }
     }
 
@@ -361,11 +454,18 @@ struct BinXMLParser {
         guard let n = attrName else { return }
         attrName = nil
         guard let top = stack.last else { attrPieces.removeAll(); return }
-        let pieces = attrPieces.filter { !$0.isNull }
-        attrPieces.removeAll(keepingCapacity: true)
-        if pieces.isEmpty { return }  // an empty optional substitution drops the attribute
-        let value = pieces.count == 1 ? pieces[0] : .string(pieces.map(\.flat).joined())
-        doc.elements[top].attrs.append((n, value))
+        defer { attrPieces.removeAll(keepingCapacity: true) }
+        var value: XValue?
+        var joined: String?
+        for p in attrPieces where !p.isNull {
+            if let v = value {
+                joined = (joined ?? v.flat) + p.flat
+            } else {
+                value = p
+            }
+        }
+        guard let value else { return }  // an empty optional substitution drops the attribute
+        doc.elements[top].attrs.append((n, joined.map(XValue.string) ?? value))
     }
 
     static func entity(_ name: String) -> String {

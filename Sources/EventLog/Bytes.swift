@@ -52,26 +52,54 @@ struct ByteView {
 enum UTF16Decoding {
     static func string(_ base: UnsafeRawBufferPointer, offset: Int, units: Int) -> String {
         if units == 0 { return "" }
-        // ASCII fast path: every high byte zero and every low byte < 0x80.
+        // ASCII fast path: copy low bytes while every unit is < 0x80; give up at the first other.
         var ascii = true
-        var i = 0
-        while i < units {
-            let lo = base[offset + 2 * i], hi = base[offset + 2 * i + 1]
-            if hi != 0 || lo >= 0x80 { ascii = false; break }
-            i += 1
-        }
-        if ascii {
-            return String(unsafeUninitializedCapacity: units) { out in
-                for k in 0..<units { out[k] = base[offset + 2 * k] }
-                return units
+        let s = String(unsafeUninitializedCapacity: units) { out in
+            var k = 0
+            var p = offset
+            while k < units {
+                let lo = base[p], hi = base[p + 1]
+                if hi != 0 || lo >= 0x80 { ascii = false; return 0 }
+                out[k] = lo
+                k += 1
+                p += 2
             }
+            return units
         }
-        var scalars: [UInt16] = []
-        scalars.reserveCapacity(units)
-        for k in 0..<units {
-            scalars.append(UInt16(base[offset + 2 * k]) | UInt16(base[offset + 2 * k + 1]) << 8)
+        if ascii { return s }
+        return String(unsafeUninitializedCapacity: units * 3) { out in
+            var n = 0
+            var k = 0
+            while k < units {
+                var u = UInt32(base[offset + 2 * k]) | UInt32(base[offset + 2 * k + 1]) << 8
+                k += 1
+                if u >= 0xD800 && u <= 0xDBFF, k < units {
+                    let low = UInt32(base[offset + 2 * k]) | UInt32(base[offset + 2 * k + 1]) << 8
+                    if low >= 0xDC00 && low <= 0xDFFF {
+                        u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00)
+                        k += 1
+                    } else {
+                        u = 0xFFFD
+                    }
+                } else if u >= 0xD800 && u <= 0xDFFF {
+                    u = 0xFFFD
+                }
+                switch u {
+                case 0..<0x80:
+                    out[n] = UInt8(u); n += 1
+                case 0x80..<0x800:
+                    out[n] = UInt8(0xC0 | (u >> 6)); out[n + 1] = UInt8(0x80 | (u & 0x3F)); n += 2
+                case 0x800..<0x10000:
+                    out[n] = UInt8(0xE0 | (u >> 12)); out[n + 1] = UInt8(0x80 | ((u >> 6) & 0x3F))
+                    out[n + 2] = UInt8(0x80 | (u & 0x3F)); n += 3
+                default:
+                    // Four bytes for two units: within the 3-bytes-a-unit budget.
+                    out[n] = UInt8(0xF0 | (u >> 18)); out[n + 1] = UInt8(0x80 | ((u >> 12) & 0x3F))
+                    out[n + 2] = UInt8(0x80 | ((u >> 6) & 0x3F)); out[n + 3] = UInt8(0x80 | (u & 0x3F)); n += 4
+                }
+            }
+            return n
         }
-        return String(decoding: scalars, as: UTF16.self)
     }
 }
 
@@ -82,16 +110,16 @@ enum Render {
 
     /// `0x` + lower-case hex digits, unpadded (`0x0` for zero), as the reference parser prints.
     static func hex(_ v: UInt64) -> String {
-        var digits: [UInt8] = [0x30, UInt8(ascii: "x")]
-        if v == 0 { digits.append(0x30) }
-        var started = false
-        var shift = 60
-        while shift >= 0 {
-            let d = Int((v >> UInt64(shift)) & 0xF)
-            if d != 0 || started { digits.append(hexLower[d]); started = true }
-            shift -= 4
+        var digits = 1
+        while digits < 16 && v >> UInt64(4 * digits) != 0 { digits += 1 }
+        return String(unsafeUninitializedCapacity: digits + 2) { out in
+            out[0] = 0x30
+            out[1] = UInt8(ascii: "x")
+            for k in 0..<digits {
+                out[2 + k] = hexLower[Int((v >> UInt64(4 * (digits - 1 - k))) & 0xF)]
+            }
+            return digits + 2
         }
-        return String(decoding: digits, as: UTF8.self)
     }
 
     /// Upper-case hex of `count` bytes at `offset`, two digits a byte.

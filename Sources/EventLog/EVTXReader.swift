@@ -101,18 +101,41 @@ public struct EVTXReader: Sendable {
     /// `stats` (counters `chunks`, `chunks_skipped`, `checksum_failures`, `records_carved`,
     /// `records_failed`). Throws only for I/O failures and for errors thrown by `emit`.
     public func read(context: ParseContext, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        try walk(stats: &stats) { doc, header in
-            var r = EventFacts.record(doc, recordID: header.id, fileTime: header.fileTime,
-                                      dataset: Dataset.evtx, context: context)
+        try read(context: context, stats: &stats, fastPath: true, emit: emit)
+    }
+
+    /// `fastPath: false` builds every record from its rendered tree (tests compare the two).
+    func read(context: ParseContext, stats: inout ParseStats, fastPath: Bool, emit: (Record) throws -> Void) throws {
+        try walk(stats: &stats, parse: { parser, v, start, end, header in
+            if fastPath, let r = parser.fastRecord(v, from: start, to: end, recordID: header.id,
+                                                   fileTime: header.fileTime, context: context) {
+                return r
+            }
+            try parser.parseRecord(v, from: start, to: end)
+            return EventFacts.record(parser.doc, recordID: header.id, fileTime: header.fileTime,
+                                     dataset: Dataset.evtx, context: context)
+        }, emit: { (r: Record, header) in
+            var r = r
             if header.checksumBad { r.setExtra("evtx.checksum_ok", .bool(false)) }
             if header.carved { r.setExtra("evtx.carved", .bool(true)) }
             try emit(r)
-        }
+        })
     }
 
     /// Same walk as `read`, handing each record's rendered XML (one string per record).
     public func readXML(stats: inout ParseStats, emit: (String) throws -> Void) throws {
-        try walk(stats: &stats) { doc, _ in try emit(XMLRender.render(doc)) }
+        try walk(stats: &stats, parse: { parser, v, start, end, _ in
+            try parser.parseRecord(v, from: start, to: end)
+            return XMLRender.render(parser.doc)
+        }, emit: { xml, _ in try emit(xml) })
+    }
+
+    /// The walk over rendered trees (tests use it to compare with the reference).
+    func walkDocs(stats: inout ParseStats, _ body: (XDoc, RecordHeader) throws -> Void) throws {
+        try walk(stats: &stats, parse: { parser, v, start, end, _ in
+            try parser.parseRecord(v, from: start, to: end)
+            return parser.doc
+        }, emit: body)
     }
 
     struct RecordHeader {
@@ -125,7 +148,9 @@ public struct EVTXReader: Sendable {
     }
 
     /// The chunk-by-chunk walk shared by `read` and `readXML`.
-    func walk(stats: inout ParseStats, _ body: (XDoc, RecordHeader) throws -> Void) throws {
+    typealias Parse<T> = (inout BinXMLParser, ByteView, Int, Int, RecordHeader) throws -> T
+
+    func walk<T>(stats: inout ParseStats, parse: Parse<T>, emit: (T, RecordHeader) throws -> Void) throws {
         for c in ["chunks", "chunks_skipped", "checksum_failures", "records_carved", "records_failed"] {
             stats.count(c, by: 0)
         }
@@ -153,7 +178,7 @@ public struct EVTXReader: Sendable {
             if got >= Self.chunkHeaderSize {
                 try buffer.withUnsafeBytes { raw in
                     try processChunk(ByteView(raw), index: index, fileOffset: chunkOffset, validBytes: got,
-                                     parser: &parser, stats: &stats, body)
+                                     parser: &parser, stats: &stats, parse: parse, emit: emit)
                 }
             }
             chunkOffset += Int64(Self.chunkSize)
@@ -164,9 +189,9 @@ public struct EVTXReader: Sendable {
     static let chunkMagic: UInt64 = 0x006B_6E68_4366_6C45  // "ElfChnk\0"
     static let recordMagic: UInt32 = 0x0000_2A2A
 
-    private func processChunk(_ v: ByteView, index: Int, fileOffset: Int64, validBytes: Int,
-                              parser: inout BinXMLParser, stats: inout ParseStats,
-                              _ body: (XDoc, RecordHeader) throws -> Void) throws {
+    private func processChunk<T>(_ v: ByteView, index: Int, fileOffset: Int64, validBytes: Int,
+                                 parser: inout BinXMLParser, stats: inout ParseStats,
+                                 parse: Parse<T>, emit: (T, RecordHeader) throws -> Void) throws {
         if Self.allZero(v, validBytes) { return }
         guard v.u64(0) == Self.chunkMagic else {
             stats.count("chunks_skipped")
@@ -202,10 +227,10 @@ public struct EVTXReader: Sendable {
                                               chunkOffset: fileOffset, offset: off,
                                               checksumBad: checksumBad, carved: carving)
                     do {
-                        try parser.parseRecord(v, from: off + Self.recordHeaderSize, to: off + size - 4)
+                        let item = try parse(&parser, v, off + Self.recordHeaderSize, off + size - 4, header)
                         stats.records += 1
                         if carving { stats.count("records_carved") }
-                        try body(parser.doc, header)
+                        try emit(item, header)
                         carving = false
                         off += size
                         continue

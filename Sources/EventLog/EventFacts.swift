@@ -25,19 +25,22 @@ extension XDoc {
 
     /// The element's character data: its values (and references) in order, or `nil` if none.
     func text(of e: Int) -> XValue? {
-        var pieces: [XValue] = []
+        var first: XValue?
+        var more: [XValue] = []
         for c in elements[e].content {
+            let piece: XValue
             switch c {
-            case .value(let v): pieces.append(v)
-            case .cdata(let s): pieces.append(.string(s))
-            case .entity(let n): pieces.append(.string(BinXMLParser.entity(n)))
-            case .charRef(let u): pieces.append(.string(String(UnicodeScalar(u).map { Character($0) } ?? "\u{FFFD}")))
-            case .element, .pi: break
+            case .value(let v): piece = v
+            case .cdata(let s): piece = .string(s)
+            case .entity(let n): piece = .string(BinXMLParser.entity(n))
+            case .charRef(let u): piece = .string(String(UnicodeScalar(u).map { Character($0) } ?? "\u{FFFD}"))
+            case .element, .pi: continue
             }
+            if first == nil { first = piece } else { more.append(piece) }
         }
-        if pieces.isEmpty { return nil }
-        if pieces.count == 1 { return pieces[0] }
-        return .string(pieces.map(\.flat).joined())
+        guard let first else { return nil }
+        if more.isEmpty { return first }
+        return .string(first.flat + more.map(\.flat).joined())
     }
 
     var root: Int? {
@@ -52,6 +55,7 @@ extension XValue {
         case .int(let v): return Int(exactly: v)
         case .uint(let v): return Int(exactly: v)
         case .bool(let b): return b ? 1 : 0
+        case .hex(let v): return Int(exactly: v)
         case .string(let s), .text(let s):
             let t = s.trimmingSpaces
             if t.hasPrefix("0x") || t.hasPrefix("0X") { return Int(t.dropFirst(2), radix: 16) }
@@ -86,6 +90,8 @@ enum Flatten {
         var unnamed: [XValue] = []
         var sawUnnamed = false
         var unnamedAt = 0
+        var seen: Set<String> = []
+        for (k, _) in out { seen.insert(k) }
         var used: [String: Int] = [:]
         for k in kids {
             let el = doc.elements[k]
@@ -93,12 +99,19 @@ enum Flatten {
                 if let key = dataName(doc, k) {
                     if doc.hasElementChildren(k) {
                         // Nested binary XML inside a named Data: its elements below the name.
+                        let before = out.count
                         namedDataTree(doc, k, key: key, into: &out)
+                        for i in before..<out.count { seen.insert(out[i].0) }
                         continue
                     }
                     // A repeated name replaces the earlier value (the reference's JSON object).
                     let value = doc.text(of: k)?.flat ?? ""
-                    if let i = out.firstIndex(where: { $0.0 == key }) { out[i].1 = value } else { out.append((key, value)) }
+                    if seen.contains(key), let i = out.firstIndex(where: { $0.0 == key }) {
+                        out[i].1 = value
+                    } else {
+                        out.append((key, value))
+                        seen.insert(key)
+                    }
                 } else if !named {
                     if !sawUnnamed { unnamedAt = out.count }
                     sawUnnamed = true
@@ -109,7 +122,9 @@ enum Flatten {
                     }
                 }
             } else {
+                let before = out.count
                 generic(doc, k, path: unique(el.name, &used), into: &out)
+                for i in before..<out.count { seen.insert(out[i].0) }
             }
         }
         if sawUnnamed {
@@ -170,7 +185,7 @@ enum Flatten {
             }
         }
         var used: [String: Int] = [:]
-        for k in doc.children(of: e) {
+        for case .element(let k) in el.content {
             let c = doc.elements[k]
             if c.name == "Data", let key = dataName(doc, k) {
                 let p = unique(key, &used)
@@ -197,7 +212,10 @@ enum EventFacts {
     }
 
     /// Builds the normalized record of one parsed event.
-    static func record(_ doc: XDoc, recordID: UInt64, fileTime: UInt64, dataset: String,
+    /// `recordID` and `fileTime` come from the EVTX record header; exported XML has neither
+    /// (`nil`): its record id is taken from `EventRecordID` and a missing `TimeCreated` leaves
+    /// the record without a timestamp.
+    static func record(_ doc: XDoc, recordID: UInt64?, fileTime: UInt64?, dataset: String,
                        context: ParseContext) -> Record {
         var w = Winlog()
         w.recordID = recordID
@@ -220,9 +238,7 @@ enum EventFacts {
                     case "Opcode": w.opcode = doc.text(of: k)?.integer
                     case "Keywords": w.keywords = doc.text(of: k)?.flat
                     case "TimeCreated":
-                        if let st = doc.attr("SystemTime", of: k)?.flat, let t = Timestamp.parseISO8601(st) {
-                            created = Timestamp(microsecondsSinceEpoch: t.microseconds, precision: .microseconds)
-                        }
+                        created = doc.attr("SystemTime", of: k).flatMap(timeCreated)
                     case "Correlation": w.activityID = doc.attr("ActivityID", of: k).map { guidText($0.flat) }
                     case "Execution":
                         processID = doc.attr("ProcessID", of: k)?.integer
@@ -230,6 +246,8 @@ enum EventFacts {
                     case "Channel": w.channel = doc.text(of: k)?.flat
                     case "Computer": w.computerName = doc.text(of: k)?.flat
                     case "Security": w.userID = doc.attr("UserID", of: k)?.flat
+                    case "EventRecordID":
+                        if recordID == nil, let n = doc.text(of: k)?.integer, n >= 0 { w.recordID = UInt64(n) }
                     default: break
                     }
                 }
@@ -240,7 +258,7 @@ enum EventFacts {
                 w.userData = Flatten.userData(doc, ud)
             }
         }
-        let ts = created ?? Timestamp(fileTime: fileTime, precision: .microseconds)
+        let ts = created ?? fileTime.map { Timestamp(fileTime: $0, precision: .microseconds) }
         var r = Record(dataset: dataset, message: message(w), timestamp: ts, level: level(w.level),
                        filePath: context.sourcePath)
         r.code = w.eventID.map(String.init)
@@ -253,7 +271,16 @@ enum EventFacts {
         return r
     }
 
+    /// `TimeCreated/@SystemTime`: a FILETIME, or a string (forwarded events) in ISO 8601.
+    static func timeCreated(_ v: XValue) -> Timestamp? {
+        if case .fileTime(let t) = v { return Timestamp(fileTime: t, precision: .microseconds) }
+        guard let t = Timestamp.parseISO8601(v.flat) else { return nil }
+        return Timestamp(microsecondsSinceEpoch: t.microseconds, precision: .microseconds)
+    }
+
     static func guidText(_ s: String) -> String {
+        // Typed GUIDs are already upper case without braces.
+        if !s.utf8.contains(where: { $0 == 0x7B || ($0 >= 0x61 && $0 <= 0x7A) }) { return s }
         var t = Substring(s)
         if t.first == "{" && t.last == "}" { t = t.dropFirst().dropLast() }
         return t.uppercased()
@@ -261,21 +288,35 @@ enum EventFacts {
 
     /// `Provider EventID: k1=v1, k2=v2` on one line (line breaks in values become spaces).
     static func message(_ w: Winlog) -> String {
-        var m = w.providerName ?? "event"
-        if let id = w.eventID { m += " \(id)" }
         let data = w.eventData.isEmpty ? w.userData : w.eventData
-        if !data.isEmpty {
-            m += ": "
-            var first = true
-            for (k, v) in data {
-                if !first { m += ", " }
-                first = false
-                m += k
-                m += "="
-                m += oneLine(v)
+        var size = (w.providerName?.utf8.count ?? 5) + 32
+        for (k, v) in data { size += k.utf8.count + v.utf8.count + 3 }
+        return String(unsafeUninitializedCapacity: size) { out in
+            var n = 0
+            n = MessageBytes.put(w.providerName ?? "event", into: out, at: n)
+            if let id = w.eventID {
+                out[n] = 0x20
+                n = MessageBytes.put(String(id), into: out, at: n + 1)
             }
+            if !data.isEmpty {
+                out[n] = 0x3A
+                out[n + 1] = 0x20
+                n += 2
+                var first = true
+                for (k, v) in data {
+                    if !first {
+                        out[n] = 0x2C
+                        out[n + 1] = 0x20
+                        n += 2
+                    }
+                    first = false
+                    n = MessageBytes.put(k, into: out, at: n)
+                    out[n] = 0x3D
+                    n = MessageBytes.put(v, into: out, at: n + 1)
+                }
+            }
+            return n
         }
-        return m
     }
 
     static func oneLine(_ s: String) -> String {
@@ -292,6 +333,39 @@ enum EventFacts {
             }
         }
         return String(out.trimmingSpaces)
+    }
+}
+
+/// Copies text into a message buffer, turning line breaks into single spaces.
+enum MessageBytes {
+    /// Writes `s` at `at` (the buffer has room for its UTF-8); returns the end offset. Line breaks
+    /// become one space (none at the start or end, none next to an existing space).
+    static func put(_ s: String, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        var s = s
+        return s.withUTF8 { u -> Int in
+            guard let src = u.baseAddress, let dst = out.baseAddress else { return start }
+            var n = start
+            var i = 0
+            let count = u.count
+            var pendingSpace = false
+            while i < count {
+                // Copy the run up to the next line break in one go.
+                var j = i
+                while j < count && src[j] != 0x0A && src[j] != 0x0D { j += 1 }
+                if j > i {
+                    if pendingSpace && n > start && dst[n - 1] != 0x20 && src[i] != 0x20 {
+                        dst[n] = 0x20
+                        n += 1
+                    }
+                    pendingSpace = false
+                    (dst + n).update(from: src + i, count: j - i)
+                    n += j - i
+                }
+                if j < count { pendingSpace = n > start }
+                i = j + 1
+            }
+            return n
+        }
     }
 }
 

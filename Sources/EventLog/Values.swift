@@ -13,6 +13,10 @@ enum XValue: Equatable {
     /// A value the reference prints as a string although it is typed (hex integer, GUID, SID,
     /// FILETIME, SYSTEMTIME, binary).
     case text(String)
+    /// Hex integer (HexInt32/64, size_t), rendered `0x…` lower case when printed.
+    case hex(UInt64)
+    /// FILETIME, rendered ISO 8601 with microseconds when printed.
+    case fileTime(UInt64)
     case array([XValue])
 
     var isNull: Bool {
@@ -29,6 +33,8 @@ enum XValue: Equatable {
         case .uint(let v): return String(v)
         case .real(let d): return Self.pythonFloat(d)
         case .bool(let b): return b ? "true" : "false"
+        case .hex(let v): return Render.hex(v)
+        case .fileTime(let t): return Timestamp(fileTime: t, precision: .microseconds).iso8601
         case .array(let items):
             var out = "["
             for (i, item) in items.enumerated() {
@@ -43,6 +49,8 @@ enum XValue: Equatable {
     var jsonLiteral: String {
         switch self {
         case .null: return "null"
+        case .hex, .fileTime:
+            return "\"" + flat + "\""
         case .string(let s), .text(let s):
             var bytes: [UInt8] = []
             JSONEncoding.appendString(s, to: &bytes)
@@ -134,8 +142,8 @@ enum ValueDecoder {
             while n > 0, view.base[offset + n - 1] == 0 { n -= 1 }
             return .string(String(decoding: UnsafeRawBufferPointer(rebasing: view.base[offset..<(offset + n)]), as: UTF8.self))
         case ValueType.sizeT:
-            if size == 4 { return view.u32(offset).map { .text(Render.hex(UInt64($0))) } }
-            if size == 8 { return view.u64(offset).map { .text(Render.hex($0)) } }
+            if size == 4 { return view.u32(offset).map { .hex(UInt64($0)) } }
+            if size == 8 { return view.u64(offset).map { .hex($0) } }
             return nil
         case ValueType.binary:
             return .text(Render.hexBytes(view, offset, size))
@@ -167,11 +175,11 @@ enum ValueDecoder {
             // non-zero value means true, but the reference prints such values as the raw number,
             // and so do we, so that records compare equal and nothing is hidden.
             return view.u32(offset).map { $0 <= 1 ? .bool($0 != 0) : .uint(UInt64($0)) }
-        case ValueType.hexInt32: return view.u32(offset).map { .text(Render.hex(UInt64($0))) }
-        case ValueType.hexInt64: return view.u64(offset).map { .text(Render.hex($0)) }
+        case ValueType.hexInt32: return view.u32(offset).map { .hex(UInt64($0)) }
+        case ValueType.hexInt64: return view.u64(offset).map { .hex($0) }
         case ValueType.guid: return guid(view, offset).map(XValue.text)
         case ValueType.fileTime:
-            return view.u64(offset).map { .text(Timestamp(fileTime: $0, precision: .microseconds).iso8601) }
+            return view.u64(offset).map { .fileTime($0) }
         case ValueType.systemTime: return systemTime(view, offset).map(XValue.text)
         default: return nil
         }
@@ -211,7 +219,7 @@ enum ValueDecoder {
             let w = size % 8 == 0 ? 8 : 4
             var o = offset
             while o + w <= offset + size {
-                if w == 8 { items.append(.text(Render.hex(view.u64(o) ?? 0))) } else { items.append(.text(Render.hex(UInt64(view.u32(o) ?? 0)))) }
+                if w == 8 { items.append(.hex(view.u64(o) ?? 0)) } else { items.append(.hex(UInt64(view.u32(o) ?? 0))) }
                 o += w
             }
             return .array(items)

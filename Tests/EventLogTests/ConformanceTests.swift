@@ -1,5 +1,6 @@
 import Foundation
 import LogRecord
+import SystemPackage
 import Testing
 @testable import EventLog
 
@@ -64,6 +65,25 @@ import Testing
         }
     }
 
+    /// The compiled-template fast path gives exactly the records the tree path gives.
+    @Test(arguments: try ConformanceTests.sampleFiles().map(\.lastPathComponent))
+    func fastPathEqualsTreePath(_ name: String) throws {
+        let path = try Samples.directory("evtx").appendingPathComponent(name).path
+        let reader = try EVTXReader(path: FilePath(path))
+        var fast: [Record] = [], slow: [Record] = []
+        var s1 = ParseStats(), s2 = ParseStats()
+        try reader.read(context: ParseContext(sourcePath: name), stats: &s1, fastPath: true) { fast.append($0) }
+        try reader.read(context: ParseContext(sourcePath: name), stats: &s2, fastPath: false) { slow.append($0) }
+        #expect(fast.count == slow.count)
+        #expect(s1 == s2)
+        var shown = 0
+        for (a, b) in zip(fast, slow) where a != b {
+            shown += 1
+            if shown > 3 { break }
+            Issue.record("record \(b.winlog?.recordID ?? 0): fast \(JSONLinesWriter().line(a)) tree \(JSONLinesWriter().line(b))")
+        }
+    }
+
     /// The demo fixtures (written by our writer) read the same with our reader as with the
     /// reference parser (goldens in Fixtures/evtx).
     @Test(arguments: ["Application", "System"])
@@ -81,7 +101,7 @@ import Testing
 
     static func log(_ line: String) {
         if let path = ProcessInfo.processInfo.environment["EVTX_CONFORMANCE_LOG"],
-           let h = FileHandle(forWritingAtPath: path) ?? { FileManager.default.createFile(atPath: path, contents: nil); return FileHandle(forWritingAtPath: path) }() {
+           let h = FileHandle(forWritingAtPath: path) ?? { _ = FileManager.default.createFile(atPath: path, contents: nil); return FileHandle(forWritingAtPath: path) }() {
             h.seekToEndOfFile()
             h.write(Data((line + "\n").utf8))
             h.closeFile()

@@ -75,7 +75,7 @@ struct Facts: Equatable {
     static func actual(_ path: String, stats: inout ParseStats) throws -> [Facts] {
         let reader = try EVTXReader(path: FilePath(path))
         var out: [Facts] = []
-        try reader.walk(stats: &stats) { doc, header in
+        try reader.walkDocs(stats: &stats) { doc, header in
             let r = EventFacts.record(doc, recordID: header.id, fileTime: header.fileTime,
                                       dataset: Dataset.evtx, context: ParseContext(sourcePath: "x"))
             let w = r.winlog!
