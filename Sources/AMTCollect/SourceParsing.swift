@@ -10,7 +10,7 @@ import SystemPackage
 enum SourceParsing {
     /// Dataset ids `--kind` accepts.
     static var kinds: [String] {
-        ["auto", Dataset.evtx, Dataset.text] + TextFormats.all.map { $0.dataset }
+        ["auto", Dataset.evtx, Dataset.eventXML, Dataset.eventCSV, Dataset.text] + TextFormats.all.map { $0.dataset }
     }
 
     /// Parses the file at `path`. `kind` is a dataset id, or `nil`/`auto` to decide by content.
@@ -51,7 +51,25 @@ enum SourceParsing {
     ) throws -> ParseStats {
         let resolved = resolve(kind: kind, head: first?.bytes ?? [])
         var source = PrependedSource(first: first, rest: rest)
-        return try TextParsing.parse(source: &source, dataset: resolved, context: context, emit: emit)
+        switch resolved {
+        case Dataset.eventXML, Dataset.eventCSV:
+            var stats = ParseStats()
+            stats.dataset = resolved
+            var count = 0
+            func counting(_ record: Record) throws {
+                count += 1
+                try emit(record)
+            }
+            if resolved == Dataset.eventXML {
+                try EventExportParser.parseXML(source: &source, context: context, stats: &stats, emit: counting)
+            } else {
+                try EventExportParser.parseCSV(source: &source, context: context, stats: &stats, emit: counting)
+            }
+            stats.records = count
+            return stats
+        default:
+            return try TextParsing.parse(source: &source, dataset: resolved, context: context, emit: emit)
+        }
     }
 
     /// The dataset to parse as: the given kind unless it is `auto`/`nil`, else by content.
@@ -59,6 +77,8 @@ enum SourceParsing {
     static func resolve(kind: String?, head: [UInt8]) -> String {
         if let kind, kind != "auto" { return kind }
         if isEVTX(head) { return Dataset.evtx }
+        if EventExportParser.looksLikeEventXML(head) { return Dataset.eventXML }
+        if EventExportParser.looksLikeEventCSV(head) { return Dataset.eventCSV }
         return "auto"
     }
 }
