@@ -231,12 +231,12 @@ public struct JSONLinesWriter: Sendable {
             }
             if !w.eventData.isEmpty {
                 obj.open("event_data", &out)
-                for (k, v) in w.eventData { obj.string(k, v, &out) }
+                for (k, v) in w.eventData { obj.dynamicString(k, v, &out) }
                 obj.close(&out)
             }
             if !w.userData.isEmpty {
                 obj.open("user_data", &out)
-                for (k, v) in w.userData { obj.string(k, v, &out) }
+                for (k, v) in w.userData { obj.dynamicString(k, v, &out) }
                 obj.close(&out)
             }
             obj.close(&out)
@@ -246,7 +246,7 @@ public struct JSONLinesWriter: Sendable {
             obj.open("amt", &out)
             if let source = record.timeSource { obj.string("time_source", source.rawValue, &out) }
             for (k, v) in record.extras {
-                obj.key(k, &out)
+                obj.dynamicKey(k, &out)
                 JSONEncoding.append(v, to: &out)
             }
             obj.close(&out)
@@ -263,42 +263,66 @@ public struct JSONLinesWriter: Sendable {
     }
 }
 
-/// Tracks commas for nested objects while writing into a caller's buffer.
+/// Writes the members of nested JSON objects into a caller's buffer, tracking commas with a bit
+/// per open object (no allocation). Literal key names are copied as bytes, never escaped.
 struct ObjectWriter {
-    /// One flag per open object: has it had a member yet.
-    private var hasMember: [Bool] = []
+    /// Bit d set: the object at depth d already has a member.
+    private var hasMember: UInt64 = 0
+    private var depth = 0
 
     mutating func begin(_ out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
-        hasMember = [false]
-        hasMember.reserveCapacity(4)
+        hasMember = 0
+        depth = 0
     }
 
-    mutating func key(_ k: String, _ out: inout [UInt8]) {
-        if hasMember[hasMember.count - 1] { out.append(UInt8(ascii: ",")) }
-        hasMember[hasMember.count - 1] = true
+    @inline(__always)
+    private mutating func comma(_ out: inout [UInt8]) {
+        let bit: UInt64 = 1 << UInt64(depth)
+        if hasMember & bit != 0 { out.append(UInt8(ascii: ",")) }
+        hasMember |= bit
+    }
+
+    /// A literal key name (ASCII, needs no escaping).
+    mutating func key(_ k: StaticString, _ out: inout [UInt8]) {
+        comma(&out)
+        out.append(0x22)
+        k.withUTF8Buffer { out.append(contentsOf: $0) }
+        out.append(0x22)
+        out.append(UInt8(ascii: ":"))
+    }
+
+    /// A key from data (event data names, extras): escaped.
+    mutating func dynamicKey(_ k: String, _ out: inout [UInt8]) {
+        comma(&out)
         JSONEncoding.appendString(k, to: &out)
         out.append(UInt8(ascii: ":"))
     }
 
-    mutating func string(_ k: String, _ v: String, _ out: inout [UInt8]) {
+    mutating func string(_ k: StaticString, _ v: String, _ out: inout [UInt8]) {
         key(k, &out)
         JSONEncoding.appendString(v, to: &out)
     }
 
-    mutating func int(_ k: String, _ v: Int64, _ out: inout [UInt8]) {
+    mutating func dynamicString(_ k: String, _ v: String, _ out: inout [UInt8]) {
+        dynamicKey(k, &out)
+        JSONEncoding.appendString(v, to: &out)
+    }
+
+    mutating func int(_ k: StaticString, _ v: Int64, _ out: inout [UInt8]) {
         key(k, &out)
         JSONEncoding.appendInt(v, to: &out)
     }
 
-    mutating func open(_ k: String, _ out: inout [UInt8]) {
+    mutating func open(_ k: StaticString, _ out: inout [UInt8]) {
         key(k, &out)
         out.append(UInt8(ascii: "{"))
-        hasMember.append(false)
+        depth += 1
+        hasMember &= ~(1 << UInt64(depth))
     }
 
     mutating func close(_ out: inout [UInt8]) {
         out.append(UInt8(ascii: "}"))
-        hasMember.removeLast()
+        depth -= 1
     }
 }

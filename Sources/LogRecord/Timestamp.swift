@@ -79,12 +79,15 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     /// Appends the ISO 8601 form as UTF-8 bytes (hot path for the JSON writer).
     public func appendISO8601(to out: inout [UInt8]) {
         let c = civil
-        func put(_ value: Int, _ width: Int) {
-            var digits = [UInt8](repeating: 0x30, count: width)
+        @inline(__always) func put(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
             var v = value
-            var i = width - 1
-            while i >= 0 { digits[i] = UInt8(0x30 + v % 10); v /= 10; i -= 1 }
-            out.append(contentsOf: digits)
+            while divisor > 0 {
+                out.append(UInt8(0x30 + (v / divisor) % 10))
+                v %= divisor
+                divisor /= 10
+            }
         }
         if c.year < 0 || c.year > 9999 {
             // Outside ISO's four digits: sign and at least four digits.
