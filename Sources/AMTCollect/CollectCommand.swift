@@ -69,6 +69,9 @@ struct Collect: ParsableCommand {
     @Option(help: ArgumentHelp("Per-file cap of raw bytes (keeps head and tail), e.g. 64M, 500K, 1G.", valueName: "SIZE"))
     var maxFileSize: String = "64M"
 
+    @Option(help: ArgumentHelp("Compression: fast (deflate level 1), normal (level 5) or small (level 9).", valueName: "MODE"))
+    var compression: String = "fast"
+
     @Flag(help: "List what would be collected, write nothing.")
     var dryRun = false
 
@@ -77,6 +80,8 @@ struct Collect: ParsableCommand {
 
     @Flag(help: "Print a machine-readable result on stdout.")
     var json = false
+
+    static let compressionLevels = ["fast": 1, "normal": 5, "small": 9]
 
     static var defaultRoot: String {
         #if os(Windows)
@@ -94,6 +99,9 @@ struct Collect: ParsableCommand {
             throw ValidationError("--partner must be manufacturer, reseller or solutions, not '\(partner)'")
         }
         if let tz, SiteZone.named(tz) == nil { throw ValidationError("unknown time zone '\(tz)'") }
+        if Self.compressionLevels[compression] == nil {
+            throw ValidationError("--compression must be fast, normal or small, not '\(compression)'")
+        }
         if Self.parseSize(maxFileSize) == nil { throw ValidationError("--max-file-size: not a size: '\(maxFileSize)'") }
         let now = CollectJob.now()
         if let since, TimeWindow.parseWhen(since, now: now) == nil {
@@ -183,6 +191,7 @@ struct Collect: ParsableCommand {
             format: ArchiveFormat(rawValue: format) ?? .zip,
             includes: includes.map { Self.absolute($0) }, catalog: cat, optIn: Set(optIn), zone: zone,
             capBytes: Self.parseSize(maxFileSize) ?? (64 << 20),
+            compressionLevel: Self.compressionLevels[compression] ?? 1,
             commandLine: CommandLine.arguments, fixedCreated: fixed)
     }
 

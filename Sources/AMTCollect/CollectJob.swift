@@ -24,6 +24,8 @@ struct CollectSettings: Sendable {
     var optIn: Set<String>
     var zone: SiteZone
     var capBytes: Int64
+    /// Deflate level 1–9 for the bundle.
+    var compressionLevel: Int
     var commandLine: [String]
     /// Fixed creation time for reproducible bundles (`SOURCE_DATE_EPOCH`).
     var fixedCreated: Timestamp?
@@ -91,7 +93,8 @@ final class CollectJob {
 
         let name = Self.bundleName(site: settings.site ?? facts.name, caseID: settings.caseID, created: created)
         let writer = try BundleWriter(outputDirectory: settings.outputDirectory, bundleName: name,
-                                      format: settings.format, entryTime: created)
+                                      format: settings.format, entryTime: created,
+                                      compressionLevel: settings.compressionLevel, logger: logger)
         var finished = false
         defer { if !finished { writer.abort() } }
 
