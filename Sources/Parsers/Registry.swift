@@ -2,5 +2,6 @@
 /// Add a parser here, one line each.
 var registeredTextFormats: [any TextFormatParser.Type] {
     [
+        MSILogParser.self,
     ]
 }
