@@ -3,5 +3,10 @@
 var registeredTextFormats: [any TextFormatParser.Type] {
     [
         MSILogParser.self,
+        SQLErrorlogParser.self,
+        SQLSetupParser.self,
+        SetupapiParser.self,
+        InstallShieldParser.self,
+        DPInstParser.self,
     ]
 }
