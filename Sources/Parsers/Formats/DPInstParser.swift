@@ -57,8 +57,8 @@ public struct DPInstParser: TextFormatParser {
             try emit(r)
             return
         }
-        try flush(emit: emit)
         if Bytes.has(u, P.stars, at: textStart) {
+            try flush(emit: emit)
             if !inBanner {
                 // A new run: the last one, if unfinished, is partial.
                 try closeRun(stats: &stats, emit: emit)
@@ -75,6 +75,11 @@ public struct DPInstParser: TextFormatParser {
         } else if expectDate {
             expectDate = false
             if let t = Self.date(u, textStart) { runTime = t.0.timestamp(seconds: t.seconds, zone: context.zone) }
+            // The banner's first line waited for this date.
+            if var p = pending, p.timestamp == nil { stamp(&p); pending = p }
+            try flush(emit: emit)
+        } else {
+            try flush(emit: emit)
         }
         if run == nil {
             var r = InstallRun(kind: "Driver package install")

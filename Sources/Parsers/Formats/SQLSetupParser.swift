@@ -139,13 +139,14 @@ public struct SQLSetupParser: TextFormatParser {
         if sectionIndex == 1 {
             overall(lines, record: &r)
         } else if isRules {
-            for l in lines.dropFirst() where !Bytes.isBlank(l) {
-                let u = Array(l.utf8)
-                if Bytes.findCI(u, P.reportFile) != nil || Bytes.findCI(u, P.http) != nil { continue }
-                failedRules.append(Bytes.string(u, 0, u.count))
-            }
             // A rules title with a value (`Rules report file:  C:\…`) is not a rule list.
-            if Self.valueColumn(title) != nil || Bytes.findCI(title, P.reportFile) != nil { failedRules.removeAll() }
+            if Self.valueColumn(title) == nil && Bytes.findCI(title, P.reportFile) == nil {
+                for l in lines.dropFirst() where !Bytes.isBlank(l) {
+                    let u = Array(l.utf8)
+                    if Bytes.findCI(u, P.reportFile) != nil || Bytes.findCI(u, P.http) != nil { continue }
+                    failedRules.append(Bytes.string(u, 0, u.count))
+                }
+            }
         } else {
             hasFailedFeature = features(lines)
             for l in lines {
@@ -271,11 +272,18 @@ public struct SQLSetupParser: TextFormatParser {
             }
         } else if Bytes.has(u, P.exceptionType, at: i) {
             r.level = .error
-            run.noteError(Bytes.string(u, i, u.count))
-            exceptionPending = true
-        } else if exceptionPending, Bytes.has(u, P.messageColon, at: i) {
-            if let e = run.firstError, !e.contains(" | ") { run.firstError = InstallRun.oneLine(e + "\n" + Bytes.string(u, i, u.count)) }
-            exceptionPending = false
+            if run.firstError == nil {
+                run.noteError(Bytes.string(u, i, u.count))
+                exceptionPending = true
+            }
+        } else if exceptionPending, Bytes.has(u, P.messageColon, at: i) || !Bytes.isBlank(Bytes.string(u, i, u.count)) {
+            // The exception's message: the text after `Message:` or, when that is empty, the next line.
+            var text = Bytes.string(u, i, u.count)
+            if text.hasPrefix("Message:") { text = String(text.dropFirst(8)).trimmingCharacters(in: " ").description }
+            if !text.isEmpty, let e = run.firstError {
+                run.firstError = InstallRun.oneLine(e + "\n" + text)
+                exceptionPending = false
+            }
         } else if Bytes.has(u, P.setupClosed, at: i) {
             var k = i + P.setupClosed.count
             Bytes.skipSpaces(u, &k)
@@ -321,18 +329,14 @@ public struct SQLSetupParser: TextFormatParser {
     private mutating func emitSummary(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         guard firstLine != nil else { return }
         if run.succeeded == false {
+            // The most specific explanation wins: a failed feature, then a failed rule (the exit
+            // message, already kept, is the fallback).
             if let f = failedFeature {
                 run.failedAction = run.failedAction ?? "feature \(f.name)"
-                let text = "Feature \(f.name) failed with \(f.code)" + (f.description.map { ": \($0)" } ?? "")
-                if run.firstError == nil || run.extras.contains(where: { $0.0 == "sql.setup.exit_message" }) == false
-                    || (run.firstError?.lowercased().contains("see details") ?? false) {
-                    run.firstError = InstallRun.oneLine(text)
-                }
-            } else if let rule = failedRules.first {
+                run.firstError = InstallRun.oneLine("Feature \(f.name) failed with \(f.code)" + (f.description.map { ": \($0)" } ?? ""))
+            } else if let rule = failedRules.first, layout == .summary {
                 run.failedAction = run.failedAction ?? rule
-                if run.firstError == nil || (run.firstError?.lowercased().contains("see details") ?? false) {
-                    run.firstError = InstallRun.oneLine(rule)
-                }
+                run.firstError = InstallRun.oneLine(rule)
             }
         } else {
             run.failedAction = nil
