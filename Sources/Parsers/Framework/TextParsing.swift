@@ -38,7 +38,11 @@ public enum TextParsing {
                 for l in lines { try parser!.feed(l, stats: &stats, emit: countingEmit) }
                 return
             }
-            try parser!.feed(line, stats: &stats, emit: countingEmit)
+            // Moved out while it runs, so that the parser's state stays uniquely referenced
+            // (mutating through `parser!` copied the whole parser for every line).
+            var p = parser.take()!
+            defer { parser = p }
+            try p.feed(line, stats: &stats, emit: countingEmit)
         }
         var emitted = 0
         func countingEmit(_ record: Record) throws {
