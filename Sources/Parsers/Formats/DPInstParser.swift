@@ -32,6 +32,7 @@ public struct DPInstParser: TextFormatParser {
     }
 
     private let context: ParseContext
+    private let zone: ZoneCache
     private var run: InstallRun?
     private var runTime: (Timestamp, TimeSource)?
     private var inBanner = false
@@ -41,6 +42,7 @@ public struct DPInstParser: TextFormatParser {
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
+        self.zone = ZoneCache(context.zone)
     }
 
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
@@ -74,7 +76,7 @@ public struct DPInstParser: TextFormatParser {
             }
         } else if expectDate {
             expectDate = false
-            if let t = Self.date(u, textStart) { runTime = t.0.timestamp(seconds: t.seconds, zone: context.zone) }
+            if let t = Self.date(u, textStart) { runTime = t.0.timestamp(seconds: t.seconds, zone: zone) }
             // The banner's first line waited for this date.
             if var p = pending, p.timestamp == nil { stamp(&p); pending = p }
             try flush(emit: emit)

@@ -294,11 +294,11 @@ struct LocalClock {
 
     /// The timestamp `seconds` (plus `millis`) after this day's local midnight, `dayOffset` days
     /// later; `nil` for an impossible date.
-    func timestamp(seconds: Int, millis: Int = 0, dayOffset: Int = 0, zone: SiteZone) -> (Timestamp, TimeSource)? {
-        guard let midnight = Timestamp(year: year, month: month, day: day) else { return nil }
-        let local = Timestamp(microsecondsSinceEpoch: midnight.microseconds
-                              + Int64(dayOffset * 86_400 + seconds) * 1_000_000 + Int64(millis) * 1000)
-        return (zone.localToUTC(local), zone.timeSource)
+    func timestamp(seconds: Int, millis: Int = 0, dayOffset: Int = 0, zone: ZoneCache) -> (Timestamp, TimeSource)? {
+        guard (1...12).contains(month), day >= 1, day <= Timestamp.daysIn(month: month, year: year) else { return nil }
+        let days = Timestamp.daysFromCivil(year: year, month: month, day: day) + dayOffset
+        let local = Timestamp(microsecondsSinceEpoch: (Int64(days) * 86_400 + Int64(seconds)) * 1_000_000 + Int64(millis) * 1000)
+        return (zone.toUTC(local), zone.source)
     }
 }
 
@@ -308,4 +308,47 @@ func joinEntry(_ lines: [String]) -> String {
     while end > 1, Bytes.isBlank(lines[end - 1]) { end -= 1 }
     if end == 1 { return lines[0] }
     return lines[0..<end].joined(separator: "\n")
+}
+
+/// Local-time → UTC conversion with the site zone, cached per 15-minute bucket of local time:
+/// `SiteZone.localToUTC` asks the system time zone database twice per call, which costs more than
+/// parsing a line. Zone rules change offsets only at quarter-hour local times, so one conversion
+/// per bucket gives the same answer as converting every time.
+final class ZoneCache {
+    let zone: SiteZone
+    let source: TimeSource
+    private var bucket: Int64 = .min
+    private var shift: Int64 = 0
+
+    static let bucketMicros: Int64 = 900 * 1_000_000
+
+    init(_ zone: SiteZone) {
+        self.zone = zone
+        self.source = zone.timeSource
+    }
+
+    /// `local` holds a wall-clock reading as if it were UTC; returns the UTC instant.
+    func toUTC(_ local: Timestamp) -> Timestamp {
+        let m = local.microseconds
+        let b = m >= 0 ? m / Self.bucketMicros : (m - Self.bucketMicros + 1) / Self.bucketMicros
+        if b != bucket {
+            let start = Timestamp(microsecondsSinceEpoch: b * Self.bucketMicros, precision: local.precision)
+            shift = start.microseconds - zone.localToUTC(start).microseconds
+            bucket = b
+        }
+        return Timestamp(microsecondsSinceEpoch: m - shift, precision: local.precision)
+    }
+}
+
+extension Record {
+    /// Sets `amt.<group>.<key>` without parsing a dotted path (the per-line form of `setExtra`).
+    mutating func putExtra(_ group: String, _ key: String, _ value: JSONValue) {
+        if let i = extras.firstIndex(where: { $0.0 == group }), case .object(var inner) = extras[i].1 {
+            extras[i].1 = .null
+            if let k = inner.firstIndex(where: { $0.0 == key }) { inner[k].1 = value } else { inner.append((key, value)) }
+            extras[i].1 = .object(inner)
+            return
+        }
+        extras.append((group, .object([(key, value)])))
+    }
 }

@@ -31,6 +31,7 @@ public struct InstallShieldParser: TextFormatParser {
     }
 
     private let context: ParseContext
+    private let zone: ZoneCache
     private let dayFirst: Bool
     private var run = InstallRun(kind: "InstallShield setup")
     private var pending: Record?
@@ -41,6 +42,7 @@ public struct InstallShieldParser: TextFormatParser {
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
+        self.zone = ZoneCache(context.zone)
         var dayFirst = false
         for line in sample {
             let u = Array(line.utf8.prefix(16))
@@ -75,7 +77,7 @@ public struct InstallShieldParser: TextFormatParser {
             unknownDesignators += 1
             if unknownDesignators == 1 { stats.note("line \(line.number.map(String.init) ?? "?"): unknown AM/PM designator, time read as 24-hour") }
         }
-        if let (ts, src) = h.clock.timestamp(seconds: h.seconds, zone: context.zone) {
+        if let (ts, src) = h.clock.timestamp(seconds: h.seconds, zone: zone) {
             r.timestamp = ts
             r.timeSource = src
             lastTime = (ts, src)

@@ -93,6 +93,7 @@ public struct MSILogParser: TextFormatParser {
     enum Cause { case none, error }
 
     private let context: ParseContext
+    private let zone: ZoneCache
     private var dayFirst: Bool?
     private var session = Session()
     private var held: [(Record, Local?)] = []
@@ -105,6 +106,7 @@ public struct MSILogParser: TextFormatParser {
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
+        self.zone = ZoneCache(context.zone)
         for line in sample {
             let u = Array(line.utf8)
             if let d = Self.headerDate(u).map({ (year: $0.year, a: $0.a, b: $0.b, sep: $0.sep) }) ?? Self.propertyDate(u) {
@@ -162,8 +164,8 @@ public struct MSILogParser: TextFormatParser {
             local = stamp(seconds: e.seconds, millis: e.millis)
             r.processID = e.pid
             r.threadID = e.tid
-            r.setExtra("msi.context", .string(e.context))
-            if e.customActionThread { r.setExtra("msi.custom_action_thread", .bool(true)) }
+            r.putExtra("msi", "context", .string(e.context))
+            if e.customActionThread { r.putExtra("msi", "custom_action_thread", .bool(true)) }
             cause = engineText(u, from: e.textStart, record: &r, line: line, local: local)
         } else if let a = Self.parseAction(u) {
             local = stamp(seconds: a.seconds, millis: 0)
@@ -376,9 +378,9 @@ public struct MSILogParser: TextFormatParser {
     }
 
     private mutating func action(_ a: ParsedAction, u: [UInt8], record r: inout Record) {
-        r.setExtra("msi.action", .string(a.name))
+        r.putExtra("msi", "action", .string(a.name))
         guard let rv = a.returnValue else { return }
-        r.setExtra("msi.return_value", .int(Int64(rv)))
+        r.putExtra("msi", "return_value", .int(Int64(rv)))
         if rv == 3 {
             r.level = .error
             if session.run.failedAction == nil {
@@ -504,7 +506,7 @@ public struct MSILogParser: TextFormatParser {
         var r = record
         let df = dayFirst ?? false
         let clock = LocalClock(year: l.year, month: df ? l.b : l.a, day: df ? l.a : l.b)
-        if let (ts, source) = clock.timestamp(seconds: l.seconds, millis: l.millis, dayOffset: l.dayOffset, zone: context.zone) {
+        if let (ts, source) = clock.timestamp(seconds: l.seconds, millis: l.millis, dayOffset: l.dayOffset, zone: zone) {
             r.timestamp = ts
             r.timeSource = source
         } else {

@@ -124,6 +124,7 @@ public struct SQLErrorlogParser: TextFormatParser {
     }
 
     private let context: ParseContext
+    private let zone: ZoneCache
     private var offsetSeconds: Int?
     private var facts = SQLServerFacts()
     private var factTime: (Timestamp, TimeSource)?
@@ -138,6 +139,7 @@ public struct SQLErrorlogParser: TextFormatParser {
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
+        self.zone = ZoneCache(context.zone)
         for line in sample {
             let u = Array(line.utf8)
             if let h = Self.parseHead(u), let off = Self.utcAdjustment(u, at: h.textStart) {
@@ -199,16 +201,16 @@ public struct SQLErrorlogParser: TextFormatParser {
                 r.timestamp = local.adding(seconds: Int64(-off))
                 r.timeSource = .offset
             } else {
-                r.timestamp = context.zone.localToUTC(local)
-                r.timeSource = context.zone.timeSource
+                r.timestamp = zone.toUTC(local)
+                r.timeSource = zone.source
             }
         } else {
             stats.recordProblem("line \(line.number.map(String.init) ?? "?"): impossible date")
         }
         if let e = errorHead {
             r.code = String(e.number)
-            r.setExtra("sql.severity", .int(Int64(e.severity)))
-            r.setExtra("sql.state", .int(Int64(e.state)))
+            r.putExtra("sql", "severity", .int(Int64(e.severity)))
+            r.putExtra("sql", "state", .int(Int64(e.state)))
             r.level = e.severity >= 20 ? .critical : e.severity >= 11 ? .error : .information
             pendingIsError = true
             pendingSource = source

@@ -52,6 +52,7 @@ public struct SQLSetupParser: TextFormatParser {
     }
 
     private let context: ParseContext
+    private let zone: ZoneCache
     private let layout: Layout
     private var run = InstallRun(kind: "SQL Server setup")
     private var sawExitCode = false
@@ -74,6 +75,7 @@ public struct SQLSetupParser: TextFormatParser {
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
+        self.zone = ZoneCache(context.zone)
         var detail = 0
         for line in sample where Self.parseDetailHead(Array(line.utf8.prefix(64))) != nil { detail += 1 }
         layout = detail >= 1 ? .detail : .summary
@@ -352,8 +354,8 @@ public struct SQLSetupParser: TextFormatParser {
 
     private func stamp(_ r: inout Record, _ local: Timestamp?) {
         guard let local else { return }
-        r.timestamp = context.zone.localToUTC(local)
-        r.timeSource = context.zone.timeSource
+        r.timestamp = zone.toUTC(local)
+        r.timeSource = zone.source
     }
 
     // MARK: Grammar

@@ -48,6 +48,7 @@ public struct SetupapiParser: TextFormatParser {
     }
 
     private let context: ParseContext
+    private let zone: ZoneCache
     private let layout: Layout
     // dev layout
     private var date: LocalClock?
@@ -67,6 +68,7 @@ public struct SetupapiParser: TextFormatParser {
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
+        self.zone = ZoneCache(context.zone)
         var legacy = 0
         for line in sample where Self.legacyHead(Array(line.utf8.prefix(64))) != nil { legacy += 1 }
         layout = legacy > 0 ? .legacy : .dev
@@ -126,7 +128,7 @@ public struct SetupapiParser: TextFormatParser {
             while e > 0, u[e - 1] == 0x20 { e -= 1 }
             if e > 0, u[e - 1] == 0x5D { e -= 1 }
             let title = Bytes.string(u, P.sectionOpen.count, e)
-            r.setExtra("setupapi.section", .string(title))
+            r.putExtra("setupapi", "section", .string(title))
             sectionTitle = title
             var newRun = InstallRun(kind: "Device setup")
             newRun.product = title
@@ -167,7 +169,7 @@ public struct SetupapiParser: TextFormatParser {
                 lastMillis = ms
             }
             var r = record(line, level: .information)
-            if let t = sectionTitle { r.setExtra("setupapi.section", .string(t)) }
+            if let t = sectionTitle { r.putExtra("setupapi", "section", .string(t)) }
             stampCurrent(&r)
             try emit(r)
             return
@@ -179,8 +181,8 @@ public struct SetupapiParser: TextFormatParser {
             let status = Bytes.string(u, P.exitStatus.count, e)
             let ok = status.hasPrefix("SUCCESS")
             var r = record(line, level: ok ? .information : .error)
-            if let t = sectionTitle { r.setExtra("setupapi.section", .string(t)) }
-            r.setExtra("setupapi.exit_status", .string(status))
+            if let t = sectionTitle { r.putExtra("setupapi", "section", .string(t)) }
+            r.putExtra("setupapi", "exit_status", .string(status))
             stampCurrent(&r)
             try emit(r)
             var done = run ?? InstallRun(kind: "Device setup")
@@ -199,7 +201,7 @@ public struct SetupapiParser: TextFormatParser {
             var i = P.bootSession.count
             Bytes.skipSpaces(u, &i)
             if Bytes.has(u, P.bootSession), let (d, secs, ms) = Self.dateTime(u, &i),
-               let (ts, src) = d.timestamp(seconds: secs, millis: ms, zone: context.zone) {
+               let (ts, src) = d.timestamp(seconds: secs, millis: ms, zone: zone) {
                 r.timestamp = ts
                 r.timeSource = src
             }
@@ -225,7 +227,7 @@ public struct SetupapiParser: TextFormatParser {
                 if let ms = Bytes.digits(u, &k, min: 3, max: 3), k == u.count { advance(secs, ms) }
             }
         }
-        if let t = sectionTitle { r.setExtra("setupapi.section", .string(t)) }
+        if let t = sectionTitle { r.putExtra("setupapi", "section", .string(t)) }
         stampCurrent(&r)
         if level == .error {
             run?.noteError(Bytes.string(u, 3, u.count))
@@ -248,7 +250,7 @@ public struct SetupapiParser: TextFormatParser {
 
     private func stampCurrent(_ r: inout Record) {
         guard let date, let secs = lastSeconds,
-              let (ts, src) = date.timestamp(seconds: secs, millis: lastMillis, dayOffset: dayOffset, zone: context.zone)
+              let (ts, src) = date.timestamp(seconds: secs, millis: lastMillis, dayOffset: dayOffset, zone: zone)
         else { return }
         r.timestamp = ts
         r.timeSource = src
