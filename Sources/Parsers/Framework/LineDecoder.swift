@@ -165,6 +165,12 @@ public struct LineDecoder {
             bytesDropped += Int64(run.count)
             return
         }
+        // Common case: no NUL and room left: one bulk append instead of a byte loop.
+        if !lineOverflow, line.count + run.count <= maxLineBytes, !run.contains(0) {
+            line.append(contentsOf: run)
+            lineHadContent = true
+            return
+        }
         for c in run where c != 0 {
             if line.count >= maxLineBytes {
                 if !lineOverflow { lineOverflow = true; linesTruncated += 1 }
