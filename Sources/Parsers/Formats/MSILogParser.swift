@@ -190,7 +190,7 @@ public struct MSILogParser: TextFormatParser {
     }
 
     private mutating func flush(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        guard var r = pending else { return }
+        guard var r = pending.take() else { return }
         if pendingLines.count > 1 {
             r.message = joinEntry(pendingLines)
             if pendingIsRunEngine {
@@ -487,7 +487,9 @@ public struct MSILogParser: TextFormatParser {
             return
         }
         if !held.isEmpty { try release(stats: &stats, emit: emit, force: true) }
-        try emit(resolve(record, local, stats: &stats))
+        var r = record
+        resolve(&r, local, stats: &stats)
+        try emit(r)
     }
 
     private mutating func release(stats: inout ParseStats, emit: (Record) throws -> Void, force: Bool) throws {
@@ -498,12 +500,15 @@ public struct MSILogParser: TextFormatParser {
         }
         let records = held
         held = []
-        for (r, l) in records { try emit(resolve(r, l, stats: &stats)) }
+        for (r, l) in records {
+            var r = r
+            resolve(&r, l, stats: &stats)
+            try emit(r)
+        }
     }
 
-    private func resolve(_ record: Record, _ local: Local?, stats: inout ParseStats) -> Record {
-        guard let l = local else { return record }
-        var r = record
+    private func resolve(_ r: inout Record, _ local: Local?, stats: inout ParseStats) {
+        guard let l = local else { return }
         let df = dayFirst ?? false
         let clock = LocalClock(year: l.year, month: df ? l.b : l.a, day: df ? l.a : l.b)
         if let (ts, source) = clock.timestamp(seconds: l.seconds, millis: l.millis, dayOffset: l.dayOffset, zone: zone) {
@@ -512,7 +517,6 @@ public struct MSILogParser: TextFormatParser {
         } else {
             stats.recordProblem("line \(r.line.map(String.init) ?? "?"): impossible date \(l.a)/\(l.b)/\(l.year)")
         }
-        return r
     }
 
     // MARK: Line grammar

@@ -240,7 +240,7 @@ public struct SQLErrorlogParser: TextFormatParser {
     }
 
     private mutating func flush(emit: (Record) throws -> Void) throws {
-        guard var r = pending else { return }
+        guard var r = pending.take() else { return }
         if pendingLines.count > 1 { r.message = joinEntry(pendingLines) }
         pending = nil
         pendingLines = []

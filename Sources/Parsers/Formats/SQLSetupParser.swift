@@ -129,7 +129,7 @@ public struct SQLSetupParser: TextFormatParser {
     }
 
     private mutating func flushSection(stats: inout ParseStats) throws {
-        guard var r = pending else { return }
+        guard var r = pending.take() else { return }
         r.message = joinEntry(pendingLines)
         let lines = pendingLines
         pending = nil
@@ -319,7 +319,7 @@ public struct SQLSetupParser: TextFormatParser {
     }
 
     private mutating func flushDetail(emit: (Record) throws -> Void) throws {
-        guard var r = pending else { return }
+        guard var r = pending.take() else { return }
         if pendingLines.count > 1 { r.message = joinEntry(pendingLines) }
         pending = nil
         pendingLines = []

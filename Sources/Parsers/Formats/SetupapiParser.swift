@@ -373,7 +373,7 @@ public struct SetupapiParser: TextFormatParser {
     }
 
     private mutating func flushLegacy(emit: (Record) throws -> Void) throws {
-        guard var r = pending else { return }
+        guard var r = pending.take() else { return }
         if pendingLines.count > 1 { r.message = joinEntry(pendingLines) }
         pending = nil
         pendingLines = []

@@ -198,6 +198,14 @@ public struct LineDecoder {
                 if big { hi = bytes[i]; lo = bytes[i + 1] } else { lo = bytes[i]; hi = bytes[i + 1] }
                 i += 2
             }
+            // Fast path: printable ASCII (and tab) with room left on the line.
+            if hi == 0, lo >= 0x20 || lo == 0x09, lo < 0x80, highSurrogate == nil, !skippingToLineEnd,
+               line.count < maxLineBytes {
+                line.append(lo)
+                lineHadContent = true
+                lastWasCR = false
+                continue
+            }
             let unit = UInt16(hi) << 8 | UInt16(lo)
             if takeUnit(unit) { try endLine(emit: emit) }
         }
