@@ -47,6 +47,15 @@ import Testing
         #expect(records.count == 2)
     }
 
+    @Test func entriesAreBounded() throws {
+        var text = "2026-11-25 10:00:00.50 spid51      start of a long entry\n"
+        for i in 0..<12_000 { text += "\tcontinuation \(i)\n" }
+        let context = ParseContext(sourcePath: "ERRORLOG", zone: .utc)
+        let (records, _) = try TextParsing.parse(bytes: Array(text.utf8), dataset: "sql.errorlog", context: context)
+        #expect(records[0].message.split(separator: "\n").count == 10_000)
+        #expect(records.count == 1 + 2_001, "the head and 9,999 continuation lines, then each line alone")
+    }
+
     @Test func factsMerge() {
         var a = SQLServerFacts()
         a.version = "15.0"

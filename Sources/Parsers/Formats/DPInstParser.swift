@@ -17,7 +17,6 @@ import LogRecord
 /// failing return code error.
 public struct DPInstParser: TextFormatParser {
     public static let dataset = Dataset.dpinst
-    static let maxEntryLines = 1_000
 
     public static func score(lines: [String], path: String) -> Int {
         var hits = 0, stars = 0
@@ -38,7 +37,7 @@ public struct DPInstParser: TextFormatParser {
     private var inBanner = false
     private var expectDate = false
     private var pending: Record?
-    private var pendingLines: [String] = []
+    private var pendingLines = EntryBuffer()
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
@@ -48,7 +47,7 @@ public struct DPInstParser: TextFormatParser {
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         let u = Array(line.text.utf8)
         guard let (level, textStart) = Self.marker(u) else {
-            if pending != nil, !line.afterGap, pendingLines.count < Self.maxEntryLines {
+            if pending != nil, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
                 return
             }
@@ -106,7 +105,7 @@ public struct DPInstParser: TextFormatParser {
                 r.code = code.text
                 if failed { r.level = .error }
                 pending = r
-                pendingLines = [line.text]
+                pendingLines.reset(line.text)
                 try flush(emit: emit)
                 if var done = run {
                     done.exitCode = code.text
@@ -126,7 +125,7 @@ public struct DPInstParser: TextFormatParser {
             }
         }
         pending = r
-        pendingLines = [line.text]
+        pendingLines.reset(line.text)
     }
 
     public mutating func finish(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
@@ -156,9 +155,9 @@ public struct DPInstParser: TextFormatParser {
 
     private mutating func flush(emit: (Record) throws -> Void) throws {
         guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = joinEntry(pendingLines) }
+        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
         pending = nil
-        pendingLines = []
+        pendingLines.clear()
         try emit(r)
     }
 

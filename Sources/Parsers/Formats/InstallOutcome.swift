@@ -352,3 +352,33 @@ extension Record {
         extras.append((group, .object([(key, value)])))
     }
 }
+
+/// The lines of the entry being framed, bounded in count and bytes so that a file without entry
+/// heads (or a forced wrong format) cannot grow an entry without limit: past either bound the next
+/// line starts a record of its own.
+struct EntryBuffer {
+    private(set) var lines: [String] = []
+    private(set) var bytes = 0
+    static let maxLines = 10_000
+    static let maxBytes = 4 << 20
+
+    var count: Int { lines.count }
+    var isEmpty: Bool { lines.isEmpty }
+    /// `true` while another line may join.
+    var canTake: Bool { lines.count < Self.maxLines && bytes < Self.maxBytes }
+
+    mutating func reset(_ first: String) {
+        lines = [first]
+        bytes = first.utf8.count
+    }
+
+    mutating func append(_ line: String) {
+        lines.append(line)
+        bytes += line.utf8.count
+    }
+
+    mutating func clear() {
+        lines = []
+        bytes = 0
+    }
+}

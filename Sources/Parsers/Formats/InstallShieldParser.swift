@@ -22,7 +22,6 @@ import LogRecord
 /// | everything else | information |
 public struct InstallShieldParser: TextFormatParser {
     public static let dataset = Dataset.installshield
-    static let maxEntryLines = 10_000
 
     public static func score(lines: [String], path: String) -> Int {
         var hits = 0
@@ -35,7 +34,7 @@ public struct InstallShieldParser: TextFormatParser {
     private let dayFirst: Bool
     private var run = InstallRun(kind: "InstallShield setup")
     private var pending: Record?
-    private var pendingLines: [String] = []
+    private var pendingLines = EntryBuffer()
     private var firstLine: Int?
     private var lastTime: (Timestamp, TimeSource)?
     private var unknownDesignators = 0
@@ -55,7 +54,7 @@ public struct InstallShieldParser: TextFormatParser {
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         let u = Array(line.text.utf8)
         guard let h = Self.parseHead(u, dayFirst: dayFirst) else {
-            if pending != nil, !line.afterGap, pendingLines.count < Self.maxEntryLines {
+            if pending != nil, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
                 return
             }
@@ -86,7 +85,7 @@ public struct InstallShieldParser: TextFormatParser {
         }
         classify(u, from: h.textStart, record: &r, line: line.number)
         pending = r
-        pendingLines = [line.text]
+        pendingLines.reset(line.text)
     }
 
     public mutating func finish(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
@@ -101,9 +100,9 @@ public struct InstallShieldParser: TextFormatParser {
 
     private mutating func flush(emit: (Record) throws -> Void) throws {
         guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = joinEntry(pendingLines) }
+        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
         pending = nil
-        pendingLines = []
+        pendingLines.clear()
         try emit(r)
     }
 

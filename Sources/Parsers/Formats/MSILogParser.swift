@@ -40,7 +40,6 @@ public struct MSILogParser: TextFormatParser {
 
     /// Records held back while the file's day/month order is unknown.
     static let heldLimit = 20_000
-    static let maxEntryLines = 10_000
 
     public static func score(lines: [String], path: String) -> Int {
         var engine = 0, actions = 0
@@ -98,7 +97,7 @@ public struct MSILogParser: TextFormatParser {
     private var session = Session()
     private var held: [(Record, Local?)] = []
     private var pending: Record?
-    private var pendingLines: [String] = []
+    private var pendingLines = EntryBuffer()
     private var pendingLocal: Local?
     private var pendingCause = false
     private var pendingIsRunEngine = false
@@ -122,7 +121,7 @@ public struct MSILogParser: TextFormatParser {
         let text = line.text
         let first = text.utf8.first
         let continuation = first == nil || first == 0x20 || first == 0x09
-        if pending != nil, !line.afterGap, pendingLines.count < Self.maxEntryLines, continuation || joinNext {
+        if pending != nil, !line.afterGap, pendingLines.canTake, continuation || joinNext {
             if joinNext, !continuation { joinNext = false }
             pendingLines.append(text)
             return
@@ -154,7 +153,7 @@ public struct MSILogParser: TextFormatParser {
             if Bytes.has(u, P.verboseStopped) {
                 session.entries += 1
                 pending = r
-                pendingLines = [line.text]
+                pendingLines.reset(line.text)
                 pendingLocal = local
                 try flush(stats: &stats, emit: emit)
                 try closeSession(stats: &stats, emit: emit)
@@ -184,7 +183,7 @@ public struct MSILogParser: TextFormatParser {
         session.entries += 1
         if session.startLine == nil { session.startLine = line.number }
         pending = r
-        pendingLines = [line.text]
+        pendingLines.reset(line.text)
         pendingLocal = local
         pendingCause = cause
     }
@@ -192,9 +191,9 @@ public struct MSILogParser: TextFormatParser {
     private mutating func flush(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         guard var r = pending.take() else { return }
         if pendingLines.count > 1 {
-            r.message = joinEntry(pendingLines)
+            r.message = joinEntry(pendingLines.lines)
             if pendingIsRunEngine {
-                for l in pendingLines.dropFirst() {
+                for l in pendingLines.lines.dropFirst() {
                     let u = Array(l.utf8)
                     if let p = Bytes.find(u, P.runEngineProduct) {
                         let value = Bytes.string(u, p + P.runEngineProduct.count, u.count)
@@ -207,7 +206,7 @@ public struct MSILogParser: TextFormatParser {
         }
         if pendingCause { session.run.noteError(r.message) }
         pending = nil
-        pendingLines = []
+        pendingLines.clear()
         pendingCause = false
         pendingIsRunEngine = false
         try out(r, pendingLocal, stats: &stats, emit: emit)

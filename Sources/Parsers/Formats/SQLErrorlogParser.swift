@@ -106,7 +106,6 @@ public struct SQLServerFacts: Sendable, Equatable {
 /// Words alone never raise the level: only the `Error:` line's severity does.
 public struct SQLErrorlogParser: TextFormatParser {
     public static let dataset = Dataset.sqlErrorlog
-    static let maxEntryLines = 10_000
 
     public static func score(lines: [String], path: String) -> Int {
         var hits = 0, strong = 0
@@ -130,7 +129,7 @@ public struct SQLErrorlogParser: TextFormatParser {
     private var factTime: (Timestamp, TimeSource)?
     private var factLine: Int?
     private var pending: Record?
-    private var pendingLines: [String] = []
+    private var pendingLines = EntryBuffer()
     /// The pending entry is an `Error: N, Severity: S, State: T.` line waiting for its message.
     private var pendingIsError = false
     private var pendingSource = ""
@@ -152,7 +151,7 @@ public struct SQLErrorlogParser: TextFormatParser {
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         let u = Array(line.text.utf8)
         guard let h = Self.parseHead(u) else {
-            if pending != nil, !line.afterGap, pendingLines.count < Self.maxEntryLines {
+            if pending != nil, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
                 if inBanner { banner(u) }
                 if startupParameters, let s = Bytes.find(u, P.dashS) {
@@ -175,9 +174,9 @@ public struct SQLErrorlogParser: TextFormatParser {
         // The message line of a pending `Error:` line from the same source joins it.
         if pendingIsError, errorHead == nil, source == pendingSource, !line.afterGap, var r = pending {
             pendingLines.append(String(decoding: u[h.textStart...], as: UTF8.self))
-            r.message = joinEntry(pendingLines)
+            r.message = joinEntry(pendingLines.lines)
             pending = nil
-            pendingLines = []
+            pendingLines.clear()
             pendingIsError = false
             try emit(r)
             return
@@ -222,7 +221,7 @@ public struct SQLErrorlogParser: TextFormatParser {
             }
         }
         pending = r
-        pendingLines = [line.text]
+        pendingLines.reset(line.text)
     }
 
     public mutating func finish(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
@@ -241,9 +240,9 @@ public struct SQLErrorlogParser: TextFormatParser {
 
     private mutating func flush(emit: (Record) throws -> Void) throws {
         guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = joinEntry(pendingLines) }
+        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
         pending = nil
-        pendingLines = []
+        pendingLines.clear()
         pendingIsError = false
         try emit(r)
     }

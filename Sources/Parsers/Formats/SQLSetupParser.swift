@@ -31,7 +31,6 @@ import LogRecord
 /// | everything else | information |
 public struct SQLSetupParser: TextFormatParser {
     public static let dataset = Dataset.sqlSetup
-    static let maxEntryLines = 10_000
 
     enum Layout { case summary, detail }
 
@@ -57,7 +56,7 @@ public struct SQLSetupParser: TextFormatParser {
     private var run = InstallRun(kind: "SQL Server setup")
     private var sawExitCode = false
     private var pending: Record?
-    private var pendingLines: [String] = []
+    private var pendingLines = EntryBuffer()
     private var startLocal: Timestamp?
     private var endLocal: Timestamp?
     private var lastLocal: Timestamp?
@@ -92,17 +91,7 @@ public struct SQLSetupParser: TextFormatParser {
         switch layout {
         case .summary:
             try flushSection(stats: &stats)
-            for (r, isRules, failedFeature) in heldSections {
-                var r = r
-                if failedFeature || (isRules && run.succeeded == false && r.level != .error && hasRuleLines(r)) {
-                    r.level = .error
-                } else if isRules && hasRuleLines(r) {
-                    r.level = .warning
-                }
-                stamp(&r, startLocal ?? endLocal)
-                try emit(r)
-            }
-            heldSections = []
+            try releaseSections(emit: emit)
         case .detail:
             try flushDetail(emit: emit)
         }
@@ -111,29 +100,47 @@ public struct SQLSetupParser: TextFormatParser {
 
     // MARK: Summary.txt
 
+    /// Sections held for the overall result; more than `heldLimit` (not a real report) go out early.
+    static let heldLimit = 2_000
+
+    private mutating func releaseSections(emit: (Record) throws -> Void) throws {
+        for (r, isRules, failedFeature) in heldSections {
+            var r = r
+            if failedFeature || (isRules && run.succeeded == false && r.level != .error && hasRuleLines(r)) {
+                r.level = .error
+            } else if isRules && hasRuleLines(r) {
+                r.level = .warning
+            }
+            stamp(&r, startLocal ?? endLocal)
+            try emit(r)
+        }
+        heldSections = []
+    }
+
     private mutating func feedSummary(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         let u = Array(line.text.utf8)
         let indented = u.isEmpty || u[0] == 0x20 || u[0] == 0x09
-        if indented, pending != nil, !line.afterGap, pendingLines.count < Self.maxEntryLines {
+        if indented, pending != nil, !line.afterGap, pendingLines.canTake {
             pendingLines.append(line.text)
             return
         }
         if Bytes.isBlank(line.text) { return }
         try flushSection(stats: &stats)
+        if heldSections.count >= Self.heldLimit { try releaseSections(emit: emit) }
         var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
         r.hostName = context.hostName
         r.level = .information
         if firstLine == nil { firstLine = line.number }
         pending = r
-        pendingLines = [line.text]
+        pendingLines.reset(line.text)
     }
 
     private mutating func flushSection(stats: inout ParseStats) throws {
         guard var r = pending.take() else { return }
-        r.message = joinEntry(pendingLines)
-        let lines = pendingLines
+        r.message = joinEntry(pendingLines.lines)
+        let lines = pendingLines.lines
         pending = nil
-        pendingLines = []
+        pendingLines.clear()
         sectionIndex += 1
         let title = Array(lines[0].utf8)
         let isRules = P.ruleWords.contains { Bytes.findCI(title, $0) != nil }
@@ -236,7 +243,7 @@ public struct SQLSetupParser: TextFormatParser {
     private mutating func feedDetail(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         let u = Array(line.text.utf8)
         guard let h = Self.parseDetailHead(u) else {
-            if pending != nil, !line.afterGap, pendingLines.count < Self.maxEntryLines {
+            if pending != nil, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
                 return
             }
@@ -303,7 +310,7 @@ public struct SQLSetupParser: TextFormatParser {
             if let value = Bytes.int(u, &k), !sawExitCode || value != 0 { setResult(value, record: &r, line: line.number, time: h.time) }
         }
         pending = r
-        pendingLines = [line.text]
+        pendingLines.reset(line.text)
     }
 
     private mutating func setResult(_ value: Int, record r: inout Record, line: Int?, time: Timestamp) {
@@ -320,9 +327,9 @@ public struct SQLSetupParser: TextFormatParser {
 
     private mutating func flushDetail(emit: (Record) throws -> Void) throws {
         guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = joinEntry(pendingLines) }
+        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
         pending = nil
-        pendingLines = []
+        pendingLines.clear()
         try emit(r)
     }
 

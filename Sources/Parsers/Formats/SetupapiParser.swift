@@ -27,7 +27,6 @@ import LogRecord
 /// | other body lines, `#V…`, `#T…` | verbose |
 public struct SetupapiParser: TextFormatParser {
     public static let dataset = Dataset.setupapi
-    static let maxEntryLines = 1_000
 
     enum Layout { case dev, legacy }
 
@@ -58,13 +57,13 @@ public struct SetupapiParser: TextFormatParser {
     private var run: InstallRun?
     private var sectionTitle: String?
     private var pendingSection: Record?
-    private var headerLines: [String] = []
+    private var headerLines = EntryBuffer()
     private var headerLine: Int?
     // legacy layout
     private var legacyPID: Int?
     private var legacyTID: Int?
     private var pending: Record?
-    private var pendingLines: [String] = []
+    private var pendingLines = EntryBuffer()
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
@@ -102,12 +101,12 @@ public struct SetupapiParser: TextFormatParser {
         // Header block: `[Device Install Log]` and its indented lines, up to `[BeginLog]`.
         if Bytes.has(u, P.deviceInstallLog) {
             try flushHeader(emit: emit)
-            headerLines = [line.text]
+            headerLines.reset(line.text)
             headerLine = line.number
             return
         }
         if !headerLines.isEmpty {
-            if (u[0] == 0x20 || u[0] == 0x09), !line.afterGap, headerLines.count < Self.maxEntryLines {
+            if (u[0] == 0x20 || u[0] == 0x09), !line.afterGap, headerLines.canTake {
                 headerLines.append(line.text)
                 return
             }
@@ -269,10 +268,10 @@ public struct SetupapiParser: TextFormatParser {
 
     private mutating func flushHeader(emit: (Record) throws -> Void) throws {
         guard !headerLines.isEmpty else { return }
-        var r = Record(dataset: Self.dataset, message: joinEntry(headerLines), filePath: context.sourcePath, line: headerLine)
+        var r = Record(dataset: Self.dataset, message: joinEntry(headerLines.lines), filePath: context.sourcePath, line: headerLine)
         r.hostName = context.hostName
         r.level = .information
-        headerLines = []
+        headerLines.clear()
         try emit(r)
     }
 
@@ -358,10 +357,10 @@ public struct SetupapiParser: TextFormatParser {
             r.threadID = legacyTID
             stampCurrent(&r)
             pending = r
-            pendingLines = [line.text]
+            pendingLines.reset(line.text)
             return
         }
-        if pending != nil, !line.afterGap, pendingLines.count < Self.maxEntryLines {
+        if pending != nil, !line.afterGap, pendingLines.canTake {
             pendingLines.append(line.text)
             return
         }
@@ -374,9 +373,9 @@ public struct SetupapiParser: TextFormatParser {
 
     private mutating func flushLegacy(emit: (Record) throws -> Void) throws {
         guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = joinEntry(pendingLines) }
+        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
         pending = nil
-        pendingLines = []
+        pendingLines.clear()
         try emit(r)
     }
 
