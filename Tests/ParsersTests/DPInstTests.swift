@@ -19,6 +19,9 @@ import Testing
         #expect(s[2].outcome == .unknown)
         #expect(records.first { $0.message.hasPrefix("WARNING:") }?.level == .warning)
         #expect(records.first { $0.message.hasPrefix("ERROR:") }?.message.hasSuffix("\n   second line of the error") == true)
+        // Other `INFO:` logs are not DPInst's.
+        let python = (0..<20).map { "INFO:root:step \($0) done" }
+        #expect(DPInstParser.score(lines: python, path: "x.log") == 0)
         // 11/21/2026 09:30:00 EST.
         #expect(s[1].timestamp?.iso8601 == "2026-11-21T14:30:00.000Z")
     }

@@ -101,6 +101,19 @@ let newYork = SiteZone.named("America/New_York")!
         #expect(ended.extra("msi.return_value") == .int(3))
     }
 
+    @Test func removalIsNamed() throws {
+        let text = """
+        === Verbose logging started: 11/26/2026  16:00:00  Build type: SHIP UNICODE 5.00.10011.00  Calling process: C:\\Windows\\system32\\msiexec.exe ===
+        MSI (s) (10:14) [16:00:05:000]: Windows Installer removed the product. Product Name: Badge Designer. Product Version: 2.0. Product Language: 1033. Manufacturer: Acme. Removal success or error status: 0.
+        MSI (s) (10:14) [16:00:05:010]: MainEngineThread is returning 0
+        === Verbose logging stopped: 11/26/2026  16:00:05 ===
+        """
+        let (records, _) = try TextParsing.parse(bytes: Array(text.utf8), context: ParseContext(sourcePath: "MSI1.LOG", zone: .utc))
+        let s = try #require(summaries(records).first)
+        #expect(s.message == "Removal of Badge Designer 2.0 succeeded (exit code 0).")
+        #expect(s.timestamp?.iso8601 == "2026-11-26T16:00:05.010Z")
+    }
+
     @Test func detectionByContent() {
         let lines = ["=== Verbose logging started: 1/31/2022  10:15:32  Build type: SHIP UNICODE 5.00.10011.00  Calling process: x ==="]
         #expect(TextFormats.detect(lines: lines, path: "x.txt").dataset == MSILogParser.dataset)

@@ -190,10 +190,12 @@ public struct DPInstParser: TextFormatParser {
     }
 
     enum P {
-        static let info = [UInt8](ascii: "INFO:")
+        // DPInst pads every marker to eight columns; the padding tells its lines from other
+        // `INFO:`-prefixed logs (Python's `INFO:root:…`).
+        static let info = [UInt8](ascii: "INFO:   ")
         static let success = [UInt8](ascii: "SUCCESS:")
         static let warning = [UInt8](ascii: "WARNING:")
-        static let error = [UInt8](ascii: "ERROR:")
+        static let error = [UInt8](ascii: "ERROR:  ")
         static let stars = [UInt8](ascii: "**********")
         static let foundPackage = [UInt8](ascii: "Found driver package:")
         static let returning = [UInt8](ascii: "Returning with code")

@@ -310,6 +310,8 @@ public struct MSILogParser: TextFormatParser {
                 i = end
             }
             if values.count >= 3, let status = Int(values[values.count - 1]) {
+                if Bytes.find(u, P.removedThe, from: t) != nil { session.run.kind = "Removal" }
+                else if Bytes.find(u, P.reconfiguredThe, from: t) != nil { session.run.kind = "Reconfiguration" }
                 session.productName = values[0]
                 session.productVersion = values[1]
                 session.statusCode = status
@@ -683,6 +685,8 @@ public struct MSILogParser: TextFormatParser {
         static let backFromServer = [UInt8](ascii: "Back from server. Return value: ")
         static let windowsInstaller = [UInt8](ascii: "Windows Installer ")
         static let productColon = [UInt8](ascii: "Product: ")
+        static let removedThe = [UInt8](ascii: " removed the product")
+        static let reconfiguredThe = [UInt8](ascii: " reconfigured the product")
         static let dashes = [UInt8](ascii: " -- ")
         static let colonSpace = [UInt8](ascii: ": ")
         static let dotSpace = [UInt8](ascii: ". ")
