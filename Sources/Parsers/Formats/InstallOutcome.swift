@@ -95,12 +95,14 @@ struct InstallRun {
             stats.note("partial: \(kind.lowercased()) \(product.map { "of \($0) " } ?? "")has no final result in this log"
                        + (line.map { " (run from line \($0))" } ?? ""))
         }
-        if let product { r.setExtra("install.product", .string(product)) }
-        if let version { r.setExtra("install.version", .string(version)) }
-        if let exitCode { r.setExtra("install.exit_code", .string(exitCode)) }
-        if let firstError { r.setExtra("install.first_error", .string(firstError)) }
-        if let failedAction { r.setExtra("install.failed_action", .string(failedAction)) }
-        r.setExtra("install.complete", .bool(succeeded != nil))
+        var install: [(String, JSONValue)] = []
+        if let product { install.append(("product", .string(product))) }
+        if let version { install.append(("version", .string(version))) }
+        if let exitCode { install.append(("exit_code", .string(exitCode))) }
+        if let firstError { install.append(("first_error", .string(firstError))) }
+        if let failedAction { install.append(("failed_action", .string(failedAction))) }
+        install.append(("complete", .bool(succeeded != nil)))
+        r.extras.append(("install", .object(install)))
         for (k, v) in extras { r.setExtra(k, v) }
         return r
     }
