@@ -133,104 +133,103 @@ public struct JSONLinesWriter: Sendable {
 
     /// Appends `record` and a trailing `\n` to `out`.
     public func append(_ record: Record, to out: inout [UInt8]) {
-        var obj = ObjectWriter(out: out)
-        out = []
+        var obj = ObjectWriter()
+        obj.begin(&out)
         if let ts = record.timestamp {
-            obj.key("@timestamp")
-            obj.out.append(0x22)
-            ts.appendISO8601(to: &obj.out)
-            obj.out.append(0x22)
+            obj.key("@timestamp", &out)
+            out.append(0x22)
+            ts.appendISO8601(to: &out)
+            out.append(0x22)
         }
-        obj.string("message", record.message)
+        obj.string("message", record.message, &out)
 
         if record.level != nil || record.filePath != nil || record.line != nil {
-            obj.open("log")
-            if let level = record.level { obj.string("level", level.rawValue) }
+            obj.open("log", &out)
+            if let level = record.level { obj.string("level", level.rawValue, &out) }
             if record.filePath != nil || record.line != nil {
-                obj.open("file")
-                if let path = record.filePath { obj.string("path", path) }
-                if let line = record.line { obj.int("line", Int64(line)) }
-                obj.close()
+                obj.open("file", &out)
+                if let path = record.filePath { obj.string("path", path, &out) }
+                if let line = record.line { obj.int("line", Int64(line), &out) }
+                obj.close(&out)
             }
-            obj.close()
+            obj.close(&out)
         }
 
-        obj.open("event")
-        obj.string("dataset", record.dataset)
-        if let code = record.code { obj.string("code", code) }
-        if let outcome = record.outcome { obj.string("outcome", outcome.rawValue) }
-        if let provider = record.provider { obj.string("provider", provider) }
-        obj.close()
+        obj.open("event", &out)
+        obj.string("dataset", record.dataset, &out)
+        if let code = record.code { obj.string("code", code, &out) }
+        if let outcome = record.outcome { obj.string("outcome", outcome.rawValue, &out) }
+        if let provider = record.provider { obj.string("provider", provider, &out) }
+        obj.close(&out)
 
         if let host = record.hostName {
-            obj.open("host")
-            obj.string("name", host)
-            obj.close()
+            obj.open("host", &out)
+            obj.string("name", host, &out)
+            obj.close(&out)
         }
 
         if record.processID != nil || record.threadID != nil {
-            obj.open("process")
-            if let pid = record.processID { obj.int("pid", Int64(pid)) }
+            obj.open("process", &out)
+            if let pid = record.processID { obj.int("pid", Int64(pid), &out) }
             if let tid = record.threadID {
-                obj.open("thread")
-                obj.int("id", Int64(tid))
-                obj.close()
+                obj.open("thread", &out)
+                obj.int("id", Int64(tid), &out)
+                obj.close(&out)
             }
-            obj.close()
+            obj.close(&out)
         }
 
         if record.errorType != nil || record.stackTrace != nil {
-            obj.open("error")
-            if let type = record.errorType { obj.string("type", type) }
-            if let stack = record.stackTrace { obj.string("stack_trace", stack) }
-            obj.close()
+            obj.open("error", &out)
+            if let type = record.errorType { obj.string("type", type, &out) }
+            if let stack = record.stackTrace { obj.string("stack_trace", stack, &out) }
+            obj.close(&out)
         }
 
         if let w = record.winlog {
-            obj.open("winlog")
-            if let v = w.channel { obj.string("channel", v) }
-            if let v = w.recordID { obj.int("record_id", Int64(bitPattern: v)) }
-            if let v = w.eventID { obj.int("event_id", Int64(v)) }
-            if let v = w.qualifiers { obj.int("qualifiers", Int64(v)) }
-            if let v = w.version { obj.int("version", Int64(v)) }
-            if let v = w.providerName { obj.string("provider_name", v) }
-            if let v = w.providerGUID { obj.string("provider_guid", v) }
-            if let v = w.computerName { obj.string("computer_name", v) }
-            if let v = w.level { obj.int("level", Int64(v)) }
-            if let v = w.task { obj.int("task", Int64(v)) }
-            if let v = w.opcode { obj.int("opcode", Int64(v)) }
-            if let v = w.keywords { obj.string("keywords", v) }
-            if let v = w.activityID { obj.string("activity_id", v) }
+            obj.open("winlog", &out)
+            if let v = w.channel { obj.string("channel", v, &out) }
+            if let v = w.recordID { obj.int("record_id", Int64(bitPattern: v), &out) }
+            if let v = w.eventID { obj.int("event_id", Int64(v), &out) }
+            if let v = w.qualifiers { obj.int("qualifiers", Int64(v), &out) }
+            if let v = w.version { obj.int("version", Int64(v), &out) }
+            if let v = w.providerName { obj.string("provider_name", v, &out) }
+            if let v = w.providerGUID { obj.string("provider_guid", v, &out) }
+            if let v = w.computerName { obj.string("computer_name", v, &out) }
+            if let v = w.level { obj.int("level", Int64(v), &out) }
+            if let v = w.task { obj.int("task", Int64(v), &out) }
+            if let v = w.opcode { obj.int("opcode", Int64(v), &out) }
+            if let v = w.keywords { obj.string("keywords", v, &out) }
+            if let v = w.activityID { obj.string("activity_id", v, &out) }
             if let v = w.userID {
-                obj.open("user")
-                obj.string("identifier", v)
-                obj.close()
+                obj.open("user", &out)
+                obj.string("identifier", v, &out)
+                obj.close(&out)
             }
             if !w.eventData.isEmpty {
-                obj.open("event_data")
-                for (k, v) in w.eventData { obj.string(k, v) }
-                obj.close()
+                obj.open("event_data", &out)
+                for (k, v) in w.eventData { obj.string(k, v, &out) }
+                obj.close(&out)
             }
             if !w.userData.isEmpty {
-                obj.open("user_data")
-                for (k, v) in w.userData { obj.string(k, v) }
-                obj.close()
+                obj.open("user_data", &out)
+                for (k, v) in w.userData { obj.string(k, v, &out) }
+                obj.close(&out)
             }
-            obj.close()
+            obj.close(&out)
         }
 
         if record.timeSource != nil || !record.extras.isEmpty {
-            obj.open("amt")
-            if let source = record.timeSource { obj.string("time_source", source.rawValue) }
+            obj.open("amt", &out)
+            if let source = record.timeSource { obj.string("time_source", source.rawValue, &out) }
             for (k, v) in record.extras {
-                obj.key(k)
-                JSONEncoding.append(v, to: &obj.out)
+                obj.key(k, &out)
+                JSONEncoding.append(v, to: &out)
             }
-            obj.close()
+            obj.close(&out)
         }
-        obj.close()
-        obj.out.append(0x0A)
-        out = obj.out
+        obj.close(&out)
+        out.append(0x0A)
     }
 
     /// The record as one JSON line (with trailing `\n`).
@@ -241,43 +240,41 @@ public struct JSONLinesWriter: Sendable {
     }
 }
 
-/// Tracks commas for nested objects while writing.
-@usableFromInline
+/// Tracks commas for nested objects while writing into a caller's buffer.
 struct ObjectWriter {
-    @usableFromInline var out: [UInt8]
     /// One flag per open object: has it had a member yet.
-    private var hasMember: [Bool]
+    private var hasMember: [Bool] = []
 
-    init(out: [UInt8]) {
-        self.out = out
-        self.out.append(UInt8(ascii: "{"))
+    mutating func begin(_ out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
         hasMember = [false]
+        hasMember.reserveCapacity(4)
     }
 
-    mutating func key(_ k: String) {
+    mutating func key(_ k: String, _ out: inout [UInt8]) {
         if hasMember[hasMember.count - 1] { out.append(UInt8(ascii: ",")) }
         hasMember[hasMember.count - 1] = true
         JSONEncoding.appendString(k, to: &out)
         out.append(UInt8(ascii: ":"))
     }
 
-    mutating func string(_ k: String, _ v: String) {
-        key(k)
+    mutating func string(_ k: String, _ v: String, _ out: inout [UInt8]) {
+        key(k, &out)
         JSONEncoding.appendString(v, to: &out)
     }
 
-    mutating func int(_ k: String, _ v: Int64) {
-        key(k)
+    mutating func int(_ k: String, _ v: Int64, _ out: inout [UInt8]) {
+        key(k, &out)
         JSONEncoding.appendInt(v, to: &out)
     }
 
-    mutating func open(_ k: String) {
-        key(k)
+    mutating func open(_ k: String, _ out: inout [UInt8]) {
+        key(k, &out)
         out.append(UInt8(ascii: "{"))
         hasMember.append(false)
     }
 
-    mutating func close() {
+    mutating func close(_ out: inout [UInt8]) {
         out.append(UInt8(ascii: "}"))
         hasMember.removeLast()
     }

@@ -2,6 +2,7 @@
 /// Add a parser here, one line each.
 var registeredTextFormats: [any TextFormatParser.Type] {
     [
+        AMTErrorParser.self,
         MSILogParser.self,
         SQLErrorlogParser.self,
         SQLSetupParser.self,

@@ -5,7 +5,9 @@ import LogRecord
 /// When the first lines start with a recognizable date/time, an entry starts at each line that
 /// does and the lines between join it (stack traces, wrapped text); otherwise every non-empty line
 /// is a record. The level is taken from a level word near the start of the entry
-/// (`ERROR`, `WARN`, `Information` …) when there is one.
+/// (`ERROR`, `WARN`, `Information` …) when there is one. A .NET exception in an entry sets
+/// `error.type`, `error.stack_trace` and `amt.error.inner_type` as the AMTError parser does, and
+/// `log.level` = `error` when no level word said otherwise.
 public struct GenericTextParser: TextFormatParser {
     public static let dataset = Dataset.text
 
@@ -20,22 +22,31 @@ public struct GenericTextParser: TextFormatParser {
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
-        var stamped = 0, nonEmpty = 0
+        var stamped = 0, nonEmpty = 0, continuation = 0
+        var firstStamped: Bool? = nil
         var dayFirst = false
         for line in sample where !line.isEmpty {
             nonEmpty += 1
             if let t = TimestampSniffer.sniff(line) {
                 stamped += 1
+                if firstStamped == nil { firstStamped = true }
                 if case .ambiguous(let a, _, let sep) = t.order, a > 12 || sep == UInt8(ascii: ".") { dayFirst = true }
+            } else {
+                if firstStamped == nil { firstStamped = false }
+                // Indented lines (stack frames, wrapped text) and exception headers continue entries.
+                if let c = line.utf8.first, c == 0x20 || c == 0x09 || DotNetException.mentionsException(line) { continuation += 1 }
             }
         }
-        self.timestamped = stamped > 0 && stamped * 5 >= nonEmpty
+        // Timestamped when enough lines carry a time, or when the file starts with one and the
+        // lines without are mostly continuations (a few entries with long stack traces).
+        self.timestamped = stamped > 0
+            && (stamped * 5 >= nonEmpty || (firstStamped == true && (stamped + continuation) * 5 >= nonEmpty * 4))
         self.dayFirst = dayFirst
     }
 
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         if !timestamped {
-            guard !line.text.allSatisfy({ $0 == " " || $0 == "\t" }) else { return }
+            guard !line.text.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else { return }
             var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
             r.level = Self.sniffLevel(line.text[...])
             r.hostName = context.hostName
@@ -78,10 +89,16 @@ public struct GenericTextParser: TextFormatParser {
 
     private mutating func flush(emit: (Record) throws -> Void) throws {
         guard var r = pending else { return }
-        while let last = pendingLines.last, last.allSatisfy({ $0 == " " || $0 == "\t" }), pendingLines.count > 1 {
+        while let last = pendingLines.last, last.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }), pendingLines.count > 1 {
             pendingLines.removeLast()
         }
         r.message = pendingLines.joined(separator: "\n")
+        // .NET exception text in the entry: type, innermost type and stack, as the AMTError
+        // parser reports them; an entry with an exception and no level word is an error.
+        if let x = DotNetException.analyze(pendingLines), x.type != nil || x.frameCount > 0 {
+            AMTErrorParser.apply(x, lines: pendingLines, to: &r)
+            if r.level == nil, x.type != nil { r.level = .error }
+        }
         pending = nil
         pendingLines = []
         try emit(r)
@@ -93,19 +110,43 @@ public struct GenericTextParser: TextFormatParser {
         return text[idx...]
     }
 
-    /// A level word among the first few words of `text`, e.g. `ERROR`, `[WARN]`, `Information:`.
+    /// A level word among the first few words of `text`, e.g. `ERROR`, `[WARN]`, `Information:`:
+    /// of the first six words (split at spaces, tabs and `|`, within the first 120 bytes), the
+    /// first that, without surrounding `[]():<>-,;`, is a level name of 3 to 13 letters starting
+    /// with a capital. Reads bytes; allocates nothing unless a long word needs the full lookup.
     public static func sniffLevel(_ text: Substring) -> Severity? {
-        var words = 0
-        for raw in text.prefix(120).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "|" }) {
-            words += 1
-            if words > 6 { break }
-            let word = raw.trimmingCharacters(in: "[]():<>-,;")
-            if word.count >= 3, word.count <= 13, let s = Severity(word: word),
-               word.uppercased() == word || word.first?.isUppercase == true {
-                return s
+        var t = text
+        return t.withUTF8 { all in
+            let b = UnsafeBufferPointer(rebasing: all[..<min(all.count, 120)])
+            var i = 0
+            var words = 0
+            while i < b.count, words < 6 {
+                while i < b.count, isSeparator(b[i]) { i += 1 }
+                guard i < b.count else { break }
+                var end = i
+                while end < b.count, !isSeparator(b[end]) { end += 1 }
+                words += 1
+                var lo = i, hi = end
+                while lo < hi, isTrimmed(b[lo]) { lo += 1 }
+                while hi > lo, isTrimmed(b[hi - 1]) { hi -= 1 }
+                if let level = AMTErrorMatch.levelWord(b, lo..<hi) { return level }
+                i = end
             }
+            return nil
         }
-        return nil
+    }
+
+    @inline(__always) private static func isSeparator(_ c: UInt8) -> Bool {
+        c == 0x20 || c == 0x09 || c == UInt8(ascii: "|")
+    }
+
+    /// `[]():<>-,;`
+    @inline(__always) private static func isTrimmed(_ c: UInt8) -> Bool {
+        switch c {
+        case UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: ":"),
+             UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "-"), UInt8(ascii: ","), UInt8(ascii: ";"): true
+        default: false
+        }
     }
 }
 

@@ -49,6 +49,8 @@ public struct LineDecoder {
     private var lineOverflow = false
     private var lineIsUTF8Valid = true     // only meaningful for UTF-16 transcoded lines
     private var lastWasCR = false
+    /// The current line was already emitted straight from the input; its terminator only resets.
+    private var emittedInPlace = false
     private var nextNumber: Int? = 1
     private var pendingGap = false
     private var skippingToLineEnd = false
@@ -132,43 +134,54 @@ public struct LineDecoder {
 
     private mutating func consumeUTF8(_ bytes: ArraySlice<UInt8>, emit: (TextLine) throws -> Void) rethrows {
         absoluteOffset += UInt64(bytes.count)
-        var i = bytes.startIndex
-        let end = bytes.endIndex
-        while i < end {
-            let c = bytes[i]
-            if c == 0x0A || c == 0x0D {
-                if c == 0x0A && lastWasCR {
-                    lastWasCR = false
+        try bytes.withUnsafeBufferPointer { buf in
+            var i = 0
+            let end = buf.count
+            while i < end {
+                let c = buf[i]
+                if c == 0x0A || c == 0x0D {
+                    if c == 0x0A && lastWasCR {
+                        lastWasCR = false
+                        i += 1
+                        continue
+                    }
+                    lastWasCR = c == 0x0D
+                    try endLine(emit: emit)
                     i += 1
                     continue
                 }
-                lastWasCR = c == 0x0D
-                try endLine(emit: emit)
-                i += 1
-                continue
+                lastWasCR = false
+                // Run of ordinary bytes up to the next terminator, noting NULs on the way.
+                var j = i
+                var sawNUL = false
+                while j < end {
+                    let d = buf[j]
+                    if d == 0x0A || d == 0x0D { break }
+                    if d == 0 { sawNUL = true }
+                    j += 1
+                }
+                let run = UnsafeBufferPointer(rebasing: buf[i..<j])
+                if j < end, line.isEmpty, !lineHadContent, !sawNUL, !skippingToLineEnd, run.count <= maxLineBytes {
+                    // A whole line inside this chunk: decode it in place, no copy.
+                    try emitLine(run, emit: emit)
+                    lineHadContent = true   // consumed by the terminator that follows
+                    emittedInPlace = true
+                } else {
+                    appendBytes(run, sawNUL: sawNUL)
+                }
+                i = j
             }
-            lastWasCR = false
-            // Run of ordinary bytes up to the next terminator.
-            var j = i
-            while j < end {
-                let d = bytes[j]
-                if d == 0x0A || d == 0x0D { break }
-                j += 1
-            }
-            appendBytes(bytes[i..<j])
-            i = j
         }
     }
 
-    private mutating func appendBytes(_ run: ArraySlice<UInt8>) {
+    private mutating func appendBytes(_ run: UnsafeBufferPointer<UInt8>, sawNUL: Bool) {
         if skippingToLineEnd {
             bytesDropped += Int64(run.count)
             return
         }
-        // Common case: no NUL and room left: one bulk append instead of a byte loop.
-        if !lineOverflow, line.count + run.count <= maxLineBytes, !run.contains(0) {
+        lineHadContent = true
+        if !sawNUL, line.count + run.count <= maxLineBytes {
             line.append(contentsOf: run)
-            lineHadContent = true
             return
         }
         for c in run where c != 0 {
@@ -179,7 +192,6 @@ public struct LineDecoder {
             }
             line.append(c)
         }
-        lineHadContent = true
     }
 
     private mutating func consumeUTF16(_ bytes: ArraySlice<UInt8>, emit: (TextLine) throws -> Void) rethrows {
@@ -278,6 +290,11 @@ public struct LineDecoder {
 
     /// A terminator was seen.
     private mutating func endLine(emit: (TextLine) throws -> Void) rethrows {
+        if emittedInPlace {
+            emittedInPlace = false
+            lineHadContent = false
+            return
+        }
         if skippingToLineEnd {
             skippingToLineEnd = false
             line.removeAll(keepingCapacity: true)
@@ -302,16 +319,22 @@ public struct LineDecoder {
             if force, let n = nextNumber { nextNumber = n + 1 }
             return
         }
+        let bytes = line
+        try bytes.withUnsafeBufferPointer { try emitLine($0, emit: emit) }
+    }
+
+    /// Decodes one complete line's bytes (UTF-8, or transcoded UTF-16) and emits it.
+    private mutating func emitLine(_ bytes: UnsafeBufferPointer<UInt8>, emit: (TextLine) throws -> Void) rethrows {
         let text: String
         if encoding.isUTF16 {
-            text = String(decoding: line, as: UTF8.self)
-        } else if let valid = String(validating: line, as: UTF8.self) {
+            text = String(decoding: bytes, as: UTF8.self)
+        } else if let valid = String(validating: bytes, as: UTF8.self) {
             text = valid
         } else {
-            let cp = legacyCodePage ?? LegacyCodePage.guess(line)
+            let cp = legacyCodePage ?? LegacyCodePage.guess(bytes)
             legacyCodePage = cp
             legacyLines += 1
-            text = cp.decode(line)
+            text = cp.decode(bytes)
         }
         let number = nextNumber
         if let n = nextNumber { nextNumber = n + 1 }

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `amt-collect`: gathers the logs and facts Tier 1 support needs into one verifiable bundle.
+@main
+struct AMTCollect: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "amt-collect",
+        abstract: "Collect WebBRIX, install, SQL Server and Windows event logs into a support bundle.",
+        discussion: """
+            With no subcommand, runs `collect`.
+
+            Examples:
+              amt-collect --case 4711 --site "Main Office" --partner reseller
+              amt-collect collect --root D:\\copy-of-C --out E:\\bundles --since 7d
+              amt-collect parse "C:\\Windows\\Temp\\MSI3f2a1.LOG"
+              amt-collect parse System.evtx --xml
+              amt-collect verify AMT-MainOffice-4711-20261127T063000Z.zip
+              amt-collect catalog --root D:\\copy-of-C
+            """,
+        version: version,
+        subcommands: [Collect.self, Parse.self, Verify.self, Summary.self, CatalogCommand.self],
+        defaultSubcommand: Collect.self
+    )
+
+    /// Only the executable configures logging: warnings and worse to stderr, or the level named
+    /// by `AMT_LOG_LEVEL` (`trace`, `debug`, `info`, `notice`, `warning`, `error`, `critical`).
+    static func main() {
+        let level = ProcessInfo.processInfo.environment["AMT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

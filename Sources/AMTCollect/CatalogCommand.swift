@@ -1,0 +1,56 @@
+import ArgumentParser
+import Collector
+import Logging
+import LogRecord
+import SystemPackage
+
+/// `amt-collect catalog [--root DIR]`: the known locations, and what exists for each under a root.
+struct CatalogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "catalog",
+        abstract: "List the known log locations and what each finds under --root."
+    )
+
+    @Option(help: ArgumentHelp("The drive or copied tree to look in.", valueName: "DIR"))
+    var root: String = Collect.defaultRoot
+
+    @Option(help: ArgumentHelp("JSON catalog adding to or replacing built-in entries.", valueName: "FILE"))
+    var catalog: String?
+
+    @Flag(help: "Print a machine-readable result on stdout.")
+    var json = false
+
+    func run() throws {
+        var cat = Catalog.builtin()
+        if let catalog {
+            do { cat = cat.merging(try Catalog.load(from: FilePath(catalog))) } catch {
+                throw ValidationError("--catalog: \(ErrorText.describe(error))")
+            }
+        }
+        let discovery = Discovery(root: Collect.absolute(root), catalog: cat, includes: [], window: .all,
+                                  includeOptIn: Set(cat.entries.filter(\.optIn).map(\.id)),
+                                  logger: Logger(label: "amt-collect"))
+        let report = discovery.run().catalogReport()
+        if json {
+            var out: [UInt8] = []
+            JSONEncoding.append(JSONValue.array(report.map { e in
+                JSONValue.object([("id", .string(e.entry.id)), ("title", .string(e.entry.title)),
+                         ("patterns", .array(e.entry.patterns.map { .string($0) })),
+                         ("found", .array(e.collected.map { .string($0.relativePath) })),
+                         ("skipped", .array(e.skipped.map { .string("\($0.relativePath): \($0.reason)") }))])
+            }), to: &out)
+            out.append(0x0A)
+            Console.writeOut(out)
+            Console.flushOut()
+            return
+        }
+        for e in report {
+            let opt = e.entry.optIn ? " (opt-in)" : ""
+            Console.say("\(e.entry.id)\(opt) — \(e.entry.title)")
+            for p in e.entry.patterns { Console.say("    pattern  \(p)") }
+            if e.collected.isEmpty && e.skipped.isEmpty { Console.say("    found    nothing") }
+            for f in e.collected { Console.say("    found    \(f.relativePath)") }
+            for f in e.skipped { Console.say("    skipped  \(f.relativePath): \(f.reason)") }
+        }
+    }
+}

@@ -1,0 +1,244 @@
+import ArgumentParser
+import Bundler
+import Collector
+import Foundation
+import LogRecord
+import Logging
+import SystemPackage
+
+/// `amt-collect [collect]`: one run gathers everything Tier 1 needs into a verified bundle.
+struct Collect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Collect logs and facts under a root into a support bundle (the default command).",
+        discussion: """
+            Finds the product's AMTError logs, install logs, SQL Server logs and Windows event logs
+            under --root, normalizes them into records, and writes
+            AMT-<site>-<case>-<UTC time>.zip to --out with a manifest and SUMMARY.txt.
+            Nothing under --root is ever written. Exit codes: 0 done (warnings listed), 1 failed
+            (nothing written), 64 usage error.
+
+            Examples:
+              amt-collect --case 4711 --site "Main Office" --partner reseller --since 7d
+              amt-collect collect --root /mnt/copy-of-C --out /tmp/bundles --tz America/New_York
+              amt-collect collect --dry-run --json
+            """
+    )
+
+    @Option(help: ArgumentHelp("The drive or copied tree to collect from.", valueName: "DIR"))
+    var root: String = Collect.defaultRoot
+
+    @Option(help: ArgumentHelp("Folder the bundle is written to (must not be inside --root unless --root is the system drive).", valueName: "DIR"))
+    var out: String = "."
+
+    @Option(help: ArgumentHelp("Only records at or after WHEN: an ISO date/time or a span back from now (90m, 72h, 7d, 2w).", valueName: "WHEN"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Only records at or before WHEN (same forms as --since).", valueName: "WHEN"))
+    var until: String?
+
+    @Option(name: .customLong("case"), help: ArgumentHelp("Support case id.", valueName: "ID"))
+    var caseID: String?
+
+    @Option(help: ArgumentHelp("Customer site name.", valueName: "NAME"))
+    var site: String?
+
+    @Option(help: ArgumentHelp("Who collects: manufacturer, reseller or solutions.", valueName: "KIND"))
+    var partner: String?
+
+    @Option(help: ArgumentHelp("Contact e-mail of the technician.", valueName: "EMAIL"))
+    var contact: String?
+
+    @Option(help: ArgumentHelp("What the problem is, in a sentence.", valueName: "TEXT"))
+    var description: String?
+
+    @Option(help: ArgumentHelp("Bundle format: zip (opens in Windows Explorer) or tar.gz.", valueName: "FORMAT"))
+    var format: String = "zip"
+
+    @Option(name: .customLong("include"), help: ArgumentHelp("Also collect this file or folder (repeatable).", valueName: "PATH"))
+    var includes: [String] = []
+
+    @Option(help: ArgumentHelp("JSON catalog whose entries add to or replace the built-in ones (same id replaces).", valueName: "FILE"))
+    var catalog: String?
+
+    @Option(name: .customLong("opt-in"), help: ArgumentHelp("Collect an opt-in catalog entry, e.g. security-evtx (repeatable).", valueName: "ID"))
+    var optIn: [String] = []
+
+    @Option(help: ArgumentHelp("Site time zone for local log times (IANA name or offset). Default: the system's when --root is the live system drive, else this machine's (marked assumed).", valueName: "ZONE"))
+    var tz: String?
+
+    @Option(help: ArgumentHelp("Per-file cap of raw bytes (keeps head and tail), e.g. 64M, 500K, 1G.", valueName: "SIZE"))
+    var maxFileSize: String = "64M"
+
+    @Flag(help: "List what would be collected, write nothing.")
+    var dryRun = false
+
+    @Flag(help: "Never ask questions (for scripts); what is missing is recorded as missing.")
+    var batch = false
+
+    @Flag(help: "Print a machine-readable result on stdout.")
+    var json = false
+
+    static var defaultRoot: String {
+        #if os(Windows)
+        return (ProcessInfo.processInfo.environment["SystemDrive"] ?? "C:") + "\\"
+        #else
+        return "/"
+        #endif
+    }
+
+    func validate() throws {
+        guard ArchiveFormat(rawValue: format) != nil else {
+            throw ValidationError("--format must be zip or tar.gz, not '\(format)'")
+        }
+        if let partner, !["manufacturer", "reseller", "solutions"].contains(partner.lowercased()) {
+            throw ValidationError("--partner must be manufacturer, reseller or solutions, not '\(partner)'")
+        }
+        if let tz, SiteZone.named(tz) == nil { throw ValidationError("unknown time zone '\(tz)'") }
+        if Self.parseSize(maxFileSize) == nil { throw ValidationError("--max-file-size: not a size: '\(maxFileSize)'") }
+        let now = CollectJob.now()
+        if let since, TimeWindow.parseWhen(since, now: now) == nil {
+            throw ValidationError("--since: not an ISO date/time or a span like 72h or 7d: '\(since)'")
+        }
+        if let until, TimeWindow.parseWhen(until, now: now) == nil {
+            throw ValidationError("--until: not an ISO date/time or a span like 72h or 7d: '\(until)'")
+        }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
+            throw ValidationError("--root '\(root)' is not a folder")
+        }
+        let rootPath = Self.absolute(root), outPath = Self.absolute(out)
+        if CollectJob.isInside(outPath, rootPath) && !CollectJob.isSystemRoot(rootPath) {
+            throw ValidationError("--out '\(out)' is inside --root '\(root)': amt-collect never writes under the collection root")
+        }
+    }
+
+    func run() throws {
+        let logger = Logger(label: "amt-collect")
+        let settings = try makeSettings()
+        if dryRun {
+            try DryRun.run(settings: settings, json: json, logger: logger)
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: settings.outputDirectory.string, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure(description: "cannot create output folder \(settings.outputDirectory): \(error.localizedDescription)")
+        }
+        let outcome: CollectOutcome
+        do {
+            outcome = try CollectJob(settings: settings, logger: logger).run()
+        } catch {
+            Console.endProgress()
+            Console.say("amt-collect: collection failed, no bundle written: \(ErrorText.describe(error))")
+            throw ExitCode.failure
+        }
+        for w in outcome.warnings { Console.say("warning: \(w)") }
+        Console.say("""
+            bundle: \(outcome.bundle)
+              \(outcome.sources) sources, \(outcome.records) records, \(Self.sizeText(outcome.bytes)); \
+            \(outcome.partial) partial, \(outcome.skipped) not collected (see SUMMARY.txt)
+            """)
+        if json {
+            let result: [String: JSONValue] = [
+                "bundle": .string(outcome.bundle.string), "bytes": .int(outcome.bytes),
+                "sources": .int(Int64(outcome.sources)), "records": .int(Int64(outcome.records)),
+                "partial": .int(Int64(outcome.partial)), "skipped": .int(Int64(outcome.skipped)),
+                "warnings": .array(outcome.warnings.map { .string($0) }),
+            ]
+            var out: [UInt8] = []
+            JSONEncoding.append(.object(result.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), to: &out)
+            out.append(0x0A)
+            Console.writeOut(out)
+            Console.flushOut()
+        }
+    }
+
+    func makeSettings() throws -> CollectSettings {
+        let now = CollectJob.now()
+        var cat = Catalog.builtin()
+        if let catalog {
+            do { cat = cat.merging(try Catalog.load(from: FilePath(catalog))) } catch {
+                throw ValidationError("--catalog: \(ErrorText.describe(error))")
+            }
+        }
+        let rootPath = Self.absolute(root)
+        let zone: SiteZone
+        if let tz, let z = SiteZone.named(tz) {
+            zone = z
+        } else if CollectJob.isSystemRoot(rootPath) {
+            zone = SiteZone(timeZone: .current, isKnown: true)
+        } else {
+            zone = .collector
+        }
+        var fixed: Timestamp? = nil
+        if let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"], let secs = Int64(epoch) {
+            fixed = Timestamp(microsecondsSinceEpoch: secs * 1_000_000)
+        }
+        return CollectSettings(
+            root: rootPath, outputDirectory: Self.absolute(out),
+            window: TimeWindow(since: since.flatMap { TimeWindow.parseWhen($0, now: now) },
+                               until: until.flatMap { TimeWindow.parseWhen($0, now: now) }),
+            sinceText: since, untilText: until,
+            caseID: caseID, site: site, partner: partner?.lowercased(), contact: contact, description: description,
+            format: ArchiveFormat(rawValue: format) ?? .zip,
+            includes: includes.map { Self.absolute($0) }, catalog: cat, optIn: Set(optIn), zone: zone,
+            capBytes: Self.parseSize(maxFileSize) ?? (64 << 20),
+            commandLine: CommandLine.arguments, fixedCreated: fixed)
+    }
+
+    static func absolute(_ path: String) -> FilePath {
+        let p = FilePath(path)
+        if p.isAbsolute { return p.lexicallyNormalized() }
+        return FilePath(FileManager.default.currentDirectoryPath).pushing(p).lexicallyNormalized()
+    }
+
+    /// `64M`, `500K`, `1G`, `1048576` (bytes). `nil` for anything else or zero.
+    static func parseSize(_ text: String) -> Int64? {
+        let t = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let units: [(String, Int64)] = [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("G", 1 << 30),
+                                        ("M", 1 << 20), ("K", 1 << 10), ("B", 1)]
+        for (suffix, mult) in units where t.hasSuffix(suffix) {
+            guard let v = Double(t.dropLast(suffix.count)), v > 0 else { return nil }
+            return Int64(v * Double(mult))
+        }
+        guard let v = Int64(t), v > 0 else { return nil }
+        return v
+    }
+
+    static func sizeText(_ bytes: Int64) -> String {
+        if bytes >= 1 << 20 { return String(format: "%.1f MB", Double(bytes) / 1_048_576) }
+        if bytes >= 1 << 10 { return String(format: "%.1f KB", Double(bytes) / 1024) }
+        return "\(bytes) bytes"
+    }
+}
+
+/// `collect --dry-run`: what would be collected and what would be left out, nothing written.
+enum DryRun {
+    static func run(settings: CollectSettings, json: Bool, logger: Logger) throws {
+        let found = Discovery(root: settings.root, catalog: settings.catalog, includes: settings.includes,
+                              window: settings.window, includeOptIn: settings.optIn, logger: logger).run()
+        if json {
+            let value = JSONValue.object([
+                ("sources", .array(found.sources.map { s in
+                    .object([("path", .string(s.relativePath)), ("entry", .string(s.entryID)),
+                             ("kind", .string(s.kind)), ("bytes", .int(s.size))])
+                })),
+                ("skipped", .array(found.skipped.map { s in
+                    .object([("path", .string(s.relativePath)), ("entry", .string(s.entryID)), ("reason", .string(s.reason))])
+                })),
+            ])
+            var out: [UInt8] = []
+            JSONEncoding.append(value, to: &out)
+            out.append(0x0A)
+            Console.writeOut(out)
+            Console.flushOut()
+            return
+        }
+        Console.say("would collect \(found.sources.count) files:")
+        for s in found.sources { Console.say("  \(s.relativePath)  [\(s.entryID), \(Collect.sizeText(s.size))]") }
+        if !found.skipped.isEmpty {
+            Console.say("would leave out \(found.skipped.count):")
+            for s in found.skipped { Console.say("  \(s.relativePath): \(s.reason)") }
+        }
+    }
+}

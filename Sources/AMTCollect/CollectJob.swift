@@ -1,0 +1,307 @@
+import Bundler
+import Collector
+import Foundation
+import LogRecord
+import Logging
+import SystemPackage
+import Triage
+
+/// Everything `collect` was asked to do, resolved and validated.
+struct CollectSettings: Sendable {
+    var root: FilePath
+    var outputDirectory: FilePath
+    var window: TimeWindow
+    var sinceText: String?
+    var untilText: String?
+    var caseID: String?
+    var site: String?
+    var partner: String?
+    var contact: String?
+    var description: String?
+    var format: ArchiveFormat
+    var includes: [FilePath]
+    var catalog: Catalog
+    var optIn: Set<String>
+    var zone: SiteZone
+    var capBytes: Int64
+    var commandLine: [String]
+    /// Fixed creation time for reproducible bundles (`SOURCE_DATE_EPOCH`).
+    var fixedCreated: Timestamp?
+}
+
+/// One source after the parse stage: its raw copy and records waiting in the work folder.
+struct ProcessedSource: Sendable {
+    var relativePath: String
+    var entryID: String
+    var rawTemp: FilePath?
+    var recordsTemp: FilePath?
+    var stats: ParseStats
+    var counts: LevelCounts
+    var outsideWindow: Int
+    var truncatedBytes: Int64?
+    var truncatedHow: String?
+    /// The source could not be read: it is listed as skipped and the run goes on.
+    var failure: String?
+    /// amt-collect's own output failed (disk full, not writable): the run stops.
+    var fatal: String?
+}
+
+/// What a finished `collect` produced.
+struct CollectOutcome: Sendable {
+    var bundle: FilePath
+    var bytes: Int64
+    var sources: Int
+    var records: Int
+    var skipped: Int
+    var partial: Int
+    var warnings: [String]
+}
+
+/// `collect`: discover → (read, parse → records) overlapped with (archive, hash) → summary → manifest.
+///
+/// Two threads: the parse stage reads each source once, tees its bytes into a raw copy in a work
+/// folder beside the output (never under the root) while parsing it into a JSON Lines file; the
+/// archive stage compresses finished sources into the bundle. A bounded queue between them keeps
+/// at most a few sources' temporary files on disk.
+final class CollectJob {
+    let settings: CollectSettings
+    let logger: Logger
+
+    init(settings: CollectSettings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+    }
+
+    func run() throws -> CollectOutcome {
+        let started = ContinuousClock.now
+        let created = settings.fixedCreated ?? Self.now()
+        let facts = Self.hostFacts(root: settings.root)
+
+        Console.progress("discovering logs under \(settings.root) …")
+        let discovery = Discovery(root: settings.root, catalog: settings.catalog, includes: settings.includes,
+                                  window: settings.window, includeOptIn: settings.optIn, logger: logger)
+        let found = discovery.run()
+        let sources = found.sources.filter { !Self.isInside($0.absolutePath, settings.outputDirectory) }
+
+        _ = BundleWriter.cleanLeftovers(in: settings.outputDirectory)
+        Self.cleanWorkFolders(in: settings.outputDirectory)
+        let work = settings.outputDirectory.appending(".amt-work-\(ProcessInfo.processInfo.processIdentifier)")
+        try Self.makeDirectory(work)
+        defer { Self.removeTree(work) }
+
+        let name = Self.bundleName(site: settings.site ?? facts.name, caseID: settings.caseID, created: created)
+        let writer = try BundleWriter(outputDirectory: settings.outputDirectory, bundleName: name,
+                                      format: settings.format, entryTime: created)
+        var finished = false
+        defer { if !finished { writer.abort() } }
+
+        // Parse stage on its own thread.
+        let queue = BoundedQueue<ProcessedSource>(capacity: 2)
+        let context = (host: facts.name, zone: settings.zone, window: settings.window)
+        let items = sources.enumerated().map { (index: $0.offset, path: $0.element.absolutePath,
+                                                relative: $0.element.relativePath, entry: $0.element.entryID,
+                                                kind: $0.element.kind,
+                                                cap: $0.element.maxBytes.map { min($0, settings.capBytes) } ?? settings.capBytes) }
+        let workDir = work
+        let producer = Worker(name: "amt-parse") {
+            for item in items {
+                let processed = SourceStage.process(
+                    index: item.index, path: item.path, relativePath: item.relative, entryID: item.entry,
+                    kind: item.kind, work: workDir, hostName: context.host, zone: context.zone,
+                    window: context.window, cap: item.cap)
+                queue.put(processed)
+            }
+            queue.close()
+        }
+
+        var files: [ManifestFile] = []
+        var summaries: [SourceSummary] = []
+        var warnings: [String] = []
+        var totalRecords = 0
+        var partialCount = 0
+        var done = 0
+        do {
+            while let p = queue.take() {
+                done += 1
+                Console.progress("[\(done)/\(items.count)] \(p.relativePath)")
+                defer {
+                    if let r = p.rawTemp { Self.remove(r) }
+                    if let r = p.recordsTemp { Self.remove(r) }
+                }
+                if let fatal = p.fatal { throw CommandFailure(description: fatal) }
+                if let failure = p.failure {
+                    files.append(ManifestFile.skippedSource(source: p.relativePath, kind: p.stats.dataset, reason: failure))
+                    summaries.append(SourceSummary(path: p.relativePath, dataset: p.stats.dataset ?? "?",
+                                                   counts: LevelCounts(), status: "skipped", note: failure))
+                    warnings.append("\(p.relativePath): \(failure)")
+                    continue
+                }
+                let dataset = p.stats.dataset ?? Dataset.text
+                let damaged = p.stats.parseErrors > 0 || (p.stats.counters["chunks_skipped"] ?? 0) > 0
+                let status = (p.truncatedBytes != nil || damaged) ? "partial" : "ok"
+                if status == "partial" { partialCount += 1 }
+                var reasons: [String] = []
+                if let how = p.truncatedHow { reasons.append(how) }
+                if p.stats.parseErrors > 0 { reasons.append("\(p.stats.parseErrors) damaged or unparsable entries") }
+                if p.outsideWindow > 0 { reasons.append("\(p.outsideWindow) records outside the time window left out") }
+                let reason = reasons.isEmpty ? nil : reasons.joined(separator: "; ")
+
+                if let raw = p.rawTemp {
+                    let added = try writer.addFile(at: "raw/" + p.relativePath, from: raw)
+                    files.append(ManifestFile.source(
+                        added: added, source: p.relativePath, kind: dataset, role: .raw, stats: p.stats,
+                        status: status, reason: reason, truncatedBytes: p.truncatedBytes, truncatedHow: p.truncatedHow,
+                        outsideWindow: p.outsideWindow))
+                }
+                if let recs = p.recordsTemp, dataset != "config" {
+                    let added = try writer.addFile(at: "records/" + p.relativePath + ".jsonl", from: recs)
+                    files.append(ManifestFile.source(
+                        added: added, source: p.relativePath, kind: dataset, role: .records, stats: p.stats,
+                        status: status, reason: reason, truncatedBytes: nil, truncatedHow: nil,
+                        outsideWindow: p.outsideWindow))
+                }
+                totalRecords += p.counts.total
+                summaries.append(SourceSummary(path: p.relativePath, dataset: dataset, counts: p.counts,
+                                               status: status, note: reason, parseErrors: p.stats.parseErrors))
+            }
+        } catch {
+            queue.close()
+            producer.wait()
+            throw error
+        }
+        producer.wait()
+        Console.endProgress()
+
+        // Sources the catalog matched but that were not read.
+        let skipped = found.skipped.map { (path: $0.relativePath, reason: $0.reason) }
+
+        // system/: the facts behind the Tier 1 checks.
+        let hostJSON = try Self.prettyJSON(facts)
+        files.append(ManifestFile.generated(added: try writer.addData(at: "system/host.json", hostJSON), role: .system))
+
+        let duration = settings.fixedCreated == nil ? Int((ContinuousClock.now - started).milliseconds) : 0
+        let summaryText = SummaryText.render(SummaryInput(
+            caseFields: [("Case", settings.caseID), ("Site", settings.site), ("Partner", settings.partner),
+                         ("Contact", settings.contact), ("Description", settings.description)],
+            hostFacts: Self.hostLines(facts),
+            collection: [("Root", settings.root.string), ("Created", created.iso8601),
+                         ("Window", Self.windowText(settings)),
+                         ("Time zone", settings.zone.timeZone.identifier + (settings.zone.isKnown ? "" : " (assumed: collector's zone)"))],
+            sources: summaries,
+            skipped: skipped.map { ($0.path, $0.reason) }))
+        files.append(ManifestFile.generated(added: try writer.addData(at: "SUMMARY.txt", Array(summaryText.utf8)), role: .summary))
+
+        let manifest = Manifest.make(
+            created: created, commandLine: settings.commandLine, settings: settings, facts: facts,
+            durationMS: duration, files: files, skipped: skipped)
+        let final = try writer.finish(manifest: manifest)
+        finished = true
+        let size = (try? FileManager.default.attributesOfItem(atPath: final.string)[.size] as? Int64) ?? nil
+        return CollectOutcome(bundle: final, bytes: size ?? 0, sources: summaries.count, records: totalRecords,
+                              skipped: skipped.count + summaries.filter { $0.status == "skipped" }.count,
+                              partial: partialCount, warnings: warnings)
+    }
+
+    // MARK: - Helpers
+
+    static func now() -> Timestamp {
+        Timestamp(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000_000), precision: .milliseconds)
+    }
+
+    /// Facts of the live system when the root is this machine's system root, else what the tree says.
+    static func hostFacts(root: FilePath) -> HostFacts {
+        isSystemRoot(root) ? HostFacts.live() : HostFacts.fromTree(root: root)
+    }
+
+    /// `/` or a drive root such as `C:\`.
+    static func isSystemRoot(_ root: FilePath) -> Bool {
+        let normal = root.lexicallyNormalized()
+        return normal.components.isEmpty && normal.root != nil
+    }
+
+    static func isInside(_ path: FilePath, _ dir: FilePath) -> Bool {
+        let p = path.lexicallyNormalized(), d = dir.lexicallyNormalized()
+        return p.starts(with: d)
+    }
+
+    /// `AMT-<site>-<case>-<yyyyMMddTHHmmssZ>`, with only letters, digits, `-` and `_` kept from
+    /// the site and case.
+    static func bundleName(site: String?, caseID: String?, created: Timestamp) -> String {
+        func clean(_ s: String?, _ fallback: String) -> String {
+            let kept = (s ?? "").unicodeScalars.map { c -> Character in
+                (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "-" || c == "_") && c.isASCII ? Character(c) : "_"
+            }
+            let text = String(kept).split(separator: "_", omittingEmptySubsequences: true).joined(separator: "_")
+            return text.isEmpty ? fallback : String(text.prefix(40))
+        }
+        let c = created.civil
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let stamp = "\(c.year)\(two(c.month))\(two(c.day))T\(two(c.hour))\(two(c.minute))\(two(c.second))Z"
+        return "AMT-\(clean(site, "site"))-\(clean(caseID, "nocase"))-\(stamp)"
+    }
+
+    static func hostLines(_ f: HostFacts) -> [(String, String)] {
+        [("Host", f.name ?? "unknown"),
+         ("OS", [f.os, f.osVersion].compactMap { $0 }.joined(separator: " ").nonEmpty ?? "unknown"),
+         ("Time zone", f.timeZone ?? "unknown"),
+         ("UTC offset", f.utcOffsetMinutes.map { Self.offsetText($0) } ?? "unknown"),
+         ("Facts from", f.source)]
+    }
+
+    static func offsetText(_ minutes: Int) -> String {
+        let sign = minutes < 0 ? "-" : "+"
+        let m = abs(minutes)
+        return "UTC\(sign)\(m / 60):\(m % 60 < 10 ? "0" : "")\(m % 60)"
+    }
+
+    static func windowText(_ s: CollectSettings) -> String {
+        switch (s.window.since, s.window.until) {
+        case (nil, nil): "everything"
+        case (let a?, nil): "since \(a.iso8601)"
+        case (nil, let b?): "until \(b.iso8601)"
+        case (let a?, let b?): "\(a.iso8601) to \(b.iso8601)"
+        }
+    }
+
+    static func prettyJSON(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value)) + [0x0A]
+    }
+
+    static func makeDirectory(_ path: FilePath) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path.string, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure(description: "cannot create the work folder \(path): \(error.localizedDescription)")
+        }
+    }
+
+    static func remove(_ path: FilePath) {
+        try? FileManager.default.removeItem(atPath: path.string)
+    }
+
+    static func removeTree(_ path: FilePath) {
+        try? FileManager.default.removeItem(atPath: path.string)
+    }
+
+    /// Removes `.amt-work-<pid>` folders whose process no longer runs.
+    static func cleanWorkFolders(in dir: FilePath) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.string) else { return }
+        for name in names where name.hasPrefix(".amt-work-") {
+            guard let pid = Int32(name.dropFirst(".amt-work-".count)), !ProcessAlive.isRunning(pid) else { continue }
+            removeTree(dir.appending(name))
+        }
+    }
+}
+
+extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let (s, atto) = components
+        return s * 1000 + atto / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,59 @@
+import Bundler
+import Collector
+import LogRecord
+import SystemPackage
+
+typealias ManifestFile = Manifest.File
+
+extension Manifest.File {
+    /// A collected source's raw copy or records file.
+    static func source(
+        added: AddedEntry, source: String, kind: String, role: Role, stats: ParseStats, status: String,
+        reason: String?, truncatedBytes: Int64?, truncatedHow: String?, outsideWindow: Int
+    ) -> Manifest.File {
+        var counters = stats.counters
+        if outsideWindow > 0 { counters["outside_window"] = outsideWindow }
+        if stats.linesTruncated > 0 { counters["lines_truncated"] = stats.linesTruncated }
+        var problems = stats.problems
+        if let encoding = stats.encoding, role == .raw { problems.insert("encoding: \(encoding)", at: 0) }
+        return Manifest.File(
+            path: added.path, source: source, kind: kind, role: role, bytes: added.bytes, sha256: added.sha256,
+            records: role == .records ? stats.records - outsideWindow : stats.records,
+            parseErrors: stats.parseErrors,
+            truncated: truncatedBytes.map { Truncation(droppedBytes: $0, how: truncatedHow ?? "truncated") },
+            status: Status(rawValue: status) ?? .partial, reason: reason,
+            counters: counters, problems: role == .raw ? problems : [])
+    }
+
+    /// A source that was matched but could not be collected.
+    static func skippedSource(source: String, kind: String?, reason: String) -> Manifest.File {
+        Manifest.File(path: "raw/" + source, source: source, kind: kind ?? "unknown", role: .raw, bytes: 0,
+                      sha256: "", status: .skipped, reason: reason)
+    }
+
+    /// A file the collector made (summary, system facts).
+    static func generated(added: AddedEntry, role: Role) -> Manifest.File {
+        Manifest.File(path: added.path, kind: "generated", role: role, bytes: added.bytes, sha256: added.sha256)
+    }
+}
+
+extension Manifest {
+    static func make(
+        created: Timestamp, commandLine: [String], settings: CollectSettings, facts: HostFacts,
+        durationMS: Int, files: [Manifest.File], skipped: [(path: String, reason: String)]
+    ) -> Manifest {
+        Manifest(
+            tool: Tool(name: "amt-collect", version: AMTCollect.version),
+            created: Manifest.createdString(created),
+            commandLine: commandLine,
+            case: Case(id: settings.caseID ?? "", site: settings.site ?? "", partner: settings.partner,
+                       contact: settings.contact, description: settings.description),
+            host: Host(name: facts.name ?? "unknown", os: facts.os ?? "unknown", osVersion: facts.osVersion,
+                       timeZone: facts.timeZone, utcOffsetMinutes: facts.utcOffsetMinutes),
+            collection: Collection(root: settings.root.string, since: settings.window.since?.iso8601,
+                                   until: settings.window.until?.iso8601, durationMs: Int64(durationMS),
+                                   redaction: Redaction(mode: "none")),
+            files: files,
+            skipped: skipped.map { Skipped(source: $0.path, reason: $0.reason) })
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import EventLog
+import LogRecord
+import SystemPackage
+
+/// `amt-collect parse FILE...`: normalized records as JSON Lines on stdout.
+struct Parse: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the normalized records of log files as JSON Lines on stdout.",
+        discussion: "The format is detected by content unless --kind names it. Problems go to stderr; the exit code is 1 if a file could not be read."
+    )
+
+    @Argument(help: "Log files to parse (text logs, .evtx, exported event XML or CSV).")
+    var files: [String]
+
+    @Option(help: ArgumentHelp("Format to parse as instead of detecting it.", valueName: "KIND"))
+    var kind: String?
+
+    @Option(help: ArgumentHelp("Time zone of the logs' local times (IANA name such as America/New_York, or an offset like -05:00). Default: this machine's zone.", valueName: "ZONE"))
+    var tz: String?
+
+    @Flag(help: "For .evtx files, print each record's XML instead of JSON.")
+    var xml = false
+
+    @Option(help: ArgumentHelp("Host name for records whose source names no machine.", valueName: "NAME"))
+    var host: String?
+
+    func validate() throws {
+        if let kind, !SourceParsing.kinds.contains(kind) {
+            throw ValidationError("unknown --kind '\(kind)'; known: \(SourceParsing.kinds.joined(separator: ", "))")
+        }
+        if let tz, SiteZone.named(tz) == nil {
+            throw ValidationError("unknown time zone '\(tz)'")
+        }
+    }
+
+    func run() throws {
+        let zone = tz.flatMap(SiteZone.named) ?? .collector
+        var failed = false
+        let writer = JSONLinesWriter()
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20)
+        for file in files {
+            let path = FilePath(file)
+            let context = ParseContext(sourcePath: file, hostName: host, zone: zone)
+            do {
+                let stats: ParseStats
+                if xml {
+                    var s = ParseStats()
+                    try EVTXReader(path: path).readXML(stats: &s) { text in
+                        buffer.append(contentsOf: Array(text.utf8))
+                        buffer.append(0x0A)
+                        if buffer.count >= 1 << 20 { Console.writeOut(buffer); buffer.removeAll(keepingCapacity: true) }
+                    }
+                    stats = s
+                } else {
+                    stats = try SourceParsing.parse(path: path, kind: kind, context: context) { record in
+                        writer.append(record, to: &buffer)
+                        if buffer.count >= 1 << 20 { Console.writeOut(buffer); buffer.removeAll(keepingCapacity: true) }
+                    }
+                }
+                Console.writeOut(buffer)
+                buffer.removeAll(keepingCapacity: true)
+                if stats.parseErrors > 0 || !stats.problems.isEmpty {
+                    Console.say("\(file): \(stats.records) records, \(stats.parseErrors) could not be parsed")
+                    for p in stats.problems { Console.say("  \(p)") }
+                }
+            } catch {
+                Console.writeOut(buffer)
+                buffer.removeAll(keepingCapacity: true)
+                Console.say("amt-collect: \(file): \(ErrorText.describe(error))")
+                failed = true
+            }
+        }
+        Console.flushOut()
+        if failed { throw ExitCode.failure }
+    }
+}

@@ -1,0 +1,78 @@
+import Collector
+import EventLog
+import LogRecord
+import Parsers
+import SystemPackage
+
+/// Reads one source file into records, whatever its format: EVTX by signature, exported event
+/// XML/CSV by content, and every text format through the text parsers (detected by content unless
+/// `kind` names one).
+enum SourceParsing {
+    /// Dataset ids `--kind` accepts.
+    static var kinds: [String] {
+        ["auto", Dataset.evtx, Dataset.text] + TextFormats.all.map { $0.dataset }
+    }
+
+    /// Parses the file at `path`. `kind` is a dataset id, or `nil`/`auto` to decide by content.
+    /// Returns the stats; bad content is counted there, only I/O failures and `emit` throw.
+    static func parse(
+        path: FilePath, kind: String?, context: ParseContext, emit: (Record) throws -> Void
+    ) throws -> ParseStats {
+        var reader = try SourceReader(path: path, cap: Int64.max)
+        let first = try reader.nextChunk()
+        if resolve(kind: kind, head: first?.bytes ?? []) == Dataset.evtx {
+            return try parseEVTX(path: path, context: context, emit: emit)
+        }
+        return try parseStream(first: first, rest: reader, kind: kind, context: context, emit: emit)
+    }
+
+    static func isEVTX(_ head: [UInt8]) -> Bool {
+        head.starts(with: Array("ElfFile\0".utf8))
+    }
+
+    /// Parses an .evtx file (random access by chunk).
+    static func parseEVTX(path: FilePath, context: ParseContext, emit: (Record) throws -> Void) throws -> ParseStats {
+        var stats = ParseStats()
+        stats.dataset = Dataset.evtx
+        let evtx = try EVTXReader(path: path)
+        var count = 0
+        try evtx.read(context: context, stats: &stats) { record in
+            count += 1
+            try emit(record)
+        }
+        stats.records = count
+        return stats
+    }
+
+    /// Parses a streamed source that is not EVTX: exported event XML/CSV or any text log.
+    /// `first` is the first chunk, already read to look at the content.
+    static func parseStream<S: ByteSource>(
+        first: ByteChunk?, rest: S, kind: String?, context: ParseContext, emit: (Record) throws -> Void
+    ) throws -> ParseStats {
+        let resolved = resolve(kind: kind, head: first?.bytes ?? [])
+        var source = PrependedSource(first: first, rest: rest)
+        return try TextParsing.parse(source: &source, dataset: resolved, context: context, emit: emit)
+    }
+
+    /// The dataset to parse as: the given kind unless it is `auto`/`nil`, else by content.
+    /// Text formats are left as `auto` for the text detector.
+    static func resolve(kind: String?, head: [UInt8]) -> String {
+        if let kind, kind != "auto" { return kind }
+        if isEVTX(head) { return Dataset.evtx }
+        return "auto"
+    }
+}
+
+/// A byte source that hands out an already-read first chunk, then the rest.
+struct PrependedSource<Rest: ByteSource>: ByteSource {
+    var first: ByteChunk?
+    var rest: Rest
+
+    mutating func nextChunk() throws -> ByteChunk? {
+        if let f = first {
+            first = nil
+            return f
+        }
+        return try rest.nextChunk()
+    }
+}

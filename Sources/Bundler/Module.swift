@@ -1,2 +1,0 @@
-// Bundler module: see DESIGN.md.
-import LogRecord

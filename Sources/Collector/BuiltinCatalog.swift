@@ -1,0 +1,153 @@
+// The built-in catalog: where WebBRIX, its installers, SQL Server and Windows keep the logs Tier 1
+// asks for (DESIGN.md "Known locations"). It is data: JSON text compiled into the binary (SwiftPM
+// resources are not embedded in a single executable) and decoded by `Catalog.builtin()`.
+// A user catalog (`--catalog FILE`) has the same shape; an entry with the same id replaces one here.
+//
+// Patterns are globs relative to the root, matched case-insensitively (see `Glob`).
+// `{a,b}` alternatives; `[{]*[}]` is a folder named like `{GUID}`; `{,[0-9]*/}` means "here or in a
+// numbered sub-folder" (Windows puts each remote-desktop session's temp files in `Temp\2`, `Temp\3` …).
+
+let builtinCatalogJSON = #"""
+{
+  "entries": [
+    {
+      "id": "amt_error_logs",
+      "title": "WebBRIX error logs (AMTError*)",
+      "group": "amt_error",
+      "kind": "amt.error",
+      "patterns": [
+        "Program Files*/AMT*/**/AMTError*",
+        "ProgramData/AMT*/**/AMTError*",
+        "inetpub/wwwroot/*/**/AMTError*"
+      ],
+      "exclude": ["*.{dll,exe,pdb,config,xml,json,msi,cab,zip,7z}"],
+      "note": "The product's own error log; its location and layout are set in the logging configuration below."
+    },
+    {
+      "id": "amt_logging_config_files",
+      "title": "WebBRIX logging configuration (NLog.config, log4net.config)",
+      "group": "config",
+      "kind": "config",
+      "patterns": [
+        "{Program Files*/AMT*,ProgramData/AMT*,inetpub/wwwroot/*}/**/{NLog,log4net}.config"
+      ],
+      "any_age": true,
+      "max_bytes": 1048576,
+      "note": "Names the real log path and layout. Copied, not parsed into records."
+    },
+    {
+      "id": "amt_app_config_logging",
+      "title": "WebBRIX application configs with a log4net or NLog section (*.config)",
+      "group": "config",
+      "kind": "config",
+      "patterns": [
+        "{Program Files*/AMT*,ProgramData/AMT*,inetpub/wwwroot/*}/**/*.config"
+      ],
+      "contains": ["<log4net", "<nlog"],
+      "any_age": true,
+      "max_bytes": 1048576,
+      "note": "Only configs whose first 64 KiB hold a <log4net> or <nlog> section. They may hold connection strings: redaction applies."
+    },
+    {
+      "id": "msi_logs",
+      "title": "Windows Installer logs (MSI*.LOG)",
+      "group": "install",
+      "kind": "msi",
+      "patterns": [
+        "Windows/Temp/{,[0-9]*/}MSI*.LOG",
+        "Users/*/AppData/Local/Temp/{,[0-9]*/}MSI*.LOG"
+      ]
+    },
+    {
+      "id": "sql_setup_logs",
+      "title": "SQL Server setup logs (Summary*.txt, Detail*.txt)",
+      "group": "install",
+      "kind": "sql.setup",
+      "patterns": [
+        "Program Files{, (x86)}/Microsoft SQL Server/*/Setup Bootstrap/Log/**/{Summary,Detail}*.txt"
+      ]
+    },
+    {
+      "id": "sql_setup_cabinets",
+      "title": "SQL Server setup log cabinets (Log*.cab)",
+      "group": "install",
+      "kind": "sql.setup",
+      "patterns": [
+        "Program Files{, (x86)}/Microsoft SQL Server/*/Setup Bootstrap/Log/**/Log*.cab"
+      ],
+      "note": "A cabinet of setup logs: expand to text before parsing; mail systems block .cab attachments."
+    },
+    {
+      "id": "setupapi_logs",
+      "title": "Device and application setup logs (setupapi*.log)",
+      "group": "install",
+      "kind": "setupapi",
+      "patterns": [
+        "Windows/INF/setupapi.{dev,app}*.log",
+        "Windows/setupapi.log"
+      ]
+    },
+    {
+      "id": "dpinst_log",
+      "title": "Driver package installer log (DPINST.LOG)",
+      "group": "install",
+      "kind": "dpinst",
+      "patterns": ["Windows/DPINST.LOG"]
+    },
+    {
+      "id": "installshield_logs",
+      "title": "InstallShield logs in temp folders",
+      "group": "install",
+      "kind": "installshield",
+      "patterns": [
+        "{Windows/Temp,Users/*/AppData/Local/Temp}/{,*/}{InstallShield,ISSetup}*.log",
+        "{Windows/Temp,Users/*/AppData/Local/Temp}/[{]*[}]/setup*.log"
+      ],
+      "note": "InstallShield writes to %TEMP% and to {GUID} folders below it."
+    },
+    {
+      "id": "sql_errorlog",
+      "title": "SQL Server error logs (ERRORLOG*)",
+      "group": "sql",
+      "kind": "sql.errorlog",
+      "patterns": [
+        "Program Files{, (x86)}/Microsoft SQL Server/MSSQL*/MSSQL/Log/ERRORLOG*"
+      ]
+    },
+    {
+      "id": "sql_agent_log",
+      "title": "SQL Server Agent logs (SQLAGENT*)",
+      "group": "sql",
+      "kind": "auto",
+      "patterns": [
+        "Program Files{, (x86)}/Microsoft SQL Server/MSSQL*/MSSQL/Log/SQLAGENT*"
+      ],
+      "note": "Not the ERRORLOG format: detected by content."
+    },
+    {
+      "id": "event_logs",
+      "title": "Windows event logs: Application, System, Setup",
+      "group": "event_log",
+      "kind": "windows.evtx",
+      "patterns": ["Windows/System32/winevt/Logs/{Application,System,Setup}.evtx"],
+      "note": "On a live system these are held open by the event log service: exported with wevtutil instead of copied."
+    },
+    {
+      "id": "event_logs_amt",
+      "title": "Windows event log channels of the product (*AMT*.evtx)",
+      "group": "event_log",
+      "kind": "windows.evtx",
+      "patterns": ["Windows/System32/winevt/Logs/*AMT*.evtx"]
+    },
+    {
+      "id": "event_log_security",
+      "title": "Windows Security event log (only when asked)",
+      "group": "event_log",
+      "kind": "windows.evtx",
+      "patterns": ["Windows/System32/winevt/Logs/Security.evtx"],
+      "opt_in": true,
+      "note": "Large and personal (logons, user names): collected only when asked for."
+    }
+  ]
+}
+"""#

@@ -1,2 +1,0 @@
-// Collector module: see DESIGN.md.
-import LogRecord

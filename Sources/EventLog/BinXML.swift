@@ -1,0 +1,381 @@
+/// A problem in the binary XML of one record: which field, at which chunk offset, how many bytes
+/// were needed and how many were there.
+struct BinXMLError: Error, CustomStringConvertible {
+    var what: String
+    var offset: Int
+    var need: Int = 0
+    var have: Int = 0
+
+    var description: String {
+        need > 0 ? "\(what) at chunk offset \(offset): need \(need) bytes, have \(have)" : "\(what) at chunk offset \(offset)"
+    }
+}
+
+/// One substitution value of a template instance: its type and where its bytes lie in the chunk.
+struct SubValue {
+    var type: UInt8
+    var offset: Int32
+    var size: Int32
+}
+
+/// A binary XML token with its names resolved (names are shared `String`s from the chunk cache).
+enum Tok {
+    case open(String)
+    case attr(String)
+    case closeStart
+    case closeEmpty
+    case end
+    case value(XValue)
+    case sub(index: UInt16, type: UInt8, optional: Bool)
+    case charRef(UInt16)
+    case entityRef(String)
+    case cdata(String)
+    case piTarget(String)
+    case piData(String)
+    case template(definition: Int, values: [SubValue])
+}
+
+/// The rendered XML tree of one record.
+struct XElement {
+    var name: String
+    var attrs: [(name: String, value: XValue)] = []
+    var content: [XContent] = []
+}
+
+enum XContent {
+    case element(Int)
+    case value(XValue)
+    case cdata(String)
+    case entity(String)
+    case charRef(UInt16)
+    case pi(String, String)
+}
+
+struct XDoc {
+    var elements: [XElement] = []
+    var roots: [Int] = []
+
+    mutating func reset() {
+        elements.removeAll(keepingCapacity: true)
+        roots.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Limits that keep hostile files from recursing or allocating without bound.
+enum BinXMLLimits {
+    /// Template instances and nested binary XML values inside one another.
+    static let expansionDepth = 16
+    /// Open elements at once.
+    static let elementDepth = 256
+    /// Elements per record.
+    static let elements = 50_000
+    /// Substitution values per template instance.
+    static let substitutions = 4096
+}
+
+/// Parses the binary XML of one chunk: names and template definitions are resolved by chunk
+/// offset and cached for the chunk's lifetime (`reset` when moving to the next chunk).
+struct BinXMLParser {
+    private(set) var names: [Int: String] = [:]
+    private var templates: [Int: [Tok]] = [:]
+    private var badTemplates: Set<Int> = []
+    var doc = XDoc()
+    private var stack: [Int] = []
+    private var attrName: String?
+    private var attrPieces: [XValue] = []
+
+    mutating func resetChunk() {
+        names.removeAll(keepingCapacity: true)
+        templates.removeAll(keepingCapacity: true)
+        badTemplates.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: - Names
+
+    /// The name structure at `offset`: next-offset (4), hash (2), count (2), UTF-16 chars, NUL.
+    mutating func name(_ v: ByteView, at offset: Int) throws -> String {
+        if let n = names[offset] { return n }
+        guard offset >= 0, let count = v.u16(offset + 6) else {
+            throw BinXMLError(what: "name", offset: offset, need: 8, have: max(0, v.count - offset))
+        }
+        guard let s = v.utf16(offset + 8, units: Int(count)) else {
+            throw BinXMLError(what: "name characters", offset: offset + 8, need: Int(count) * 2, have: max(0, v.count - offset - 8))
+        }
+        names[offset] = s
+        return s
+    }
+
+    /// Reads a name reference whose 32-bit offset field is at `field`; when the name is stored
+    /// inline right after the field, returns the position after it, else after the field.
+    private mutating func nameRef(_ v: ByteView, field: Int) throws -> (String, Int) {
+        guard let off = v.u32(field) else {
+            throw BinXMLError(what: "name offset", offset: field, need: 4, have: max(0, v.count - field))
+        }
+        let o = Int(off)
+        let s = try name(v, at: o)
+        if o == field + 4 {
+            let count = Int(v.u16(o + 6) ?? 0)
+            return (s, o + 8 + count * 2 + 2)
+        }
+        return (s, field + 4)
+    }
+
+    /// Whether a name reference at `field` looks sound (inline here, or an earlier name).
+    private func plausibleName(_ v: ByteView, field: Int, before limit: Int) -> Bool {
+        guard let off = v.u32(field) else { return false }
+        let o = Int(off)
+        if o == field + 4 { return v.u16(o + 6).map { v.has(o + 8, Int($0) * 2 + 2) } ?? false }
+        return o < limit && o >= EVTXReader.chunkHeaderSize && v.u16(o + 6).map { v.has(o + 8, Int($0) * 2) } ?? false
+    }
+
+    // MARK: - Tokens
+
+    /// Tokens of the binary XML in `[start, end)` up to its end-of-stream token.
+    /// `nested` says the stream is a binary XML substitution value (type 0x21), whose elements
+    /// may lack the dependency identifier.
+    mutating func tokens(_ v: ByteView, from start: Int, to end: Int, nested: Bool) throws -> [Tok] {
+        var out: [Tok] = []
+        var p = start
+        func short(_ what: String, _ at: Int, _ need: Int) -> BinXMLError {
+            BinXMLError(what: what, offset: at, need: need, have: max(0, end - at))
+        }
+        func u16(_ at: Int, _ what: String) throws -> UInt16 {
+            guard at + 2 <= end, let x = v.u16(at) else { throw short(what, at, 2) }
+            return x
+        }
+        func u32(_ at: Int, _ what: String) throws -> UInt32 {
+            guard at + 4 <= end, let x = v.u32(at) else { throw short(what, at, 4) }
+            return x
+        }
+        func chars(_ at: Int, _ what: String) throws -> (String, Int) {
+            let n = Int(try u16(at, what))
+            guard at + 2 + n * 2 <= end, let s = v.utf16(at + 2, units: n) else { throw short(what, at + 2, n * 2) }
+            return (s, at + 2 + n * 2)
+        }
+        while p < end {
+            let t = v.base[p]
+            switch t & 0xBF {
+            case 0x00:
+                return out
+            case 0x01:
+                let hasAttrs = t & 0x40 != 0
+                // With the 2-byte dependency identifier (usual) or without (seen in nested values).
+                let withDep = p + 7, withoutDep = p + 5
+                let preferred = nested ? withoutDep : withDep
+                let other = nested ? withDep : withoutDep
+                let field = plausibleName(v, field: preferred, before: p) ? preferred
+                    : (plausibleName(v, field: other, before: p) ? other : preferred)
+                guard field + 4 <= end else { throw short("element header", p, field + 4 - p) }
+                let (n, next) = try nameRef(v, field: field)
+                p = next + (hasAttrs ? 4 : 0)
+                guard p <= end else { throw short("attribute list size", next, 4) }
+                out.append(.open(n))
+            case 0x02: out.append(.closeStart); p += 1
+            case 0x03: out.append(.closeEmpty); p += 1
+            case 0x04: out.append(.end); p += 1
+            case 0x05:
+                guard p + 2 <= end else { throw short("value type", p, 2) }
+                let type = v.base[p + 1]
+                if type == ValueType.string {
+                    let (s, next) = try chars(p + 2, "value text")
+                    out.append(.value(.string(s)))
+                    p = next
+                } else {
+                    throw BinXMLError(what: "value token of type 0x\(String(type, radix: 16))", offset: p)
+                }
+            case 0x06:
+                let (n, next) = try nameRef(v, field: p + 1)
+                out.append(.attr(n))
+                p = next
+            case 0x07:
+                let (s, next) = try chars(p + 1, "CDATA text")
+                out.append(.cdata(s))
+                p = next
+            case 0x08:
+                out.append(.charRef(try u16(p + 1, "character reference")))
+                p += 3
+            case 0x09:
+                let (n, next) = try nameRef(v, field: p + 1)
+                out.append(.entityRef(n))
+                p = next
+            case 0x0A:
+                let (n, next) = try nameRef(v, field: p + 1)
+                out.append(.piTarget(n))
+                p = next
+            case 0x0B:
+                let (s, next) = try chars(p + 1, "processing instruction data")
+                out.append(.piData(s))
+                p = next
+            case 0x0C:
+                let defOffset = Int(try u32(p + 6, "template definition offset"))
+                var q = p + 10
+                if defOffset == q {
+                    // Definition stored here: next-offset (4), GUID (16), data size (4), data.
+                    let size = Int(try u32(q + 20, "template data size"))
+                    q += 24 + size
+                    guard q <= end else { throw short("template definition", p + 10, 24 + size) }
+                }
+                let count = Int(try u32(q, "substitution count"))
+                q += 4
+                guard count <= BinXMLLimits.substitutions, q + count * 4 <= end else {
+                    throw short("substitution descriptors", q, count * 4)
+                }
+                var values: [SubValue] = []
+                values.reserveCapacity(count)
+                var data = q + count * 4
+                for k in 0..<count {
+                    let size = Int(v.u16(q + 4 * k) ?? 0)
+                    let type = v.base[q + 4 * k + 2]
+                    values.append(SubValue(type: type, offset: Int32(data), size: Int32(size)))
+                    data += size
+                }
+                guard data <= end else { throw short("substitution values", q + count * 4, data - q - count * 4) }
+                out.append(.template(definition: defOffset, values: values))
+                p = data
+            case 0x0D, 0x0E:
+                let index = try u16(p + 1, "substitution index")
+                guard p + 4 <= end else { throw short("substitution type", p + 3, 1) }
+                out.append(.sub(index: index, type: v.base[p + 3], optional: t == 0x0E))
+                p += 4
+            case 0x0F:
+                p += 4
+            default:
+                throw BinXMLError(what: "unknown token 0x\(String(t, radix: 16))", offset: p)
+            }
+        }
+        return out
+    }
+
+    /// The tokens of the template definition at `offset`, parsed once per chunk.
+    mutating func template(_ v: ByteView, at offset: Int) throws -> [Tok] {
+        if let t = templates[offset] { return t }
+        if badTemplates.contains(offset) { throw BinXMLError(what: "template definition (unreadable)", offset: offset) }
+        guard offset >= 0, let size = v.u32(offset + 20), v.has(offset + 24, Int(size)) else {
+            badTemplates.insert(offset)
+            throw BinXMLError(what: "template definition", offset: offset, need: 24, have: max(0, v.count - offset))
+        }
+        do {
+            let toks = try tokens(v, from: offset + 24, to: offset + 24 + Int(size), nested: false)
+            templates[offset] = toks
+            return toks
+        } catch {
+            badTemplates.insert(offset)
+            throw error
+        }
+    }
+
+    // MARK: - Tree
+
+    /// Parses the record body in `[start, end)` into `doc`.
+    mutating func parseRecord(_ v: ByteView, from start: Int, to end: Int) throws {
+        doc.reset()
+        stack.removeAll(keepingCapacity: true)
+        attrName = nil
+        attrPieces.removeAll(keepingCapacity: true)
+        let toks = try tokens(v, from: start, to: end, nested: false)
+        try emit(v, toks, values: nil, depth: 0)
+        flushAttr()
+        if doc.roots.isEmpty { throw BinXMLError(what: "record without an element", offset: start) }
+    }
+
+    private mutating func emit(_ v: ByteView, _ toks: [Tok], values: [SubValue]?, depth: Int) throws {
+        guard depth <= BinXMLLimits.expansionDepth else {
+            throw BinXMLError(what: "templates nested deeper than \(BinXMLLimits.expansionDepth)", offset: 0)
+        }
+        for tok in toks {
+            switch tok {
+            case .open(let n):
+                flushAttr()
+                guard stack.count < BinXMLLimits.elementDepth, doc.elements.count < BinXMLLimits.elements else {
+                    throw BinXMLError(what: "element nesting or count over limit", offset: 0)
+                }
+                let idx = doc.elements.count
+                doc.elements.append(XElement(name: n))
+                if let parent = stack.last { doc.elements[parent].content.append(.element(idx)) } else { doc.roots.append(idx) }
+                stack.append(idx)
+            case .attr(let n):
+                flushAttr()
+                attrName = n
+            case .closeStart:
+                flushAttr()
+            case .closeEmpty, .end:
+                flushAttr()
+                if stack.popLast() == nil { throw BinXMLError(what: "end of element without a start", offset: 0) }
+            case .value(let x):
+                add(x)
+            case .sub(let index, _, let optional):
+                guard let values, Int(index) < values.count else {
+                    if optional { continue }
+                    throw BinXMLError(what: "substitution \(index) without a value", offset: 0)
+                }
+                let sv = values[Int(index)]
+                let o = Int(sv.offset), n = Int(sv.size)
+                if sv.type == ValueType.binXML {
+                    if n == 0 { continue }
+                    let inner = try tokens(v, from: o, to: o + n, nested: true)
+                    flushAttr()
+                    try emit(v, inner, values: nil, depth: depth + 1)
+                    continue
+                }
+                guard let x = ValueDecoder.decode(v, type: sv.type, offset: o, size: n) else {
+                    throw BinXMLError(what: "substitution \(index) value of type 0x\(String(sv.type, radix: 16))", offset: o, need: n, have: n)
+                }
+                if x.isNull { continue }
+                add(x)
+            case .charRef(let c):
+                if attrName != nil {
+                    attrPieces.append(.string(String(UnicodeScalar(c).map { Character($0) } ?? "\u{FFFD}")))
+                } else if let top = stack.last {
+                    doc.elements[top].content.append(.charRef(c))
+                }
+            case .entityRef(let n):
+                if attrName != nil {
+                    attrPieces.append(.string(Self.entity(n)))
+                } else if let top = stack.last {
+                    doc.elements[top].content.append(.entity(n))
+                }
+            case .cdata(let s):
+                if let top = stack.last { doc.elements[top].content.append(.cdata(s)) }
+            case .piTarget(let n):
+                if let top = stack.last { doc.elements[top].content.append(.pi(n, "")) }
+            case .piData(let s):
+                if let top = stack.last, case .pi(let n, _)? = doc.elements[top].content.last {
+                    doc.elements[top].content[doc.elements[top].content.count - 1] = .pi(n, s)
+                }
+            case .template(let def, let vals):
+                let body = try template(v, at: def)
+                try emit(v, body, values: vals, depth: depth + 1)
+            }
+        }
+    }
+
+    private mutating func add(_ x: XValue) {
+        if attrName != nil {
+            attrPieces.append(x)
+        } else if let top = stack.last {
+            doc.elements[top].content.append(.value(x))
+        }
+    }
+
+    private mutating func flushAttr() {
+        guard let n = attrName else { return }
+        attrName = nil
+        guard let top = stack.last else { attrPieces.removeAll(); return }
+        let pieces = attrPieces.filter { !$0.isNull }
+        attrPieces.removeAll(keepingCapacity: true)
+        if pieces.isEmpty { return }  // an empty optional substitution drops the attribute
+        let value = pieces.count == 1 ? pieces[0] : .string(pieces.map(\.flat).joined())
+        doc.elements[top].attrs.append((n, value))
+    }
+
+    static func entity(_ name: String) -> String {
+        switch name {
+        case "amp": "&"
+        case "lt": "<"
+        case "gt": ">"
+        case "quot": "\""
+        case "apos": "'"
+        default: "&\(name);"
+        }
+    }
+}

@@ -1,0 +1,343 @@
+import LogRecord
+
+/// Turns a record's rendered XML tree into a normalized `Record`: the `System` facts into
+/// `winlog.*` and ECS fields, `EventData` / `UserData` flattened as the reference parser's JSON
+/// shows them (see `../shared/tools/evtx_oracle.py`).
+extension XDoc {
+    func children(of e: Int) -> [Int] {
+        elements[e].content.compactMap { if case .element(let i) = $0 { i } else { nil } }
+    }
+
+    func hasElementChildren(_ e: Int) -> Bool {
+        elements[e].content.contains { if case .element = $0 { true } else { false } }
+    }
+
+    func child(_ name: String, of e: Int) -> Int? {
+        for c in elements[e].content {
+            if case .element(let i) = c, elements[i].name == name { return i }
+        }
+        return nil
+    }
+
+    func attr(_ name: String, of e: Int) -> XValue? {
+        elements[e].attrs.first(where: { $0.name == name })?.value
+    }
+
+    /// The element's character data: its values (and references) in order, or `nil` if none.
+    func text(of e: Int) -> XValue? {
+        var pieces: [XValue] = []
+        for c in elements[e].content {
+            switch c {
+            case .value(let v): pieces.append(v)
+            case .cdata(let s): pieces.append(.string(s))
+            case .entity(let n): pieces.append(.string(BinXMLParser.entity(n)))
+            case .charRef(let u): pieces.append(.string(String(UnicodeScalar(u).map { Character($0) } ?? "\u{FFFD}")))
+            case .element, .pi: break
+            }
+        }
+        if pieces.isEmpty { return nil }
+        if pieces.count == 1 { return pieces[0] }
+        return .string(pieces.map(\.flat).joined())
+    }
+
+    var root: Int? {
+        roots.first(where: { elements[$0].name == "Event" }) ?? roots.first
+    }
+}
+
+extension XValue {
+    /// An integer from a typed value or a decimal / `0x` string (forwarded logs store strings).
+    var integer: Int? {
+        switch self {
+        case .int(let v): return Int(exactly: v)
+        case .uint(let v): return Int(exactly: v)
+        case .bool(let b): return b ? 1 : 0
+        case .string(let s), .text(let s):
+            let t = s.trimmingSpaces
+            if t.hasPrefix("0x") || t.hasPrefix("0X") { return Int(t.dropFirst(2), radix: 16) }
+            return Int(t)
+        default: return nil
+        }
+    }
+}
+
+extension String {
+    var trimmingSpaces: Substring {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" || f == "\r" || f == "\n" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s = s.dropLast() }
+        return s
+    }
+}
+
+/// Flattening of `EventData` / `UserData` (evtx_oracle.py FLATTENING).
+enum Flatten {
+    static func isXMLNS(_ n: String) -> Bool { n == "xmlns" || n.hasPrefix("xmlns:") }
+
+    static func eventData(_ doc: XDoc, _ e: Int) -> [(String, String)] {
+        var out: [(String, String)] = []
+        for (n, v) in doc.elements[e].attrs where !isXMLNS(n) { out.append(("@" + n, v.flat)) }
+        let kids = doc.children(of: e)
+        if let t = doc.text(of: e) {
+            if kids.isEmpty && doc.elements[e].attrs.isEmpty { return [("", t.flat)] }
+            out.append(("#text", t.flat))
+        }
+        let named = kids.contains { doc.elements[$0].name == "Data" && dataName(doc, $0) != nil }
+        var unnamed: [XValue] = []
+        var sawUnnamed = false
+        var unnamedAt = 0
+        var used: [String: Int] = [:]
+        for k in kids {
+            let el = doc.elements[k]
+            if el.name == "Data" {
+                if let key = dataName(doc, k) {
+                    if doc.hasElementChildren(k) {
+                        // Nested binary XML inside a named Data: its elements below the name.
+                        namedDataTree(doc, k, key: key, into: &out)
+                        continue
+                    }
+                    // A repeated name replaces the earlier value (the reference's JSON object).
+                    let value = doc.text(of: k)?.flat ?? ""
+                    if let i = out.firstIndex(where: { $0.0 == key }) { out[i].1 = value } else { out.append((key, value)) }
+                } else if !named {
+                    if !sawUnnamed { unnamedAt = out.count }
+                    sawUnnamed = true
+                    if let t = doc.text(of: k) {
+                        if case .array(let items) = t { unnamed.append(contentsOf: items) } else { unnamed.append(t) }
+                    } else {
+                        unnamed.append(.string(""))
+                    }
+                }
+            } else {
+                generic(doc, k, path: unique(el.name, &used), into: &out)
+            }
+        }
+        if sawUnnamed {
+            // In document order, where the first unnamed Data stood.
+            out.insert(contentsOf: unnamed.enumerated().map { ("Data[\($0.offset)]", $0.element.flat) }, at: unnamedAt)
+        }
+        return out
+    }
+
+    static func userData(_ doc: XDoc, _ e: Int) -> [(String, String)] {
+        var out: [(String, String)] = []
+        if doc.elements[e].attrs.isEmpty && doc.elements[e].content.isEmpty { return out }
+        generic(doc, e, path: "", into: &out)
+        return out
+    }
+
+    /// A named `Data` holding elements: flattened like any element below `key`, its own
+    /// attributes left out (the reference keys the node by its name and drops them).
+    static func namedDataTree(_ doc: XDoc, _ e: Int, key: String, into out: inout [(String, String)]) {
+        let before = out.count
+        if let t = doc.text(of: e) { out.append((key, t.flat)) }
+        var used: [String: Int] = [:]
+        for k in doc.children(of: e) {
+            let c = doc.elements[k]
+            generic(doc, k, path: key + "/" + unique(c.name, &used), into: &out)
+        }
+        if out.count == before { out.append((key, "")) }
+    }
+
+    /// The non-empty `Name` attribute of a `Data` element.
+    static func dataName(_ doc: XDoc, _ e: Int) -> String? {
+        guard let v = doc.attr("Name", of: e) else { return nil }
+        let s = v.flat
+        return s.isEmpty ? nil : s
+    }
+
+    static func unique(_ key: String, _ used: inout [String: Int]) -> String {
+        if let n = used[key] {
+            used[key] = n + 1
+            return "\(key)_\(n)"
+        }
+        used[key] = 1
+        return key
+    }
+
+    /// The reference's JSON shape of an element, flattened by path.
+    static func generic(_ doc: XDoc, _ e: Int, path: String, into out: inout [(String, String)]) {
+        let before = out.count
+        let el = doc.elements[e]
+        for (n, v) in el.attrs where !isXMLNS(n) {
+            out.append(((path.isEmpty ? "@" : path + "/@") + n, v.flat))
+        }
+        if let t = doc.text(of: e) {
+            if case .array(let items) = t {
+                for (i, item) in items.enumerated() { out.append(("\(path)[\(i)]", item.flat)) }
+            } else {
+                out.append((path, t.flat))
+            }
+        }
+        var used: [String: Int] = [:]
+        for k in doc.children(of: e) {
+            let c = doc.elements[k]
+            if c.name == "Data", let key = dataName(doc, k) {
+                let p = unique(key, &used)
+                out.append((path.isEmpty ? p : path + "/" + p, doc.text(of: k)?.flat ?? ""))
+                continue
+            }
+            let key = unique(c.name, &used)
+            generic(doc, k, path: path.isEmpty ? key : path + "/" + key, into: &out)
+        }
+        if out.count == before && !path.isEmpty { out.append((path, "")) }
+    }
+}
+
+enum EventFacts {
+    static func level(_ n: Int?) -> Severity? {
+        switch n {
+        case 1: .critical
+        case 2: .error
+        case 3: .warning
+        case 0, 4: .information
+        case 5: .verbose
+        default: nil
+        }
+    }
+
+    /// Builds the normalized record of one parsed event.
+    static func record(_ doc: XDoc, recordID: UInt64, fileTime: UInt64, dataset: String,
+                       context: ParseContext) -> Record {
+        var w = Winlog()
+        w.recordID = recordID
+        var created: Timestamp?
+        var processID: Int?, threadID: Int?
+        if let root = doc.root {
+            if let sys = doc.child("System", of: root) {
+                for k in doc.children(of: sys) {
+                    let el = doc.elements[k]
+                    switch el.name {
+                    case "Provider":
+                        w.providerName = doc.attr("Name", of: k)?.flat
+                        w.providerGUID = doc.attr("Guid", of: k).map { guidText($0.flat) }
+                    case "EventID":
+                        w.eventID = doc.text(of: k)?.integer
+                        w.qualifiers = doc.attr("Qualifiers", of: k)?.integer
+                    case "Version": w.version = doc.text(of: k)?.integer
+                    case "Level": w.level = doc.text(of: k)?.integer
+                    case "Task": w.task = doc.text(of: k)?.integer
+                    case "Opcode": w.opcode = doc.text(of: k)?.integer
+                    case "Keywords": w.keywords = doc.text(of: k)?.flat
+                    case "TimeCreated":
+                        if let st = doc.attr("SystemTime", of: k)?.flat, let t = Timestamp.parseISO8601(st) {
+                            created = Timestamp(microsecondsSinceEpoch: t.microseconds, precision: .microseconds)
+                        }
+                    case "Correlation": w.activityID = doc.attr("ActivityID", of: k).map { guidText($0.flat) }
+                    case "Execution":
+                        processID = doc.attr("ProcessID", of: k)?.integer
+                        threadID = doc.attr("ThreadID", of: k)?.integer
+                    case "Channel": w.channel = doc.text(of: k)?.flat
+                    case "Computer": w.computerName = doc.text(of: k)?.flat
+                    case "Security": w.userID = doc.attr("UserID", of: k)?.flat
+                    default: break
+                    }
+                }
+            }
+            if let ed = doc.child("EventData", of: root) {
+                w.eventData = Flatten.eventData(doc, ed)
+            } else if let ud = doc.child("UserData", of: root) {
+                w.userData = Flatten.userData(doc, ud)
+            }
+        }
+        let ts = created ?? Timestamp(fileTime: fileTime, precision: .microseconds)
+        var r = Record(dataset: dataset, message: message(w), timestamp: ts, level: level(w.level),
+                       filePath: context.sourcePath)
+        r.code = w.eventID.map(String.init)
+        r.provider = w.providerName
+        r.hostName = w.computerName ?? context.hostName
+        r.processID = processID
+        r.threadID = threadID
+        r.timeSource = .utc
+        r.winlog = w
+        return r
+    }
+
+    static func guidText(_ s: String) -> String {
+        var t = Substring(s)
+        if t.first == "{" && t.last == "}" { t = t.dropFirst().dropLast() }
+        return t.uppercased()
+    }
+
+    /// `Provider EventID: k1=v1, k2=v2` on one line (line breaks in values become spaces).
+    static func message(_ w: Winlog) -> String {
+        var m = w.providerName ?? "event"
+        if let id = w.eventID { m += " \(id)" }
+        let data = w.eventData.isEmpty ? w.userData : w.eventData
+        if !data.isEmpty {
+            m += ": "
+            var first = true
+            for (k, v) in data {
+                if !first { m += ", " }
+                first = false
+                m += k
+                m += "="
+                m += oneLine(v)
+            }
+        }
+        return m
+    }
+
+    static func oneLine(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return s }
+        var out = ""
+        var lastSpace = false
+        for ch in s {
+            if ch == "\n" || ch == "\r" || ch == "\r\n" {
+                if !lastSpace { out.append(" ") }
+                lastSpace = true
+            } else {
+                out.append(ch)
+                lastSpace = ch == " "
+            }
+        }
+        return String(out.trimmingSpaces)
+    }
+}
+
+/// XML rendering of a record's tree (for `parse --xml`).
+enum XMLRender {
+    static func render(_ doc: XDoc) -> String {
+        var out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+        for r in doc.roots { element(doc, r, indent: 0, into: &out) }
+        return out
+    }
+
+    static func element(_ doc: XDoc, _ e: Int, indent: Int, into out: inout String) {
+        let el = doc.elements[e]
+        let pad = String(repeating: "  ", count: indent)
+        out += pad + "<" + el.name
+        for (n, v) in el.attrs { out += " " + n + "=\"" + escape(v.xmlText, attribute: true) + "\"" }
+        if el.content.isEmpty { out += "/>\n"; return }
+        let hasElements = el.content.contains { if case .element = $0 { true } else { false } }
+        out += ">"
+        if hasElements { out += "\n" }
+        for c in el.content {
+            switch c {
+            case .element(let i): element(doc, i, indent: indent + 1, into: &out)
+            case .value(let v): out += escape(v.xmlText, attribute: false)
+            case .cdata(let s): out += "<![CDATA[" + s + "]]>"
+            case .entity(let n): out += "&" + n + ";"
+            case .charRef(let u): out += "&#\(u);"
+            case .pi(let t, let d): out += "<?" + t + (d.isEmpty ? "" : " " + d) + "?>"
+            }
+        }
+        if hasElements { out += pad }
+        out += "</" + el.name + ">\n"
+    }
+
+    static func escape(_ s: String, attribute: Bool) -> String {
+        guard s.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 }) else { return s }
+        var out = ""
+        for ch in s {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"" where attribute: out += "&quot;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+}

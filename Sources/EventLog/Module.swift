@@ -1,2 +1,0 @@
-// EventLog module: see DESIGN.md.
-import LogRecord

@@ -1,0 +1,377 @@
+import LogRecord
+
+/// The entry layouts the AMTError parser recognizes. One is chosen per file from its first lines.
+public enum AMTErrorLayout: String, Sendable, CaseIterable {
+    /// The product's own layout: `M/d/yyyy h:mm:ss AM` then the message, optionally a level token
+    /// (`[ERR]`), and a multi-line .NET exception. Also Serilog's `{Timestamp:G}` culture dates.
+    case usDate = "us-date"
+    /// log4net `%date [%thread] %-5level %logger [%ndc] - %message` and variants (thread and NDC
+    /// optional, bracket tokens around the level), `%date` = `yyyy-MM-dd HH:mm:ss,fff`.
+    case log4net
+    /// NLog `${longdate}|${level}|${logger}|${message}` (extra fields before the level allowed).
+    case nlogPipe = "nlog-pipe"
+    /// NLog `${longdate} ${level} ${logger} ${message}`.
+    case nlog
+    /// Serilog file sink default `yyyy-MM-dd HH:mm:ss.fff zzz [LVL] message`.
+    case serilog
+    /// Enterprise Library text formatter blocks (`Timestamp:`, `Message:`, `Category:` … lines).
+    case entLib = "entlib"
+}
+
+/// The fields of an entry's first line, before the zone and day/month order are applied.
+struct AMTEntryHeader {
+    var time: SniffedTime
+    var level: Severity?
+    /// Thread as written (`6`, `ASP.NET worker`).
+    var thread: String?
+    /// Thread as a number, when it is one.
+    var threadID: Int?
+    var logger: String?
+    var ndc: String?
+    /// NLog fields before the level that are not a thread id.
+    var context: String?
+    /// UTF-8 offset of the message in the line.
+    var messageStart: Int
+}
+
+/// Byte-level matchers for entry first lines, one per line-based layout. Each returns `nil` when
+/// the line does not start an entry of that layout.
+enum AMTErrorMatch {
+    static func header(_ layout: AMTErrorLayout, _ b: UnsafeBufferPointer<UInt8>, cache: inout StringCache) -> AMTEntryHeader? {
+        switch layout {
+        case .usDate: usDate(b)
+        case .log4net: levelLogger(b, requireDash: true, cache: &cache)
+        case .nlog: levelLogger(b, requireDash: false, cache: &cache)
+        case .nlogPipe: nlogPipe(b, cache: &cache)
+        case .serilog: serilog(b)
+        case .entLib: nil
+        }
+    }
+
+    /// Convenience for a `String` (detection; no cache kept).
+    static func header(_ layout: AMTErrorLayout, _ line: String) -> AMTEntryHeader? {
+        var s = line
+        var cache = StringCache()
+        return s.withUTF8 { header(layout, $0, cache: &cache) }
+    }
+
+    // MARK: - Time
+
+    /// A date and time at the start of the line (no bracket), `yearFirst` or ambiguous as asked.
+    static func time(_ b: UnsafeBufferPointer<UInt8>, yearFirst: Bool) -> SniffedTime? {
+        guard let c = b.first, c >= 0x30, c <= 0x39 else { return nil }
+        if yearFirst, let t = isoFast(b) { return t }
+        var scanner = ByteScanner(Array(b.prefix(48)))
+        guard let t = TimestampSniffer.sniff(&scanner) else { return nil }
+        switch t.order {
+        case .yearFirst:
+            // log4net `%date`, NLog `${longdate}` and Serilog all write fractions of a second; a
+            // plain `yyyy-MM-dd HH:mm:ss LEVEL text` line is left to the generic parser.
+            guard yearFirst, t.fractionDigits >= 3 else { return nil }
+        case .ambiguous: guard !yearFirst else { return nil }
+        }
+        return t
+    }
+
+    /// The common `yyyy-MM-dd HH:mm:ss[.,]f…` form read straight from the buffer (no copy); `nil`
+    /// sends the line to `TimestampSniffer`, which reads every other form.
+    @inline(__always)
+    static func isoFast(_ b: UnsafeBufferPointer<UInt8>) -> SniffedTime? {
+        guard b.count >= 23 else { return nil }
+        @inline(__always) func d(_ i: Int) -> Int? {
+            let c = b[i]
+            return c >= 0x30 && c <= 0x39 ? Int(c &- 0x30) : nil
+        }
+        guard let y0 = d(0), let y1 = d(1), let y2 = d(2), let y3 = d(3), b[4] == UInt8(ascii: "-"),
+              let m0 = d(5), let m1 = d(6), b[7] == UInt8(ascii: "-"), let d0 = d(8), let d1 = d(9),
+              b[10] == 0x20 || b[10] == UInt8(ascii: "T"),
+              let h0 = d(11), let h1 = d(12), b[13] == UInt8(ascii: ":"), let i0 = d(14), let i1 = d(15),
+              b[16] == UInt8(ascii: ":"), let s0 = d(17), let s1 = d(18),
+              b[19] == UInt8(ascii: ".") || b[19] == UInt8(ascii: ","), d(20) != nil
+        else { return nil }
+        let month = m0 * 10 + m1, day = d0 * 10 + d1, hour = h0 * 10 + h1, minute = i0 * 10 + i1, second = s0 * 10 + s1
+        guard (1...12).contains(month), (1...31).contains(day), hour <= 23, minute <= 59, second <= 60 else { return nil }
+        var i = 20
+        var micro = 0, digits = 0
+        while i < b.count, let v = d(i) {
+            if digits < 6 { micro = micro * 10 + v }
+            digits += 1
+            i += 1
+        }
+        for _ in min(digits, 6)..<6 { micro *= 10 }
+        // A zone right after the fraction (`Z`, `+01:00`) is the sniffer's business.
+        if i < b.count, b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { return nil }
+        // So are AM/PM designators (rare after ISO dates, but the sniffer honours them).
+        if i + 2 < b.count, b[i] == 0x20, b[i + 1] | 0x20 == UInt8(ascii: "a") || b[i + 1] | 0x20 == UInt8(ascii: "p"),
+           b[i + 2] | 0x20 == UInt8(ascii: "m") || b[i + 2] == UInt8(ascii: ".") { return nil }
+        if i + 3 < b.count, b[i] == 0x20, (b[i + 1] == UInt8(ascii: "U") && b[i + 2] == UInt8(ascii: "T"))
+            || (b[i + 1] == UInt8(ascii: "G") && b[i + 2] == UInt8(ascii: "M")) { return nil }
+        return SniffedTime(year: y0 * 1000 + y1 * 100 + y2 * 10 + y3, month: month, day: day, hour: hour, minute: minute,
+                           second: second, microsecond: micro, fractionDigits: digits, zone: .none, order: .yearFirst, end: i)
+    }
+
+    // MARK: - Layouts
+
+    static func usDate(_ b: UnsafeBufferPointer<UInt8>) -> AMTEntryHeader? {
+        guard let t = time(b, yearFirst: false) else { return nil }
+        var i = t.end
+        guard i == b.count || b[i] == 0x20 || b[i] == 0x09 else { return nil }
+        i = skipSpaces(b, i)
+        var h = AMTEntryHeader(time: t, messageStart: i)
+        // A bracketed level token (`[ERR]`, `[Error]`) is layout, not message.
+        if i < b.count, b[i] == UInt8(ascii: "["), let r = bracket(b, i), let lvl = levelWord(b, r.inner) {
+            h.level = lvl
+            h.messageStart = skipOneSpace(b, r.end)
+        }
+        return h
+    }
+
+    static func levelLogger(_ b: UnsafeBufferPointer<UInt8>, requireDash: Bool, cache: inout StringCache) -> AMTEntryHeader? {
+        guard let t = time(b, yearFirst: true) else { return nil }
+        var i = t.end
+        guard i < b.count, b[i] == 0x20 else { return nil }
+        i = skipSpaces(b, i)
+        var h = AMTEntryHeader(time: t, messageStart: 0)
+        // Bracket tokens before the level: the first is the thread.
+        var brackets = 0
+        while i < b.count, b[i] == UInt8(ascii: "["), brackets < 3 {
+            guard let r = bracket(b, i) else { return nil }
+            if h.thread == nil && h.threadID == nil { setThread(&h, b, r.inner, &cache) }
+            brackets += 1
+            i = skipSpaces(b, r.end)
+        }
+        let levelEnd = wordEnd(b, i)
+        guard levelEnd > i, let lvl = levelWord(b, i..<levelEnd) else { return nil }
+        h.level = lvl
+        i = levelEnd
+        guard i < b.count, b[i] == 0x20 else { return nil }
+        i = skipSpaces(b, i)
+        // `%-5level [%thread] %logger`
+        while i < b.count, b[i] == UInt8(ascii: "["), brackets < 3 {
+            guard let r = bracket(b, i) else { return nil }
+            if h.thread == nil && h.threadID == nil { setThread(&h, b, r.inner, &cache) }
+            brackets += 1
+            i = skipSpaces(b, r.end)
+        }
+        if isDash(b, i) {
+            h.messageStart = skipOneSpace(b, i + 1)
+            return h
+        }
+        let loggerEnd = wordEnd(b, i)
+        guard loggerEnd > i, loggerEnd - i <= 512 else { return nil }
+        h.logger = cache.string(b, i..<loggerEnd)
+        i = loggerEnd
+        if !requireDash {
+            h.messageStart = skipOneSpace(b, i)
+            return h
+        }
+        i = skipSpaces(b, i)
+        var ndcCount = 0
+        while i < b.count, b[i] == UInt8(ascii: "["), ndcCount < 3 {
+            guard let r = bracket(b, i) else { return nil }
+            let v = cache.string(b, r.inner)
+            if h.ndc == nil, v != "(null)", !v.isEmpty { h.ndc = v }
+            ndcCount += 1
+            i = skipSpaces(b, r.end)
+        }
+        guard isDash(b, i) else { return nil }
+        h.messageStart = skipOneSpace(b, i + 1)
+        return h
+    }
+
+    static func nlogPipe(_ b: UnsafeBufferPointer<UInt8>, cache: inout StringCache) -> AMTEntryHeader? {
+        guard let t = time(b, yearFirst: true) else { return nil }
+        var i = t.end
+        guard i < b.count, b[i] == UInt8(ascii: "|") else { return nil }
+        i += 1
+        var h = AMTEntryHeader(time: t, messageStart: 0)
+        var before: [String] = []
+        // Up to three fields before the level (`${threadid}`, `${machinename}` …).
+        for _ in 0..<4 {
+            let end = fieldEnd(b, i)
+            let field = trim(b, i..<end)
+            if let lvl = levelWord(b, field) {
+                h.level = lvl
+                i = end
+                break
+            }
+            guard end < b.count, before.count < 3 else { return nil }
+            before.append(text(b, field))
+            i = end + 1
+        }
+        guard h.level != nil else { return nil }
+        for f in before {
+            if h.thread == nil, !f.isEmpty, f.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { h.thread = f } else {
+                h.context = h.context.map { $0 + "|" + f } ?? f
+            }
+        }
+        guard i < b.count else { h.messageStart = i; return h }
+        i += 1 // the '|' after the level
+        let end = fieldEnd(b, i)
+        let field = trim(b, i..<end)
+        if end < b.count, !field.isEmpty, !contains(b, field, 0x20) {
+            h.logger = cache.string(b, field)
+            h.messageStart = end + 1
+        } else {
+            h.messageStart = i
+        }
+        return h
+    }
+
+    static func serilog(_ b: UnsafeBufferPointer<UInt8>) -> AMTEntryHeader? {
+        guard var t = time(b, yearFirst: true) else { return nil }
+        var i = t.end
+        // `zzz` is written after a space: ` +01:00`.
+        if t.zone == .none, i + 7 <= b.count, b[i] == 0x20, b[i + 1] == UInt8(ascii: "+") || b[i + 1] == UInt8(ascii: "-"),
+           let oh = twoDigits(b, i + 2), b[i + 4] == UInt8(ascii: ":"), let om = twoDigits(b, i + 5), oh <= 14, om < 60 {
+            t.zone = .offset((b[i + 1] == UInt8(ascii: "-") ? -1 : 1) * (oh * 3600 + om * 60))
+            i += 7
+        }
+        guard i < b.count, b[i] == 0x20 else { return nil }
+        i = skipSpaces(b, i)
+        guard i < b.count, b[i] == UInt8(ascii: "["), let r = bracket(b, i), let lvl = levelWord(b, r.inner) else { return nil }
+        var h = AMTEntryHeader(time: t, messageStart: skipOneSpace(b, r.end))
+        h.level = lvl
+        return h
+    }
+
+    // MARK: - Helpers
+
+    /// A numeric thread becomes `threadID` without making a string; any other is `thread`.
+    static func setThread(_ h: inout AMTEntryHeader, _ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ cache: inout StringCache) {
+        if !r.isEmpty, r.count <= 9 {
+            var v = 0
+            var numeric = true
+            for k in r {
+                let c = b[k]
+                guard c >= 0x30, c <= 0x39 else { numeric = false; break }
+                v = v * 10 + Int(c - 0x30)
+            }
+            if numeric { h.threadID = v; return }
+        }
+        h.thread = cache.string(b, r)
+    }
+
+    /// `[inner]` at `i`: ranges of the content and of the end (past `]`).
+    static func bracket(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> (inner: Range<Int>, end: Int)? {
+        var j = i + 1
+        let limit = min(b.count, i + 256)
+        while j < limit {
+            if b[j] == UInt8(ascii: "]") { return (i + 1..<j, j + 1) }
+            j += 1
+        }
+        return nil
+    }
+
+    /// A level name in the range: letters only, upper-case (`WARN`) or capitalized (`Warning`), or
+    /// Serilog's three-letter codes. Returns `nil` for anything else.
+    static func levelWord(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Severity? {
+        let n = r.count
+        guard n >= 3, n <= 13 else { return nil }
+        var packed: UInt64 = 0
+        for k in r {
+            let c = b[k]
+            let isUpper = c >= 0x41 && c <= 0x5A
+            let isLower = c >= 0x61 && c <= 0x7A
+            guard isUpper || (isLower && k != r.lowerBound) else { return nil }
+            packed = packed &<< 8 | UInt64(c | 0x20)
+        }
+        if n <= 8 { return shortLevels[packed] }
+        return Severity(word: text(b, r))
+    }
+
+    /// Level words of up to 8 letters, lower-case, packed big-endian into a `UInt64`; built from
+    /// `Severity(word:)` so both agree.
+    static let shortLevels: [UInt64: Severity] = {
+        let words = ["fatal", "ftl", "crit", "critical", "crt", "emergency", "emerg", "alert", "panic", "error", "err",
+                     "eror", "erro", "severe", "failure", "warn", "warning", "wrn", "wrng", "info", "inf", "notice",
+                     "note", "success", "verbose", "vrb", "trace", "trc", "finest", "finer", "debug", "dbg", "dbug", "fine"]
+        var table: [UInt64: Severity] = [:]
+        for w in words where w.utf8.count <= 8 {
+            guard let level = Severity(word: w) else { continue }
+            table[w.utf8.reduce(UInt64(0)) { $0 &<< 8 | UInt64($1) }] = level
+        }
+        return table
+    }()
+
+    static func text(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)
+    }
+
+    static func skipSpaces(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
+        var j = i
+        while j < b.count, b[j] == 0x20 || b[j] == 0x09 { j += 1 }
+        return j
+    }
+
+    static func skipOneSpace(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
+        i < b.count && b[i] == 0x20 ? i + 1 : i
+    }
+
+    static func wordEnd(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
+        var j = i
+        while j < b.count, b[j] != 0x20, b[j] != 0x09 { j += 1 }
+        return j
+    }
+
+    static func fieldEnd(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
+        var j = i
+        while j < b.count, b[j] != UInt8(ascii: "|") { j += 1 }
+        return j
+    }
+
+    static func trim(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Range<Int> {
+        var lo = r.lowerBound, hi = r.upperBound
+        while lo < hi, b[lo] == 0x20 { lo += 1 }
+        while hi > lo, b[hi - 1] == 0x20 { hi -= 1 }
+        return lo..<hi
+    }
+
+    static func contains(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ c: UInt8) -> Bool {
+        for k in r where b[k] == c { return true }
+        return false
+    }
+
+    /// A lone `-` token (followed by a space or the end of the line).
+    static func isDash(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        i < b.count && b[i] == UInt8(ascii: "-") && (i + 1 == b.count || b[i + 1] == 0x20)
+    }
+
+    static func twoDigits(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
+        guard i + 1 < b.count, b[i] >= 0x30, b[i] <= 0x39, b[i + 1] >= 0x30, b[i + 1] <= 0x39 else { return nil }
+        return Int(b[i] - 0x30) * 10 + Int(b[i + 1] - 0x30)
+    }
+}
+
+/// Recently seen short strings (loggers, threads), so that a line repeating one costs a compare
+/// instead of an allocation.
+struct StringCache {
+    private var entries: [String] = []
+    private var next = 0
+    private static let size = 16
+
+    mutating func string(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
+        let n = r.count
+        for k in entries.indices {
+            let same = entries[k].withUTF8 { e -> Bool in
+                guard e.count == n else { return false }
+                var i = n - 1
+                // Loggers share prefixes: compare from the end.
+                while i >= 0 {
+                    if e[i] != b[r.lowerBound + i] { return false }
+                    i -= 1
+                }
+                return true
+            }
+            if same { return entries[k] }
+        }
+        let s = AMTErrorMatch.text(b, r)
+        if entries.count < Self.size {
+            entries.append(s)
+        } else {
+            entries[next] = s
+            next = (next + 1) % Self.size
+        }
+        return s
+    }
+}

@@ -1,2 +1,0 @@
-// Triage module: see DESIGN.md.
-import LogRecord

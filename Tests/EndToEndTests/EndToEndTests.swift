@@ -1,0 +1,190 @@
+import Foundation
+import Testing
+
+/// Runs the built binary on a copy of the demo site, as a technician would.
+@Suite(.serialized) struct EndToEndTests {
+    /// A copy of the demo site plus a file the collector cannot read. When the tests run as root
+    /// (CI), the binary runs as `nobody` through `setpriv` so that file permissions bite.
+    struct Site {
+        let dir: URL
+        let site: URL
+        let out: URL
+        let prefix: [String]
+        let lockedRelative = "ProgramData/AMT/Services/AMTError_Locked.log"
+    }
+
+    func makeSite(_ name: String) throws -> Site {
+        let dir = try E2E.tempDir(name)
+        let site = dir.appendingPathComponent("site")
+        try FileManager.default.copyItem(at: E2E.packageRoot.appendingPathComponent("Fixtures/demo-site"), to: site)
+        let locked = site.appendingPathComponent("ProgramData/AMT/Services/AMTError_Locked.log")
+        try FileManager.default.createDirectory(at: locked.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("2026-11-25 10:00:00,000 [1] ERROR AMT.Locked - you cannot read me\n".utf8).write(to: locked)
+        try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: locked.path)
+        let out = dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        var prefix: [String] = []
+        if E2E.isRoot {
+            // Let `nobody` traverse the copy and write the output folder.
+            _ = try E2E.run([], shell: "chmod -R a+rX '\(site.path)' && chmod 000 '\(locked.path)' && chmod 777 '\(dir.path)' '\(out.path)'")
+            prefix = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        }
+        return Site(dir: dir, site: site, out: out, prefix: prefix)
+    }
+
+    func collectArgs(_ s: Site, out: URL? = nil) -> [String] {
+        ["collect", "--root", s.site.path, "--out", (out ?? s.out).path, "--case", "E2E-1", "--site", "Demo Site",
+         "--tz", "America/New_York", "--batch", "--json"]
+    }
+
+    let fixedTime = ["SOURCE_DATE_EPOCH": "1795000000"]
+
+    @Test func collectVerifyAndReadBack() throws {
+        let s = try makeSite("collect")
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let before = try E2E.snapshot(s.site)
+
+        let run = try E2E.run(collectArgs(s), prefix: s.prefix, environment: fixedTime)
+        #expect(run.status == 0, "collect failed: \(run.stderr)")
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let bundle = try #require(result["bundle"] as? String)
+        #expect(bundle.hasSuffix(".zip"))
+        #expect(URL(fileURLWithPath: bundle).lastPathComponent.hasPrefix("AMT-Demo_Site-E2E-1-20261118T110640Z"))
+
+        // The source tree is byte-identical afterwards (contents, modes, times).
+        let after = try E2E.snapshot(s.site)
+        #expect(before == after, "the collection root changed")
+
+        // verify says whole.
+        let verify = try E2E.run(["verify", bundle])
+        #expect(verify.status == 0, "verify: \(verify.stderr)")
+
+        // Read back with libarchive directly.
+        let entries = try E2E.readArchive(bundle)
+        let top = URL(fileURLWithPath: bundle).deletingPathExtension().lastPathComponent
+        let manifestData = try #require(entries["\(top)/manifest.json"])
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(manifestData)) as? [String: Any])
+        #expect(manifest["schema"] as? String == "amt-collect/manifest/1")
+        #expect(entries["\(top)/SUMMARY.txt"] != nil)
+        let files = try #require(manifest["files"] as? [[String: Any]])
+
+        // Every entry but the manifest is listed with its hash; raw copies are byte-exact.
+        for (name, bytes) in entries where name != "\(top)/manifest.json" {
+            let rel = String(name.dropFirst(top.count + 1))
+            let listed = files.first { $0["path"] as? String == rel }
+            #expect(listed != nil, "\(rel) is not in the manifest")
+            #expect(listed?["bytes"] as? Int == bytes.count, "\(rel): size differs")
+            if rel.hasPrefix("raw/") {
+                let original = try Data(contentsOf: s.site.appendingPathComponent(String(rel.dropFirst(4))))
+                #expect([UInt8](original) == bytes, "\(rel) is not a byte-exact copy")
+            }
+        }
+        // AMTError logs were parsed into records.
+        let amtRecords = entries.filter { $0.key.contains("/records/") && $0.key.contains("AMTError") }
+        #expect(amtRecords.count >= 3)
+        for (_, bytes) in amtRecords {
+            let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+            #expect(!lines.isEmpty)
+            #expect(lines.allSatisfy { $0.contains("\"dataset\":\"amt.error\"") })
+        }
+
+        // The unreadable file is reported, not fatal.
+        let lockedEntry = files.first { $0["source"] as? String == s.lockedRelative }
+            ?? (manifest["skipped"] as? [[String: Any]])?.first { $0["source"] as? String == s.lockedRelative }
+        let reason = (lockedEntry?["reason"] as? String ?? "").lowercased()
+        #expect(reason.contains("permission denied"), "locked file not reported: \(String(describing: lockedEntry))")
+        let summary = String(decoding: entries["\(top)/SUMMARY.txt"] ?? [], as: UTF8.self)
+        #expect(summary.contains("AMTError_Locked.log"))
+    }
+
+    @Test func reproducibleBundles() throws {
+        let s = try makeSite("repro")
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        // Same command line (the manifest records it), so the second run writes to the same folder
+        // after the first bundle was moved away.
+        let a = try E2E.run(collectArgs(s), prefix: s.prefix, environment: fixedTime)
+        #expect(a.status == 0, "\(a.stderr)")
+        let pa = try #require((try JSONSerialization.jsonObject(with: Data(a.stdout.utf8)) as? [String: Any])?["bundle"] as? String)
+        let da = try Data(contentsOf: URL(fileURLWithPath: pa))
+        try FileManager.default.removeItem(atPath: pa)
+        let b = try E2E.run(collectArgs(s), prefix: s.prefix, environment: fixedTime)
+        #expect(b.status == 0, "\(b.stderr)")
+        let pb = try #require((try JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as? [String: Any])?["bundle"] as? String)
+        #expect(pa == pb)
+        let db = try Data(contentsOf: URL(fileURLWithPath: pb))
+        #expect(da == db, "same input, different bundles")
+    }
+
+    @Test func tarGzFormat() throws {
+        let s = try makeSite("targz")
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let run = try E2E.run(collectArgs(s) + ["--format", "tar.gz"], prefix: s.prefix, environment: fixedTime)
+        #expect(run.status == 0, "\(run.stderr)")
+        let bundle = try #require((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["bundle"] as? String)
+        #expect(bundle.hasSuffix(".tar.gz"))
+        #expect(try E2E.run(["verify", bundle]).status == 0)
+    }
+
+    /// A write that fails half-way (the file size limit stands in for a full disk: the kernel
+    /// refuses writes past it with EFBIG) gives exit 1, a clear message, and no bundle file.
+    @Test func failedWriteLeavesNoBundle() throws {
+        let s = try makeSite("diskfull")
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let args = collectArgs(s).map { "'\($0)'" }.joined(separator: " ")
+        let prefix = s.prefix.joined(separator: " ")
+        let run = try E2E.run([], shell: "trap '' XFSZ; exec /usr/bin/prlimit --fsize=20000 \(prefix) '\(E2E.binary.path)' \(args)")
+        #expect(run.status == 1, "expected exit 1, got \(run.status): \(run.stderr)")
+        #expect(run.stderr.lowercased().contains("file too large") || run.stderr.lowercased().contains("no space"),
+                "message does not name the cause: \(run.stderr)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: s.out.path)
+        #expect(left.filter { $0.hasPrefix("AMT-") }.isEmpty, "a final-name file was left: \(left)")
+        #expect(left.filter { !$0.hasPrefix(".") || $0.contains("partial") }.isEmpty, "temporary files were left: \(left)")
+    }
+
+    /// A run killed mid-way (SIGXFSZ kills it when it writes past the limit) leaves no final-name
+    /// file; the next run removes its leftovers and succeeds.
+    @Test func killedRunIsCleanedUpByTheNext() throws {
+        let s = try makeSite("killed")
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let args = collectArgs(s).map { "'\($0)'" }.joined(separator: " ")
+        let prefix = s.prefix.joined(separator: " ")
+        let killed = try E2E.run([], shell: "exec /usr/bin/prlimit --fsize=20000 \(prefix) '\(E2E.binary.path)' \(args)")
+        #expect(killed.status != 0)
+        let left = try FileManager.default.contentsOfDirectory(atPath: s.out.path)
+        #expect(left.filter { $0.hasPrefix("AMT-") }.isEmpty, "a killed run left a final-name file: \(left)")
+        #expect(!left.isEmpty, "the killed run left nothing behind, so cleanup is not exercised")
+        let next = try E2E.run(collectArgs(s), prefix: s.prefix, environment: fixedTime)
+        #expect(next.status == 0, "\(next.stderr)")
+        let after = try FileManager.default.contentsOfDirectory(atPath: s.out.path)
+        #expect(after.count == 1 && after[0].hasPrefix("AMT-"), "leftovers not cleaned: \(after)")
+    }
+
+    @Test func usageErrorsExit64() throws {
+        let bad = try E2E.run(["collect", "--since", "yesterday-ish", "--batch"])
+        #expect(bad.status == 64, "\(bad.stderr)")
+        let inside = try E2E.tempDir("inside")
+        defer { try? FileManager.default.removeItem(at: inside) }
+        let r = try E2E.run(["collect", "--root", inside.path, "--out", inside.appendingPathComponent("o").path, "--batch"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("never writes under the collection root"))
+    }
+
+    @Test func parsePrintsRecords() throws {
+        let file = E2E.packageRoot.appendingPathComponent("Fixtures/demo-site/ProgramData/AMT/Services/AMTError_Service.log")
+        let r = try E2E.run(["parse", file.path, "--tz", "America/New_York"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count > 5)
+        var timed = 0
+        for line in lines {
+            let obj = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            if obj["@timestamp"] != nil { timed += 1 }
+            #expect((obj["event"] as? [String: Any])?["dataset"] as? String == "amt.error")
+        }
+        // Only log4net's header/footer lines carry no time.
+        #expect(timed >= lines.count - 2)
+        let missing = try E2E.run(["parse", "/nonexistent/file.log"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("/nonexistent/file.log"))
+    }
+}
