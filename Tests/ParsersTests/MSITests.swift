@@ -101,6 +101,18 @@ let newYork = SiteZone.named("America/New_York")!
         #expect(ended.extra("msi.return_value") == .int(3))
     }
 
+    @Test func ambiguousDatesAreHeldBoundedThenReadMonthFirst() throws {
+        var text = "=== Verbose logging started: 3/4/2026  10:00:00  Build type: SHIP UNICODE 5.00.10011.00  Calling process: x ===\n"
+        for i in 0..<25_000 { text += "MSI (s) (10:14) [10:00:01:\(String(format: "%03d", i % 1000))]: line \(i)\n" }
+        let (records, stats) = try TextParsing.parse(bytes: Array(text.utf8), context: ParseContext(sourcePath: "MSI2.LOG", zone: .utc))
+        #expect(records.count == 25_002)
+        #expect(stats.problems.contains("day/month order of the dates in this file is ambiguous: read as month/day"))
+        // 3/4/2026 read as 4 March, before and after the hold was released.
+        #expect(records[0].timestamp?.iso8601 == "2026-03-04T10:00:00.000Z")
+        #expect(records[24_999].timestamp?.iso8601.hasPrefix("2026-03-04T10:00:01") == true)
+        #expect(records.dropLast().map(\.line) == (1...25_001).map { Optional($0) })
+    }
+
     @Test func removalIsNamed() throws {
         let text = """
         === Verbose logging started: 11/26/2026  16:00:00  Build type: SHIP UNICODE 5.00.10011.00  Calling process: C:\\Windows\\system32\\msiexec.exe ===

@@ -12,7 +12,8 @@ import LogRecord
 /// `=== Logging started:` header and rolls over when the time goes back by more than six hours.
 /// The header date is in the machine's locale: `d.M.yyyy` is day first, `a/b/yyyy` is decided once
 /// per file by the first date with a value above 12 (headers, `Property(C): Date = …`); until one
-/// is seen records are held back (at most `heldLimit`), and then `M/d/yyyy` is assumed. Local
+/// is seen records are held back (at most `heldLimit` records or `heldBytesLimit` bytes), and then
+/// `M/d/yyyy` is assumed (noted in the stats). Local
 /// times become UTC with the site zone (`amt.time_source` `local` or `assumed`).
 ///
 /// Sessions: a file can hold several runs appended (`/l+`). A run starts at `=== Verbose logging
@@ -38,8 +39,9 @@ import LogRecord
 public struct MSILogParser: TextFormatParser {
     public static let dataset = Dataset.msi
 
-    /// Records held back while the file's day/month order is unknown.
+    /// Records (and message bytes) held back while the file's day/month order is unknown.
     static let heldLimit = 20_000
+    static let heldBytesLimit = 16 << 20
 
     public static func score(lines: [String], path: String) -> Int {
         var engine = 0, actions = 0
@@ -96,6 +98,7 @@ public struct MSILogParser: TextFormatParser {
     private var dayFirst: Bool?
     private var session = Session()
     private var held: [(Record, Local?)] = []
+    private var heldBytes = 0
     private var pending: Record?
     private var pendingLines = EntryBuffer()
     private var pendingLocal: Local?
@@ -484,7 +487,10 @@ public struct MSILogParser: TextFormatParser {
     private mutating func out(_ record: Record, _ local: Local?, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         if dayFirst == nil, local != nil || !held.isEmpty {
             held.append((record, local))
-            if held.count >= Self.heldLimit { try release(stats: &stats, emit: emit, force: true) }
+            heldBytes += record.message.utf8.count
+            if held.count >= Self.heldLimit || heldBytes >= Self.heldBytesLimit {
+                try release(stats: &stats, emit: emit, force: true)
+            }
             return
         }
         if !held.isEmpty { try release(stats: &stats, emit: emit, force: true) }
@@ -501,6 +507,7 @@ public struct MSILogParser: TextFormatParser {
         }
         let records = held
         held = []
+        heldBytes = 0
         for (r, l) in records {
             var r = r
             resolve(&r, l, stats: &stats)
