@@ -3,5 +3,11 @@
 var registeredTextFormats: [any TextFormatParser.Type] {
     [
         AMTErrorParser.self,
+        MSILogParser.self,
+        SQLErrorlogParser.self,
+        SQLSetupParser.self,
+        SetupapiParser.self,
+        InstallShieldParser.self,
+        DPInstParser.self,
     ]
 }

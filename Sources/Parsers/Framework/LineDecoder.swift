@@ -211,39 +211,43 @@ public struct LineDecoder {
                 if big { hi = bytes[i]; lo = bytes[i + 1] } else { lo = bytes[i]; hi = bytes[i + 1] }
                 i += 2
             }
-            let unit = UInt16(hi) << 8 | UInt16(lo)
-            // Fast path: printable ASCII inside a line.
-            if unit >= 0x20, unit < 0x80, highSurrogate == nil, !skippingToLineEnd, line.count < maxLineBytes {
-                line.append(UInt8(truncatingIfNeeded: unit))
+            // Fast path: printable ASCII (and tab) with room left on the line.
+            if hi == 0, lo >= 0x20 || lo == 0x09, lo < 0x80, highSurrogate == nil, !skippingToLineEnd,
+               line.count < maxLineBytes {
+                line.append(lo)
                 lineHadContent = true
                 lastWasCR = false
                 continue
             }
-            try takeUnit(unit, emit: emit)
+            let unit = UInt16(hi) << 8 | UInt16(lo)
+            if takeUnit(unit) { try endLine(emit: emit) }
         }
     }
 
-    private mutating func takeUnit(_ unit: UInt16, emit: (TextLine) throws -> Void) rethrows {
+    /// Takes one UTF-16 code unit; returns `true` when it ends a line (the caller then calls
+    /// `endLine`). Kept free of the `emit` closure so that the per-unit path does not carry the
+    /// closure's captures (measured: passing it here made UTF-16 decoding ~10x slower in `TextParsing`).
+    private mutating func takeUnit(_ unit: UInt16) -> Bool {
         if let high = highSurrogate {
             highSurrogate = nil
             if unit >= 0xDC00 && unit <= 0xDFFF {
                 let scalar = 0x10000 + ((UInt32(high) - 0xD800) << 10) + (UInt32(unit) - 0xDC00)
                 appendScalar(scalar)
-                return
+                return false
             }
             appendScalar(0xFFFD)
         }
         switch unit {
         case 0x0A:
-            if lastWasCR { lastWasCR = false; return }
-            try endLine(emit: emit)
+            if lastWasCR { lastWasCR = false; return false }
+            lastWasCR = false
+            return true
         case 0x0D:
             lastWasCR = true
-            try endLine(emit: emit)
-            return
+            return true
         case 0:
             lastWasCR = false
-            return
+            return false
         case 0xD800...0xDBFF:
             highSurrogate = unit
         case 0xDC00...0xDFFF:
@@ -252,6 +256,7 @@ public struct LineDecoder {
             appendScalar(UInt32(unit))
         }
         lastWasCR = false
+        return false
     }
 
     private mutating func appendScalar(_ v: UInt32) {

@@ -1,0 +1,203 @@
+import LogRecord
+
+/// DPInst (Driver Package Installer) `DPINST.LOG`: `INFO:   text`, `SUCCESS:text`,
+/// `WARNING:text`, `ERROR:  text`, runs appended one after the other.
+///
+/// A run starts with a banner of `INFO:   ****…` lines whose first line after the stars is the
+/// run's date and time (`INFO:   06/23/2014 12:16:59`, month first unless the first value is above
+/// 12); lines carry no time of their own, so every record of a run takes the run's start time
+/// (local, site zone). Lines without a marker join the record before.
+///
+/// One summary record per run (`InstallRun`), at `INFO:   Returning with code 0x…`. DPInst's
+/// return code is `0xWWXXYYZZ`: the run failed when WW has the 0x80 bit or XX (packages that could
+/// not be installed) is not zero. The product is the first driver package named
+/// (`Found driver package: '…\x.inf'`). A run with no return code is partial.
+///
+/// Levels (`log.level`): `ERROR:` error, `WARNING:` warning, `SUCCESS:`/`INFO:` information, a
+/// failing return code error.
+public struct DPInstParser: TextFormatParser {
+    public static let dataset = Dataset.dpinst
+
+    public static func score(lines: [String], path: String) -> Int {
+        var hits = 0, stars = 0
+        for line in lines {
+            let u = Array(line.utf8.prefix(32))
+            if marker(u) != nil { hits += 1 }
+            if Bytes.has(u, P.stars) { stars += 1 }
+        }
+        if hits >= 3 && stars >= 1 { return 95 }
+        if hits >= 5 && hits * 2 >= lines.count { return 70 }
+        return 0
+    }
+
+    private let context: ParseContext
+    private let zone: ZoneCache
+    private var run: InstallRun?
+    private var runTime: (Timestamp, TimeSource)?
+    private var inBanner = false
+    private var expectDate = false
+    private var pending: Record?
+    private var pendingLines = EntryBuffer()
+
+    public init(context: ParseContext, sample: [String]) {
+        self.context = context
+        self.zone = ZoneCache(context.zone)
+    }
+
+    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+        let u = Array(line.text.utf8)
+        guard let (level, textStart) = Self.marker(u) else {
+            if pending != nil, !line.afterGap, pendingLines.canTake {
+                pendingLines.append(line.text)
+                return
+            }
+            try flush(emit: emit)
+            guard !Bytes.isBlank(line.text) else { return }
+            var r = record(line, .information)
+            stamp(&r)
+            try emit(r)
+            return
+        }
+        if Bytes.has(u, P.stars, at: textStart) {
+            try flush(emit: emit)
+            if !inBanner {
+                // A new run: the last one, if unfinished, is partial.
+                try closeRun(stats: &stats, emit: emit)
+                var r = InstallRun(kind: "Driver package install")
+                r.line = line.number
+                run = r
+                inBanner = true
+                expectDate = true
+                runTime = nil
+                stats.count("dpinst_runs")
+            } else {
+                inBanner = false
+            }
+        } else if expectDate {
+            expectDate = false
+            if let t = Self.date(u, textStart) { runTime = t.0.timestamp(seconds: t.seconds, zone: zone) }
+            // The banner's first line waited for this date.
+            if var p = pending, p.timestamp == nil { stamp(&p); pending = p }
+            try flush(emit: emit)
+        } else {
+            try flush(emit: emit)
+        }
+        if run == nil {
+            var r = InstallRun(kind: "Driver package install")
+            r.line = line.number
+            run = r
+        }
+        var r = record(line, level)
+        stamp(&r)
+        if level == .error { run?.noteError(Bytes.string(u, textStart, u.count)) }
+        if Bytes.has(u, P.foundPackage, at: textStart), run?.product == nil {
+            var s = textStart + P.foundPackage.count
+            Bytes.skipSpaces(u, &s)
+            let path = Bytes.string(u, s, u.count).trimmingCharacters(in: "'.\"")
+            run?.product = MSILogParser.fileName(String(path))
+        }
+        if Bytes.has(u, P.returning, at: textStart) {
+            var i = textStart + P.returning.count
+            Bytes.skipSpaces(u, &i)
+            if let code = InstallShieldParser.number(u, &i) {
+                let v = UInt32(truncatingIfNeeded: code.value)
+                let failed = v & 0x8000_0000 != 0 || (v >> 16) & 0xFF != 0
+                r.code = code.text
+                if failed { r.level = .error }
+                pending = r
+                pendingLines.reset(line.text)
+                try flush(emit: emit)
+                if var done = run {
+                    done.exitCode = code.text
+                    done.succeeded = !failed
+                    done.line = line.number
+                    if !failed { done.failedAction = nil }
+                    done.extras.append(("dpinst.installed", .int(Int64(v & 0xFF))))
+                    done.extras.append(("dpinst.staged_only", .int(Int64((v >> 8) & 0xFF))))
+                    done.extras.append(("dpinst.failed", .int(Int64((v >> 16) & 0xFF))))
+                    done.extras.append(("dpinst.reboot_needed", .bool(v & 0x4000_0000 != 0)))
+                    run = nil
+                    var s = done.record(dataset: Self.dataset, context: context, stats: &stats)
+                    stamp(&s)
+                    try emit(s)
+                }
+                return
+            }
+        }
+        pending = r
+        pendingLines.reset(line.text)
+    }
+
+    public mutating func finish(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+        try flush(emit: emit)
+        try closeRun(stats: &stats, emit: emit)
+    }
+
+    private mutating func closeRun(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+        guard var open = run else { return }
+        run = nil
+        open.succeeded = nil
+        var s = open.record(dataset: Self.dataset, context: context, stats: &stats)
+        stamp(&s)
+        try emit(s)
+    }
+
+    private func record(_ line: TextLine, _ level: Severity) -> Record {
+        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
+        r.hostName = context.hostName
+        r.level = level
+        return r
+    }
+
+    private func stamp(_ r: inout Record) {
+        if let (ts, src) = runTime { r.timestamp = ts; r.timeSource = src }
+    }
+
+    private mutating func flush(emit: (Record) throws -> Void) throws {
+        guard var r = pending.take() else { return }
+        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
+        pending = nil
+        pendingLines.clear()
+        try emit(r)
+    }
+
+    /// The marker at the start of a line and where its text starts.
+    static func marker(_ u: [UInt8]) -> (Severity, Int)? {
+        let level: Severity
+        let n: Int
+        if Bytes.has(u, P.info) { level = .information; n = P.info.count }
+        else if Bytes.has(u, P.success) { level = .information; n = P.success.count }
+        else if Bytes.has(u, P.warning) { level = .warning; n = P.warning.count }
+        else if Bytes.has(u, P.error) { level = .error; n = P.error.count }
+        else { return nil }
+        var i = n
+        Bytes.skipSpaces(u, &i)
+        return (level, i)
+    }
+
+    /// `06/23/2014 12:16:59` at `i`.
+    static func date(_ u: [UInt8], _ i: Int) -> (LocalClock, seconds: Int)? {
+        var k = i
+        guard let a = Bytes.digits(u, &k, max: 2), k < u.count, u[k] == 0x2F else { return nil }
+        k += 1
+        guard let b = Bytes.digits(u, &k, max: 2), k < u.count, u[k] == 0x2F else { return nil }
+        k += 1
+        guard let y = Bytes.digits(u, &k, min: 4, max: 4) else { return nil }
+        Bytes.skipSpaces(u, &k)
+        guard let secs = Bytes.clock(u, &k) else { return nil }
+        let dayFirst = a > 12
+        return (LocalClock(year: y, month: dayFirst ? b : a, day: dayFirst ? a : b), secs)
+    }
+
+    enum P {
+        // DPInst pads every marker to eight columns; the padding tells its lines from other
+        // `INFO:`-prefixed logs (Python's `INFO:root:…`).
+        static let info = [UInt8](ascii: "INFO:   ")
+        static let success = [UInt8](ascii: "SUCCESS:")
+        static let warning = [UInt8](ascii: "WARNING:")
+        static let error = [UInt8](ascii: "ERROR:  ")
+        static let stars = [UInt8](ascii: "**********")
+        static let foundPackage = [UInt8](ascii: "Found driver package:")
+        static let returning = [UInt8](ascii: "Returning with code")
+    }
+}

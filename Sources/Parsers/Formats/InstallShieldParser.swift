@@ -1,0 +1,241 @@
+import LogRecord
+
+/// InstallShield `setup.exe /debuglog` and suite-engine logs: `M-d-yyyy[h:mm:ss AM]: text`.
+///
+/// The time in brackets follows the machine's locale: 12-hour with a designator after or before
+/// the time (`AM`/`PM`, `a. m.`, `nachm.`, `午前`/`午後`, `오전`/`오후`, `上午`/`下午` …) or 24-hour.
+/// The date is month first unless a first value above 12 in the first lines says day first.
+/// Lines without the head (a value that spans lines with bare CR or LF) join the entry before.
+/// Times are local (site zone).
+///
+/// One summary record per file (`InstallRun`): the result is `Setup returning N` /
+/// `… returning N`, or the suite's `Original exit status` / `final exit status` (the final one
+/// wins); 0, 3010 and 1641 are success. The product is `Product=` / `ProductName=` from the
+/// setup.ini dump, the version `ProductVersion=`. No result: partial.
+///
+/// Levels (`log.level`):
+/// | entry | level |
+/// |---|---|
+/// | text starting `Error`/`ERROR`/`Fatal`, a failing exit status | error |
+/// | text starting `Warning`/`WARNING` | warning |
+/// | `Extraction of '…' failed` (optional files such as `BetaMarker.dat`: not an error) | verbose |
+/// | everything else | information |
+public struct InstallShieldParser: TextFormatParser {
+    public static let dataset = Dataset.installshield
+
+    public static func score(lines: [String], path: String) -> Int {
+        var hits = 0
+        for line in lines where parseHead(Array(line.utf8.prefix(64)), dayFirst: false) != nil { hits += 1 }
+        return hits >= 2 ? 95 : hits == 1 ? 60 : 0
+    }
+
+    private let context: ParseContext
+    private let zone: ZoneCache
+    private let dayFirst: Bool
+    private var run = InstallRun(kind: "InstallShield setup")
+    private var pending: Record?
+    private var pendingLines = EntryBuffer()
+    private var firstLine: Int?
+    private var lastTime: (Timestamp, TimeSource)?
+    private var unknownDesignators = 0
+
+    public init(context: ParseContext, sample: [String]) {
+        self.context = context
+        self.zone = ZoneCache(context.zone)
+        var dayFirst = false
+        for line in sample {
+            let u = Array(line.utf8.prefix(16))
+            var i = 0
+            if let a = Bytes.digits(u, &i, max: 2), i < u.count, u[i] == 0x2D, a > 12 { dayFirst = true; break }
+        }
+        self.dayFirst = dayFirst
+    }
+
+    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+        let u = Array(line.text.utf8)
+        guard let h = Self.parseHead(u, dayFirst: dayFirst) else {
+            if pending != nil, !line.afterGap, pendingLines.canTake {
+                pendingLines.append(line.text)
+                return
+            }
+            try flush(emit: emit)
+            guard !Bytes.isBlank(line.text) else { return }
+            var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
+            r.hostName = context.hostName
+            r.level = .information
+            if let (ts, src) = lastTime { r.timestamp = ts; r.timeSource = src }
+            try emit(r)
+            return
+        }
+        try flush(emit: emit)
+        if firstLine == nil { firstLine = line.number }
+        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
+        r.hostName = context.hostName
+        r.level = .information
+        if h.unknownDesignator {
+            unknownDesignators += 1
+            if unknownDesignators == 1 { stats.note("line \(line.number.map(String.init) ?? "?"): unknown AM/PM designator, time read as 24-hour") }
+        }
+        if let (ts, src) = h.clock.timestamp(seconds: h.seconds, zone: zone) {
+            r.timestamp = ts
+            r.timeSource = src
+            lastTime = (ts, src)
+        } else {
+            stats.recordProblem("line \(line.number.map(String.init) ?? "?"): impossible date")
+        }
+        classify(u, from: h.textStart, record: &r, line: line.number)
+        pending = r
+        pendingLines.reset(line.text)
+    }
+
+    public mutating func finish(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+        try flush(emit: emit)
+        guard firstLine != nil else { return }
+        if run.succeeded == true { run.failedAction = nil }
+        if run.succeeded == nil { run.line = firstLine }
+        var r = run.record(dataset: Self.dataset, context: context, stats: &stats)
+        if r.timestamp == nil, let (ts, src) = lastTime { r.timestamp = ts; r.timeSource = src }
+        try emit(r)
+    }
+
+    private mutating func flush(emit: (Record) throws -> Void) throws {
+        guard var r = pending.take() else { return }
+        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
+        pending = nil
+        pendingLines.clear()
+        try emit(r)
+    }
+
+    private mutating func classify(_ u: [UInt8], from t: Int, record r: inout Record, line: Int?) {
+        if Bytes.has(u, P.extraction, at: t), Bytes.has(u, P.failed, at: u.count - P.failed.count) {
+            r.level = .verbose
+            return
+        }
+        if Bytes.has(u, P.product, at: t) || Bytes.has(u, P.productName, at: t) {
+            let s = t + (Bytes.has(u, P.product, at: t) ? P.product.count : P.productName.count)
+            let v = Bytes.string(u, s, u.count)
+            if !v.isEmpty, run.product == nil { run.product = v }
+            return
+        }
+        if Bytes.has(u, P.productVersion, at: t) {
+            let v = Bytes.string(u, t + P.productVersion.count, u.count)
+            if !v.isEmpty, run.version == nil { run.version = v }
+            return
+        }
+        // Results.
+        var code: (text: String, value: Int)?
+        var isOriginal = false
+        if let p = Bytes.findCI(u, P.exitStatus, from: t) {
+            var i = p + P.exitStatus.count
+            while i < u.count, u[i] == 0x3A || u[i] == 0x20 || u[i] == 0x3D { i += 1 }
+            code = Self.number(u, &i)
+            isOriginal = Bytes.findCI(u, P.original, from: t).map { $0 < p } ?? false
+        } else if let p = Bytes.findCI(u, P.returning, from: t) {
+            var i = p + P.returning.count
+            code = Self.number(u, &i)
+            if code != nil, i < u.count, u[i] != 0x20, u[i] != 0x2E { code = nil }
+        }
+        if let code {
+            // `Original exit status` is what the package said; a later `final exit status` wins.
+            if !isOriginal || run.exitCode == nil {
+                run.exitCode = code.text
+                run.succeeded = code.value == 0 || code.value == 3010 || code.value == 1641
+                run.line = line
+                run.timestamp = r.timestamp
+                run.timeSource = r.timeSource
+            }
+            r.code = code.text
+            if !(code.value == 0 || code.value == 3010 || code.value == 1641) {
+                r.level = .error
+                run.noteError(Bytes.string(u, t, u.count))
+            }
+            return
+        }
+        if Bytes.has(u, P.errorUpper, at: t) || Bytes.has(u, P.error, at: t) || Bytes.has(u, P.fatal, at: t) {
+            r.level = .error
+            run.noteError(Bytes.string(u, t, u.count))
+        } else if Bytes.has(u, P.warning, at: t) || Bytes.has(u, P.warningUpper, at: t) {
+            r.level = .warning
+        }
+    }
+
+    /// `1603`, `-1`, `0x642` at `i`.
+    static func number(_ u: [UInt8], _ i: inout Int) -> (text: String, value: Int)? {
+        let s = i
+        if Bytes.hasCI(u, [0x30, 0x78], at: i) {
+            var k = i + 2
+            guard let v = Bytes.hex(u, &k) else { return nil }
+            i = k
+            return (String(decoding: u[s..<k], as: UTF8.self), Int(Int32(truncatingIfNeeded: v)))
+        }
+        guard let v = Bytes.int(u, &i) else { return nil }
+        return (String(decoding: u[s..<i], as: UTF8.self), v)
+    }
+
+    struct Head {
+        var clock: LocalClock
+        var seconds: Int
+        var textStart: Int
+        var unknownDesignator: Bool
+    }
+
+    /// `10-22-2018[12:17:12 AM]: ` → date, time of day, where the text starts.
+    static func parseHead(_ u: [UInt8], dayFirst: Bool) -> Head? {
+        var i = 0
+        guard let a = Bytes.digits(u, &i, max: 2), i < u.count, u[i] == 0x2D else { return nil }
+        i += 1
+        guard let b = Bytes.digits(u, &i, max: 2), i < u.count, u[i] == 0x2D else { return nil }
+        i += 1
+        guard let y = Bytes.digits(u, &i, min: 4, max: 4), i < u.count, u[i] == 0x5B else { return nil }
+        i += 1
+        guard let close = Bytes.find(u, P.bracketColon, from: i, to: min(u.count, i + 40)) else { return nil }
+        // Designator before the time (`오전 12:17:12`) or after it (`12:17:12 AM`).
+        var k = i
+        var designator: (Int, Int)? = nil
+        if !Bytes.isDigit(u[k]) {
+            let ds = k
+            while k < close, u[k] != 0x20 { k += 1 }
+            designator = (ds, k)
+            Bytes.skipSpaces(u, &k)
+        }
+        guard var secs = Bytes.clock(u, &k) else { return nil }
+        Bytes.skipSpaces(u, &k)
+        if designator == nil, k < close { designator = (k, close) }
+        var unknown = false
+        if let (ds, de) = designator, de > ds {
+            let d = Array(u[ds..<de])
+            let hour = secs / 3600
+            if P.pm.contains(where: { $0 == d || $0 == d.map(Bytes.lower) }) {
+                if hour < 12 { secs += 12 * 3600 }
+            } else if P.am.contains(where: { $0 == d || $0 == d.map(Bytes.lower) }) {
+                if hour == 12 { secs -= 12 * 3600 }
+            } else {
+                unknown = true
+            }
+        }
+        let month = dayFirst ? b : a, day = dayFirst ? a : b
+        var t = close + 2
+        if t < u.count, u[t] == 0x20 { t += 1 }
+        return Head(clock: LocalClock(year: y, month: month, day: day), seconds: secs, textStart: t, unknownDesignator: unknown)
+    }
+
+    enum P {
+        static let bracketColon = [UInt8](ascii: "]:")
+        static let extraction = [UInt8](ascii: "Extraction of '")
+        static let failed = [UInt8](ascii: "failed")
+        static let product = [UInt8](ascii: "Product=")
+        static let productName = [UInt8](ascii: "ProductName=")
+        static let productVersion = [UInt8](ascii: "ProductVersion=")
+        static let exitStatus = [UInt8](ascii: "exit status")
+        static let original = [UInt8](ascii: "original")
+        static let returning = [UInt8](ascii: "setup returning ")
+        static let error = [UInt8](ascii: "Error")
+        static let errorUpper = [UInt8](ascii: "ERROR")
+        static let fatal = [UInt8](ascii: "Fatal")
+        static let warning = [UInt8](ascii: "Warning")
+        static let warningUpper = [UInt8](ascii: "WARNING")
+        /// Lower-cased or exact designators.
+        static let am: [[UInt8]] = ["am", "a.m.", "a. m.", "vorm.", "午前", "上午", "오전", "πμ", "π.μ.", "ص", "ق.ظ", "fm", "de."].map { Array($0.utf8) }
+        static let pm: [[UInt8]] = ["pm", "p.m.", "p. m.", "nachm.", "午後", "下午", "오후", "μμ", "μ.μ.", "م", "ب.ظ", "em", "du."].map { Array($0.utf8) }
+    }
+}

@@ -1,0 +1,472 @@
+import LogRecord
+
+/// SQL Server setup logs under `Setup Bootstrap/Log/`: `Summary*.txt` and `Detail*.txt` (also the
+/// same files expanded from `Log*.cab`). The layout is chosen once per file from its first lines.
+///
+/// **Summary.txt** is a report of sections: a line at the left margin (`Overall summary:`,
+/// `Detailed results:` …) starts a section record, the indented `label:  value` lines and blank
+/// lines join it. Setup writes the labels in the machine's language, so values are read by position
+/// and by shape, not by label: in the first section the first value is the final result, the first
+/// integer value the exit code (`Exit code (Decimal)`), a text value before the first date the exit
+/// message, the first and second `yyyy-MM-dd HH:mm:ss` values the start and end time. A feature
+/// block in a later section is failed when it holds a hex error code (`0x851A001A`); its description
+/// is the first value after the code that is neither a path nor a link. Lines in a section whose
+/// title names rules (`Rules with failures…`, `Regeln…`, `Règles…`, `Reglas…`) are failed rules.
+/// All records take the start time (local, site zone); the summary takes the end time.
+///
+/// **Detail.txt** lines are `(01) 2019-11-20 10:11:12 Slp: text`: thread id, local time, component
+/// (`event.provider`), text; lines without that head join the entry before. The result is
+/// `Setup closed with exit code: 0x…` or `Error result: N`; a failed rule is the `Evaluating rule :
+/// X` before `Rule evaluation done : Failed`.
+///
+/// One summary record per file (see `InstallRun`): exit code 0 or 3010 is success, anything else
+/// failure, no exit code at all partial. `amt.sql.setup.exit_code_hex` gives the HRESULT form.
+///
+/// Levels (`log.level`):
+/// | entry | level |
+/// |---|---|
+/// | Summary: the overall section of a failed run, a section holding a failed feature or (in a failed run) a failed rule | error |
+/// | Summary: a rules section of a successful run | warning |
+/// | Detail: `Exception type:`, `Rule evaluation done : Failed`, non-zero `Error result:` or exit code | error |
+/// | everything else | information |
+public struct SQLSetupParser: TextFormatParser {
+    public static let dataset = Dataset.sqlSetup
+
+    enum Layout { case summary, detail }
+
+    public static func score(lines: [String], path: String) -> Int {
+        var detail = 0, aligned = [Int: Int](), keywords = 0, headers = 0
+        for line in lines {
+            let u = Array(line.utf8.prefix(200))
+            if parseDetailHead(u) != nil { detail += 1; continue }
+            if let c = valueColumn(u) { aligned[c, default: 0] += 1 }
+            if let f = u.first, f != 0x20, f != 0x09, u.last == 0x3A { headers += 1 }
+            for k in P.keywords where Bytes.findCI(u, k) != nil { keywords += 1 }
+        }
+        if detail >= 3 { return 90 }
+        let best = aligned.values.max() ?? 0
+        if best >= 4 && headers >= 1 && keywords >= 1 { return 95 }
+        if best >= 6 && headers >= 2 { return 50 }
+        return 0
+    }
+
+    private let context: ParseContext
+    private let zone: ZoneCache
+    private let layout: Layout
+    private var run = InstallRun(kind: "SQL Server setup")
+    private var sawExitCode = false
+    private var pending: Record?
+    private var pendingLines = EntryBuffer()
+    private var startLocal: Timestamp?
+    private var endLocal: Timestamp?
+    private var lastLocal: Timestamp?
+    private var firstLine: Int?
+    private var resultLine: Int?
+    private var sectionIndex = 0
+    /// Summary: sections are held until the overall result is known (it is in the first one), so
+    /// that rules sections get the right level. Bounded by the section count of a report.
+    private var heldSections: [(Record, isRules: Bool, hasFailedFeature: Bool)] = []
+    private var failedRules: [String] = []
+    private var failedFeature: (name: String, code: String, description: String?)?
+    // Detail
+    private var currentRule: String?
+    private var exceptionPending = false
+
+    public init(context: ParseContext, sample: [String]) {
+        self.context = context
+        self.zone = ZoneCache(context.zone)
+        var detail = 0
+        for line in sample where Self.parseDetailHead(Array(line.utf8.prefix(64))) != nil { detail += 1 }
+        layout = detail >= 1 ? .detail : .summary
+    }
+
+    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+        switch layout {
+        case .summary: try feedSummary(line, stats: &stats, emit: emit)
+        case .detail: try feedDetail(line, stats: &stats, emit: emit)
+        }
+    }
+
+    public mutating func finish(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+        switch layout {
+        case .summary:
+            try flushSection(stats: &stats)
+            try releaseSections(emit: emit)
+        case .detail:
+            try flushDetail(emit: emit)
+        }
+        try emitSummary(stats: &stats, emit: emit)
+    }
+
+    // MARK: Summary.txt
+
+    /// Sections held for the overall result; more than `heldLimit` (not a real report) go out early.
+    static let heldLimit = 2_000
+
+    private mutating func releaseSections(emit: (Record) throws -> Void) throws {
+        for (r, isRules, failedFeature) in heldSections {
+            var r = r
+            if failedFeature || (isRules && run.succeeded == false && r.level != .error && hasRuleLines(r)) {
+                r.level = .error
+            } else if isRules && hasRuleLines(r) {
+                r.level = .warning
+            }
+            stamp(&r, startLocal ?? endLocal)
+            try emit(r)
+        }
+        heldSections = []
+    }
+
+    private mutating func feedSummary(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+        let u = Array(line.text.utf8)
+        let indented = u.isEmpty || u[0] == 0x20 || u[0] == 0x09
+        if indented, pending != nil, !line.afterGap, pendingLines.canTake {
+            pendingLines.append(line.text)
+            return
+        }
+        if Bytes.isBlank(line.text) { return }
+        try flushSection(stats: &stats)
+        if heldSections.count >= Self.heldLimit { try releaseSections(emit: emit) }
+        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
+        r.hostName = context.hostName
+        r.level = .information
+        if firstLine == nil { firstLine = line.number }
+        pending = r
+        pendingLines.reset(line.text)
+    }
+
+    private mutating func flushSection(stats: inout ParseStats) throws {
+        guard var r = pending.take() else { return }
+        r.message = joinEntry(pendingLines.lines)
+        let lines = pendingLines.lines
+        pending = nil
+        pendingLines.clear()
+        sectionIndex += 1
+        let title = Array(lines[0].utf8)
+        let isRules = P.ruleWords.contains { Bytes.findCI(title, $0) != nil }
+        var hasFailedFeature = false
+        if sectionIndex == 1 {
+            overall(lines, record: &r)
+        } else if isRules {
+            // A rules title with a value (`Rules report file:  C:\…`) is not a rule list.
+            if Self.valueColumn(title) == nil && Bytes.findCI(title, P.reportFile) == nil {
+                for l in lines.dropFirst() where !Bytes.isBlank(l) {
+                    let u = Array(l.utf8)
+                    if Bytes.findCI(u, P.reportFile) != nil || Bytes.findCI(u, P.http) != nil { continue }
+                    failedRules.append(Bytes.string(u, 0, u.count))
+                }
+            }
+        } else {
+            hasFailedFeature = features(lines)
+            for l in lines {
+                let u = Array(l.utf8)
+                guard let (label, value) = Self.labelValue(u) else { continue }
+                let lab = label.lowercased()
+                if run.product == nil, lab == "description" || lab == "productname" || value.hasPrefix("Microsoft SQL Server") {
+                    if value.contains("SQL Server") { run.product = value }
+                }
+                if lab == "installation edition" { run.extras.append(("sql.setup.edition", .string(value))) }
+            }
+        }
+        heldSections.append((r, isRules, hasFailedFeature))
+        _ = stats
+    }
+
+    /// The first section: final result, exit code, exit message, start and end time.
+    private mutating func overall(_ lines: [String], record r: inout Record) {
+        var values: [(String, [UInt8])] = []
+        for l in lines.dropFirst() {
+            let u = Array(l.utf8)
+            if let (_, v) = Self.labelValue(u) { values.append((v, Array(v.utf8))) }
+        }
+        guard !values.isEmpty else { return }
+        run.extras.append(("sql.setup.final_result", .string(values[0].0)))
+        var dates = 0
+        var message: String?
+        for (k, (v, b)) in values.enumerated() {
+            if let t = Self.dateTime(b) {
+                dates += 1
+                if dates == 1 { startLocal = t } else if dates == 2 { endLocal = t }
+                continue
+            }
+            if !sawExitCode, let code = Int(v) {
+                sawExitCode = true
+                run.exitCode = v
+                run.succeeded = code == 0 || code == 3010
+                let hex = UInt32(truncatingIfNeeded: code)
+                run.extras.append(("sql.setup.exit_code_hex", .string("0x" + Self.hex8(hex))))
+                r.code = v
+                continue
+            }
+            if sawExitCode, dates == 0, k > 0, Int(v) == nil, message == nil { message = v }
+            if dates >= 2, k == values.count - 1 { run.extras.append(("sql.setup.action", .string(v))) }
+        }
+        if let message { run.extras.append(("sql.setup.exit_message", .string(message))) }
+        if run.succeeded == false {
+            r.level = .error
+            if let message { run.noteError(message) } else { run.noteError(values[0].0) }
+        }
+        resultLine = r.line
+    }
+
+    /// Feature blocks (blank-line separated) in a section; `true` when one failed.
+    private mutating func features(_ lines: [String]) -> Bool {
+        var failed = false
+        var block: [(String, [UInt8])] = []
+        func close(_ block: [(String, [UInt8])]) {
+            guard block.count >= 2 else { return }
+            guard let ci = block.firstIndex(where: { Self.isHexCode($0.1) }) else { return }
+            failed = true
+            guard failedFeature == nil else { return }
+            let description = block[(ci + 1)...].first { v in
+                Bytes.find(v.1, P.pathMark) == nil && Bytes.findCI(v.1, P.http) == nil && !Self.isHexCode(v.1)
+            }?.0
+            failedFeature = (block[0].0, block[ci].0, description)
+        }
+        for l in lines.dropFirst() {
+            let u = Array(l.utf8)
+            if Bytes.isBlank(l) { close(block); block = []; continue }
+            if let (_, v) = Self.labelValue(u) { block.append((v, Array(v.utf8))) }
+        }
+        close(block)
+        return failed
+    }
+
+    private func hasRuleLines(_ r: Record) -> Bool {
+        var n = 0
+        for l in r.message.split(separator: "\n").dropFirst() where !Bytes.isBlank(String(l)) { n += 1 }
+        return n > 0
+    }
+
+    // MARK: Detail.txt
+
+    private mutating func feedDetail(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+        let u = Array(line.text.utf8)
+        guard let h = Self.parseDetailHead(u) else {
+            if pending != nil, !line.afterGap, pendingLines.canTake {
+                pendingLines.append(line.text)
+                return
+            }
+            try flushDetail(emit: emit)
+            guard !Bytes.isBlank(line.text) else { return }
+            var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
+            r.hostName = context.hostName
+            r.level = .information
+            stamp(&r, lastLocal)
+            try emit(r)
+            return
+        }
+        try flushDetail(emit: emit)
+        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
+        r.hostName = context.hostName
+        r.level = .information
+        r.threadID = h.thread
+        r.provider = h.component
+        lastLocal = h.time
+        if startLocal == nil { startLocal = h.time }
+        if firstLine == nil { firstLine = line.number }
+        stamp(&r, h.time)
+        let t = h.textStart
+        var i = t
+        Bytes.skipSpaces(u, &i)
+        if Bytes.has(u, P.evaluatingRule, at: i), let c = Bytes.find(u, P.colonSpace, from: i) {
+            currentRule = Bytes.string(u, c + 2, u.count)
+        } else if Bytes.has(u, P.ruleEvaluationDone, at: i) {
+            if Bytes.findCI(u, P.failed, from: i) != nil {
+                r.level = .error
+                if let rule = currentRule {
+                    if run.failedAction == nil { run.failedAction = "rule \(rule)" }
+                    run.noteError("Rule \(rule) failed")
+                }
+            }
+        } else if Bytes.has(u, P.exceptionType, at: i) {
+            r.level = .error
+            if run.firstError == nil {
+                run.noteError(Bytes.string(u, i, u.count))
+                exceptionPending = true
+            }
+        } else if exceptionPending, Bytes.has(u, P.messageColon, at: i) || !Bytes.isBlank(Bytes.string(u, i, u.count)) {
+            // The exception's message: the text after `Message:` or, when that is empty, the next line.
+            var text = Bytes.string(u, i, u.count)
+            if text.hasPrefix("Message:") { text = String(text.dropFirst(8)).trimmingCharacters(in: " ").description }
+            if !text.isEmpty, let e = run.firstError {
+                run.firstError = InstallRun.oneLine(e + "\n" + text)
+                exceptionPending = false
+            }
+        } else if Bytes.has(u, P.setupClosed, at: i) {
+            var k = i + P.setupClosed.count
+            Bytes.skipSpaces(u, &k)
+            var value: Int?
+            if Bytes.has(u, P.hexPrefix, at: k) {
+                k += 2
+                value = Bytes.hex(u, &k).map { Int(Int32(truncatingIfNeeded: $0)) }
+            } else {
+                value = Bytes.int(u, &k)
+            }
+            if let value { setResult(value, record: &r, line: line.number, time: h.time) }
+        } else if Bytes.has(u, P.errorResult, at: i) {
+            var k = i + P.errorResult.count
+            Bytes.skipSpaces(u, &k)
+            if let value = Bytes.int(u, &k), !sawExitCode || value != 0 { setResult(value, record: &r, line: line.number, time: h.time) }
+        }
+        pending = r
+        pendingLines.reset(line.text)
+    }
+
+    private mutating func setResult(_ value: Int, record r: inout Record, line: Int?, time: Timestamp) {
+        sawExitCode = true
+        run.exitCode = String(value)
+        run.succeeded = value == 0 || value == 3010
+        r.code = String(value)
+        if run.succeeded == false { r.level = .error }
+        resultLine = line
+        endLocal = time
+        run.extras.removeAll { $0.0 == "sql.setup.exit_code_hex" }
+        run.extras.append(("sql.setup.exit_code_hex", .string("0x" + Self.hex8(UInt32(truncatingIfNeeded: value)))))
+    }
+
+    private mutating func flushDetail(emit: (Record) throws -> Void) throws {
+        guard var r = pending.take() else { return }
+        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
+        pending = nil
+        pendingLines.clear()
+        try emit(r)
+    }
+
+    // MARK: Summary record
+
+    private mutating func emitSummary(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+        guard firstLine != nil else { return }
+        if run.succeeded == false {
+            // The most specific explanation wins: a failed feature, then a failed rule (the exit
+            // message, already kept, is the fallback).
+            if let f = failedFeature {
+                run.failedAction = run.failedAction ?? "feature \(f.name)"
+                run.firstError = InstallRun.oneLine("Feature \(f.name) failed with \(f.code)" + (f.description.map { ": \($0)" } ?? ""))
+            } else if let rule = failedRules.first, layout == .summary {
+                run.failedAction = run.failedAction ?? rule
+                run.firstError = InstallRun.oneLine(rule)
+            }
+        } else {
+            run.failedAction = nil
+        }
+        if !failedRules.isEmpty, run.succeeded == false {
+            run.extras.append(("sql.setup.failed_rules", .array(failedRules.map { .string($0) })))
+        }
+        run.line = run.succeeded != nil ? (resultLine ?? firstLine) : firstLine
+        var r = run.record(dataset: Self.dataset, context: context, stats: &stats)
+        stamp(&r, endLocal ?? lastLocal ?? startLocal)
+        try emit(r)
+    }
+
+    private func stamp(_ r: inout Record, _ local: Timestamp?) {
+        guard let local else { return }
+        r.timestamp = zone.toUTC(local)
+        r.timeSource = zone.source
+    }
+
+    // MARK: Grammar
+
+    /// `  Exit code (Decimal):           -2068052377` → ("Exit code (Decimal)", "-2068052377").
+    static func labelValue(_ u: [UInt8]) -> (String, String)? {
+        guard let f = u.first, f == 0x20 || f == 0x09 else { return nil }
+        var i = 0
+        Bytes.skipSpaces(u, &i)
+        let ls = i
+        while i < u.count, u[i] != 0x3A { i += 1 }
+        guard i < u.count, i > ls, i + 1 == u.count || u[i + 1] == 0x20 || u[i + 1] == 0x09 else { return nil }
+        // "C:\…" is a value, not a label.
+        if i - ls == 1 { return nil }
+        let label = Bytes.string(u, ls, i)
+        let value = Bytes.string(u, i + 1, u.count)
+        return (label, value)
+    }
+
+    /// The column where an aligned value starts (`  label:   value` with two or more spaces).
+    static func valueColumn(_ u: [UInt8]) -> Int? {
+        guard let f = u.first else { return nil }
+        var i = 0
+        if f == 0x20 { Bytes.skipSpaces(u, &i) }
+        while i < u.count, u[i] != 0x3A { i += 1 }
+        guard i + 2 < u.count, u[i + 1] == 0x20, u[i + 2] == 0x20 else { return nil }
+        var k = i + 1
+        Bytes.skipSpaces(u, &k)
+        guard k < u.count, k >= 20 else { return nil }
+        return k
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss` as a local civil time (read as if UTC).
+    static func dateTime(_ u: [UInt8]) -> Timestamp? {
+        guard u.count >= 19, u[4] == 0x2D, u[7] == 0x2D else { return nil }
+        var i = 0
+        guard let y = Bytes.digits(u, &i, min: 4, max: 4) else { return nil }
+        i += 1
+        guard let mo = Bytes.digits(u, &i, min: 2, max: 2) else { return nil }
+        i += 1
+        guard let d = Bytes.digits(u, &i, min: 2, max: 2), i < u.count, u[i] == 0x20 || u[i] == 0x54 else { return nil }
+        i += 1
+        guard let secs = Bytes.clock(u, &i) else { return nil }
+        guard let day = Timestamp(year: y, month: mo, day: d) else { return nil }
+        return day.adding(seconds: Int64(secs))
+    }
+
+    static func isHexCode(_ u: [UInt8]) -> Bool {
+        guard u.count >= 10, Bytes.hasCI(u, [0x30, 0x78]) else { return false }
+        var i = 2
+        while i < u.count, Bytes.isHex(u[i]) { i += 1 }
+        return i - 2 >= 8 && (i == u.count || u[i] == 0x20)
+    }
+
+    static func hex8(_ v: UInt32) -> String {
+        let digits = Array("0123456789ABCDEF")
+        var s = ""
+        for shift in stride(from: 28, through: 0, by: -4) { s.append(digits[Int((v >> UInt32(shift)) & 0xF)]) }
+        return s
+    }
+
+    struct DetailHead {
+        var thread: Int
+        var time: Timestamp
+        var component: String
+        var textStart: Int
+    }
+
+    /// `(01) 2019-11-20 10:11:12 Slp: text`.
+    static func parseDetailHead(_ u: [UInt8]) -> DetailHead? {
+        guard u.count >= 25, u[0] == 0x28 else { return nil }
+        var i = 1
+        guard let thread = Bytes.hex(u, &i), i < u.count, u[i] == 0x29, i <= 5 else { return nil }
+        i += 1
+        guard i < u.count, u[i] == 0x20 else { return nil }
+        i += 1
+        guard let t = dateTime(Array(u[i..<min(u.count, i + 19)])) else { return nil }
+        i += 19
+        guard i < u.count, u[i] == 0x20 else { return nil }
+        i += 1
+        let cs = i
+        while i < u.count, u[i] != 0x3A, u[i] != 0x20 { i += 1 }
+        guard i < u.count, u[i] == 0x3A, i > cs else { return nil }
+        let component = String(decoding: u[cs..<i], as: UTF8.self)
+        i += 1
+        if i < u.count, u[i] == 0x20 { i += 1 }
+        return DetailHead(thread: thread, time: t, component: component, textStart: i)
+    }
+
+    enum P {
+        static let keywords: [[UInt8]] = ["overall summary", "final result", "exit code", "(decimal)", "(dezimal)",
+                                          "setup bootstrap", "gesamtzusammenfassung", "sql server"].map { Array($0.utf8) }
+        static let ruleWords: [[UInt8]] = ["rule", "regel", "règle", "regla", "regola"].map { Array($0.utf8) }
+        static let reportFile = [UInt8](ascii: ".htm")
+        static let http = [UInt8](ascii: "http")
+        static let pathMark = [UInt8](ascii: ":\\")
+        static let colonSpace = [UInt8](ascii: ": ")
+        static let evaluatingRule = [UInt8](ascii: "Evaluating rule")
+        static let ruleEvaluationDone = [UInt8](ascii: "Rule evaluation done")
+        static let failed = [UInt8](ascii: "failed")
+        static let exceptionType = [UInt8](ascii: "Exception type:")
+        static let messageColon = [UInt8](ascii: "Message:")
+        static let setupClosed = [UInt8](ascii: "Setup closed with exit code:")
+        static let errorResult = [UInt8](ascii: "Error result:")
+        static let hexPrefix = [UInt8](ascii: "0x")
+    }
+}

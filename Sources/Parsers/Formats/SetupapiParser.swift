@@ -1,0 +1,392 @@
+import LogRecord
+
+/// Device-install logs: `setupapi.dev.log` / `setupapi.app.log` (Windows Vista and later) and the
+/// legacy `setupapi.log` (Windows XP/2003). The layout is chosen once per file from its first lines.
+/// These files are written in the system code page without BOM; the line decoder keeps accented
+/// text intact.
+///
+/// **dev/app layout**: a section starts with `>>>  [Title]` and `>>>  Section start yyyy/MM/dd
+/// HH:mm:ss.fff` (one record, `amt.setupapi.section`), every body line is a record (`sto:`,
+/// `inf:` …: the category becomes `event.provider`; `!` marks a warning and `!!!` an error), and
+/// `<<<  Section end …` with `<<<  [Exit status: …]` ends it with the section's summary record
+/// (see `InstallRun`: `SUCCESS…` is success, anything else failure, a section the file does not
+/// end is partial). Body lines take the section's date with the last time of day a line stated
+/// (`{…} 14:25:14.417`), rolling over at midnight. The `[Device Install Log]` header block and
+/// `[Boot Session: …]` lines are information records.
+///
+/// **legacy layout**: `[2005/02/13 22:06:27 1680.3 Driver Install]` starts a block (pid.tid go to
+/// `process.*`), each `#-019 …`, `#I121 …`, `#W…`, `#E…` line is a record with `event.code`
+/// (`E361`), `@ 10:18:56.437 #V017 …` lines take that time; other lines join the record before.
+///
+/// Levels (`log.level`):
+/// | line | level |
+/// |---|---|
+/// | `!!!` body line, `#E…`, a failed `[Exit status: …]` | error |
+/// | `!` body line, `#W…` | warning |
+/// | section start/end, header, boot session, `#I…`, `#-…` | information |
+/// | other body lines, `#V…`, `#T…` | verbose |
+public struct SetupapiParser: TextFormatParser {
+    public static let dataset = Dataset.setupapi
+
+    enum Layout { case dev, legacy }
+
+    public static func score(lines: [String], path: String) -> Int {
+        var dev = 0, legacy = 0
+        for line in lines {
+            let u = Array(line.utf8.prefix(64))
+            if Bytes.has(u, P.sectionOpen) || Bytes.has(u, P.sectionEnd) || Bytes.has(u, P.deviceInstallLog)
+                || Bytes.has(u, P.bootSession) { dev += 1 }
+            if legacyHead(u) != nil { legacy += 2 }
+            if u.count > 5, u[0] == 0x23, (u[1] == 0x2D || u[1] == 0x49 || u[1] == 0x57 || u[1] == 0x45 || u[1] == 0x56),
+               Bytes.isDigit(u[2]), Bytes.isDigit(u[3]), Bytes.isDigit(u[4]) { legacy += 1 }
+        }
+        if dev >= 2 { return 95 }
+        if legacy >= 3 { return 90 }
+        if dev == 1 { return 60 }
+        return 0
+    }
+
+    private let context: ParseContext
+    private let zone: ZoneCache
+    private let layout: Layout
+    // dev layout
+    private var date: LocalClock?
+    private var dayOffset = 0
+    private var lastSeconds: Int?
+    private var lastMillis = 0
+    private var run: InstallRun?
+    private var sectionTitle: String?
+    private var pendingSection: Record?
+    private var headerLines = EntryBuffer()
+    private var headerLine: Int?
+    // legacy layout
+    private var legacyPID: Int?
+    private var legacyTID: Int?
+    private var pending: Record?
+    private var pendingLines = EntryBuffer()
+
+    public init(context: ParseContext, sample: [String]) {
+        self.context = context
+        self.zone = ZoneCache(context.zone)
+        var legacy = 0
+        for line in sample where Self.legacyHead(Array(line.utf8.prefix(64))) != nil { legacy += 1 }
+        layout = legacy > 0 ? .legacy : .dev
+    }
+
+    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+        switch layout {
+        case .dev: try feedDev(line, stats: &stats, emit: emit)
+        case .legacy: try feedLegacy(line, stats: &stats, emit: emit)
+        }
+    }
+
+    public mutating func finish(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+        try flushHeader(emit: emit)
+        try flushSectionStart(emit: emit)
+        try flushLegacy(emit: emit)
+        if var run {
+            run.succeeded = nil
+            self.run = nil
+            var r = run.record(dataset: Self.dataset, context: context, stats: &stats)
+            stampCurrent(&r)
+            try emit(r)
+        }
+    }
+
+    // MARK: dev/app layout
+
+    private mutating func feedDev(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+        let u = Array(line.text.utf8)
+        if Bytes.isBlank(line.text) { return }
+        // Header block: `[Device Install Log]` and its indented lines, up to `[BeginLog]`.
+        if Bytes.has(u, P.deviceInstallLog) {
+            try flushHeader(emit: emit)
+            headerLines.reset(line.text)
+            headerLine = line.number
+            return
+        }
+        if !headerLines.isEmpty {
+            if (u[0] == 0x20 || u[0] == 0x09), !line.afterGap, headerLines.canTake {
+                headerLines.append(line.text)
+                return
+            }
+            try flushHeader(emit: emit)
+        }
+        if Bytes.has(u, P.sectionOpen) {
+            try flushSectionStart(emit: emit)
+            if var open = run {
+                // A new section before the last one ended: the last one is partial.
+                open.succeeded = nil
+                run = nil
+                var r = open.record(dataset: Self.dataset, context: context, stats: &stats)
+                stampCurrent(&r)
+                try emit(r)
+            }
+            var r = record(line, level: .information)
+            var e = u.count
+            while e > 0, u[e - 1] == 0x20 { e -= 1 }
+            if e > 0, u[e - 1] == 0x5D { e -= 1 }
+            let title = Bytes.string(u, P.sectionOpen.count, e)
+            r.putExtra("setupapi", "section", .string(title))
+            sectionTitle = title
+            var newRun = InstallRun(kind: "Device setup")
+            newRun.product = title
+            newRun.line = line.number
+            run = newRun
+            pendingSection = r
+            stats.count("setupapi_sections")
+            return
+        }
+        if Bytes.has(u, P.sectionStart) {
+            var i = P.sectionStart.count
+            Bytes.skipSpaces(u, &i)
+            if let (d, secs, ms) = Self.dateTime(u, &i) {
+                date = d
+                dayOffset = 0
+                lastSeconds = secs
+                lastMillis = ms
+            }
+            if var r = pendingSection {
+                r.message += "\n" + line.text
+                pendingSection = r
+                try flushSectionStart(emit: emit)
+            } else {
+                var r = record(line, level: .information)
+                stampCurrent(&r)
+                try emit(r)
+            }
+            return
+        }
+        try flushSectionStart(emit: emit)
+        if Bytes.has(u, P.sectionEnd) {
+            var i = P.sectionEnd.count
+            Bytes.skipSpaces(u, &i)
+            if let (d, secs, ms) = Self.dateTime(u, &i) {
+                date = d
+                dayOffset = 0
+                lastSeconds = secs
+                lastMillis = ms
+            }
+            var r = record(line, level: .information)
+            if let t = sectionTitle { r.putExtra("setupapi", "section", .string(t)) }
+            stampCurrent(&r)
+            try emit(r)
+            return
+        }
+        if Bytes.has(u, P.exitStatus) {
+            var e = u.count
+            while e > 0, u[e - 1] == 0x20 { e -= 1 }
+            if e > 0, u[e - 1] == 0x5D { e -= 1 }
+            let status = Bytes.string(u, P.exitStatus.count, e)
+            let ok = status.hasPrefix("SUCCESS")
+            var r = record(line, level: ok ? .information : .error)
+            if let t = sectionTitle { r.putExtra("setupapi", "section", .string(t)) }
+            r.putExtra("setupapi", "exit_status", .string(status))
+            stampCurrent(&r)
+            try emit(r)
+            var done = run ?? InstallRun(kind: "Device setup")
+            run = nil
+            done.exitCode = status
+            done.succeeded = ok
+            done.line = line.number
+            if ok { done.failedAction = nil }
+            var s = done.record(dataset: Self.dataset, context: context, stats: &stats)
+            stampCurrent(&s)
+            try emit(s)
+            return
+        }
+        if Bytes.has(u, P.bootSession) || Bytes.has(u, P.beginLog) {
+            var r = record(line, level: .information)
+            var i = P.bootSession.count
+            Bytes.skipSpaces(u, &i)
+            if Bytes.has(u, P.bootSession), let (d, secs, ms) = Self.dateTime(u, &i),
+               let (ts, src) = d.timestamp(seconds: secs, millis: ms, zone: zone) {
+                r.timestamp = ts
+                r.timeSource = src
+            }
+            try emit(r)
+            return
+        }
+        // Body line: `[!|!!!]    cat: text [time]`.
+        var level = Severity.verbose
+        var i = 0
+        if Bytes.has(u, P.bangs) { level = .error; i = 3 } else if u[0] == 0x21 { level = .warning; i = 1 }
+        Bytes.skipSpaces(u, &i)
+        var r = record(line, level: level)
+        let cs = i
+        while i < u.count, i - cs < 8, u[i] != 0x3A, u[i] != 0x20 { i += 1 }
+        if i < u.count, u[i] == 0x3A, i > cs, i - cs <= 4 {
+            r.provider = String(decoding: u[cs..<i], as: UTF8.self)
+        }
+        // Trailing time of day: `… 14:25:14.417`.
+        if u.count >= 13 {
+            var k = u.count - 12
+            if u[k - 1] == 0x20, let secs = Bytes.clock(u, &k), k < u.count, u[k] == 0x2E {
+                k += 1
+                if let ms = Bytes.digits(u, &k, min: 3, max: 3), k == u.count { advance(secs, ms) }
+            }
+        }
+        if let t = sectionTitle { r.putExtra("setupapi", "section", .string(t)) }
+        stampCurrent(&r)
+        if level == .error {
+            run?.noteError(Bytes.string(u, 3, u.count))
+        }
+        try emit(r)
+    }
+
+    private mutating func advance(_ secs: Int, _ ms: Int) {
+        if let last = lastSeconds, secs < last - 6 * 3600 { dayOffset += 1 }
+        lastSeconds = secs
+        lastMillis = ms
+    }
+
+    private func record(_ line: TextLine, level: Severity) -> Record {
+        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
+        r.hostName = context.hostName
+        r.level = level
+        return r
+    }
+
+    private func stampCurrent(_ r: inout Record) {
+        guard let date, let secs = lastSeconds,
+              let (ts, src) = date.timestamp(seconds: secs, millis: lastMillis, dayOffset: dayOffset, zone: zone)
+        else { return }
+        r.timestamp = ts
+        r.timeSource = src
+    }
+
+    private mutating func flushSectionStart(emit: (Record) throws -> Void) throws {
+        guard var r = pendingSection else { return }
+        pendingSection = nil
+        stampCurrent(&r)
+        if var open = run, open.timestamp == nil {
+            open.timestamp = r.timestamp
+            run = open
+        }
+        try emit(r)
+    }
+
+    private mutating func flushHeader(emit: (Record) throws -> Void) throws {
+        guard !headerLines.isEmpty else { return }
+        var r = Record(dataset: Self.dataset, message: joinEntry(headerLines.lines), filePath: context.sourcePath, line: headerLine)
+        r.hostName = context.hostName
+        r.level = .information
+        headerLines.clear()
+        try emit(r)
+    }
+
+    /// `yyyy/MM/dd HH:mm:ss.fff` at `i`.
+    static func dateTime(_ u: [UInt8], _ i: inout Int) -> (LocalClock, Int, Int)? {
+        var k = i
+        guard let y = Bytes.digits(u, &k, min: 4, max: 4), k < u.count, u[k] == 0x2F || u[k] == 0x2D else { return nil }
+        k += 1
+        guard let mo = Bytes.digits(u, &k, max: 2), k < u.count, u[k] == 0x2F || u[k] == 0x2D else { return nil }
+        k += 1
+        guard let d = Bytes.digits(u, &k, max: 2), k < u.count, u[k] == 0x20 else { return nil }
+        k += 1
+        guard let secs = Bytes.clock(u, &k) else { return nil }
+        var ms = 0
+        if k < u.count, u[k] == 0x2E {
+            k += 1
+            ms = Bytes.digits(u, &k, max: 3) ?? 0
+        }
+        i = k
+        return (LocalClock(year: y, month: mo, day: d), secs, ms)
+    }
+
+    // MARK: legacy layout
+
+    /// `[2005/02/13 22:06:27 1680.3 Driver Install]` → date, time, pid, tid.
+    static func legacyHead(_ u: [UInt8]) -> (LocalClock, Int, Int?, Int?)? {
+        guard u.first == 0x5B else { return nil }
+        var i = 1
+        guard let (d, secs, _) = dateTime(u, &i) else { return nil }
+        Bytes.skipSpaces(u, &i)
+        var pid: Int?, tid: Int?
+        if let p = Bytes.digits(u, &i, max: 10) {
+            pid = p
+            if i < u.count, u[i] == 0x2E { i += 1; tid = Bytes.digits(u, &i, max: 10) }
+        }
+        guard Bytes.find(u, [0x5D], from: i) != nil else { return nil }
+        return (d, secs, pid, tid)
+    }
+
+    private mutating func feedLegacy(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+        let u = Array(line.text.utf8)
+        if let (d, secs, pid, tid) = Self.legacyHead(u) {
+            try flushLegacy(emit: emit)
+            date = d
+            dayOffset = 0
+            lastSeconds = secs
+            lastMillis = 0
+            legacyPID = pid
+            legacyTID = tid
+            var r = record(line, level: .information)
+            r.processID = pid
+            r.threadID = tid
+            stampCurrent(&r)
+            try emit(r)
+            return
+        }
+        var i = 0
+        if u.count > 15, u[0] == 0x40, u[1] == 0x20 {
+            var k = 2
+            if let secs = Bytes.clock(u, &k) {
+                var ms = 0
+                if k < u.count, u[k] == 0x2E { k += 1; ms = Bytes.digits(u, &k, max: 3) ?? 0 }
+                advance(secs, ms)
+                Bytes.skipSpaces(u, &k)
+                i = k
+            }
+        }
+        if i + 4 < u.count, u[i] == 0x23, Bytes.isDigit(u[i + 2]) || u[i + 2] == 0x2D {
+            try flushLegacy(emit: emit)
+            let kind = u[i + 1]
+            let level: Severity
+            switch kind {
+            case UInt8(ascii: "E"): level = .error
+            case UInt8(ascii: "W"): level = .warning
+            case UInt8(ascii: "V"), UInt8(ascii: "T"): level = .verbose
+            default: level = .information
+            }
+            var r = record(line, level: level)
+            var e = i + 1
+            while e < u.count, u[e] != 0x20 { e += 1 }
+            r.code = String(decoding: u[(i + 1)..<e], as: UTF8.self)
+            r.processID = legacyPID
+            r.threadID = legacyTID
+            stampCurrent(&r)
+            pending = r
+            pendingLines.reset(line.text)
+            return
+        }
+        if pending != nil, !line.afterGap, pendingLines.canTake {
+            pendingLines.append(line.text)
+            return
+        }
+        try flushLegacy(emit: emit)
+        guard !Bytes.isBlank(line.text) else { return }
+        var r = record(line, level: .information)
+        stampCurrent(&r)
+        try emit(r)
+    }
+
+    private mutating func flushLegacy(emit: (Record) throws -> Void) throws {
+        guard var r = pending.take() else { return }
+        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
+        pending = nil
+        pendingLines.clear()
+        try emit(r)
+    }
+
+    enum P {
+        static let sectionOpen = [UInt8](ascii: ">>>  [")
+        static let sectionStart = [UInt8](ascii: ">>>  Section start")
+        static let sectionEnd = [UInt8](ascii: "<<<  Section end")
+        static let exitStatus = [UInt8](ascii: "<<<  [Exit status: ")
+        static let deviceInstallLog = [UInt8](ascii: "[Device Install Log]")
+        static let bootSession = [UInt8](ascii: "[Boot Session:")
+        static let beginLog = [UInt8](ascii: "[BeginLog]")
+        static let bangs = [UInt8](ascii: "!!!")
+    }
+}
