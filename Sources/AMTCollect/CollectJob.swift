@@ -3,6 +3,7 @@ import Collector
 import Foundation
 import LogRecord
 import Logging
+import Parsers
 import SystemPackage
 import Triage
 
@@ -46,6 +47,10 @@ struct ProcessedSource: Sendable {
     var failure: String?
     /// amt-collect's own output failed (disk full, not writable): the run stops.
     var fatal: String?
+    /// SQL Server facts stated by an ERRORLOG.
+    var sqlFacts: SQLServerFacts?
+    /// Install and setup runs the source reports.
+    var installRuns: [InstallRun]
 }
 
 /// What a finished `collect` produced.
@@ -123,6 +128,8 @@ final class CollectJob {
         var totalRecords = 0
         var partialCount = 0
         var done = 0
+        var sqlFacts = SQLServerFacts()
+        var installRuns: [InstallRun] = []
         do {
             while let p = queue.take() {
                 done += 1
@@ -164,6 +171,8 @@ final class CollectJob {
                         outsideWindow: p.outsideWindow))
                 }
                 totalRecords += p.counts.total
+                if let f = p.sqlFacts { sqlFacts = sqlFacts.merge(f) }
+                installRuns += p.installRuns
                 summaries.append(SourceSummary(path: p.relativePath, dataset: dataset, counts: p.counts,
                                                status: status, note: reason, parseErrors: p.stats.parseErrors))
             }
@@ -181,17 +190,24 @@ final class CollectJob {
         // system/: the facts behind the Tier 1 checks.
         let hostJSON = try Self.prettyJSON(facts)
         files.append(ManifestFile.generated(added: try writer.addData(at: "system/host.json", hostJSON), role: .system))
+        if !sqlFacts.isEmpty {
+            var bytes: [UInt8] = []
+            JSONEncoding.append(Self.json(sqlFacts), to: &bytes)
+            bytes.append(0x0A)
+            files.append(ManifestFile.generated(added: try writer.addData(at: "system/sql_server.json", bytes), role: .system))
+        }
 
         let duration = settings.fixedCreated == nil ? Int((ContinuousClock.now - started).milliseconds) : 0
         let summaryText = SummaryText.render(SummaryInput(
             caseFields: [("Case", settings.caseID), ("Site", settings.site), ("Partner", settings.partner),
                          ("Contact", settings.contact), ("Description", settings.description)],
-            hostFacts: Self.hostLines(facts),
+            hostFacts: Self.hostLines(facts) + Self.sqlLines(sqlFacts),
             collection: [("Root", settings.root.string), ("Created", created.iso8601),
                          ("Window", Self.windowText(settings)),
                          ("Time zone", settings.zone.timeZone.identifier + (settings.zone.isKnown ? "" : " (assumed: collector's zone)"))],
             sources: summaries,
-            skipped: skipped.map { ($0.path, $0.reason) }))
+            skipped: skipped.map { ($0.path, $0.reason) },
+            sections: installRuns.isEmpty ? [] : [("INSTALL AND SETUP RUNS", installRuns.map(\.line))]))
         files.append(ManifestFile.generated(added: try writer.addData(at: "SUMMARY.txt", Array(summaryText.utf8)), role: .summary))
 
         let manifest = Manifest.make(
@@ -249,6 +265,26 @@ final class CollectJob {
          ("Time zone", f.timeZone ?? "unknown"),
          ("UTC offset", f.utcOffsetMinutes.map { Self.offsetText($0) } ?? "unknown"),
          ("Facts from", f.source)]
+    }
+
+    static func sqlLines(_ f: SQLServerFacts) -> [(String, String)] {
+        guard !f.isEmpty else { return [] }
+        var text = [f.product, f.version, f.edition].compactMap { $0 }.joined(separator: " ")
+        if let instance = f.instance { text += " (instance \(instance))" }
+        return [("SQL Server", text.isEmpty ? "seen in ERRORLOG" : text)]
+    }
+
+    /// SQL Server facts for `system/sql_server.json`, with where they came from.
+    static func json(_ f: SQLServerFacts) -> JSONValue {
+        var members: [(String, JSONValue)] = [("source", .string("SQL Server ERRORLOG"))]
+        if let v = f.product { members.append(("product", .string(v))) }
+        if let v = f.version { members.append(("version", .string(v))) }
+        if let v = f.edition { members.append(("edition", .string(v))) }
+        if let v = f.instance { members.append(("instance", .string(v))) }
+        if let v = f.serverName { members.append(("server_name", .string(v))) }
+        if let v = f.utcAdjustmentMinutes { members.append(("utc_adjustment_minutes", .int(Int64(v)))) }
+        if let v = f.operatingSystem { members.append(("os", .string(v))) }
+        return .object(members)
     }
 
     static func offsetText(_ minutes: Int) -> String {

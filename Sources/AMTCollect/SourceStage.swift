@@ -1,5 +1,6 @@
 import Collector
 import LogRecord
+import Parsers
 import SystemPackage
 import Triage
 
@@ -12,7 +13,8 @@ enum SourceStage {
     ) -> ProcessedSource {
         var result = ProcessedSource(relativePath: relativePath, entryID: entryID, rawTemp: nil, recordsTemp: nil,
                                      stats: ParseStats(), counts: LevelCounts(), outsideWindow: 0,
-                                     truncatedBytes: nil, truncatedHow: nil, failure: nil, fatal: nil)
+                                     truncatedBytes: nil, truncatedHow: nil, failure: nil, fatal: nil,
+                                     sqlFacts: nil, installRuns: [])
         let rawPath = work.appending("raw-\(index)")
         let recordsPath = work.appending("records-\(index).jsonl")
         do {
@@ -39,7 +41,11 @@ enum SourceStage {
             let context = ParseContext(sourcePath: relativePath, hostName: hostName, zone: zone)
             var counts = LevelCounts()
             var outside = 0
+            var sqlFacts = SQLServerFacts()
+            var installRuns: [InstallRun] = []
             let emit: (Record) throws -> Void = { record in
+                if record.outcome != nil, let run = InstallRun(record: record) { installRuns.append(run) }
+                if record.dataset == Dataset.sqlErrorlog, let f = SQLServerFacts(record: record) { sqlFacts = sqlFacts.merge(f) }
                 guard window.contains(record.timestamp) else {
                     outside += 1
                     return
@@ -64,6 +70,8 @@ enum SourceStage {
             try records.close()
             result.counts = counts
             result.outsideWindow = outside
+            result.sqlFacts = sqlFacts.isEmpty ? nil : sqlFacts
+            result.installRuns = installRuns
             if let t = reader.truncation {
                 result.truncatedBytes = t.droppedBytes
                 result.truncatedHow = t.how
@@ -100,5 +108,42 @@ final class TeeSource: ByteSource {
         guard let chunk = try reader.nextChunk() else { return nil }
         try raw.append(chunk.bytes)
         return chunk
+    }
+}
+
+/// One install or setup run as its summary record states it.
+struct InstallRun: Sendable {
+    var source: String
+    var time: Timestamp?
+    var outcome: Outcome
+    var product: String?
+    var exitCode: String?
+    var firstError: String?
+    var complete: Bool
+
+    /// `nil` unless the record is an install/setup summary record (`amt.install.*`).
+    init?(record: Record) {
+        guard let outcome = record.outcome, record.extra("install") != nil else { return nil }
+        source = record.filePath ?? "?"
+        time = record.timestamp
+        self.outcome = outcome
+        product = record.extra("install.product")?.stringValue
+        exitCode = record.extra("install.exit_code").map { v -> String in
+            if let s = v.stringValue { return s }
+            if let i = v.intValue { return String(i) }
+            return "?"
+        } ?? record.code
+        firstError = record.extra("install.first_error")?.stringValue
+        complete = record.extra("install.complete") != .bool(false)
+    }
+
+    /// One line for the summary.
+    var line: String {
+        var text = "\(outcome == .unknown ? "INCOMPLETE" : outcome.rawValue.uppercased())  \(product ?? "unknown product")"
+        if let exitCode { text += ", exit code \(exitCode)" }
+        if let time { text += ", \(time.iso8601)" }
+        text += "  (\(source))"
+        if let firstError, outcome != .success { text += "\n      first error: \(firstError.prefix(160))" }
+        return text
     }
 }

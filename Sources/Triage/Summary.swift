@@ -31,14 +31,17 @@ public struct SummaryInput: Sendable {
     public var sources: [SourceSummary]
     /// Sources the catalog matched but which were not collected: path and reason.
     public var skipped: [(String, String)]
+    /// Further titled sections (e.g. install runs), shown after the record counts.
+    public var sections: [(String, [String])]
 
     public init(caseFields: [(String, String?)], hostFacts: [(String, String)], collection: [(String, String)],
-                sources: [SourceSummary], skipped: [(String, String)]) {
+                sources: [SourceSummary], skipped: [(String, String)], sections: [(String, [String])] = []) {
         self.caseFields = caseFields
         self.hostFacts = hostFacts
         self.collection = collection
         self.sources = sources
         self.skipped = skipped
+        self.sections = sections
     }
 }
 
@@ -63,6 +66,11 @@ public enum SummaryText {
         if total.verbose + total.debug > 0 { out += ", verbose/debug \(total.verbose + total.debug)" }
         out += "\n"
         if let f = total.first, let l = total.last { out += "         from \(f.iso8601) to \(l.iso8601)\n" }
+
+        for (title, lines) in input.sections {
+            out += "\n\(title)\n"
+            for line in lines { out += "  \(line)\n" }
+        }
 
         out += "\nSOURCES (most errors first)\n"
         let header = pad("crit", 5) + pad("err", 6) + pad("warn", 6) + pad("total", 8) + "source"
