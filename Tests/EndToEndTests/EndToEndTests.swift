@@ -95,6 +95,15 @@ import Testing
         #expect(reason.contains("permission denied"), "locked file not reported: \(String(describing: lockedEntry))")
         let summary = String(decoding: entries["\(top)/SUMMARY.txt"] ?? [], as: UTF8.self)
         #expect(summary.contains("AMTError_Locked.log"))
+        // The failed WebBRIX upgrade and the SQL Server facts reach the summary and system/.
+        #expect(summary.contains("FAILURE  WebBRIX Server, exit code 1603"), "\(summary)")
+        let sql = String(decoding: entries["\(top)/system/sql_server.json"] ?? [], as: UTF8.self)
+        #expect(sql.contains("15.0."), "system/sql_server.json: \(sql)")
+        // Every format of the demo site was recognized by content.
+        let kinds = Set(files.compactMap { $0["kind"] as? String })
+        for kind in ["amt.error", "msi", "sql.errorlog", "sql.setup", "setupapi", "dpinst", "windows.evtx", "config"] {
+            #expect(kinds.contains(kind), "no \(kind) source in the bundle: \(kinds.sorted())")
+        }
     }
 
     @Test func reproducibleBundles() throws {
