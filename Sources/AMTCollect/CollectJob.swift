@@ -113,8 +113,16 @@ final class CollectJob {
         let workDir = work
         let producer = Worker(name: "amt-parse") {
             for item in items {
+                if ArchiveExpansion.isCabinet(item.path) {
+                    for processed in ArchiveExpansion.process(
+                        index: item.index, path: item.path, relativePath: item.relative, entryID: item.entry,
+                        work: workDir, hostName: context.host, zone: context.zone, window: context.window, cap: item.cap) {
+                        queue.put(processed)
+                    }
+                    continue
+                }
                 let processed = SourceStage.process(
-                    index: item.index, path: item.path, relativePath: item.relative, entryID: item.entry,
+                    index: String(item.index), path: item.path, relativePath: item.relative, entryID: item.entry,
                     kind: item.kind, work: workDir, hostName: context.host, zone: context.zone,
                     window: context.window, cap: item.cap)
                 queue.put(processed)
@@ -140,10 +148,13 @@ final class CollectJob {
                 }
                 if let fatal = p.fatal { throw CommandFailure(description: fatal) }
                 if let failure = p.failure {
+                    // An expanded archive is listed with what became of it; anything else was not readable.
+                    let expanded = p.stats.dataset == "archive"
                     files.append(ManifestFile.skippedSource(source: p.relativePath, kind: p.stats.dataset, reason: failure))
                     summaries.append(SourceSummary(path: p.relativePath, dataset: p.stats.dataset ?? "?",
-                                                   counts: LevelCounts(), status: "skipped", note: failure))
-                    warnings.append("\(p.relativePath): \(failure)")
+                                                   counts: LevelCounts(), status: expanded ? "expanded" : "skipped",
+                                                   note: failure))
+                    if !expanded { warnings.append("\(p.relativePath): \(failure)") }
                     continue
                 }
                 let dataset = p.stats.dataset ?? Dataset.text

@@ -1,3 +1,4 @@
+import Bundler
 import Collector
 import LogRecord
 import Parsers
@@ -8,7 +9,7 @@ import Triage
 /// the raw copy, and parses those same bytes into a JSON Lines file of records inside the window.
 enum SourceStage {
     static func process(
-        index: Int, path: FilePath, relativePath: String, entryID: String, kind: String,
+        index: String, path: FilePath, relativePath: String, entryID: String, kind: String,
         work: FilePath, hostName: String?, zone: SiteZone, window: TimeWindow, cap: Int64
     ) -> ProcessedSource {
         var result = ProcessedSource(relativePath: relativePath, entryID: entryID, rawTemp: nil, recordsTemp: nil,
@@ -90,6 +91,128 @@ enum SourceStage {
             result.recordsTemp = nil
         }
         return result
+    }
+}
+
+/// Archives found in log folders (SQL Server setup's `Log*.cab`): mail filters block them, so the
+/// bundle holds their members as text sources instead, each parsed like any other source.
+enum ArchiveExpansion {
+    /// Extensions never put into a bundle from inside an archive (mail filters block them).
+    static let blocked: Set<String> = ["exe", "dll", "msi", "msp", "cab", "ps1", "iso", "zip", "7z", "rar", "sys", "cat", "bat", "cmd", "vbs", "js", "scr", "com"]
+
+    /// Whether the file starts like a Microsoft Cabinet (`MSCF`).
+    static func isCabinet(_ path: FilePath) -> Bool {
+        guard var reader = try? SourceReader(path: path, cap: Int64.max, chunkSize: 4),
+              let chunk = try? reader.nextChunk() else { return false }
+        return chunk.bytes.starts(with: Array("MSCF".utf8))
+    }
+
+    /// Expands the archive at `path` into the work folder and processes every member as a source
+    /// named `<relativePath>.expanded/<member path>`. The first element describes the archive
+    /// itself (left out, with the reason); members that cannot be taken are listed as skipped.
+    static func process(
+        index: Int, path: FilePath, relativePath: String, entryID: String, work: FilePath,
+        hostName: String?, zone: SiteZone, window: TimeWindow, cap: Int64, maxMembers: Int = 2000
+    ) -> [ProcessedSource] {
+        var results: [ProcessedSource] = []
+        var members = 0
+        var damage: String? = nil
+        func note(_ rel: String, _ text: String, failure: Bool) -> ProcessedSource {
+            var p = ProcessedSource(relativePath: rel, entryID: entryID, rawTemp: nil, recordsTemp: nil,
+                                    stats: ParseStats(), counts: LevelCounts(), outsideWindow: 0,
+                                    truncatedBytes: nil, truncatedHow: nil, failure: text, fatal: nil,
+                                    sqlFacts: nil, installRuns: [])
+            p.stats.dataset = failure ? nil : "archive"
+            return p
+        }
+        do {
+            let reader = try BundleReader(path: path, formats: .any)
+            var k = 0
+            // The member being written; closed when the next entry starts or the walk ends.
+            var open: BufferedFileWriter? = nil
+            defer { try? open?.close() }
+            try reader.forEachEntry { entry in
+                try open?.close()
+                open = nil
+                guard entry.isRegularFile else { return nil }
+                let name = safeName(entry.name)
+                let rel = relativePath + ".expanded/" + name
+                let ext = name.split(separator: ".").last.map { $0.lowercased() } ?? ""
+                if name.isEmpty { return nil }
+                if blocked.contains(ext) {
+                    results.append(note(rel, "left out: .\(ext) files are blocked by mail filters", failure: true))
+                    return nil
+                }
+                guard members < maxMembers else {
+                    results.append(note(rel, "left out: more than \(maxMembers) members in the archive", failure: true))
+                    return nil
+                }
+                members += 1
+                k += 1
+                let temp = work.appending("member-\(index)-\(k)")
+                let out = try BufferedFileWriter(creating: temp)
+                open = out
+                var written: Int64 = 0
+                var dropped: Int64 = 0
+                // Write the member to a work file (head only beyond the cap), then process it.
+                results.append(ProcessedSource.placeholder(rel, temp))
+                return { chunk in
+                    let room = max(0, cap - written)
+                    let take = min(Int64(chunk.count), room)
+                    if take > 0 { try out.append(UnsafeRawBufferPointer(rebasing: chunk[0..<Int(take)])) }
+                    written += take
+                    dropped += Int64(chunk.count) - take
+                    if dropped > 0 { results[results.count - 1].truncatedBytes = dropped }
+                }
+            }
+            try open?.close()
+            open = nil
+        } catch let error as OutputError {
+            var p = note(relativePath, "", failure: true)
+            p.fatal = error.description
+            return [p]
+        } catch {
+            // A damaged archive: what was expanded so far is kept.
+            damage = ErrorText.describe(error)
+        }
+        // Process each expanded member like any source.
+        var processed: [ProcessedSource] = []
+        for (k, member) in results.enumerated() {
+            guard let temp = member.rawTemp, member.stats.dataset == "member" else { processed.append(member); continue }
+            var p = SourceStage.process(index: "\(index)-m\(k)", path: temp, relativePath: member.relativePath,
+                                        entryID: entryID, kind: "auto", work: work, hostName: hostName, zone: zone,
+                                        window: window, cap: cap)
+            CollectJob.remove(temp)
+            if let dropped = member.truncatedBytes {
+                p.truncatedBytes = dropped
+                p.truncatedHow = "kept the first \(cap) bytes of the member, \(dropped) bytes left out"
+            }
+            processed.append(p)
+        }
+        let expanded = processed.filter { $0.failure == nil && $0.fatal == nil }.count
+        var reason = "archive expanded: \(expanded) members under \(relativePath).expanded/; the archive itself is left out (mail filters block it)"
+        if let damage { reason += "; it could not be read completely: \(damage)" }
+        processed.insert(note(relativePath, reason, failure: false), at: 0)
+        return processed
+    }
+
+    /// A member name as a safe relative path: `/`-separated, no empty, `.` or `..` parts.
+    static func safeName(_ name: String) -> String {
+        name.split(whereSeparator: { $0 == "/" || $0 == "\\" })
+            .filter { $0 != "." && $0 != ".." && !$0.isEmpty }
+            .joined(separator: "/")
+    }
+}
+
+extension ProcessedSource {
+    /// A member written to `temp`, waiting to be processed.
+    static func placeholder(_ rel: String, _ temp: FilePath) -> ProcessedSource {
+        var p = ProcessedSource(relativePath: rel, entryID: "", rawTemp: temp, recordsTemp: nil,
+                                stats: ParseStats(), counts: LevelCounts(), outsideWindow: 0,
+                                truncatedBytes: nil, truncatedHow: nil, failure: nil, fatal: nil,
+                                sqlFacts: nil, installRuns: [])
+        p.stats.dataset = "member"
+        return p
     }
 }
 

@@ -26,18 +26,30 @@ public struct BundleReader: Sendable {
     public static let defaultReadLimit = 512 << 20
 
     public let path: FilePath
+    /// Which archive formats are read.
+    public let formats: Formats
 
-    /// - Throws: `.cannotOpen` when the file cannot be opened, `.corrupt` when it is not a zip or
-    ///   tar.gz libarchive can read.
-    public init(path: FilePath) throws {
+    /// What a reader accepts.
+    public enum Formats: Sendable {
+        /// Bundles: zip (by its central directory, as Explorer reads it) and tar.gz.
+        case bundles
+        /// Any archive libarchive reads (cab, zip, 7z, rar, tar with any compression …): for
+        /// archives found in log folders, which are expanded into the bundle.
+        case any
+    }
+
+    /// - Throws: `.cannotOpen` when the file cannot be opened, `.corrupt` when it is not an archive
+    ///   of the accepted formats that libarchive can read.
+    public init(path: FilePath, formats: Formats = .bundles) throws {
         self.path = path
-        let session = try ReadSession(path)
+        self.formats = formats
+        let session = try ReadSession(path, formats: formats)
         _ = try session.next()
     }
 
     /// Every entry, in archive order.
     public func entries() throws -> [Entry] {
-        let session = try ReadSession(path)
+        let session = try ReadSession(path, formats: formats)
         var out: [Entry] = []
         while let entry = try session.next() { out.append(entry) }
         return out
@@ -60,7 +72,7 @@ public struct BundleReader: Sendable {
     public func forEachEntry(
         _ visit: (Entry) throws -> ((UnsafeRawBufferPointer) throws -> Void)?
     ) throws {
-        let session = try ReadSession(path)
+        let session = try ReadSession(path, formats: formats)
         while let entry = try session.next() {
             guard let handler = try visit(entry) else { continue }
             try session.readData(of: entry.name, handler)
@@ -70,7 +82,7 @@ public struct BundleReader: Sendable {
     /// The bytes of the entry named `name` (full name, including the top folder).
     /// - Throws: `.entryNotFound`, `.tooLarge` when it holds more than `limit` bytes, `.corrupt`.
     public func read(_ name: String, limit: Int = BundleReader.defaultReadLimit) throws -> [UInt8] {
-        let session = try ReadSession(path)
+        let session = try ReadSession(path, formats: formats)
         while let entry = try session.next() {
             guard entry.name == name else { continue }
             if let size = entry.size, size > Int64(limit) {
@@ -91,7 +103,7 @@ public struct BundleReader: Sendable {
     /// Decodes the bundle's `manifest.json` (the one in the top folder).
     /// - Throws: `.badManifest` when there is none or it does not decode.
     public func manifest() throws -> Manifest {
-        let session = try ReadSession(path)
+        let session = try ReadSession(path, formats: formats)
         while let entry = try session.next() {
             guard let parts = BundlePath.split(entry.name), !parts.top.isEmpty, parts.inner == Manifest.entryName else { continue }
             var bytes: [UInt8] = []
@@ -122,7 +134,7 @@ final class ReadSession {
     private var current: String?
     private var buffer: UnsafeMutableRawBufferPointer
 
-    init(_ path: FilePath) throws {
+    init(_ path: FilePath, formats: BundleReader.Formats = .bundles) throws {
         self.path = path
         do {
             fd = try FileDescriptor.open(path, .readOnly, options: Platform.openOptions)
@@ -132,13 +144,20 @@ final class ReadSession {
         guard let a = archive_read_new() else { fatalError("archive_read_new: out of memory") }
         archive = a
         buffer = .allocate(byteCount: ReadSession.chunkSize, alignment: 16)
-        archive_read_support_filter_gzip(a)
-        // The seekable reader goes by the central directory, as Explorer does: a zip whose
-        // directory is cut off is damaged even when its entries could be salvaged one by one.
-        archive_read_support_format_zip_seekable(a)
-        archive_read_support_format_tar(a)
+        switch formats {
+        case .bundles:
+            archive_read_support_filter_gzip(a)
+            // The seekable reader goes by the central directory, as Explorer does: a zip whose
+            // directory is cut off is damaged even when its entries could be salvaged one by one.
+            archive_read_support_format_zip_seekable(a)
+            archive_read_support_format_tar(a)
+        case .any:
+            archive_read_support_filter_all(a)
+            archive_read_support_format_all(a)
+        }
         if archive_read_open_fd(a, fd.rawValue, 65536) != ARCHIVE_OK {
-            throw BundleError(.corrupt, "\(path) is not a readable zip or tar.gz: \(LibArchive.message(a))",
+            let what = formats == .bundles ? "a readable zip or tar.gz" : "an archive libarchive can read"
+            throw BundleError(.corrupt, "\(path) is not \(what): \(LibArchive.message(a))",
                               path: path, cause: LibArchive.errno(a))
         }
     }

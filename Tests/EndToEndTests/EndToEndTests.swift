@@ -99,6 +99,10 @@ import Testing
         #expect(summary.contains("FAILURE  WebBRIX Server, exit code 1603"), "\(summary)")
         let sql = String(decoding: entries["\(top)/system/sql_server.json"] ?? [], as: UTF8.self)
         #expect(sql.contains("15.0."), "system/sql_server.json: \(sql)")
+        // SQL setup's Log*.cab is expanded: its text members are in the bundle, the cabinet is not.
+        #expect(!entries.keys.contains { $0.lowercased().hasSuffix(".cab") }, "a .cab is inside the bundle")
+        #expect(entries.keys.contains { $0.contains(".cab.expanded/Summary_") && $0.contains("/raw/") })
+        #expect(summary.contains("FAILURE  Microsoft SQL Server 2019, exit code -2068052377"), "\(summary)")
         // Every format of the demo site was recognized by content.
         let kinds = Set(files.compactMap { $0["kind"] as? String })
         for kind in ["amt.error", "msi", "sql.errorlog", "sql.setup", "setupapi", "dpinst", "windows.evtx", "config"] {
