@@ -50,7 +50,7 @@ struct ProcessedSource: Sendable {
     /// SQL Server facts stated by an ERRORLOG.
     var sqlFacts: SQLServerFacts?
     /// Install and setup runs the source reports.
-    var installRuns: [InstallRun]
+    var installRuns: InstallRunLog
 }
 
 /// What a finished `collect` produced.
@@ -137,7 +137,7 @@ final class CollectJob {
         var partialCount = 0
         var done = 0
         var sqlFacts = SQLServerFacts()
-        var installRuns: [InstallRun] = []
+        var installRuns = InstallRunLog()
         do {
             while let p = queue.take() {
                 done += 1
@@ -183,7 +183,7 @@ final class CollectJob {
                 }
                 totalRecords += p.counts.total
                 if let f = p.sqlFacts { sqlFacts = sqlFacts.merge(f) }
-                installRuns += p.installRuns
+                installRuns.merge(p.installRuns)
                 summaries.append(SourceSummary(path: p.relativePath, dataset: dataset, counts: p.counts,
                                                status: status, note: reason, parseErrors: p.stats.parseErrors))
             }
@@ -218,7 +218,7 @@ final class CollectJob {
                          ("Time zone", settings.zone.timeZone.identifier + (settings.zone.isKnown ? "" : " (assumed: collector's zone)"))],
             sources: summaries,
             skipped: skipped.map { ($0.path, $0.reason) },
-            sections: installRuns.isEmpty ? [] : [("INSTALL AND SETUP RUNS", installRuns.map(\.line))]))
+            sections: installRuns.isEmpty ? [] : [("INSTALL AND SETUP RUNS (\(installRuns.total), \(installRuns.failureCount) failed)", installRuns.lines)]))
         files.append(ManifestFile.generated(added: try writer.addData(at: "SUMMARY.txt", Array(summaryText.utf8)), role: .summary))
 
         let manifest = Manifest.make(

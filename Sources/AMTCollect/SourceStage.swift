@@ -15,7 +15,7 @@ enum SourceStage {
         var result = ProcessedSource(relativePath: relativePath, entryID: entryID, rawTemp: nil, recordsTemp: nil,
                                      stats: ParseStats(), counts: LevelCounts(), outsideWindow: 0,
                                      truncatedBytes: nil, truncatedHow: nil, failure: nil, fatal: nil,
-                                     sqlFacts: nil, installRuns: [])
+                                     sqlFacts: nil, installRuns: InstallRunLog())
         let rawPath = work.appending("raw-\(index)")
         let recordsPath = work.appending("records-\(index).jsonl")
         do {
@@ -43,9 +43,9 @@ enum SourceStage {
             var counts = LevelCounts()
             var outside = 0
             var sqlFacts = SQLServerFacts()
-            var installRuns: [InstallRun] = []
+            var installRuns = InstallRunLog()
             let emit: (Record) throws -> Void = { record in
-                if record.outcome != nil, let run = InstallRun(record: record) { installRuns.append(run) }
+                if record.outcome != nil, let run = InstallRun(record: record) { installRuns.add(run) }
                 if record.dataset == Dataset.sqlErrorlog, let f = SQLServerFacts(record: record) { sqlFacts = sqlFacts.merge(f) }
                 guard window.contains(record.timestamp) else {
                     outside += 1
@@ -121,7 +121,7 @@ enum ArchiveExpansion {
             var p = ProcessedSource(relativePath: rel, entryID: entryID, rawTemp: nil, recordsTemp: nil,
                                     stats: ParseStats(), counts: LevelCounts(), outsideWindow: 0,
                                     truncatedBytes: nil, truncatedHow: nil, failure: text, fatal: nil,
-                                    sqlFacts: nil, installRuns: [])
+                                    sqlFacts: nil, installRuns: InstallRunLog())
             p.stats.dataset = failure ? nil : "archive"
             return p
         }
@@ -210,7 +210,7 @@ extension ProcessedSource {
         var p = ProcessedSource(relativePath: rel, entryID: "", rawTemp: temp, recordsTemp: nil,
                                 stats: ParseStats(), counts: LevelCounts(), outsideWindow: 0,
                                 truncatedBytes: nil, truncatedHow: nil, failure: nil, fatal: nil,
-                                sqlFacts: nil, installRuns: [])
+                                sqlFacts: nil, installRuns: InstallRunLog())
         p.stats.dataset = "member"
         return p
     }
@@ -231,6 +231,48 @@ final class TeeSource: ByteSource {
         guard let chunk = try reader.nextChunk() else { return nil }
         try raw.append(chunk.bytes)
         return chunk
+    }
+}
+
+/// The install and setup runs of a collection, bounded: every run is counted, but only the first
+/// failures and a few other runs are kept for the summary (a setupapi log alone can hold
+/// thousands of device installs).
+struct InstallRunLog: Sendable {
+    static let keptFailures = 25
+    static let keptOthers = 10
+    private(set) var failures: [InstallRun] = []
+    private(set) var others: [InstallRun] = []
+    private(set) var total = 0
+    private(set) var failureCount = 0
+
+    var isEmpty: Bool { total == 0 }
+
+    mutating func add(_ run: InstallRun) {
+        total += 1
+        if run.outcome == .failure {
+            failureCount += 1
+            if failures.count < Self.keptFailures { failures.append(run) }
+        } else if others.count < Self.keptOthers {
+            others.append(run)
+        }
+    }
+
+    mutating func merge(_ other: InstallRunLog) {
+        total += other.total
+        failureCount += other.failureCount
+        for run in other.failures where failures.count < Self.keptFailures { failures.append(run) }
+        for run in other.others where others.count < Self.keptOthers { others.append(run) }
+    }
+
+    /// Summary lines: failures first, then other runs, then what was not listed.
+    var lines: [String] {
+        var out = failures.map(\.line) + others.map(\.line)
+        let unlisted = total - failures.count - others.count
+        if unlisted > 0 {
+            let unlistedFailures = failureCount - failures.count
+            out.append("… and \(unlisted) more runs not listed (\(unlistedFailures) of them failed); all are in the records")
+        }
+        return out
     }
 }
 
