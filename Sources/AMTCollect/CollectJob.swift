@@ -37,7 +37,6 @@ struct ProcessedSource: Sendable {
     var relativePath: String
     var entryID: String
     var rawTemp: FilePath?
-    var recordsTemp: FilePath?
     var stats: ParseStats
     var counts: LevelCounts
     var outsideWindow: Int
@@ -51,6 +50,16 @@ struct ProcessedSource: Sendable {
     var sqlFacts: SQLServerFacts?
     /// Install and setup runs the source reports.
     var installRuns: InstallRunLog
+
+    init(relativePath: String, entryID: String, rawTemp: FilePath? = nil) {
+        self.relativePath = relativePath
+        self.entryID = entryID
+        self.rawTemp = rawTemp
+        stats = ParseStats()
+        counts = LevelCounts()
+        outsideWindow = 0
+        installRuns = InstallRunLog()
+    }
 }
 
 /// What a finished `collect` produced.
@@ -104,7 +113,7 @@ final class CollectJob {
         defer { if !finished { writer.abort() } }
 
         // Parse stage on its own thread.
-        let queue = BoundedQueue<ProcessedSource>(capacity: 2)
+        let queue = BoundedQueue<StreamItem>(capacity: 6)
         let context = (host: facts.name, zone: settings.zone, window: settings.window)
         let items = sources.enumerated().map { (index: $0.offset, path: $0.element.absolutePath,
                                                 relative: $0.element.relativePath, entry: $0.element.entryID,
@@ -113,19 +122,19 @@ final class CollectJob {
         let workDir = work
         let producer = Worker(name: "amt-parse") {
             for item in items {
+                if queue.isClosed { break }
                 if ArchiveExpansion.isCabinet(item.path) {
-                    for processed in ArchiveExpansion.process(
+                    ArchiveExpansion.process(
                         index: item.index, path: item.path, relativePath: item.relative, entryID: item.entry,
-                        work: workDir, hostName: context.host, zone: context.zone, window: context.window, cap: item.cap) {
-                        queue.put(processed)
-                    }
+                        work: workDir, hostName: context.host, zone: context.zone, window: context.window,
+                        cap: item.cap, sink: queue.put)
                     continue
                 }
                 let processed = SourceStage.process(
                     index: String(item.index), path: item.path, relativePath: item.relative, entryID: item.entry,
                     kind: item.kind, work: workDir, hostName: context.host, zone: context.zone,
-                    window: context.window, cap: item.cap)
-                queue.put(processed)
+                    window: context.window, cap: item.cap, sink: queue.put)
+                queue.put(.done(processed))
             }
             queue.close()
         }
@@ -138,16 +147,37 @@ final class CollectJob {
         var done = 0
         var sqlFacts = SQLServerFacts()
         var installRuns = InstallRunLog()
+        // The records entry of the source being read, begun at its first batch.
+        var openRecords: String? = nil
+        let jsonWriter = JSONLinesWriter()
+        var jsonBuffer: [UInt8] = []
+        jsonBuffer.reserveCapacity(1 << 20)
         do {
-            while let p = queue.take() {
+            while let item = queue.take() {
+                let p: ProcessedSource
+                switch item {
+                case .records(let relative, let batch):
+                    if openRecords == nil {
+                        try writer.beginEntry(at: "records/" + relative + ".jsonl")
+                        openRecords = relative
+                    }
+                    jsonBuffer.removeAll(keepingCapacity: true)
+                    for record in batch { jsonWriter.append(record, to: &jsonBuffer) }
+                    try writer.writeToEntry(jsonBuffer)
+                    continue
+                case .done(let processed):
+                    p = processed
+                }
                 done += 1
-                Console.progress("[\(done)/\(items.count)] \(p.relativePath)")
-                defer {
-                    if let r = p.rawTemp { Self.remove(r) }
-                    if let r = p.recordsTemp { Self.remove(r) }
+                Console.progress("[\(done)] \(p.relativePath)")
+                defer { if let r = p.rawTemp { Self.remove(r) } }
+                var recordsEntry: AddedEntry? = nil
+                if openRecords != nil {
+                    recordsEntry = try writer.endEntry()
+                    openRecords = nil
                 }
                 if let fatal = p.fatal { throw CommandFailure(description: fatal) }
-                if let failure = p.failure {
+                if let failure = p.failure, recordsEntry == nil {
                     // An expanded archive is listed with what became of it; anything else was not readable.
                     let expanded = p.stats.dataset == "archive"
                     files.append(ManifestFile.skippedSource(source: p.relativePath, kind: p.stats.dataset, reason: failure))
@@ -159,9 +189,10 @@ final class CollectJob {
                 }
                 let dataset = p.stats.dataset ?? Dataset.text
                 let damaged = p.stats.parseErrors > 0 || (p.stats.counters["chunks_skipped"] ?? 0) > 0
-                let status = (p.truncatedBytes != nil || damaged) ? "partial" : "ok"
+                let status = (p.truncatedBytes != nil || damaged || p.failure != nil) ? "partial" : "ok"
                 if status == "partial" { partialCount += 1 }
                 var reasons: [String] = []
+                if let failure = p.failure { reasons.append("reading stopped: \(failure)") }
                 if let how = p.truncatedHow { reasons.append(how) }
                 if p.stats.parseErrors > 0 { reasons.append("\(p.stats.parseErrors) damaged or unparsable entries") }
                 if p.outsideWindow > 0 { reasons.append("\(p.outsideWindow) records outside the time window left out") }
@@ -174,8 +205,11 @@ final class CollectJob {
                         status: status, reason: reason, truncatedBytes: p.truncatedBytes, truncatedHow: p.truncatedHow,
                         outsideWindow: p.outsideWindow))
                 }
-                if let recs = p.recordsTemp, dataset != "config" {
-                    let added = try writer.addFile(at: "records/" + p.relativePath + ".jsonl", from: recs)
+                if recordsEntry == nil, dataset != "config" {
+                    // A source without records still gets its (empty) records file.
+                    recordsEntry = try writer.addData(at: "records/" + p.relativePath + ".jsonl", [])
+                }
+                if let added = recordsEntry {
                     files.append(ManifestFile.source(
                         added: added, source: p.relativePath, kind: dataset, role: .records, stats: p.stats,
                         status: status, reason: reason, truncatedBytes: nil, truncatedHow: nil,

@@ -12,6 +12,13 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         self.capacity = max(1, capacity)
     }
 
+    /// Whether `close` was called (a failed consumer closes the queue to stop the producer).
+    var isClosed: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return closed
+    }
+
     func put(_ item: Element) {
         condition.lock()
         while items.count >= capacity && !closed { condition.wait() }

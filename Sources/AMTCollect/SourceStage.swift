@@ -8,16 +8,15 @@ import Triage
 /// The parse stage for one source: reads it once through the size cap, keeps the bytes read as
 /// the raw copy, and parses those same bytes into a JSON Lines file of records inside the window.
 enum SourceStage {
+    /// Records go to `sink` in batches as they are parsed (the archive stage encodes and
+    /// compresses them); the returned value describes the source once it is read completely.
     static func process(
         index: String, path: FilePath, relativePath: String, entryID: String, kind: String,
-        work: FilePath, hostName: String?, zone: SiteZone, window: TimeWindow, cap: Int64
+        work: FilePath, hostName: String?, zone: SiteZone, window: TimeWindow, cap: Int64,
+        sink: (StreamItem) -> Void
     ) -> ProcessedSource {
-        var result = ProcessedSource(relativePath: relativePath, entryID: entryID, rawTemp: nil, recordsTemp: nil,
-                                     stats: ParseStats(), counts: LevelCounts(), outsideWindow: 0,
-                                     truncatedBytes: nil, truncatedHow: nil, failure: nil, fatal: nil,
-                                     sqlFacts: nil, installRuns: InstallRunLog())
+        var result = ProcessedSource(relativePath: relativePath, entryID: entryID)
         let rawPath = work.appending("raw-\(index)")
-        let recordsPath = work.appending("records-\(index).jsonl")
         do {
             var reader = try SourceReader(path: path, cap: cap)
             let raw = try BufferedFileWriter(creating: rawPath)
@@ -36,9 +35,8 @@ enum SourceStage {
                 }
                 return result
             }
-            let records = try BufferedFileWriter(creating: recordsPath)
-            result.recordsTemp = recordsPath
-            let writer = JSONLinesWriter()
+            var batch: [Record] = []
+            batch.reserveCapacity(StreamItem.batchSize)
             let context = ParseContext(sourcePath: relativePath, hostName: hostName, zone: zone)
             var counts = LevelCounts()
             var outside = 0
@@ -52,7 +50,11 @@ enum SourceStage {
                     return
                 }
                 counts.add(record)
-                try records.withBuffer { writer.append(record, to: &$0) }
+                batch.append(record)
+                if batch.count >= StreamItem.batchSize {
+                    sink(.records(relativePath, batch))
+                    batch.removeAll(keepingCapacity: true)
+                }
             }
 
             let kindHint = kind == "auto" ? nil : kind
@@ -68,7 +70,7 @@ enum SourceStage {
                 try raw.close()
                 reader = tee.reader
             }
-            try records.close()
+            if !batch.isEmpty { sink(.records(relativePath, batch)) }
             result.counts = counts
             result.outsideWindow = outside
             result.sqlFacts = sqlFacts.isEmpty ? nil : sqlFacts
@@ -80,15 +82,11 @@ enum SourceStage {
         } catch let error as OutputError {
             result.fatal = error.description
             if let r = result.rawTemp { CollectJob.remove(r) }
-            if let r = result.recordsTemp { CollectJob.remove(r) }
             result.rawTemp = nil
-            result.recordsTemp = nil
         } catch {
             result.failure = ErrorText.describe(error)
             if let r = result.rawTemp { CollectJob.remove(r) }
-            if let r = result.recordsTemp { CollectJob.remove(r) }
             result.rawTemp = nil
-            result.recordsTemp = nil
         }
         return result
     }
@@ -112,16 +110,15 @@ enum ArchiveExpansion {
     /// itself (left out, with the reason); members that cannot be taken are listed as skipped.
     static func process(
         index: Int, path: FilePath, relativePath: String, entryID: String, work: FilePath,
-        hostName: String?, zone: SiteZone, window: TimeWindow, cap: Int64, maxMembers: Int = 2000
-    ) -> [ProcessedSource] {
+        hostName: String?, zone: SiteZone, window: TimeWindow, cap: Int64, maxMembers: Int = 2000,
+        sink: (StreamItem) -> Void
+    ) {
         var results: [ProcessedSource] = []
         var members = 0
         var damage: String? = nil
         func note(_ rel: String, _ text: String, failure: Bool) -> ProcessedSource {
-            var p = ProcessedSource(relativePath: rel, entryID: entryID, rawTemp: nil, recordsTemp: nil,
-                                    stats: ParseStats(), counts: LevelCounts(), outsideWindow: 0,
-                                    truncatedBytes: nil, truncatedHow: nil, failure: text, fatal: nil,
-                                    sqlFacts: nil, installRuns: InstallRunLog())
+            var p = ProcessedSource(relativePath: rel, entryID: entryID)
+            p.failure = text
             p.stats.dataset = failure ? nil : "archive"
             return p
         }
@@ -170,30 +167,32 @@ enum ArchiveExpansion {
         } catch let error as OutputError {
             var p = note(relativePath, "", failure: true)
             p.fatal = error.description
-            return [p]
+            sink(.done(p))
+            return
         } catch {
             // A damaged archive: what was expanded so far is kept.
             damage = ErrorText.describe(error)
         }
         // Process each expanded member like any source.
+        var expanded = 0
         var processed: [ProcessedSource] = []
         for (k, member) in results.enumerated() {
             guard let temp = member.rawTemp, member.stats.dataset == "member" else { processed.append(member); continue }
             var p = SourceStage.process(index: "\(index)-m\(k)", path: temp, relativePath: member.relativePath,
                                         entryID: entryID, kind: "auto", work: work, hostName: hostName, zone: zone,
-                                        window: window, cap: cap)
+                                        window: window, cap: cap, sink: sink)
             CollectJob.remove(temp)
             if let dropped = member.truncatedBytes {
                 p.truncatedBytes = dropped
                 p.truncatedHow = "kept the first \(cap) bytes of the member, \(dropped) bytes left out"
             }
-            processed.append(p)
+            if p.failure == nil && p.fatal == nil { expanded += 1 }
+            sink(.done(p))
         }
-        let expanded = processed.filter { $0.failure == nil && $0.fatal == nil }.count
         var reason = "archive expanded: \(expanded) members under \(relativePath).expanded/; the archive itself is left out (mail filters block it)"
         if let damage { reason += "; it could not be read completely: \(damage)" }
-        processed.insert(note(relativePath, reason, failure: false), at: 0)
-        return processed
+        sink(.done(note(relativePath, reason, failure: false)))
+        for p in processed { sink(.done(p)) }
     }
 
     /// A member name as a safe relative path: `/`-separated, no empty, `.` or `..` parts.
@@ -207,13 +206,20 @@ enum ArchiveExpansion {
 extension ProcessedSource {
     /// A member written to `temp`, waiting to be processed.
     static func placeholder(_ rel: String, _ temp: FilePath) -> ProcessedSource {
-        var p = ProcessedSource(relativePath: rel, entryID: "", rawTemp: temp, recordsTemp: nil,
-                                stats: ParseStats(), counts: LevelCounts(), outsideWindow: 0,
-                                truncatedBytes: nil, truncatedHow: nil, failure: nil, fatal: nil,
-                                sqlFacts: nil, installRuns: InstallRunLog())
+        var p = ProcessedSource(relativePath: rel, entryID: "", rawTemp: temp)
         p.stats.dataset = "member"
         return p
     }
+}
+
+/// What the parse stage hands the archive stage: batches of a source's records as they are
+/// parsed, then the source's description once it is read completely.
+enum StreamItem: Sendable {
+    /// Records per batch: bounded memory between the stages.
+    static let batchSize = 1024
+
+    case records(String, [Record])
+    case done(ProcessedSource)
 }
 
 /// Hands a source's chunks to the parser and writes each one to the raw copy on the way. A class,
