@@ -115,13 +115,24 @@ final class CollectJob {
         // Parse stage on its own thread.
         let queue = BoundedQueue<StreamItem>(capacity: 6)
         let context = (host: facts.name, zone: settings.zone, window: settings.window)
-        let items = sources.enumerated().map { (index: $0.offset, path: $0.element.absolutePath,
+        var items = sources.enumerated().map { (index: $0.offset, path: $0.element.absolutePath,
                                                 relative: $0.element.relativePath, entry: $0.element.entryID,
                                                 kind: $0.element.kind,
-                                                cap: $0.element.maxBytes.map { min($0, settings.capBytes) } ?? settings.capBytes) }
+                                                cap: $0.element.maxBytes.map { min($0, settings.capBytes) } ?? settings.capBytes,
+                                                exportChannel: String?.none) }
+        // Live Windows: event logs held open by the service are exported through the system.
+        let exports = EventLogExport.exportable(found.skipped, catalog: settings.catalog,
+                                                liveRoot: Self.isSystemRoot(settings.root))
+        for (k, e) in exports.enumerated() {
+            items.append((index: items.count + k, path: e.absolutePath ?? settings.root.appending(e.relativePath),
+                          relative: e.relativePath, entry: e.entryID, kind: Dataset.evtx, cap: Int64.max,
+                          exportChannel: EventLogExport.channel(forFile: FilePath(e.relativePath).lastComponent?.string ?? e.relativePath)))
+        }
+        let exported = Set(exports.map(\.relativePath))
+        let toRead = items
         let workDir = work
         let producer = Worker(name: "amt-parse") {
-            for item in items {
+            for item in toRead {
                 if queue.isClosed { break }
                 if ArchiveExpansion.isCabinet(item.path) {
                     ArchiveExpansion.process(
@@ -130,8 +141,21 @@ final class CollectJob {
                         cap: item.cap, sink: queue.put)
                     continue
                 }
+                var path = item.path
+                if let channel = item.exportChannel {
+                    path = workDir.appending("export-\(item.index).evtx")
+                    do {
+                        try EventLogExport.export(channel: channel, to: path)
+                    } catch {
+                        var failed = ProcessedSource(relativePath: item.relative, entryID: item.entry)
+                        failed.failure = ErrorText.describe(error)
+                        queue.put(.done(failed))
+                        continue
+                    }
+                }
+                defer { if item.exportChannel != nil { CollectJob.remove(path) } }
                 let processed = SourceStage.process(
-                    index: String(item.index), path: item.path, relativePath: item.relative, entryID: item.entry,
+                    index: String(item.index), path: path, relativePath: item.relative, entryID: item.entry,
                     kind: item.kind, work: workDir, hostName: context.host, zone: context.zone,
                     window: context.window, cap: item.cap, sink: queue.put)
                 queue.put(.done(processed))
@@ -230,7 +254,8 @@ final class CollectJob {
         Console.endProgress()
 
         // Sources the catalog matched but that were not read.
-        let skipped = found.skipped.map { (path: $0.relativePath, reason: $0.reason) }
+        let skipped = found.skipped.filter { !exported.contains($0.relativePath) }
+            .map { (path: $0.relativePath, reason: $0.reason) }
 
         // system/: the facts behind the Tier 1 checks.
         let hostJSON = try Self.prettyJSON(facts)
