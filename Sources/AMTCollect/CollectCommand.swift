@@ -122,7 +122,9 @@ struct Collect: ParsableCommand {
 
     func run() throws {
         let logger = Logger(label: "amt-collect")
-        let settings = try makeSettings()
+        var command = self
+        if !batch, !dryRun, Console.stdinIsTerminal { command.askForMissingCaseFields() }
+        let settings = try command.makeSettings()
         if dryRun {
             try DryRun.run(settings: settings, json: json, logger: logger)
             return
@@ -159,6 +161,30 @@ struct Collect: ParsableCommand {
             Console.writeOut(out)
             Console.flushOut()
         }
+    }
+
+    /// Asks, briefly, for the case fields not given on the command line (only on a terminal and
+    /// without --batch). An empty answer leaves a field missing; the manifest records it so.
+    mutating func askForMissingCaseFields() {
+        func ask(_ question: String, _ value: inout String?, validate: (String) -> Bool = { _ in true }) {
+            guard value == nil else { return }
+            while true {
+                Console.writeErr(question + ": ")
+                guard let line = readLine(strippingNewline: true) else { return }
+                let answer = line.trimmingCharacters(in: .whitespaces)
+                if answer.isEmpty { return }
+                if validate(answer) { value = answer; return }
+                Console.say("  please answer one of the choices, or press Enter to skip")
+            }
+        }
+        Console.say("Case details for the bundle (press Enter to skip a question):")
+        ask("  Support case id", &caseID)
+        ask("  Site name", &site)
+        ask("  Partner (manufacturer / reseller / solutions)", &partner) {
+            ["manufacturer", "reseller", "solutions"].contains($0.lowercased())
+        }
+        ask("  Contact e-mail", &contact)
+        ask("  Problem, in a sentence", &description)
     }
 
     func makeSettings() throws -> CollectSettings {

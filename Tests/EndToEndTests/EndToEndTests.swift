@@ -196,6 +196,59 @@ import Testing
         #expect(after.count == 1 && after[0].hasPrefix("AMT-"), "leftovers not cleaned: \(after)")
     }
 
+    /// On a terminal without --batch, collect asks for the missing case fields (here through a
+    /// pseudo-terminal driven by Python's pty module), re-asks on an invalid partner, and records
+    /// the answers in the manifest; an empty answer leaves the field out.
+    @Test func asksForMissingCaseFieldsOnATerminal() throws {
+        let dir = try E2E.tempDir("ask")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = dir.appendingPathComponent("pty_run.py")
+        try Data(Self.ptyScript.utf8).write(to: script)
+        let out = dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let site = E2E.packageRoot.appendingPathComponent("Fixtures/demo-site").path
+        let r = try E2E.run([], shell: "python3 '\(script.path)' '\(E2E.binary.path)' collect --root '\(site)' --out '\(out.path)' --tz America/New_York")
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout.contains("please answer one of the choices"))
+        let bundle = try #require(try FileManager.default.contentsOfDirectory(atPath: out.path).first { $0.hasSuffix(".zip") })
+        #expect(bundle.hasPrefix("AMT-North_Gate-CASE-77-"))
+        let entries = try E2E.readArchive(out.appendingPathComponent(bundle).path)
+        let manifestBytes = try #require(entries.first { $0.key.hasSuffix("/manifest.json") }?.value)
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(manifestBytes)) as? [String: Any])
+        let c = try #require(manifest["case"] as? [String: Any])
+        #expect(c["id"] as? String == "CASE-77")
+        #expect(c["site"] as? String == "North Gate")
+        #expect(c["partner"] as? String == "reseller")
+        #expect(c["description"] as? String == "Door 3 offline")
+        #expect(c["contact"] == nil)
+    }
+
+    static let ptyScript = #"""
+import os, pty, sys, time, select
+args = sys.argv[1:]
+answers = [b"CASE-77\n", b"North Gate\n", b"banana\n", b"reseller\n", b"\n", b"Door 3 offline\n"]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(args[0], args)
+out = b""
+deadline = time.time() + 60
+while time.time() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if r:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+        if out.rstrip().endswith(b":") and answers:
+            os.write(fd, answers.pop(0))
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""#
+
     @Test func usageErrorsExit64() throws {
         let bad = try E2E.run(["collect", "--since", "yesterday-ish", "--batch"])
         #expect(bad.status == 64, "\(bad.stderr)")
