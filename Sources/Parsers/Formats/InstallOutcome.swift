@@ -243,6 +243,7 @@ enum Bytes {
     /// The text of `u[a..<b]`, spaces trimmed at both ends.
     static func string(_ u: [UInt8], _ a: Int, _ b: Int) -> String {
         var a = max(0, a), b = min(b, u.count)
+        guard a < b else { return "" }
         while a < b, u[a] == 0x20 || u[a] == 0x09 { a += 1 }
         while b > a, u[b - 1] == 0x20 || u[b - 1] == 0x09 { b -= 1 }
         return String(decoding: u[a..<b], as: UTF8.self)
