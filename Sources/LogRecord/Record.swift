@@ -34,8 +34,20 @@ public struct Record: Sendable, Equatable {
     public var stackTrace: String?
     /// `amt.time_source`: how `timestamp` was obtained.
     public var timeSource: TimeSource?
-    /// `winlog.*`: present on event log records.
-    public var winlog: Winlog?
+    /// `winlog.*`: present on event log records. Kept out of line (copy-on-write box) so that
+    /// records of text logs stay small to copy.
+    public var winlog: Winlog? {
+        get { winlogBox?.value }
+        set {
+            guard let newValue else { winlogBox = nil; return }
+            if winlogBox != nil, isKnownUniquelyReferenced(&winlogBox!) {
+                winlogBox!.value = newValue
+            } else {
+                winlogBox = WinlogBox(newValue)
+            }
+        }
+    }
+    private var winlogBox: WinlogBox?
     /// `amt.*` format-specific extras, as an ordered object below `amt` (e.g. key `msi` holding
     /// `{"product": …}`). Use `setExtra(_:_:)` to set a dotted path.
     public var extras: [(String, JSONValue)]
@@ -102,6 +114,13 @@ public struct Record: Sendable, Equatable {
             && lhs.winlog == rhs.winlog
             && JSONValue.object(lhs.extras) == JSONValue.object(rhs.extras)
     }
+}
+
+/// Out-of-line storage for `Record.winlog`. Never mutated while shared (copy on write), so it
+/// is safe to send.
+final class WinlogBox: @unchecked Sendable {
+    var value: Winlog
+    init(_ value: Winlog) { self.value = value }
 }
 
 /// `event.dataset` values (DESIGN.md).
