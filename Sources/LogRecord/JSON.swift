@@ -155,104 +155,145 @@ public struct JSONLinesWriter: Sendable {
     public init() {}
 
     /// Appends `record` and a trailing `\n` to `out`.
+    ///
+    /// Space for the worst case is reserved once, then filled through a pointer and trimmed to
+    /// what was written: no per-write capacity or uniqueness checks.
     public func append(_ record: Record, to out: inout [UInt8]) {
-        var obj = ObjectWriter()
-        obj.begin(&out)
-        if let ts = record.timestamp {
-            obj.key("@timestamp", &out)
-            out.append(0x22)
-            ts.appendISO8601(to: &out)
-            out.append(0x22)
+        let bound = RecordJSON.bound(of: record)
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: bound))
+        let written = out.withUnsafeMutableBufferPointer { buf -> Int in
+            var w = RawOut(buf.baseAddress! + start)
+            Self.write(record, &w)
+            return w.count
         }
-        obj.string("message", record.message, &out)
+        out.removeLast(bound - written)
+    }
+
+    static func write(_ record: Record, _ o: inout RawOut) {
+        o.byte(UInt8(ascii: "{"))
+        if let ts = record.timestamp {
+            o.key("@timestamp")
+            o.byte(0x22)
+            ts.write(to: &o)
+            o.byte(0x22)
+        }
+        o.stringMember("message", record.message)
 
         if record.level != nil || record.filePath != nil || record.line != nil {
-            obj.open("log", &out)
-            if let level = record.level { obj.string("level", level.rawValue, &out) }
+            o.open("log")
+            if let level = record.level { o.stringMember("level", level.rawValue) }
             if record.filePath != nil || record.line != nil {
-                obj.open("file", &out)
-                if let path = record.filePath { obj.string("path", path, &out) }
-                if let line = record.line { obj.int("line", Int64(line), &out) }
-                obj.close(&out)
+                o.open("file")
+                if let path = record.filePath { o.stringMember("path", path) }
+                if let line = record.line { o.intMember("line", Int64(line)) }
+                o.close()
             }
-            obj.close(&out)
+            o.close()
         }
 
-        obj.open("event", &out)
-        obj.string("dataset", record.dataset, &out)
-        if let code = record.code { obj.string("code", code, &out) }
-        if let outcome = record.outcome { obj.string("outcome", outcome.rawValue, &out) }
-        if let provider = record.provider { obj.string("provider", provider, &out) }
-        obj.close(&out)
+        o.open("event")
+        o.stringMember("dataset", record.dataset)
+        if let code = record.code { o.stringMember("code", code) }
+        if let outcome = record.outcome { o.stringMember("outcome", outcome.rawValue) }
+        if let provider = record.provider { o.stringMember("provider", provider) }
+        o.close()
 
         if let host = record.hostName {
-            obj.open("host", &out)
-            obj.string("name", host, &out)
-            obj.close(&out)
+            o.open("host")
+            o.stringMember("name", host)
+            o.close()
         }
 
         if record.processID != nil || record.threadID != nil {
-            obj.open("process", &out)
-            if let pid = record.processID { obj.int("pid", Int64(pid), &out) }
+            o.open("process")
+            if let pid = record.processID { o.intMember("pid", Int64(pid)) }
             if let tid = record.threadID {
-                obj.open("thread", &out)
-                obj.int("id", Int64(tid), &out)
-                obj.close(&out)
+                o.open("thread")
+                o.intMember("id", Int64(tid))
+                o.close()
             }
-            obj.close(&out)
+            o.close()
         }
 
         if record.errorType != nil || record.stackTrace != nil {
-            obj.open("error", &out)
-            if let type = record.errorType { obj.string("type", type, &out) }
-            if let stack = record.stackTrace { obj.string("stack_trace", stack, &out) }
-            obj.close(&out)
+            o.open("error")
+            if let type = record.errorType { o.stringMember("type", type) }
+            if let stack = record.stackTrace { o.stringMember("stack_trace", stack) }
+            o.close()
         }
 
         if let w = record.winlog {
-            obj.open("winlog", &out)
-            if let v = w.channel { obj.string("channel", v, &out) }
-            if let v = w.recordID { obj.int("record_id", Int64(bitPattern: v), &out) }
-            if let v = w.eventID { obj.int("event_id", Int64(v), &out) }
-            if let v = w.qualifiers { obj.int("qualifiers", Int64(v), &out) }
-            if let v = w.version { obj.int("version", Int64(v), &out) }
-            if let v = w.providerName { obj.string("provider_name", v, &out) }
-            if let v = w.providerGUID { obj.string("provider_guid", v, &out) }
-            if let v = w.computerName { obj.string("computer_name", v, &out) }
-            if let v = w.level { obj.int("level", Int64(v), &out) }
-            if let v = w.task { obj.int("task", Int64(v), &out) }
-            if let v = w.opcode { obj.int("opcode", Int64(v), &out) }
-            if let v = w.keywords { obj.string("keywords", v, &out) }
-            if let v = w.activityID { obj.string("activity_id", v, &out) }
+            o.open("winlog")
+            if let v = w.channel { o.stringMember("channel", v) }
+            if let v = w.recordID { o.intMember("record_id", Int64(bitPattern: v)) }
+            if let v = w.eventID { o.intMember("event_id", Int64(v)) }
+            if let v = w.qualifiers { o.intMember("qualifiers", Int64(v)) }
+            if let v = w.version { o.intMember("version", Int64(v)) }
+            if let v = w.providerName { o.stringMember("provider_name", v) }
+            if let v = w.providerGUID { o.stringMember("provider_guid", v) }
+            if let v = w.computerName { o.stringMember("computer_name", v) }
+            if let v = w.level { o.intMember("level", Int64(v)) }
+            if let v = w.task { o.intMember("task", Int64(v)) }
+            if let v = w.opcode { o.intMember("opcode", Int64(v)) }
+            if let v = w.keywords { o.stringMember("keywords", v) }
+            if let v = w.activityID { o.stringMember("activity_id", v) }
             if let v = w.userID {
-                obj.open("user", &out)
-                obj.string("identifier", v, &out)
-                obj.close(&out)
+                o.open("user")
+                o.stringMember("identifier", v)
+                o.close()
             }
             if !w.eventData.isEmpty {
-                obj.open("event_data", &out)
-                for (k, v) in w.eventData { obj.dynamicString(k, v, &out) }
-                obj.close(&out)
+                o.open("event_data")
+                for (k, v) in w.eventData { o.dynamicKey(k); o.string(v) }
+                o.close()
             }
             if !w.userData.isEmpty {
-                obj.open("user_data", &out)
-                for (k, v) in w.userData { obj.dynamicString(k, v, &out) }
-                obj.close(&out)
+                o.open("user_data")
+                for (k, v) in w.userData { o.dynamicKey(k); o.string(v) }
+                o.close()
             }
-            obj.close(&out)
+            o.close()
         }
 
         if record.timeSource != nil || !record.extras.isEmpty {
-            obj.open("amt", &out)
-            if let source = record.timeSource { obj.string("time_source", source.rawValue, &out) }
+            o.open("amt")
+            if let source = record.timeSource { o.stringMember("time_source", source.rawValue) }
             for (k, v) in record.extras {
-                obj.dynamicKey(k, &out)
-                JSONEncoding.append(v, to: &out)
+                o.dynamicKey(k)
+                writeValue(v, &o)
             }
-            obj.close(&out)
+            o.close()
         }
-        obj.close(&out)
-        out.append(0x0A)
+        o.byte(UInt8(ascii: "}"))
+        o.byte(0x0A)
+    }
+
+    static func writeValue(_ value: JSONValue, _ o: inout RawOut) {
+        switch value {
+        case .string(let s): o.string(s)
+        case .int(let v): o.int(v)
+        case .double, .bool, .null:
+            var tmp: [UInt8] = []
+            JSONEncoding.append(value, to: &tmp)
+            tmp.withUnsafeBufferPointer { o.bytes($0) }
+        case .array(let items):
+            o.byte(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { o.byte(UInt8(ascii: ",")) }
+                writeValue(item, &o)
+            }
+            o.byte(UInt8(ascii: "]"))
+        case .object(let members):
+            o.byte(UInt8(ascii: "{"))
+            for (i, (key, item)) in members.enumerated() {
+                if i > 0 { o.byte(UInt8(ascii: ",")) }
+                o.string(key)
+                o.byte(UInt8(ascii: ":"))
+                writeValue(item, &o)
+            }
+            o.byte(UInt8(ascii: "}"))
+        }
     }
 
     /// The record as one JSON line (with trailing `\n`).
@@ -260,69 +301,5 @@ public struct JSONLinesWriter: Sendable {
         var out: [UInt8] = []
         append(record, to: &out)
         return String(decoding: out, as: UTF8.self)
-    }
-}
-
-/// Writes the members of nested JSON objects into a caller's buffer, tracking commas with a bit
-/// per open object (no allocation). Literal key names are copied as bytes, never escaped.
-struct ObjectWriter {
-    /// Bit d set: the object at depth d already has a member.
-    private var hasMember: UInt64 = 0
-    private var depth = 0
-
-    mutating func begin(_ out: inout [UInt8]) {
-        out.append(UInt8(ascii: "{"))
-        hasMember = 0
-        depth = 0
-    }
-
-    @inline(__always)
-    private mutating func comma(_ out: inout [UInt8]) {
-        let bit: UInt64 = 1 << UInt64(depth)
-        if hasMember & bit != 0 { out.append(UInt8(ascii: ",")) }
-        hasMember |= bit
-    }
-
-    /// A literal key name (ASCII, needs no escaping).
-    mutating func key(_ k: StaticString, _ out: inout [UInt8]) {
-        comma(&out)
-        out.append(0x22)
-        k.withUTF8Buffer { out.append(contentsOf: $0) }
-        out.append(0x22)
-        out.append(UInt8(ascii: ":"))
-    }
-
-    /// A key from data (event data names, extras): escaped.
-    mutating func dynamicKey(_ k: String, _ out: inout [UInt8]) {
-        comma(&out)
-        JSONEncoding.appendString(k, to: &out)
-        out.append(UInt8(ascii: ":"))
-    }
-
-    mutating func string(_ k: StaticString, _ v: String, _ out: inout [UInt8]) {
-        key(k, &out)
-        JSONEncoding.appendString(v, to: &out)
-    }
-
-    mutating func dynamicString(_ k: String, _ v: String, _ out: inout [UInt8]) {
-        dynamicKey(k, &out)
-        JSONEncoding.appendString(v, to: &out)
-    }
-
-    mutating func int(_ k: StaticString, _ v: Int64, _ out: inout [UInt8]) {
-        key(k, &out)
-        JSONEncoding.appendInt(v, to: &out)
-    }
-
-    mutating func open(_ k: StaticString, _ out: inout [UInt8]) {
-        key(k, &out)
-        out.append(UInt8(ascii: "{"))
-        depth += 1
-        hasMember &= ~(1 << UInt64(depth))
-    }
-
-    mutating func close(_ out: inout [UInt8]) {
-        out.append(UInt8(ascii: "}"))
-        depth -= 1
     }
 }

@@ -76,6 +76,40 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Writes the ISO 8601 form through the record writer's pointer (at most 32 bytes).
+    func write(to o: inout RawOut) {
+        var tmp: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &tmp) { raw in
+            let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            var n = 0
+            let c = civil
+            if c.year >= 0 && c.year <= 9999 {
+                @inline(__always) func put(_ v: Int, _ width: Int) {
+                    var v = v
+                    var k = n + width - 1
+                    while k >= n { p[k] = UInt8(0x30 + v % 10); v /= 10; k -= 1 }
+                    n += width
+                }
+                put(c.year, 4); p[n] = 0x2D; n += 1
+                put(c.month, 2); p[n] = 0x2D; n += 1
+                put(c.day, 2); p[n] = 0x54; n += 1
+                put(c.hour, 2); p[n] = 0x3A; n += 1
+                put(c.minute, 2); p[n] = 0x3A; n += 1
+                put(c.second, 2); p[n] = 0x2E; n += 1
+                switch precision {
+                case .milliseconds: put(c.microsecond / 1000, 3)
+                case .microseconds: put(c.microsecond, 6)
+                }
+                p[n] = 0x5A; n += 1
+                o.bytes(UnsafeBufferPointer(start: p, count: n))
+            } else {
+                var bytes: [UInt8] = []
+                appendISO8601(to: &bytes)
+                bytes.withUnsafeBufferPointer { o.bytes($0) }
+            }
+        }
+    }
+
     /// Appends the ISO 8601 form as UTF-8 bytes (hot path for the JSON writer).
     public func appendISO8601(to out: inout [UInt8]) {
         let c = civil

@@ -1,0 +1,161 @@
+/// Writes bytes through a pointer into space reserved beforehand: no capacity or uniqueness
+/// checks per write. The caller reserves at least `RecordJSON.bound(of:)` bytes.
+@usableFromInline
+struct RawOut {
+    @usableFromInline var p: UnsafeMutablePointer<UInt8>
+    @usableFromInline var count = 0
+    /// Bit d set: the object at depth d already has a member.
+    @usableFromInline var hasMember: UInt64 = 0
+    @usableFromInline var depth = 0
+
+    @inlinable init(_ p: UnsafeMutablePointer<UInt8>) { self.p = p }
+
+    @inlinable @inline(__always) mutating func byte(_ b: UInt8) {
+        p[count] = b
+        count += 1
+    }
+
+    @inlinable @inline(__always) mutating func bytes(_ b: UnsafeBufferPointer<UInt8>) {
+        guard let base = b.baseAddress, b.count > 0 else { return }
+        (p + count).update(from: base, count: b.count)
+        count += b.count
+    }
+
+    @inlinable @inline(__always) mutating func literal(_ s: StaticString) {
+        s.withUTF8Buffer { bytes($0) }
+    }
+
+    @inlinable mutating func comma() {
+        let bit: UInt64 = 1 << UInt64(depth)
+        if hasMember & bit != 0 { byte(UInt8(ascii: ",")) }
+        hasMember |= bit
+    }
+
+    /// `"k":` for a literal key.
+    @inlinable mutating func key(_ k: StaticString) {
+        comma()
+        byte(0x22)
+        literal(k)
+        byte(0x22)
+        byte(UInt8(ascii: ":"))
+    }
+
+    @inlinable mutating func open(_ k: StaticString) {
+        key(k)
+        byte(UInt8(ascii: "{"))
+        depth += 1
+        hasMember &= ~(1 << UInt64(depth))
+    }
+
+    @inlinable mutating func close() {
+        byte(UInt8(ascii: "}"))
+        depth -= 1
+    }
+
+    /// A JSON string literal, escaped (at most 6 bytes per input byte + 2).
+    @inlinable mutating func string(_ s: String) {
+        byte(0x22)
+        var s = s
+        s.withUTF8 { utf8 in
+            guard let base = utf8.baseAddress else { return }
+            let n = utf8.count
+            var i = 0
+            var runStart = 0
+            while i < n {
+                while i + 8 <= n {
+                    let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                    if JSONEncoding.needsEscape(w) { break }
+                    i += 8
+                }
+                guard i < n else { break }
+                let c = base[i]
+                if c >= 0x20 && c != 0x22 && c != 0x5C {
+                    i += 1
+                    continue
+                }
+                bytes(UnsafeBufferPointer(start: base + runStart, count: i - runStart))
+                byte(0x5C)
+                switch c {
+                case 0x22: byte(0x22)
+                case 0x5C: byte(0x5C)
+                case 0x0A: byte(UInt8(ascii: "n"))
+                case 0x0D: byte(UInt8(ascii: "r"))
+                case 0x09: byte(UInt8(ascii: "t"))
+                case 0x08: byte(UInt8(ascii: "b"))
+                case 0x0C: byte(UInt8(ascii: "f"))
+                default:
+                    byte(UInt8(ascii: "u")); byte(0x30); byte(0x30)
+                    byte(JSONEncoding.hexDigit(c >> 4)); byte(JSONEncoding.hexDigit(c & 0xF))
+                }
+                i += 1
+                runStart = i
+            }
+            bytes(UnsafeBufferPointer(start: base + runStart, count: n - runStart))
+        }
+        byte(0x22)
+    }
+
+    @inlinable mutating func int(_ v: Int64) {
+        if v == 0 { byte(0x30); return }
+        var m = v.magnitude
+        if v < 0 { byte(UInt8(ascii: "-")) }
+        var digits = 0
+        var t = m
+        while t > 0 { digits += 1; t /= 10 }
+        var k = count + digits - 1
+        while m > 0 {
+            p[k] = UInt8(0x30 + m % 10)
+            m /= 10
+            k -= 1
+        }
+        count += digits
+    }
+
+    @inlinable mutating func stringMember(_ k: StaticString, _ v: String) {
+        key(k)
+        string(v)
+    }
+
+    @inlinable mutating func intMember(_ k: StaticString, _ v: Int64) {
+        key(k)
+        int(v)
+    }
+
+    /// A key from data (event data names, extras), escaped.
+    @inlinable mutating func dynamicKey(_ k: String) {
+        comma()
+        string(k)
+        byte(UInt8(ascii: ":"))
+    }
+}
+
+/// Upper bounds of the bytes a record's JSON can take, for reserving space once.
+enum RecordJSON {
+    /// Bytes an escaped string can take.
+    @inline(__always) static func bound(_ s: String) -> Int { s.utf8.count * 6 + 2 }
+    @inline(__always) static func bound(_ s: String?) -> Int { s.map { $0.utf8.count * 6 + 2 } ?? 0 }
+
+    static func bound(_ v: JSONValue) -> Int {
+        switch v {
+        case .string(let s): return bound(s)
+        case .int, .double, .bool, .null: return 32
+        case .array(let items): return items.reduce(2) { $0 + bound($1) + 1 }
+        case .object(let members): return members.reduce(2) { $0 + bound($1.0) + 1 + bound($1.1) + 1 }
+        }
+    }
+
+    /// Every field's worst case plus the fixed keys and punctuation (generously).
+    static func bound(of r: Record) -> Int {
+        var n = 1024
+        n += bound(r.message) + bound(r.filePath) + bound(r.dataset) + bound(r.code) + bound(r.provider)
+        n += bound(r.hostName) + bound(r.errorType) + bound(r.stackTrace)
+        if let w = r.winlog {
+            n += 512 + bound(w.channel) + bound(w.providerName) + bound(w.providerGUID) + bound(w.computerName)
+            n += bound(w.keywords) + bound(w.activityID) + bound(w.userID)
+            for (k, v) in w.eventData { n += bound(k) + bound(v) + 2 }
+            for (k, v) in w.userData { n += bound(k) + bound(v) + 2 }
+        }
+        for (k, v) in r.extras { n += bound(k) + bound(v) + 2 }
+        return n
+    }
+}
