@@ -34,13 +34,52 @@ public struct Evidence: Sendable, Codable, Equatable {
         return ""
     }
 
-    /// The first line of `text`, cut at `messageLimit` characters (with `…`).
+    /// The message on one line: lines joined with ` | `, runs of spaces and tabs collapsed, a
+    /// leading `YYYY-MM-DD HH:MM:SS[.ff]` (the log line's own time, e.g. SQL Server ERRORLOG) left
+    /// out, cut at `messageLimit` characters (ending with `…`).
     static func oneLine(_ text: String) -> String {
-        let first = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        var line = String(first)
-        if line.hasSuffix("\r") { line.removeLast() }
-        if line.count > messageLimit { line = String(line.prefix(messageLimit - 1)) + "…" }
-        return line
+        var out = ""
+        out.reserveCapacity(min(text.utf8.count, messageLimit * 2))
+        var pendingSpace = false
+        var count = 0
+        var body = Substring(text)
+        if let stripped = dropLeadingDateTime(body) { body = stripped }
+        for ch in body {
+            if ch == "\n" || ch == "\r\n" {
+                if !out.isEmpty { out += " |"; count += 2; pendingSpace = true }
+                continue
+            }
+            if ch == " " || ch == "\t" || ch == "\r" || ch.isNewline {
+                pendingSpace = !out.isEmpty
+                continue
+            }
+            if pendingSpace { out.append(" "); count += 1; pendingSpace = false }
+            out.append(ch)
+            count += 1
+            if count >= messageLimit {
+                out = String(out.prefix(messageLimit - 1)) + "…"
+                return out
+            }
+        }
+        return out
+    }
+
+    /// `s` without a leading `YYYY-MM-DD HH:MM:SS` (and fraction), or nil when it has none.
+    static func dropLeadingDateTime(_ s: Substring) -> Substring? {
+        let b = Array(s.utf8.prefix(32))
+        let shape = Array("dddd-dd-dd dd:dd:dd".utf8)
+        guard b.count >= shape.count else { return nil }
+        for (k, c) in shape.enumerated() {
+            let ok = c == UInt8(ascii: "d") ? (b[k] >= 0x30 && b[k] <= 0x39) : b[k] == c
+            if !ok { return nil }
+        }
+        var n = shape.count
+        if n < b.count, b[n] == UInt8(ascii: ".") || b[n] == UInt8(ascii: ",") {
+            n += 1
+            while n < b.count, b[n] >= 0x30, b[n] <= 0x39 { n += 1 }
+        }
+        let rest = s.utf8.dropFirst(n)
+        return Substring(rest)
     }
 }
 
@@ -251,7 +290,7 @@ public final class FindingsEngine {
             if g.first.map({ t < $0 }) ?? true { g.first = t }
             if g.last.map({ t > $0 }) ?? true { g.last = t }
         }
-        if g.evidence.count < rule.evidenceLimit { g.evidence.append(Evidence(record)) }
+        FindingsEngine.keepEarliest(Evidence(record), in: &g.evidence, limit: rule.evidenceLimit)
         if !g.fired {
             if let window = rule.window {
                 if let t = record.timestamp {
@@ -271,6 +310,26 @@ public final class FindingsEngine {
             }
         }
         rules[i].groups[key] = g
+    }
+
+    /// Keeps the `limit` earliest evidence records (by time; untimed last; ties in arrival order),
+    /// so the evidence does not depend on the order sources are read in. O(limit).
+    static func keepEarliest(_ e: Evidence, in list: inout [Evidence], limit: Int) {
+        guard limit > 0 else { return }
+        func before(_ a: Evidence, _ b: Evidence) -> Bool {
+            switch (a.timestamp, b.timestamp) {
+            case let (x?, y?): x < y
+            case (.some, nil): true
+            default: false
+            }
+        }
+        if list.count == limit {
+            guard let last = list.last, before(e, last) else { return }
+            list.removeLast()
+        }
+        var i = list.count
+        while i > 0, before(e, list[i - 1]) { i -= 1 }
+        list.insert(e, at: i)
     }
 
     private func timelineObserve(_ r: Record) {

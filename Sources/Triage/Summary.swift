@@ -57,7 +57,7 @@ public struct SummaryInput: Sendable {
 /// Renders `SUMMARY.txt`: plain text, at most 100 columns, the most important first.
 ///
 /// Order: CASE, HOST, COLLECTION, FINDINGS (most severe first; each with count, first and last
-/// seen, up to `evidenceLines` evidence lines and the next step), TOP RECURRING ERRORS, RECORDS,
+/// seen, up to `evidenceLines` evidence records (time and place, then the message) and the next step), TOP RECURRING ERRORS, RECORDS,
 /// further sections, SOURCES, NOT COLLECTED OR INCOMPLETE. Same input, same text.
 public enum SummaryText {
     /// Evidence lines shown per finding.
@@ -143,7 +143,8 @@ public enum SummaryText {
             for e in f.evidence.prefix(evidenceLines) {
                 let time = e.timestamp.map(seconds) ?? "(no time)"
                 let file = (e.filePath.split(separator: "/").last.map(String.init) ?? e.filePath) + e.locator
-                out += clip("     - \(time)  \(file)  \(e.message)") + "\n"
+                out += clip("     - \(time)  \(file)") + "\n"
+                out += clip("       \(e.message)") + "\n"
             }
             if f.evidence.count > evidenceLines || f.count > f.evidence.count {
                 out += "       (\(f.count - min(f.count, evidenceLines)) more in REPORT.html and the records)\n"
