@@ -72,7 +72,7 @@ public enum MessageTemplate {
             if (isLetter(c) && i + 2 < n && bytes[i + 1] == 0x3A && bytes[i + 2] == 0x5C)
                 || (c == 0x5C && i + 2 < n && bytes[i + 1] == 0x5C && isWordByte(bytes[i + 2])) {
                 put("<path>")
-                i = pathEnd(bytes, i)
+                i = windowsPathEnd(bytes, i)
                 continue
             }
             // Absolute path with at least two slashes.
@@ -178,6 +178,23 @@ public enum MessageTemplate {
             default: j += 1
             }
         }
+        return trimDot(b, start, j)
+    }
+
+    /// End of a Windows path, which may hold spaces (`C:\\Program Files (x86)\\AMT\\x.log`): it
+    /// runs to the last `\\` before any quote, `,`, `;`, `|`, `<` or `>`, then to the end of that
+    /// last segment (a space, tab, `)` or one of those characters).
+    static func windowsPathEnd(_ b: [UInt8], _ start: Int) -> Int {
+        var stop = start
+        var lastSlash = start
+        while stop < b.count {
+            let c = b[stop]
+            if c == 0x22 || c == 0x27 || c == 0x2C || c == 0x3B || c == 0x7C || c == 0x3C || c == 0x3E { break }
+            if c == 0x5C { lastSlash = stop }
+            stop += 1
+        }
+        var j = lastSlash + 1
+        while j < stop, b[j] != 0x20, b[j] != 0x09, b[j] != 0x29 { j += 1 }
         return trimDot(b, start, j)
     }
 
