@@ -250,10 +250,10 @@ public final class FindingsEngine {
 
     /// Takes one record into account. O(number of rules); the message is lower-cased at most once.
     public func observe(_ record: Record) {
-        var lowered: String?
+        var scratch = CompiledMatch.Scratch(record)
         var template: String?
         for i in rules.indices {
-            guard rules[i].match.matches(record, lowered: &lowered) else { continue }
+            guard rules[i].match.matches(record, scratch: &scratch) else { continue }
             var key = ""
             if let by = rules[i].rule.groupBy {
                 if by == "template" {
@@ -282,15 +282,17 @@ public final class FindingsEngine {
                 rules[i].groupOrder.append(key)
             }
         }
-        let rule = rules[i].rule
-        var g = rules[i].groups[key]!
-        rules[i].groups[key] = nil  // keep the state uniquely referenced while it changes
+        FindingsEngine.update(&rules[i].groups[key]!, with: record, rule: rules[i].rule)
+    }
+
+    /// Counts `record` into one group's state (in place: no copy of the evidence or the ring).
+    private static func update(_ g: inout GroupState, with record: Record, rule: Rule) {
         g.count += 1
         if let t = record.timestamp {
             if g.first.map({ t < $0 }) ?? true { g.first = t }
             if g.last.map({ t > $0 }) ?? true { g.last = t }
         }
-        FindingsEngine.keepEarliest(Evidence(record), in: &g.evidence, limit: rule.evidenceLimit)
+        FindingsEngine.keepEarliest(record, in: &g.evidence, limit: rule.evidenceLimit)
         if !g.fired {
             if let window = rule.window {
                 if let t = record.timestamp {
@@ -309,27 +311,27 @@ public final class FindingsEngine {
                 g.fired = true
             }
         }
-        rules[i].groups[key] = g
     }
 
     /// Keeps the `limit` earliest evidence records (by time; untimed last; ties in arrival order),
     /// so the evidence does not depend on the order sources are read in. O(limit).
-    static func keepEarliest(_ e: Evidence, in list: inout [Evidence], limit: Int) {
+    static func keepEarliest(_ r: Record, in list: inout [Evidence], limit: Int) {
         guard limit > 0 else { return }
-        func before(_ a: Evidence, _ b: Evidence) -> Bool {
-            switch (a.timestamp, b.timestamp) {
+        func before(_ a: Timestamp?, _ b: Timestamp?) -> Bool {
+            switch (a, b) {
             case let (x?, y?): x < y
             case (.some, nil): true
             default: false
             }
         }
         if list.count == limit {
-            guard let last = list.last, before(e, last) else { return }
+            // Most records land here once the list is full: no evidence is built for them.
+            guard let last = list.last, before(r.timestamp, last.timestamp) else { return }
             list.removeLast()
         }
         var i = list.count
-        while i > 0, before(e, list[i - 1]) { i -= 1 }
-        list.insert(e, at: i)
+        while i > 0, before(r.timestamp, list[i - 1].timestamp) { i -= 1 }
+        list.insert(Evidence(r), at: i)
     }
 
     private func timelineObserve(_ r: Record) {

@@ -235,9 +235,18 @@ struct CompiledMatch: Sendable {
         }
     }
 
-    /// Whether `record` matches; `lowered` caches the lower-cased message across rules.
-    func matches(_ r: Record, lowered: inout String?) -> Bool {
-        if let datasets, !datasets.contains(r.dataset.lowercased()) { return false }
+    /// Per-record values computed once and shared by all rules.
+    struct Scratch {
+        var dataset: String
+        var lowered: String?
+        var provider: String??
+
+        init(_ r: Record) { dataset = r.dataset.lowercased() }
+    }
+
+    /// Whether `record` matches; `scratch` caches lower-cased fields across rules.
+    func matches(_ r: Record, scratch: inout Scratch) -> Bool {
+        if let datasets, !datasets.contains(scratch.dataset) { return false }
         if let eventIDs {
             guard let id = r.winlog?.eventID, eventIDs.contains(id) else { return false }
         }
@@ -251,7 +260,8 @@ struct CompiledMatch: Sendable {
             guard let o = r.outcome, o.rawValue == outcome else { return false }
         }
         if let providers {
-            guard let p = (r.provider ?? r.winlog?.providerName)?.lowercased() else { return false }
+            if scratch.provider == nil { scratch.provider = .some((r.provider ?? r.winlog?.providerName)?.lowercased()) }
+            guard let p = scratch.provider ?? nil else { return false }
             let ok = providers.contains { kind, text in
                 switch kind {
                 case 0: p == text
@@ -266,8 +276,8 @@ struct CompiledMatch: Sendable {
             if values.contains(value.lowercased()) == negated { return false }
         }
         if let pattern {
-            if lowered == nil { lowered = r.message.lowercased() }
-            if !pattern.matches(lowercasedMessage: lowered!) { return false }
+            if scratch.lowered == nil { scratch.lowered = r.message.lowercased() }
+            if !pattern.matches(lowercasedMessage: scratch.lowered!) { return false }
         }
         return true
     }
