@@ -220,14 +220,18 @@ public enum ReportHTML {
             h.raw("</title></circle>\n")
         }
         // Day labels at the ends.
-        h.raw("<text class=\"xlab\" x=\"\(n(left))\" y=\"100\" text-anchor=\"start\">"); h.text(time(first)); h.raw("</text>")
-        h.raw("<text class=\"xlab\" x=\"\(n(width - right))\" y=\"100\" text-anchor=\"end\">"); h.text(time(last)); h.raw("</text>\n")
+        h.raw("<text class=\"xlab start\" x=\"\(n(left))\" y=\"100\">"); h.text(time(first)); h.raw("</text>")
+        h.raw("<text class=\"xlab end\" x=\"\(n(width - right))\" y=\"100\">"); h.text(time(last)); h.raw("</text>\n")
         h.raw("</svg>\n<p class=\"legend-text\"><span class=\"swatch up\"></span> running, stopped cleanly ")
         h.raw("<span class=\"swatch down\"></span> running, ended without a clean stop ")
-        h.raw("● start ● clean stop ● planned restart ● unexpected shutdown ● power loss (Kernel-Power 41)</p>\n")
+        for (cls, text) in [("m-start", "start"), ("m-stop", "clean stop"), ("m-planned", "planned restart"),
+                            ("m-unexpected", "unexpected shutdown"), ("m-power", "power loss (Kernel-Power 41)")] {
+            h.raw("<span class=\"dot \(cls)\">●</span> \(text) ")
+        }
+        h.raw("</p>\n")
         h.raw("<table class=\"list\"><thead><tr><th>time</th><th>event</th><th>what</th><th>source</th></tr></thead><tbody>\n")
         for e in timeline.events {
-            h.raw("<tr class=\"\(e.kind.rawValue)\"><td>"); h.text(time(e.timestamp)); h.raw("</td><td>\(e.eventID)</td><td>")
+            h.raw("<tr class=\"\(e.kind.rawValue)\"><td class=\"t\">"); h.text(time(e.timestamp)); h.raw("</td><td>\(e.eventID)</td><td>")
             h.text(label(e.kind)); h.raw("</td><td>"); h.text(e.filePath + (e.recordID.map { "#\($0)" } ?? "")); h.raw("</td></tr>\n")
         }
         h.raw("</tbody></table>\n")
@@ -253,7 +257,7 @@ public enum ReportHTML {
         for (k, f) in findings.enumerated() {
             for e in f.evidence {
                 h.raw("<tr class=\"sev-\(f.severity.rawValue)\"><td><a href=\"#finding-\(k + 1)\">")
-                h.text(f.title); h.raw("</a></td><td>"); h.text(e.timestamp.map(time) ?? ""); h.raw("</td><td>")
+                h.text(f.title); h.raw("</a></td><td class=\"t\">"); h.text(e.timestamp.map(time) ?? ""); h.raw("</td><td>")
                 h.text(e.filePath + e.locator); h.raw("</td><td>"); h.text(e.message); h.raw("</td></tr>\n")
             }
         }
@@ -269,7 +273,8 @@ public enum ReportHTML {
         h.raw("<table class=\"list\"><thead><tr><th>count</th><th>level</th><th>template</th><th>first</th><th>last</th><th>example</th></tr></thead><tbody>\n")
         for g in groups {
             h.raw("<tr><td class=\"num\">\(g.count)</td><td>\(g.level.rawValue)</td><td>"); h.text(g.template)
-            h.raw("</td><td>"); h.text(g.firstSeen.map(time) ?? ""); h.raw("</td><td>"); h.text(g.lastSeen.map(time) ?? "")
+            h.raw("</td><td class=\"t\">"); h.text(g.firstSeen.map(time) ?? ""); h.raw("</td><td class=\"t\">")
+            h.text(g.lastSeen.map(time) ?? "")
             h.raw("</td><td>"); h.text(g.example.message); h.raw("<br><small>"); h.text(g.example.filePath + g.example.locator)
             h.raw("</small></td></tr>\n")
         }
@@ -368,7 +373,9 @@ public enum ReportHTML {
     .legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:4px 16px;font-size:.9em}
     .swatch{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
     .up{fill:#66bb6a;background:#66bb6a}.down{fill:#ef5350;background:#ef5350}
-    .m-start{fill:#2e7d32}.m-stop{fill:#757575}.m-planned{fill:#1565c0}.m-unexpected{fill:#e65100}.m-power{fill:#b00020}
+    .m-start{fill:#2e7d32;color:#2e7d32}.m-stop{fill:#757575;color:#757575}.m-planned{fill:#1565c0;color:#1565c0}
+    .m-unexpected{fill:#e65100;color:#e65100}.m-power{fill:#b00020;color:#b00020}
+    .xlab.start{text-anchor:start}.xlab.end{text-anchor:end}td.t{white-space:nowrap}
     .note{color:#666;font-size:.9em}input[type=search]{width:320px;padding:3px}
 
     """
