@@ -47,7 +47,7 @@ public struct Rule: Codable, Sendable, Equatable {
     public var match: Match
     /// Matching records needed before the rule fires; at least 1. Default 1.
     public var threshold: Int
-    /// Seconds within which `threshold` matches must fall; `nil`: anywhere in the collection.
+    /// Seconds within which `threshold` matches must fall; `nil` (or 0 or less): anywhere in the collection.
     public var window: Int?
     /// Evidence records kept per finding (the first ones seen). Default 5, at most 50.
     public var evidenceLimit: Int
@@ -68,7 +68,7 @@ public struct Rule: Codable, Sendable, Equatable {
         self.nextStep = nextStep
         self.match = match
         self.threshold = max(1, threshold)
-        self.window = window
+        self.window = window.flatMap { $0 > 0 ? $0 : nil }
         self.evidenceLimit = min(50, max(0, evidenceLimit))
         self.groupBy = groupBy
     }

@@ -238,3 +238,20 @@ import Triage
         #expect(throws: RuleSetError.self) { try RuleSet.load(from: dir.appendingPathComponent("nope.json").path) }
     }
 }
+
+@Suite struct RuleFileTests {
+    @Test func exampleRuleFileLoadsAndWorks() throws {
+        let extra = try RuleSet.load(from: T.fixture("Fixtures/triage/example-rules.json").path)
+        let rules = RuleSet.builtin().merging(extra)
+        #expect(rules.rules.first { $0.id == "dns-failures" }?.severity == .error)
+        // One DNS timeout is now enough (the site rule replaced the built-in threshold of 3).
+        #expect(T.ruleIDs([T.event("Microsoft-Windows-DNS-Client", 1014, level: .warning)], rules: rules) == ["dns-failures"])
+        // Three reader drops within an hour fire; a simulated one does not count.
+        let drops = [0, 600, 1200].map { T.text("amt.error", "Reader 7 offline at door 3", level: .warning, at: $0) }
+        #expect(T.ruleIDs(drops, rules: rules) == ["badge-reader-offline"])
+        let simulated = drops.map { var r = $0; r.message += " (simulated)"; return r }
+        #expect(T.ruleIDs(simulated, rules: rules).isEmpty)
+        let spread = [0, 3000, 7000].map { T.text("amt.error", "Reader 7 not responding", level: .warning, at: $0) }
+        #expect(T.ruleIDs(spread, rules: rules).isEmpty)
+    }
+}
