@@ -37,7 +37,8 @@ public struct SummaryInput: Sendable {
     /// (triage not run), an empty list shows "No known problems found.".
     public var findings: [Finding]?
     /// AMTError message groups (`FindingsEngine.messageGroups(limit:)`); the first
-    /// `SummaryText.messageGroupLimit` are shown under TOP RECURRING ERRORS when not empty.
+    /// `SummaryText.messageGroupLimit` of those seen twice or more are shown under
+    /// TOP RECURRING ERRORS (left out when there are none).
     public var messageGroups: [MessageGroup]
 
     public init(caseFields: [(String, String?)], hostFacts: [(String, String)], collection: [(String, String)],
@@ -79,7 +80,8 @@ public enum SummaryText {
         for (k, v) in input.collection { out += field(k, v) }
 
         if let findings = input.findings { out += findingsSection(findings) }
-        if !input.messageGroups.isEmpty { out += messageGroupSection(input.messageGroups) }
+        let recurring = input.messageGroups.filter { $0.count >= 2 }
+        if !recurring.isEmpty { out += messageGroupSection(recurring) }
 
         var total = LevelCounts()
         for s in input.sources { total.merge(s.counts) }

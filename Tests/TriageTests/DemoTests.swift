@@ -86,6 +86,40 @@ enum Demo {
     }
 }
 
+@Suite struct HealthyTests {
+    /// The healthy parts of the demo site and a quiet AMTError log: no findings, and a summary that
+    /// fits one screen.
+    @Test func healthyFixtureHasNoFindingsGolden() throws {
+        let files = [
+            "Fixtures/triage/healthy/AMTError.log",
+            "Fixtures/demo-site/Program Files/Microsoft SQL Server/MSSQL15.MSSQLSERVER/MSSQL/Log/ERRORLOG.1",
+            "Fixtures/demo-site/Program Files/Microsoft SQL Server/150/Setup Bootstrap/Log/Summary.txt",
+            "Fixtures/demo-site/Windows/INF/setupapi.dev.log",
+            "Fixtures/demo-site/Windows/DPINST.LOG",
+        ]
+        let engine = FindingsEngine(rules: .builtin())
+        var sources: [SourceSummary] = []
+        for file in files {
+            var counts = LevelCounts()
+            var dataset = "?"
+            for r in try T.parse(file) {
+                engine.observe(r)
+                counts.add(r)
+                dataset = r.dataset
+            }
+            sources.append(SourceSummary(path: file, dataset: dataset, counts: counts, status: "ok"))
+        }
+        #expect(engine.findings().isEmpty)
+        let text = SummaryText.render(SummaryInput(
+            caseFields: [("Case", "HEALTHY-1"), ("Site", "Lakeside")], hostFacts: [("Host", "WEBBRIX-SRV02")],
+            collection: [("Root", "Fixtures")], sources: sources, skipped: [],
+            findings: engine.findings(), messageGroups: engine.messageGroups(limit: 10)))
+        #expect(text.contains("No known problems found."))
+        #expect(text.split(separator: "\n", omittingEmptySubsequences: false).count <= 40, "one screen")
+        try Golden.check(text, "Fixtures/triage/healthy-summary.expected.txt")
+    }
+}
+
 /// Golden files: compared byte for byte; `RECORD_GOLDEN=1` writes them instead.
 enum Golden {
     static func check(_ actual: String, _ relativePath: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
