@@ -148,8 +148,9 @@ public enum SummaryText {
                 out += clip("     - \(time)  \(file)") + "\n"
                 out += clip("       \(e.message)") + "\n"
             }
-            if f.evidence.count > evidenceLines || f.count > f.evidence.count {
-                out += "       (\(f.count - min(f.count, evidenceLines)) more in REPORT.html and the records)\n"
+            let shown = min(f.evidence.count, evidenceLines)
+            if f.count > shown {
+                out += "       (\(f.count - shown) more in REPORT.html and the records)\n"
             }
             out += wrap("Next step: " + f.nextStep, indent: "     ")
         }

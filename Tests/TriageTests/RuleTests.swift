@@ -255,3 +255,26 @@ import Triage
         #expect(T.ruleIDs(spread, rules: rules).isEmpty)
     }
 }
+
+@Suite struct SummaryFindingsTests {
+    @Test func findingsSectionCountsWhatIsNotShown() {
+        let rule = Rule(id: "quiet", area: .time, severity: .information, title: "Quiet rule", nextStep: "Nothing to do here, really.",
+                        match: Match(datasets: ["text"]), evidenceLimit: 0)
+        let loud = Rule(id: "loud", area: .power, severity: .critical, title: "Loud rule", nextStep: "Act now.",
+                        match: Match(datasets: ["text"], levels: ["error"]))
+        let engine = FindingsEngine(rules: RuleSet(rules: [rule, loud]))
+        for k in 0..<4 { engine.observe(T.text("text", "line \(k)\nsecond line", at: Int64(k), line: k + 1)) }
+        let text = SummaryText.render(SummaryInput(caseFields: [], hostFacts: [], collection: [], sources: [], skipped: [],
+                                                   findings: engine.findings()))
+        // Most severe first, evidence as time + file:line, then the message with its lines joined.
+        #expect(text.contains("""
+            FINDINGS  2: 1 critical, 1 information
+              1. [CRITICAL] Loud rule  (power)
+                 4 records, first 2026-11-24T08:00:00Z, last 2026-11-24T08:00:03Z
+                 - 2026-11-24T08:00:00Z  text.log:1
+                   line 0 | second line
+            """))
+        #expect(text.contains("       (1 more in REPORT.html and the records)\n     Next step: Act now.\n"))
+        #expect(text.contains("  2. [INFORMATION] Quiet rule  (time)\n     4 records, first 2026-11-24T08:00:00Z, last 2026-11-24T08:00:03Z\n       (4 more in REPORT.html and the records)\n"))
+    }
+}
