@@ -219,7 +219,6 @@ public final class FindingsEngine {
 
     struct RuleState {
         var rule: Rule
-        var match: CompiledMatch
         var groups: [String: GroupState] = [:]
         var groupOrder: [String] = []
     }
@@ -234,6 +233,10 @@ public final class FindingsEngine {
     }
 
     private var rules: [RuleState]
+    /// The rules' conditions, in the order of `rules`.
+    private let compiled: [CompiledMatch]
+    /// Lower-cased dataset → indices of the rules it can match.
+    private var datasetRules: [String: [Int]] = [:]
     private var timelineEvents: [Timeline.Event] = []
     private var timelineDropped = 0
     /// Hour index (hours since the epoch) → source index → count.
@@ -245,15 +248,26 @@ public final class FindingsEngine {
     private var templates: [String: TemplateState] = [:]
 
     public init(rules: RuleSet) {
-        self.rules = rules.rules.map { RuleState(rule: $0, match: CompiledMatch($0.match)) }
+        self.rules = rules.rules.map { RuleState(rule: $0) }
+        self.compiled = rules.rules.map { CompiledMatch($0.match) }
+    }
+
+    /// Indices of the rules whose `datasets` condition a dataset passes; cached per dataset (a
+    /// handful of values), computed afresh past `datasetCacheLimit` distinct values.
+    private func rulesFor(dataset: String) -> [Int] {
+        if let known = datasetRules[dataset] { return known }
+        let list = compiled.indices.filter { compiled[$0].datasetMatches(dataset) }
+        if datasetRules.count < 64 { datasetRules[dataset] = list }
+        return list
     }
 
     /// Takes one record into account. O(number of rules); the message is lower-cased at most once.
     public func observe(_ record: Record) {
         var scratch = CompiledMatch.Scratch(record)
         var template: String?
-        for i in rules.indices {
-            guard rules[i].match.matches(record, scratch: &scratch) else { continue }
+        let candidates = rulesFor(dataset: scratch.dataset)
+        for i in candidates {
+            guard compiled[i].matchesBesidesDataset(record, scratch: &scratch) else { continue }
             var key = ""
             if let by = rules[i].rule.groupBy {
                 if by == "template" {

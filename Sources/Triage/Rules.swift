@@ -244,9 +244,14 @@ struct CompiledMatch: Sendable {
         init(_ r: Record) { dataset = r.dataset.lowercased() }
     }
 
-    /// Whether `record` matches; `scratch` caches lower-cased fields across rules.
-    func matches(_ r: Record, scratch: inout Scratch) -> Bool {
-        if let datasets, !datasets.contains(scratch.dataset) { return false }
+    /// Whether the `datasets` condition holds for a (lower-cased) dataset.
+    func datasetMatches(_ lowercasedDataset: String) -> Bool {
+        datasets?.contains(lowercasedDataset) ?? true
+    }
+
+    /// Whether `record` matches, the `datasets` condition aside (see `datasetMatches`);
+    /// `scratch` caches lower-cased fields across rules.
+    func matchesBesidesDataset(_ r: Record, scratch: inout Scratch) -> Bool {
         if let eventIDs {
             guard let id = r.winlog?.eventID, eventIDs.contains(id) else { return false }
         }
