@@ -33,20 +33,41 @@ public struct SummaryInput: Sendable {
     public var skipped: [(String, String)]
     /// Further titled sections (e.g. install runs), shown after the record counts.
     public var sections: [(String, [String])]
+    /// The triage findings (`FindingsEngine.findings()`); `nil` leaves the FINDINGS section out
+    /// (triage not run), an empty list shows "No known problems found.".
+    public var findings: [Finding]?
+    /// AMTError message groups (`FindingsEngine.messageGroups(limit:)`); the first
+    /// `SummaryText.messageGroupLimit` of those seen twice or more are shown under
+    /// TOP RECURRING ERRORS (left out when there are none).
+    public var messageGroups: [MessageGroup]
 
     public init(caseFields: [(String, String?)], hostFacts: [(String, String)], collection: [(String, String)],
-                sources: [SourceSummary], skipped: [(String, String)], sections: [(String, [String])] = []) {
+                sources: [SourceSummary], skipped: [(String, String)], sections: [(String, [String])] = [],
+                findings: [Finding]? = nil, messageGroups: [MessageGroup] = []) {
         self.caseFields = caseFields
         self.hostFacts = hostFacts
         self.collection = collection
         self.sources = sources
         self.skipped = skipped
         self.sections = sections
+        self.findings = findings
+        self.messageGroups = messageGroups
     }
 }
 
 /// Renders `SUMMARY.txt`: plain text, at most 100 columns, the most important first.
+///
+/// Order: CASE, HOST, COLLECTION, FINDINGS (most severe first; each with count, first and last
+/// seen, up to `evidenceLines` evidence records (time and place, then the message) and the next step), TOP RECURRING ERRORS, RECORDS,
+/// further sections, SOURCES, NOT COLLECTED OR INCOMPLETE. Same input, same text.
 public enum SummaryText {
+    /// Evidence lines shown per finding.
+    public static let evidenceLines = 3
+    /// Message groups shown under TOP RECURRING ERRORS.
+    public static let messageGroupLimit = 5
+    /// Line width.
+    public static let width = 100
+
     public static func render(_ input: SummaryInput) -> String {
         var out = "amt-collect support bundle — summary\n"
         out += String(repeating: "=", count: 36) + "\n\n"
@@ -57,6 +78,10 @@ public enum SummaryText {
         for (k, v) in input.hostFacts { out += field(k, v) }
         out += "\nCOLLECTION\n"
         for (k, v) in input.collection { out += field(k, v) }
+
+        if let findings = input.findings { out += findingsSection(findings) }
+        let recurring = input.messageGroups.filter { $0.count >= 2 }
+        if !recurring.isEmpty { out += messageGroupSection(recurring) }
 
         var total = LevelCounts()
         for s in input.sources { total.merge(s.counts) }
@@ -100,6 +125,76 @@ public enum SummaryText {
             for (path, reason) in input.skipped { out += "  \(path): \(reason)\n" }
         }
         return out
+    }
+
+    static func findingsSection(_ findings: [Finding]) -> String {
+        guard !findings.isEmpty else { return "\nFINDINGS\n  No known problems found.\n" }
+        var bySeverity: [String] = []
+        for severity in FindingSeverity.allCases {
+            let n = findings.filter { $0.severity == severity }.count
+            if n > 0 { bySeverity.append("\(n) \(severity.rawValue)") }
+        }
+        var out = "\nFINDINGS  \(findings.count): \(bySeverity.joined(separator: ", "))\n"
+        for (k, f) in findings.enumerated() {
+            out += clip("  \(k + 1). [\(f.severity.rawValue.uppercased())] \(f.title)  (\(f.area.rawValue))") + "\n"
+            var when = "     \(f.count) \(f.count == 1 ? "record" : "records")"
+            if let first = f.firstSeen, let last = f.lastSeen {
+                when += first == last ? ", at \(seconds(first))" : ", first \(seconds(first)), last \(seconds(last))"
+            }
+            out += when + "\n"
+            for e in f.evidence.prefix(evidenceLines) {
+                let time = e.timestamp.map(seconds) ?? "(no time)"
+                let file = (e.filePath.split(separator: "/").last.map(String.init) ?? e.filePath) + e.locator
+                out += clip("     - \(time)  \(file)") + "\n"
+                out += clip("       \(e.message)") + "\n"
+            }
+            let shown = min(f.evidence.count, evidenceLines)
+            if f.count > shown {
+                out += "       (\(f.count - shown) more in REPORT.html and the records)\n"
+            }
+            out += wrap("Next step: " + f.nextStep, indent: "     ")
+        }
+        return out
+    }
+
+    static func messageGroupSection(_ groups: [MessageGroup]) -> String {
+        var out = "\nTOP RECURRING ERRORS (AMTError messages by template)\n"
+        for g in groups.prefix(messageGroupLimit) {
+            out += clip("  " + pad(String(g.count), 7) + pad(g.level.rawValue, 8) + g.template) + "\n"
+        }
+        return out
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ`.
+    static func seconds(_ t: Timestamp) -> String {
+        let iso = t.iso8601
+        guard let dot = iso.firstIndex(of: ".") else { return iso }
+        return String(iso[..<dot]) + "Z"
+    }
+
+    /// Cuts a line to `width` characters, ending with `…` when cut; control characters become spaces.
+    static func clip(_ line: String) -> String {
+        var s = String(line.map { $0.isNewline || $0 == "\t" ? " " : $0 })
+        if s.count > width { s = String(s.prefix(width - 1)) + "…" }
+        return s
+    }
+
+    /// Words of `text` in lines of at most `width` characters, each starting with `indent`.
+    static func wrap(_ text: String, indent: String) -> String {
+        var out = ""
+        var line = indent
+        var hasWord = false
+        for word in text.split(separator: " ") {
+            if hasWord && line.count + 1 + word.count > width {
+                out += line + "\n"
+                line = indent + "  "
+                hasWord = false
+            }
+            if hasWord { line += " " }
+            line += word
+            hasWord = true
+        }
+        return out + clip(line) + "\n"
     }
 
     static func field(_ key: String, _ value: String) -> String {

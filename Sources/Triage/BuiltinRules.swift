@@ -1,0 +1,109 @@
+/// The rules that ship with amt-collect, as data (the format `RuleSet.load(from:)` reads).
+///
+/// Event ids and providers are the ones Windows, Windows Installer and SQL Server write:
+/// - power: Kernel-Power 41 (rebooted without a clean shutdown), EventLog 6008 (previous shutdown
+///   unexpected); 6005/6006 and User32 1074 are normal and only feed the timeline.
+/// - service: Service Control Manager 7031/7034 (terminated unexpectedly), 7000 (failed to
+///   start), 7009 (start timed out), 7023 (terminated with an error).
+/// - install: failed runs summarized by the install parsers (`event.outcome` failure, grouped by
+///   `amt.install.exit_code`: 1603 fatal error, 1618 another install running, 1638 another version
+///   installed) and MsiInstaller 11708 (installation failed) in the Application log.
+/// - database: SQL Server 18456 (login failed, grouped by state), 9002 (transaction log full),
+///   1105 (filegroup full); from ERRORLOG (`event.provider` `Logon`, `spidNN`, `Server`) and from
+///   the Application log (`MSSQLSERVER`, `MSSQL$INSTANCE`).
+/// - storage: SQL Server 823/824/825 (I/O errors), disk 7/11/51/153, Ntfs 55.
+/// - time: Time-Service (W32Time) warnings 24, 29, 36, 47, 50, 129, 134.
+/// - network: Tcpip 4199 (address conflict), DNS Client 1014 (name resolution timed out, 3+).
+/// - service: AMTError error messages of one template recurring 5 or more times.
+enum BuiltinRules {
+    static let json = #"""
+    {"rules": [
+      {"id": "power-unexpected-shutdown", "area": "power", "severity": "critical",
+       "title": "Unexpected shutdown or power loss",
+       "nextStep": "Check the UPS and the server's power supply; ask the site whether the server lost power or was switched off at the times shown, and whether the UPS battery and its shutdown software work.",
+       "match": {"datasets": ["windows.evtx", "windows.event_xml", "windows.event_csv"],
+                 "providers": ["Microsoft-Windows-Kernel-Power", "EventLog"], "eventIDs": [41, 6008]}},
+
+      {"id": "service-crash", "area": "service", "severity": "error",
+       "title": "A Windows service stopped unexpectedly",
+       "nextStep": "Note the service name in the evidence (param1). If it is a WebBRIX service, send the AMTError logs from the same minutes; check that the service is running now and set to restart on failure.",
+       "match": {"datasets": ["windows.evtx", "windows.event_xml", "windows.event_csv"],
+                 "providers": ["Service Control Manager"], "eventIDs": [7031, 7034]}},
+
+      {"id": "service-start-failed", "area": "service", "severity": "error",
+       "title": "A Windows service failed to start",
+       "nextStep": "Note the service name (param1) and the error: %%1069 is a logon failure (re-enter the service account's password in Services), %%1053 a start timeout (check the services it depends on, e.g. SQL Server). Start the service by hand and confirm it stays running.",
+       "match": {"datasets": ["windows.evtx", "windows.event_xml", "windows.event_csv"],
+                 "providers": ["Service Control Manager"], "eventIDs": [7000, 7009, 7023]}},
+
+      {"id": "install-failed", "area": "install", "severity": "error",
+       "title": "An installation failed",
+       "nextStep": "Open the install log at the line shown and read the failed action and its error. Exit code 1603: fix the error named there (often the database login or folder permissions), then rerun the setup as administrator; 1618: another installation was running - wait or restart, then retry; 1638: another version is installed - use the upgrade package or uninstall it first.",
+       "match": {"datasets": ["msi", "sql.setup", "installshield", "setupapi", "dpinst"], "outcome": "failure"},
+       "groupBy": "amt.install.exit_code"},
+
+      {"id": "install-failed-eventlog", "area": "install", "severity": "error",
+       "title": "Windows Installer recorded a failed installation",
+       "nextStep": "Find the product and time in the evidence, then look for the matching MSI*.LOG in the Windows or user Temp folder (collected with this bundle when present) to see which action failed.",
+       "match": {"datasets": ["windows.evtx", "windows.event_xml", "windows.event_csv"],
+                 "providers": ["MsiInstaller"], "eventIDs": [11708]}},
+
+      {"id": "sql-login-failed", "area": "database", "severity": "error",
+       "title": "SQL Server login failures",
+       "nextStep": "The state tells why: 8 wrong password (compare the password in the WebBRIX connection string with the SQL login), 5 no such login, 38 or 40 the database is missing or offline, 58 the server accepts Windows logins only (enable mixed mode), 7 the login is disabled. The CLIENT address in the message is the machine that tried.",
+       "match": {"datasets": ["sql.errorlog", "windows.evtx", "windows.event_xml", "windows.event_csv"],
+                 "providers": ["Logon", "MSSQLSERVER", "MSSQL$*"], "codes": ["18456"]},
+       "groupBy": "amt.sql.state"},
+
+      {"id": "sql-log-full", "area": "database", "severity": "critical",
+       "title": "SQL Server database or transaction log is full",
+       "nextStep": "Check free space on the drive holding the WebBRIX database files; for a full transaction log (9002) check that log backups run (or the recovery model is SIMPLE) and that the log file may grow. Escalate to Tier 2 before shrinking or deleting anything.",
+       "match": {"datasets": ["sql.errorlog", "windows.evtx", "windows.event_xml", "windows.event_csv"],
+                 "providers": ["spid*", "Server", "MSSQLSERVER", "MSSQL$*"], "codes": ["9002", "1105"]}},
+
+      {"id": "sql-io-error", "area": "storage", "severity": "critical",
+       "title": "SQL Server reported disk I/O errors",
+       "nextStep": "The disk under the database may be failing: check the disk health and the System log for disk errors, make sure a recent database backup exists, and escalate to Tier 2 (run DBCC CHECKDB only under their guidance).",
+       "match": {"datasets": ["sql.errorlog", "windows.evtx", "windows.event_xml", "windows.event_csv"],
+                 "providers": ["spid*", "Server", "MSSQLSERVER", "MSSQL$*"], "codes": ["823", "824", "825"]}},
+
+      {"id": "disk-errors", "area": "storage", "severity": "error",
+       "title": "Disk errors in the System log",
+       "nextStep": "Check the disk or RAID controller health with the server vendor's tools, back up the WebBRIX database now, and plan a disk replacement with the site.",
+       "match": {"datasets": ["windows.evtx", "windows.event_xml", "windows.event_csv"],
+                 "providers": ["disk"], "eventIDs": [7, 11, 51, 153]}},
+
+      {"id": "ntfs-corruption", "area": "storage", "severity": "error",
+       "title": "File system corruption reported (NTFS)",
+       "nextStep": "Schedule a disk check (chkdsk /f) of the volume named in the message at a maintenance window, after backing up the WebBRIX database.",
+       "match": {"datasets": ["windows.evtx", "windows.event_xml", "windows.event_csv"],
+                 "providers": ["Ntfs", "Microsoft-Windows-Ntfs"], "eventIDs": [55]}},
+
+      {"id": "time-sync", "area": "time", "severity": "warning",
+       "title": "The server's clock is not synchronizing",
+       "nextStep": "Run 'w32tm /query /status' and check that the server reaches its time source (domain controller or NTP server on UDP 123); a wrong clock breaks door schedules and log times.",
+       "match": {"datasets": ["windows.evtx", "windows.event_xml", "windows.event_csv"],
+                 "providers": ["Microsoft-Windows-Time-Service", "W32Time"],
+                 "eventIDs": [24, 29, 36, 47, 50, 129, 134], "levels": ["warning", "error", "critical"]}},
+
+      {"id": "ip-conflict", "area": "network", "severity": "error",
+       "title": "IP address conflict",
+       "nextStep": "Another device uses this server's IP address (its hardware address is in the message). Find that device and give it a different address, or give the server a reserved address.",
+       "match": {"datasets": ["windows.evtx", "windows.event_xml", "windows.event_csv"],
+                 "providers": ["Tcpip"], "eventIDs": [4199]}},
+
+      {"id": "dns-failures", "area": "network", "severity": "warning",
+       "title": "Name resolution timed out",
+       "nextStep": "Check the server's DNS server settings (ipconfig /all) and that it can resolve the names in the messages (nslookup NAME).",
+       "match": {"datasets": ["windows.evtx", "windows.event_xml", "windows.event_csv"],
+                 "providers": ["Microsoft-Windows-DNS-Client", "DNS Client Events"], "eventIDs": [1014]},
+       "threshold": 3},
+
+      {"id": "amterror-recurring", "area": "service", "severity": "warning",
+       "title": "Recurring WebBRIX error",
+       "nextStep": "The message names what keeps failing: for a door controller, check its power and network cable and ping its address from this server; for the database, check that SQL Server is running. Send the AMTError lines shown with the case.",
+       "match": {"datasets": ["amt.error"], "levels": ["error", "critical"]},
+       "threshold": 5, "groupBy": "template"}
+    ]}
+    """#
+}
