@@ -5,6 +5,7 @@ import Foundation
 import LogRecord
 import Logging
 import SystemPackage
+import Triage
 
 /// `amt-collect [collect]`: one run gathers everything Tier 1 needs into a verified bundle.
 struct Collect: ParsableCommand {
@@ -59,6 +60,9 @@ struct Collect: ParsableCommand {
 
     @Option(help: ArgumentHelp("JSON catalog whose entries add to or replace the built-in ones (same id replaces).", valueName: "FILE"))
     var catalog: String?
+
+    @Option(help: ArgumentHelp("JSON findings rules that add to or replace the built-in ones (same id replaces).", valueName: "FILE"))
+    var rules: String?
 
     @Option(name: .customLong("opt-in"), help: ArgumentHelp("Collect an opt-in catalog entry, e.g. security-evtx (repeatable).", valueName: "ID"))
     var optIn: [String] = []
@@ -195,6 +199,12 @@ struct Collect: ParsableCommand {
                 throw ValidationError("--catalog: \(ErrorText.describe(error))")
             }
         }
+        var ruleSet = RuleSet.builtin()
+        if let rules {
+            do { ruleSet = ruleSet.merging(try RuleSet.load(from: rules)) } catch {
+                throw ValidationError("--rules: \(ErrorText.describe(error))")
+            }
+        }
         let rootPath = Self.absolute(root)
         let zone: SiteZone
         if let tz, let z = SiteZone.named(tz) {
@@ -218,6 +228,7 @@ struct Collect: ParsableCommand {
             includes: includes.map { Self.absolute($0) }, catalog: cat, optIn: Set(optIn), zone: zone,
             capBytes: Self.parseSize(maxFileSize) ?? (64 << 20),
             compressionLevel: Self.compressionLevels[compression] ?? 1,
+            rules: ruleSet,
             commandLine: CommandLine.arguments, fixedCreated: fixed)
     }
 

@@ -27,6 +27,8 @@ struct CollectSettings: Sendable {
     var capBytes: Int64
     /// Deflate level 1–9 for the bundle.
     var compressionLevel: Int
+    /// Findings rules: the built-in ones plus `--rules`.
+    var rules: RuleSet
     var commandLine: [String]
     /// Fixed creation time for reproducible bundles (`SOURCE_DATE_EPOCH`).
     var fixedCreated: Timestamp?
@@ -171,6 +173,8 @@ final class CollectJob {
         var done = 0
         var sqlFacts = SQLServerFacts()
         var installRuns = InstallRunLog()
+        // Findings are judged here, on every record that goes into the bundle.
+        let engine = FindingsEngine(rules: settings.rules)
         // The records entry of the source being read, begun at its first batch.
         var openRecords: String? = nil
         let jsonWriter = JSONLinesWriter()
@@ -186,7 +190,10 @@ final class CollectJob {
                         openRecords = relative
                     }
                     jsonBuffer.removeAll(keepingCapacity: true)
-                    for record in batch { jsonWriter.append(record, to: &jsonBuffer) }
+                    for record in batch {
+                        jsonWriter.append(record, to: &jsonBuffer)
+                        engine.observe(record)
+                    }
                     try writer.writeToEntry(jsonBuffer)
                     continue
                 case .done(let processed):
@@ -268,21 +275,30 @@ final class CollectJob {
         }
 
         let duration = settings.fixedCreated == nil ? Int((ContinuousClock.now - started).milliseconds) : 0
+        let findings = engine.findings()
+        let caseFields: [(String, String?)] = [
+            ("Case", settings.caseID), ("Site", settings.site), ("Partner", settings.partner),
+            ("Contact", settings.contact), ("Description", settings.description)]
+        let hostLines = Self.hostLines(facts) + Self.sqlLines(sqlFacts)
+        let collectionLines: [(String, String)] = [
+            ("Root", settings.root.string), ("Created", created.iso8601), ("Window", Self.windowText(settings)),
+            ("Time zone", settings.zone.timeZone.identifier + (settings.zone.isKnown ? "" : " (assumed: collector's zone)"))]
+        let skippedPairs = skipped.map { ($0.path, $0.reason) }
         let summaryText = SummaryText.render(SummaryInput(
-            caseFields: [("Case", settings.caseID), ("Site", settings.site), ("Partner", settings.partner),
-                         ("Contact", settings.contact), ("Description", settings.description)],
-            hostFacts: Self.hostLines(facts) + Self.sqlLines(sqlFacts),
-            collection: [("Root", settings.root.string), ("Created", created.iso8601),
-                         ("Window", Self.windowText(settings)),
-                         ("Time zone", settings.zone.timeZone.identifier + (settings.zone.isKnown ? "" : " (assumed: collector's zone)"))],
-            sources: summaries,
-            skipped: skipped.map { ($0.path, $0.reason) },
-            sections: installRuns.isEmpty ? [] : [("INSTALL AND SETUP RUNS (\(installRuns.total), \(installRuns.failureCount) failed)", installRuns.lines)]))
+            caseFields: caseFields, hostFacts: hostLines, collection: collectionLines,
+            sources: summaries, skipped: skippedPairs,
+            sections: installRuns.isEmpty ? [] : [("INSTALL AND SETUP RUNS (\(installRuns.total), \(installRuns.failureCount) failed)", installRuns.lines)],
+            findings: findings, messageGroups: engine.messageGroups(limit: 10)))
         files.append(ManifestFile.generated(added: try writer.addData(at: "SUMMARY.txt", Array(summaryText.utf8)), role: .summary))
+        let report = ReportHTML.render(ReportInput(
+            caseFields: caseFields, hostFacts: hostLines, collection: collectionLines, findings: findings,
+            timeline: engine.timeline(), histogram: engine.histogram(), messageGroups: engine.messageGroups(limit: 20),
+            sources: summaries, skipped: skippedPairs))
+        files.append(ManifestFile.generated(added: try writer.addData(at: "REPORT.html", Array(report.utf8)), role: .report))
 
         let manifest = Manifest.make(
             created: created, commandLine: settings.commandLine, settings: settings, facts: facts,
-            durationMS: duration, files: files, skipped: skipped)
+            durationMS: duration, files: files, skipped: skipped, findings: findings)
         let final = try writer.finish(manifest: manifest)
         finished = true
         let size = (try? FileManager.default.attributesOfItem(atPath: final.string)[.size] as? Int64) ?? nil

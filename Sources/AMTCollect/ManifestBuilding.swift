@@ -2,6 +2,7 @@ import Bundler
 import Collector
 import LogRecord
 import SystemPackage
+import Triage
 
 typealias ManifestFile = Manifest.File
 
@@ -40,7 +41,7 @@ extension Manifest.File {
 extension Manifest {
     static func make(
         created: Timestamp, commandLine: [String], settings: CollectSettings, facts: HostFacts,
-        durationMS: Int, files: [Manifest.File], skipped: [(path: String, reason: String)]
+        durationMS: Int, files: [Manifest.File], skipped: [(path: String, reason: String)], findings: [Triage.Finding]
     ) -> Manifest {
         Manifest(
             tool: Tool(name: "amt-collect", version: AMTCollect.version),
@@ -54,6 +55,13 @@ extension Manifest {
                                    until: settings.window.until?.iso8601, durationMs: Int64(durationMS),
                                    redaction: Redaction(mode: "none")),
             files: files,
+            findings: findings.map { f in
+                Manifest.Finding(
+                    area: f.area.rawValue, severity: f.severity.rawValue,
+                    title: f.group.map { "\(f.title) (\($0))" } ?? f.title, count: f.count,
+                    firstSeen: f.firstSeen?.iso8601, lastSeen: f.lastSeen?.iso8601,
+                    evidence: f.evidence.map { "\($0.filePath)\($0.locator)" }, nextStep: f.nextStep)
+            },
             skipped: skipped.map { Skipped(source: $0.path, reason: $0.reason) })
     }
 }

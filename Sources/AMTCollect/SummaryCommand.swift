@@ -46,11 +46,15 @@ struct Summary: ParsableCommand {
             let zone = tz.flatMap(SiteZone.named) ?? .collector
             var sources: [SourceSummary] = []
             var skipped: [(String, String)] = []
+            let engine = FindingsEngine(rules: RuleSet.builtin())
             for file in rawFiles {
                 var counts = LevelCounts()
                 do {
                     let stats = try SourceParsing.parse(path: FilePath(file), kind: nil,
-                                                        context: ParseContext(sourcePath: file, zone: zone)) { counts.add($0) }
+                                                        context: ParseContext(sourcePath: file, zone: zone)) { record in
+                        counts.add(record)
+                        engine.observe(record)
+                    }
                     sources.append(SourceSummary(path: file, dataset: stats.dataset ?? "?", counts: counts,
                                                  status: stats.parseErrors > 0 ? "partial" : "ok",
                                                  note: nil, parseErrors: stats.parseErrors))
@@ -61,7 +65,8 @@ struct Summary: ParsableCommand {
             }
             let text = SummaryText.render(SummaryInput(
                 caseFields: [], hostFacts: [], collection: [("Files", "\(rawFiles.count) given on the command line")],
-                sources: sources, skipped: skipped))
+                sources: sources, skipped: skipped,
+                findings: engine.findings(), messageGroups: engine.messageGroups(limit: 10)))
             Console.writeOut(Array(text.utf8))
         }
         Console.flushOut()
