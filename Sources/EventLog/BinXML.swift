@@ -81,9 +81,21 @@ struct BinXMLParser {
     private(set) var names: [Int: String] = [:]
     private var templates: [Int: [Tok]] = [:]
     private var badTemplates: [Int: BinXMLError] = [:]
-    /// Compiled templates by definition offset (`nil`: the template needs the tree path).
     /// Static trees of template definitions by offset (`nil`: the template needs the tree path).
     private var trees: [Int: Plan.Tree?] = [:]
+    /// Fingerprints (`Fingerprint.of`) of template definitions by offset, this chunk.
+    private var fingerprints: [Int: Fingerprint] = [:]
+    /// Across chunks: static trees and compiled plans by template fingerprint (outer, or outer
+    /// and nested). Chunks repeat the same templates at other offsets; what a tree or plan holds
+    /// depends only on the template's tokens, which the fingerprint spells out. Each is cleared
+    /// when it reaches `sharedLimit` entries.
+    private var sharedTrees: [Fingerprint: Plan.Tree?] = [:]
+    private var sharedPlans: [Fingerprint: Plan?] = [:]
+    static let sharedLimit = 512
+    private var scratchKey = Fingerprint(bytes: [])
+    /// By definition offset: the nested substitution slot of the template's tree (-1: none;
+    /// `Int.min`: the template needs the tree path). Looked up for every record.
+    private var slots: [Int: Int] = [:]
     /// Compiled plans by outer and nested definition offsets.
     private var plans: [Int: Plan?] = [:]
     private var values = Plan.Values(outer: ValueCache(view: ByteView(UnsafeRawBufferPointer(start: nil, count: 0))),
@@ -99,6 +111,8 @@ struct BinXMLParser {
         badTemplates.removeAll(keepingCapacity: true)
         plans.removeAll(keepingCapacity: true)
         trees.removeAll(keepingCapacity: true)
+        slots.removeAll(keepingCapacity: true)
+        fingerprints.removeAll(keepingCapacity: true)
     }
 
     // MARK: - Fast path
@@ -111,19 +125,22 @@ struct BinXMLParser {
         values.outer.reset(v)
         values.inner.reset(v)
         guard let outerDef = Self.instance(v, from: start, to: end, into: &values.outer) else { return nil }
-        let outerTree: Plan.Tree?
-        if let cached = trees[outerDef] {
-            outerTree = cached
+        let slotCode: Int
+        if let cached = slots[outerDef] {
+            slotCode = cached
         } else {
-            outerTree = (try? template(v, at: outerDef)).flatMap(Plan.tree)
-            trees.updateValue(outerTree, forKey: outerDef)
+            let tree = sharedTree(v, at: outerDef)
+            trees.updateValue(tree, forKey: outerDef)
+            slotCode = tree.map { $0.slot ?? -1 } ?? Int.min
+            slots[outerDef] = slotCode
         }
-        guard let outerTree else { return nil }
+        guard slotCode != Int.min else { return nil }
+        let outerSlot: Int? = slotCode >= 0 ? slotCode : nil
         var innerDef = -1
         for (k, sub) in values.outer.subs.enumerated() where sub.type == ValueType.binXML {
-            guard k == outerTree.slot else { return nil }
+            guard k == outerSlot else { return nil }
         }
-        if let slot = outerTree.slot, slot < values.outer.subs.count {
+        if let slot = outerSlot, slot < values.outer.subs.count {
             let sub = values.outer.subs[slot]
             if sub.type == ValueType.binXML && sub.size > 0 {
                 let o = Int(sub.offset)
@@ -133,7 +150,7 @@ struct BinXMLParser {
             } else if sub.type != ValueType.null && sub.size > 0 {
                 return nil
             }
-        } else if outerTree.slot != nil {
+        } else if outerSlot != nil {
             return nil
         }
         let key = outerDef << 32 | (innerDef & 0xFFFF_FFFF)
@@ -141,12 +158,27 @@ struct BinXMLParser {
         if let cached = plans[key] {
             plan = cached
         } else {
+            guard let outerTree = trees[outerDef] ?? nil, let outerPrint = fingerprints[outerDef] else { return nil }
             var inner: Plan.Tree?
-            if innerDef >= 0 { inner = (try? template(v, at: innerDef)).flatMap(Plan.tree) }
+            if innerDef >= 0 {
+                inner = sharedTree(v, at: innerDef)
+            }
             if innerDef >= 0 && inner == nil {
                 plan = nil
             } else {
-                plan = Plan.splice(outerTree, inner).flatMap(Plan.compile)
+                scratchKey.bytes.removeAll(keepingCapacity: true)
+                scratchKey.bytes.append(contentsOf: outerPrint.bytes)
+                if innerDef >= 0, let innerPrint = fingerprints[innerDef] {
+                    scratchKey.bytes.append(0xFF)
+                    scratchKey.bytes.append(contentsOf: innerPrint.bytes)
+                }
+                if let shared = sharedPlans[scratchKey] {
+                    plan = shared
+                } else {
+                    plan = Plan.splice(outerTree, inner).flatMap(Plan.compile)
+                    if sharedPlans.count >= Self.sharedLimit { sharedPlans.removeAll() }
+                    sharedPlans.updateValue(plan, forKey: scratchKey)
+                }
             }
             plans.updateValue(plan, forKey: key)
         }
@@ -154,6 +186,18 @@ struct BinXMLParser {
         values.outer.prepare()
         values.inner.prepare()
         return plan.record(&values, recordID: recordID, fileTime: fileTime, context: context)
+    }
+
+    /// The static tree of the template definition at `offset` (`nil`: unreadable, or it needs the
+    /// tree path), shared across chunks by fingerprint; records the fingerprint in `fingerprints`.
+    private mutating func sharedTree(_ v: ByteView, at offset: Int) -> Plan.Tree? {
+        guard let toks = try? template(v, at: offset), let print = Fingerprint.of(toks) else { return nil }
+        fingerprints[offset] = print
+        if let shared = sharedTrees[print] { return shared }
+        let tree = Plan.tree(toks)
+        if sharedTrees.count >= Self.sharedLimit { sharedTrees.removeAll() }
+        sharedTrees.updateValue(tree, forKey: print)
+        return tree
     }
 
     /// Reads a fragment that is exactly one template instance (optional fragment header, the
@@ -477,5 +521,61 @@ struct BinXMLParser {
         case "apos": "'"
         default: "&\(name);"
         }
+    }
+}
+
+/// A byte spelling of a template's tokens (names and text included, chunk offsets left out):
+/// two definitions with the same fingerprint give the same static tree and plan.
+struct Fingerprint: Hashable {
+    var bytes: [UInt8]
+
+    static func == (a: Fingerprint, b: Fingerprint) -> Bool {
+        a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in Bytes.equal(x, y) } }
+    }
+
+    /// Hashes the bytes in one pass (an `[UInt8]` would be hashed a byte at a time).
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(bytes.count)
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
+    /// `nil` for tokens a plan never handles (nested template instances).
+    static func of(_ toks: [Tok]) -> Fingerprint? {
+        var out: [UInt8] = []
+        out.reserveCapacity(toks.count * 8)
+        func text(_ s: String) {
+            let n = s.utf8.count
+            out.append(UInt8(truncatingIfNeeded: n))
+            out.append(UInt8(truncatingIfNeeded: n >> 8))
+            out.append(UInt8(truncatingIfNeeded: n >> 16))
+            out.append(contentsOf: s.utf8)
+        }
+        for t in toks {
+            switch t {
+            case .open(let n): out.append(1); text(n)
+            case .attr(let n): out.append(2); text(n)
+            case .closeStart: out.append(3)
+            case .closeEmpty: out.append(4)
+            case .end: out.append(5)
+            case .value(let x):
+                guard case .string(let s) = x else { return nil }
+                out.append(6); text(s)
+            case .sub(let index, let type, let optional):
+                out.append(optional ? 8 : 7)
+                out.append(UInt8(truncatingIfNeeded: index))
+                out.append(UInt8(truncatingIfNeeded: index >> 8))
+                out.append(type)
+            case .charRef(let c):
+                out.append(9)
+                out.append(UInt8(truncatingIfNeeded: c))
+                out.append(UInt8(truncatingIfNeeded: c >> 8))
+            case .entityRef(let n): out.append(10); text(n)
+            case .cdata(let s): out.append(11); text(s)
+            case .piTarget(let n): out.append(12); text(n)
+            case .piData(let s): out.append(13); text(s)
+            case .template: return nil
+            }
+        }
+        return Fingerprint(bytes: out)
     }
 }

@@ -280,7 +280,12 @@ enum EventFacts {
 
     static func guidText(_ s: String) -> String {
         // Typed GUIDs are already upper case without braces.
-        if !s.utf8.contains(where: { $0 == 0x7B || ($0 >= 0x61 && $0 <= 0x7A) }) { return s }
+        var bytes = s
+        let plain = bytes.withUTF8 { u -> Bool in
+            for b in u where b == 0x7B || (b >= 0x61 && b <= 0x7A) { return false }
+            return true
+        }
+        if plain { return s }
         var t = Substring(s)
         if t.first == "{" && t.last == "}" { t = t.dropFirst().dropLast() }
         return t.uppercased()
@@ -338,6 +343,15 @@ enum EventFacts {
 
 /// Copies text into a message buffer, turning line breaks into single spaces.
 enum MessageBytes {
+    /// Whether any byte of `w` is 0x0A or 0x0D.
+    @inline(__always)
+    static func hasLineBreak(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZero(_ x: UInt64) -> Bool { (x &- ones) & ~x & high != 0 }
+        return hasZero(w ^ (ones &* 0x0A)) || hasZero(w ^ (ones &* 0x0D))
+    }
+
     /// Writes `s` at `at` (the buffer has room for its UTF-8); returns the end offset. Line breaks
     /// become one space (none at the start or end, none next to an existing space).
     static func put(_ s: String, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
@@ -351,6 +365,12 @@ enum MessageBytes {
             while i < count {
                 // Copy the run up to the next line break in one go.
                 var j = i
+                // Eight bytes at a time while none is CR or LF (SWAR zero-byte test).
+                while j + 8 <= count {
+                    let w = UnsafeRawPointer(src + j).loadUnaligned(as: UInt64.self)
+                    if hasLineBreak(w) { break }
+                    j += 8
+                }
                 while j < count && src[j] != 0x0A && src[j] != 0x0D { j += 1 }
                 if j > i {
                     if pendingSpace && n > start && dst[n - 1] != 0x20 && src[i] != 0x20 {

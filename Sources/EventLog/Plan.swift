@@ -14,7 +14,7 @@ import LogRecord
 /// are not a single template instance, nested values inside nested values, substitutions in
 /// attributes below `EventData` / `UserData`, text directly in `EventData`, templates inside
 /// templates, processing instructions.
-struct Plan {
+final class Plan {
     enum Piece {
         case constant(XValue)
         /// Substitution of the outer template instance.
@@ -460,6 +460,11 @@ struct Plan {
 }
 
 /// Substitution values of one template instance, decoded on first use.
+///
+/// Decoded values are also remembered by slot across records (with a copy of their bytes): a
+/// record whose substitution `i` holds the same type and bytes as the last one decoded into slot
+/// `i` gets the same value (and `String`) back without decoding. Consecutive records of one
+/// template repeat most of their strings, GUIDs and SIDs.
 struct ValueCache {
     var view: ByteView
     var subs: [SubValue] = []
@@ -467,6 +472,13 @@ struct ValueCache {
     /// `stamp[i] == generation` when `decoded[i]` belongs to the current record.
     private var stamp: [UInt32] = []
     private var generation: UInt32 = 0
+    /// Per slot: the type, bytes and value last decoded there (type 0xFF: none).
+    private var memoType: [UInt8] = []
+    private var memoBytes: [[UInt8]] = []
+    private var memoValue: [XValue] = []
+
+    /// Values at most this long are remembered.
+    static let memoLimit = 512
 
     init(view: ByteView) { self.view = view }
 
@@ -482,8 +494,24 @@ struct ValueCache {
             generation = 1
         }
         if decoded.count < subs.count {
-            decoded.append(contentsOf: repeatElement(nil, count: subs.count - decoded.count))
-            stamp.append(contentsOf: repeatElement(0, count: subs.count - stamp.count))
+            let more = subs.count - decoded.count
+            decoded.append(contentsOf: repeatElement(nil, count: more))
+            stamp.append(contentsOf: repeatElement(0, count: more))
+            memoType.append(contentsOf: repeatElement(0xFF, count: more))
+            memoBytes.append(contentsOf: repeatElement([], count: more))
+            memoValue.append(contentsOf: repeatElement(.null, count: more))
+        }
+    }
+
+    /// Whether values of `type` are worth remembering (their decoding allocates or formats).
+    @inline(__always)
+    static func memoizable(_ type: UInt8) -> Bool {
+        switch type {
+        case ValueType.string, ValueType.ansiString, ValueType.guid, ValueType.sid, ValueType.binary,
+             ValueType.systemTime, ValueType.evtXML:
+            return true
+        default:
+            return type & ValueType.arrayFlag != 0
         }
     }
 
@@ -497,11 +525,29 @@ struct ValueCache {
         }
         if stamp[i] == generation { return decoded[i] }
         let s = subs[i]
-        let v = ValueDecoder.decode(view, type: s.type, offset: Int(s.offset), size: Int(s.size))
+        let v = decode(i, s)
         if v == nil { ok = false }
         let result = (v?.isNull ?? true) ? nil : v
         decoded[i] = result
         stamp[i] = generation
         return result
+    }
+
+    private mutating func decode(_ i: Int, _ s: SubValue) -> XValue? {
+        let o = Int(s.offset), n = Int(s.size)
+        guard n > 0, n <= Self.memoLimit, Self.memoizable(s.type), view.has(o, n) else {
+            return ValueDecoder.decode(view, type: s.type, offset: o, size: n)
+        }
+        let bytes = UnsafeRawBufferPointer(rebasing: view.base[o..<(o + n)])
+        if memoType[i] == s.type, memoBytes[i].count == n,
+           memoBytes[i].withUnsafeBytes({ Bytes.equal($0, bytes) }) {
+            return memoValue[i]
+        }
+        guard let v = ValueDecoder.decode(view, type: s.type, offset: o, size: n) else { return nil }
+        memoType[i] = s.type
+        memoBytes[i].removeAll(keepingCapacity: true)
+        memoBytes[i].append(contentsOf: bytes)
+        memoValue[i] = v
+        return v
     }
 }
