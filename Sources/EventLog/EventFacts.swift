@@ -173,9 +173,8 @@ enum Flatten {
     /// The reference's JSON shape of an element, flattened by path.
     static func generic(_ doc: XDoc, _ e: Int, path: String, into out: inout [(String, String)]) {
         let before = out.count
-        let el = doc.elements[e]
-        for (n, v) in el.attrs where !isXMLNS(n) {
-            out.append(((path.isEmpty ? "@" : path + "/@") + n, v.flat))
+        for (n, v) in doc.elements[e].attrs where !isXMLNS(n) {
+            out.append((path.isEmpty ? "@" + n : join(path, "/@", n), v.flat))
         }
         if let t = doc.text(of: e) {
             if case .array(let items) = t {
@@ -184,18 +183,41 @@ enum Flatten {
                 out.append((path, t.flat))
             }
         }
+        // Names need numbering (`_1`, `_2` …) only when the element has two element children.
+        var elementChildren = 0
+        for case .element in doc.elements[e].content {
+            elementChildren += 1
+            if elementChildren > 1 { break }
+        }
         var used: [String: Int] = [:]
-        for case .element(let k) in el.content {
-            let c = doc.elements[k]
-            if c.name == "Data", let key = dataName(doc, k) {
-                let p = unique(key, &used)
-                out.append((path.isEmpty ? p : path + "/" + p, doc.text(of: k)?.flat ?? ""))
+        for case .element(let k) in doc.elements[e].content {
+            if doc.elements[k].name == "Data", let key = dataName(doc, k) {
+                let p = elementChildren > 1 ? unique(key, &used) : key
+                out.append((path.isEmpty ? p : join(path, "/", p), doc.text(of: k)?.flat ?? ""))
                 continue
             }
-            let key = unique(c.name, &used)
-            generic(doc, k, path: path.isEmpty ? key : path + "/" + key, into: &out)
+            let name = doc.elements[k].name
+            let key = elementChildren > 1 ? unique(name, &used) : name
+            generic(doc, k, path: path.isEmpty ? key : join(path, "/", key), into: &out)
         }
         if out.count == before && !path.isEmpty { out.append((path, "")) }
+    }
+
+    /// `a + sep + b` built in one allocation.
+    static func join(_ a: String, _ sep: StaticString, _ b: String) -> String {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let count = x.count + sep.utf8CodeUnitCount + y.count
+                return String(unsafeUninitializedCapacity: count) { out in
+                    var n = 0
+                    for c in x { out[n] = c; n += 1 }
+                    sep.withUTF8Buffer { for c in $0 { out[n] = c; n += 1 } }
+                    for c in y { out[n] = c; n += 1 }
+                    return n
+                }
+            }
+        }
     }
 }
 
