@@ -71,6 +71,22 @@ final class Plan {
     var section = 0
     var entries: [Entry] = []
 
+    /// `EventFacts.guidText` of the last provider GUID and activity id (records of one template
+    /// mostly repeat them, often as the same `String`).
+    struct GUIDMemo {
+        var input = ""
+        var output = ""
+
+        mutating func text(_ s: String) -> String {
+            if s == input { return output }
+            input = s
+            output = EventFacts.guidText(s)
+            return output
+        }
+    }
+
+    private var guidMemo = [GUIDMemo(), GUIDMemo()]
+
     // MARK: - Static trees
 
     struct Node {
@@ -425,7 +441,7 @@ final class Plan {
         var w = Winlog()
         w.recordID = recordID
         w.providerName = Plan.eval(providerName, &values, &ok)?.flat
-        w.providerGUID = Plan.eval(providerGUID, &values, &ok).map { EventFacts.guidText($0.flat) }
+        w.providerGUID = Plan.eval(providerGUID, &values, &ok).map { guidMemo[0].text($0.flat) }
         w.eventID = Plan.eval(eventID, &values, &ok)?.integer
         w.qualifiers = Plan.eval(qualifiers, &values, &ok)?.integer
         w.version = Plan.eval(version, &values, &ok)?.integer
@@ -434,7 +450,7 @@ final class Plan {
         w.opcode = Plan.eval(opcode, &values, &ok)?.integer
         w.keywords = Plan.eval(keywords, &values, &ok)?.flat
         let created = Plan.eval(timeCreated, &values, &ok).flatMap(EventFacts.timeCreated)
-        w.activityID = Plan.eval(activityID, &values, &ok).map { EventFacts.guidText($0.flat) }
+        w.activityID = Plan.eval(activityID, &values, &ok).map { guidMemo[1].text($0.flat) }
         let processID = Plan.eval(processID, &values, &ok)?.integer
         let threadID = Plan.eval(threadID, &values, &ok)?.integer
         w.channel = Plan.eval(channel, &values, &ok)?.flat
@@ -535,6 +551,19 @@ struct ValueCache {
 
     private mutating func decode(_ i: Int, _ s: SubValue) -> XValue? {
         let o = Int(s.offset), n = Int(s.size)
+        // The common fixed-width integers, read directly (same values as `ValueDecoder.decode`).
+        if view.has(o, n) {
+            switch s.type {
+            case ValueType.uint8: if n >= 1, view.has(o, 1) { return .uint(UInt64(view.base[o])) }
+            case ValueType.uint16: if n >= 2, let x = view.u16(o) { return .uint(UInt64(x)) }
+            case ValueType.uint32: if n >= 4, let x = view.u32(o) { return .uint(UInt64(x)) }
+            case ValueType.uint64: if n >= 8, let x = view.u64(o) { return .uint(x) }
+            case ValueType.hexInt32: if n >= 4, let x = view.u32(o) { return .hex(UInt64(x)) }
+            case ValueType.hexInt64: if n >= 8, let x = view.u64(o) { return .hex(x) }
+            case ValueType.fileTime: if n >= 8, let x = view.u64(o) { return .fileTime(x) }
+            default: break
+            }
+        }
         guard n > 0, n <= Self.memoLimit, Self.memoizable(s.type), view.has(o, n) else {
             return ValueDecoder.decode(view, type: s.type, offset: o, size: n)
         }
