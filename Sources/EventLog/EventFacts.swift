@@ -189,18 +189,43 @@ enum Flatten {
             elementChildren += 1
             if elementChildren > 1 { break }
         }
-        var used: [String: Int] = [:]
+        var used = UsedNames()
         for case .element(let k) in doc.elements[e].content {
             if doc.elements[k].name == "Data", let key = dataName(doc, k) {
-                let p = elementChildren > 1 ? unique(key, &used) : key
+                let p = elementChildren > 1 ? used.unique(key) : key
                 out.append((path.isEmpty ? p : join(path, "/", p), doc.text(of: k)?.flat ?? ""))
                 continue
             }
             let name = doc.elements[k].name
-            let key = elementChildren > 1 ? unique(name, &used) : name
+            let key = elementChildren > 1 ? used.unique(name) : name
             generic(doc, k, path: path.isEmpty ? key : join(path, "/", key), into: &out)
         }
         if out.count == before && !path.isEmpty { out.append((path, "")) }
+    }
+
+    /// `unique` for the children of one element: a short list searched in order, a dictionary
+    /// once it grows (elements can have thousands of children).
+    struct UsedNames {
+        var list: [(String, Int)] = []
+        var map: [String: Int]?
+
+        mutating func unique(_ key: String) -> String {
+            if map != nil { return Flatten.unique(key, &map!) }
+            for i in list.indices where list[i].0 == key {
+                let n = list[i].1
+                list[i].1 = n + 1
+                return "\(key)_\(n)"
+            }
+            if list.count >= 16 {
+                var m: [String: Int] = [:]
+                for (k, n) in list { m[k] = n }
+                map = m
+                return Flatten.unique(key, &map!)
+            }
+            if list.isEmpty { list.reserveCapacity(8) }
+            list.append((key, 1))
+            return key
+        }
     }
 
     /// `a + sep + b` built in one allocation.
@@ -210,11 +235,12 @@ enum Flatten {
             b.withUTF8 { y in
                 let count = x.count + sep.utf8CodeUnitCount + y.count
                 return String(unsafeUninitializedCapacity: count) { out in
-                    var n = 0
-                    for c in x { out[n] = c; n += 1 }
-                    sep.withUTF8Buffer { for c in $0 { out[n] = c; n += 1 } }
-                    for c in y { out[n] = c; n += 1 }
-                    return n
+                    guard let dst = out.baseAddress else { return 0 }
+                    let s = sep.utf8CodeUnitCount
+                    if let p = x.baseAddress { dst.update(from: p, count: x.count) }
+                    dst.advanced(by: x.count).update(from: sep.utf8Start, count: s)
+                    if let p = y.baseAddress { dst.advanced(by: x.count + s).update(from: p, count: y.count) }
+                    return count
                 }
             }
         }
