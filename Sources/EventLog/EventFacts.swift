@@ -391,13 +391,14 @@ enum EventFacts {
 
 /// Copies text into a message buffer, turning line breaks into single spaces.
 enum MessageBytes {
-    /// Whether any byte of `w` is 0x0A or 0x0D.
+    /// The high bit of every byte of `w` (little-endian) that is 0x0A or 0x0D, and no other bit.
     @inline(__always)
-    static func hasLineBreak(_ w: UInt64) -> Bool {
+    static func lineBreakMask(_ w: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
-        let high: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func hasZero(_ x: UInt64) -> Bool { (x &- ones) & ~x & high != 0 }
-        return hasZero(w ^ (ones &* 0x0A)) || hasZero(w ^ (ones &* 0x0D))
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        // Exact per byte (no borrow between bytes): high bit set where the byte is zero.
+        @inline(__always) func zeros(_ x: UInt64) -> UInt64 { ~(((x & low) &+ low) | x | low) }
+        return zeros(w ^ (ones &* 0x0A)) | zeros(w ^ (ones &* 0x0D))
     }
 
     /// Writes `s` at `at` (the buffer has room for its UTF-8); returns the end offset. Line breaks
@@ -413,13 +414,20 @@ enum MessageBytes {
             while i < count {
                 // Copy the run up to the next line break in one go.
                 var j = i
-                // Eight bytes at a time while none is CR or LF (SWAR zero-byte test).
+                // Eight bytes at a time (SWAR): the first CR or LF is the lowest marked byte.
+                var found = false
                 while j + 8 <= count {
-                    let w = UnsafeRawPointer(src + j).loadUnaligned(as: UInt64.self)
-                    if hasLineBreak(w) { break }
+                    let m = lineBreakMask(UnsafeRawPointer(src + j).loadUnaligned(as: UInt64.self))
+                    if m != 0 {
+                        j += m.trailingZeroBitCount >> 3
+                        found = true
+                        break
+                    }
                     j += 8
                 }
-                while j < count && src[j] != 0x0A && src[j] != 0x0D { j += 1 }
+                if !found {
+                    while j < count && src[j] != 0x0A && src[j] != 0x0D { j += 1 }
+                }
                 if j > i {
                     if pendingSpace && n > start && dst[n - 1] != 0x20 && src[i] != 0x20 {
                         dst[n] = 0x20
