@@ -96,6 +96,8 @@ struct BinXMLParser {
     /// By definition offset: the nested substitution slot of the template's tree (-1: none;
     /// `Int.min`: the template needs the tree path). Looked up for every record.
     private var slots: [Int: Int] = [:]
+    /// By definition offset: `userDataIsSlot`.
+    private var userDataSlots: [Int: Bool] = [:]
     /// Compiled plans by outer and nested definition offsets.
     private var plans: [Int: Plan?] = [:]
     private var values = Plan.Values(outer: ValueCache(view: ByteView(UnsafeRawBufferPointer(start: nil, count: 0))),
@@ -112,6 +114,7 @@ struct BinXMLParser {
         plans.removeAll(keepingCapacity: true)
         trees.removeAll(keepingCapacity: true)
         slots.removeAll(keepingCapacity: true)
+        userDataSlots.removeAll(keepingCapacity: true)
         fingerprints.removeAll(keepingCapacity: true)
     }
 
@@ -137,6 +140,7 @@ struct BinXMLParser {
         guard slotCode != Int.min else { return nil }
         let outerSlot: Int? = slotCode >= 0 ? slotCode : nil
         var innerDef = -1
+        var fragment: Range<Int>?
         for (k, sub) in values.outer.subs.enumerated() where sub.type == ValueType.binXML {
             guard k == outerSlot else { return nil }
         }
@@ -144,9 +148,16 @@ struct BinXMLParser {
             let sub = values.outer.subs[slot]
             if sub.type == ValueType.binXML && sub.size > 0 {
                 let o = Int(sub.offset)
-                guard let d = Self.instance(v, from: o, to: o + Int(sub.size), into: &values.inner) else { return nil }
-                for s in values.inner.subs where s.type == ValueType.binXML { return nil }
-                innerDef = d
+                if let d = Self.instance(v, from: o, to: o + Int(sub.size), into: &values.inner) {
+                    for s in values.inner.subs where s.type == ValueType.binXML { return nil }
+                    innerDef = d
+                } else {
+                    // Not a template instance: elements written out (CAPI2 and others). When the
+                    // value is all of UserData, it alone is rendered as a tree.
+                    guard userDataIsSlot(outerDef, slot) else { return nil }
+                    values.inner.reset(v)
+                    fragment = o..<(o + Int(sub.size))
+                }
             } else if sub.type != ValueType.null && sub.size > 0 {
                 return nil
             }
@@ -183,9 +194,57 @@ struct BinXMLParser {
             plans.updateValue(plan, forKey: key)
         }
         guard let plan else { return nil }
+        var userData: [(String, String)]?
+        if let fragment {
+            guard plan.section == 2, let data = try? fragmentUserData(v, fragment, outerDef: outerDef) else { return nil }
+            userData = data
+        }
         values.outer.prepare()
         values.inner.prepare()
-        return plan.record(&values, recordID: recordID, fileTime: fileTime, context: context)
+        return plan.record(&values, recordID: recordID, fileTime: fileTime, context: context, userData: userData)
+    }
+
+    /// Whether the template at `outerDef` has no `EventData`, and its `UserData` is exactly the
+    /// nested binary XML substitution `slot` (no attributes, nothing else).
+    private mutating func userDataIsSlot(_ outerDef: Int, _ slot: Int) -> Bool {
+        if let known = userDataSlots[outerDef] { return known }
+        var result = false
+        if let tree = trees[outerDef] ?? nil {
+            let nodes = tree.nodes
+            let root = tree.roots.first { nodes[$0].name == "Event" } ?? tree.roots[0]
+            let kids = nodes[root].content.compactMap { if case .element(let i) = $0 { i } else { nil } }
+            if nodes[root].name == "Event", !kids.contains(where: { nodes[$0].name == "EventData" }),
+               let ud = kids.first(where: { nodes[$0].name == "UserData" }), nodes[ud].attrs.isEmpty,
+               nodes[ud].content.count == 1, case .piece(.nested(let i)) = nodes[ud].content[0], i == slot {
+                result = true
+            }
+        }
+        userDataSlots[outerDef] = result
+        return result
+    }
+
+    /// Flattened `UserData` whose only content is the nested binary XML in `range`, rendered as
+    /// the tree path renders it (below `Event` and `UserData`, with the same limits). Throws, or
+    /// returns `nil`, where the tree path must decide (damage, unbalanced elements, limits).
+    private mutating func fragmentUserData(_ v: ByteView, _ range: Range<Int>, outerDef: Int) throws -> [(String, String)]? {
+        guard let tree = trees[outerDef] ?? nil else { return nil }
+        doc.reset()
+        stack.removeAll(keepingCapacity: true)
+        attrName = nil
+        attrPieces.removeAll(keepingCapacity: true)
+        doc.elements.append(XElement(name: "Event"))
+        doc.elements.append(XElement(name: "UserData"))
+        doc.elements[0].content.append(.element(1))
+        doc.roots.append(0)
+        stack.append(0)
+        stack.append(1)
+        let toks = try tokens(v, from: range.lowerBound, to: range.upperBound, nested: true)
+        try emit(v, toks, values: nil, depth: 2)
+        flushAttr()
+        // The tree path holds the template's elements too: stay clear of its element limit.
+        guard stack == [0, 1], doc.roots == [0], doc.elements[0].content.count == 1,
+              doc.elements.count + tree.nodes.count < BinXMLLimits.elements else { return nil }
+        return Flatten.userData(doc, 1)
     }
 
     /// The static tree of the template definition at `offset` (`nil`: unreadable, or it needs the

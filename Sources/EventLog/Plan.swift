@@ -436,7 +436,10 @@ final class Plan {
     }
 
     /// Builds the record, or `nil` when these values need the tree path.
-    func record(_ values: inout Values, recordID: UInt64, fileTime: UInt64, context: ParseContext) -> Record? {
+    /// `userData`, when given, is the record's flattened `UserData` (a nested value the plan
+    /// does not hold).
+    func record(_ values: inout Values, recordID: UInt64, fileTime: UInt64, context: ParseContext,
+                userData: [(String, String)]? = nil) -> Record? {
         var ok = true
         var w = Winlog()
         w.recordID = recordID
@@ -457,7 +460,7 @@ final class Plan {
         w.computerName = Plan.eval(computer, &values, &ok)?.flat
         w.userID = Plan.eval(userID, &values, &ok)?.flat
         if section != 0 {
-            let data = Plan.flatten(entries, &values, &ok)
+            let data = userData ?? Plan.flatten(entries, &values, &ok)
             if section == 1 { w.eventData = data } else { w.userData = data }
         }
         guard ok else { return nil }
