@@ -332,6 +332,8 @@ struct BinXMLParser {
     /// may lack the dependency identifier.
     mutating func tokens(_ v: ByteView, from start: Int, to end: Int, nested: Bool) throws -> [Tok] {
         var out: [Tok] = []
+        // Tokens take 4 bytes or more, but for a few one-byte ones.
+        out.reserveCapacity(min(max(end - start, 0) / 4 + 8, 8192))
         var p = start
         func short(_ what: String, _ at: Int, _ need: Int) -> BinXMLError {
             BinXMLError(what: what, offset: at, need: need, have: max(0, end - at))
@@ -592,10 +594,17 @@ struct Fingerprint: Hashable {
         a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in Bytes.equal(x, y) } }
     }
 
-    /// Hashes the bytes in one pass (an `[UInt8]` would be hashed a byte at a time).
+    /// Hashes the length and up to 64 bytes from each end (`==` compares all of them).
     func hash(into hasher: inout Hasher) {
         hasher.combine(bytes.count)
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        bytes.withUnsafeBytes { raw in
+            if raw.count <= 128 {
+                hasher.combine(bytes: raw)
+            } else {
+                hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: raw[..<64]))
+                hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: raw[(raw.count - 64)...]))
+            }
+        }
     }
 
     /// `nil` for tokens a plan never handles (nested template instances).

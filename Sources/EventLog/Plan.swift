@@ -86,6 +86,8 @@ final class Plan {
     }
 
     private var guidMemo = [GUIDMemo(), GUIDMemo()]
+    /// The last hex `Keywords` value and its text.
+    private var lastKeywords: (UInt64, String?) = (0, nil)
 
     // MARK: - Static trees
 
@@ -451,7 +453,14 @@ final class Plan {
         w.level = Plan.eval(level, &values, &ok)?.integer
         w.task = Plan.eval(task, &values, &ok)?.integer
         w.opcode = Plan.eval(opcode, &values, &ok)?.integer
-        w.keywords = Plan.eval(keywords, &values, &ok)?.flat
+        if let k = Plan.eval(keywords, &values, &ok) {
+            if case .hex(let x) = k {
+                if x != lastKeywords.0 || lastKeywords.1 == nil { lastKeywords = (x, k.flat) }
+                w.keywords = lastKeywords.1
+            } else {
+                w.keywords = k.flat
+            }
+        }
         let created = Plan.eval(timeCreated, &values, &ok).flatMap(EventFacts.timeCreated)
         w.activityID = Plan.eval(activityID, &values, &ok).map { guidMemo[1].text($0.flat) }
         let processID = Plan.eval(processID, &values, &ok)?.integer
