@@ -382,6 +382,22 @@ final class Plan {
         return .string(pieces.map(\.flat).joined())
     }
 
+    /// `eval(src)?.integer`, reading a single fixed-width integer substitution directly.
+    @inline(__always)
+    static func evalInt(_ src: Source?, _ values: inout Values, _ ok: inout Bool) -> Int? {
+        guard let src else { return nil }
+        if src.count == 1 {
+            switch src[0] {
+            case .sub(let i, let optional):
+                if let x = values.outer.integer(i, optional: optional, &ok) { return x }
+            case .inner(let i, let optional):
+                if let x = values.inner.integer(i, optional: optional, &ok) { return x }
+            default: break
+            }
+        }
+        return eval(src, &values, &ok)?.integer
+    }
+
     @inline(__always)
     static func piece(_ p: Piece, _ values: inout Values, _ ok: inout Bool) -> XValue? {
         switch p {
@@ -447,12 +463,12 @@ final class Plan {
         w.recordID = recordID
         w.providerName = Plan.eval(providerName, &values, &ok)?.flat
         w.providerGUID = Plan.eval(providerGUID, &values, &ok).map { guidMemo[0].text($0.flat) }
-        w.eventID = Plan.eval(eventID, &values, &ok)?.integer
-        w.qualifiers = Plan.eval(qualifiers, &values, &ok)?.integer
-        w.version = Plan.eval(version, &values, &ok)?.integer
-        w.level = Plan.eval(level, &values, &ok)?.integer
-        w.task = Plan.eval(task, &values, &ok)?.integer
-        w.opcode = Plan.eval(opcode, &values, &ok)?.integer
+        w.eventID = Plan.evalInt(eventID, &values, &ok)
+        w.qualifiers = Plan.evalInt(qualifiers, &values, &ok)
+        w.version = Plan.evalInt(version, &values, &ok)
+        w.level = Plan.evalInt(level, &values, &ok)
+        w.task = Plan.evalInt(task, &values, &ok)
+        w.opcode = Plan.evalInt(opcode, &values, &ok)
         if let k = Plan.eval(keywords, &values, &ok) {
             if case .hex(let x) = k {
                 if x != lastKeywords.0 || lastKeywords.1 == nil { lastKeywords = (x, k.flat) }
@@ -463,8 +479,8 @@ final class Plan {
         }
         let created = Plan.eval(timeCreated, &values, &ok).flatMap(EventFacts.timeCreated)
         w.activityID = Plan.eval(activityID, &values, &ok).map { guidMemo[1].text($0.flat) }
-        let processID = Plan.eval(processID, &values, &ok)?.integer
-        let threadID = Plan.eval(threadID, &values, &ok)?.integer
+        let processID = Plan.evalInt(processID, &values, &ok)
+        let threadID = Plan.evalInt(threadID, &values, &ok)
         w.channel = Plan.eval(channel, &values, &ok)?.flat
         w.computerName = Plan.eval(computer, &values, &ok)?.flat
         w.userID = Plan.eval(userID, &values, &ok)?.flat
@@ -559,6 +575,39 @@ struct ValueCache {
         decoded[i] = result
         stamp[i] = generation
         return result
+    }
+
+    /// `get(i)?.integer` for a fixed-width integer substitution, read without building a value
+    /// (same result and same `ok`); `nil` for other types (the caller then uses `get`).
+    @inline(__always)
+    func integer(_ i: Int, optional: Bool, _ ok: inout Bool) -> Int?? {
+        guard i < subs.count else {
+            if !optional { ok = false }
+            return .some(nil)
+        }
+        let s = subs[i]
+        let width: Int
+        switch s.type {
+        case ValueType.uint8, ValueType.int8: width = 1
+        case ValueType.uint16, ValueType.int16: width = 2
+        case ValueType.uint32, ValueType.int32: width = 4
+        case ValueType.uint64, ValueType.int64: width = 8
+        default: return nil
+        }
+        let o = Int(s.offset), n = Int(s.size)
+        guard n >= 0, view.has(o, n) else { ok = false; return .some(nil) }
+        if n == 0 { return .some(nil) }  // null
+        guard n >= width else { ok = false; return .some(nil) }
+        switch s.type {
+        case ValueType.uint8: return .some(Int(view.base[o]))
+        case ValueType.int8: return .some(Int(Int8(bitPattern: view.base[o])))
+        case ValueType.uint16: return .some(view.u16(o).map { Int($0) })
+        case ValueType.int16: return .some(view.u16(o).map { Int(Int16(bitPattern: $0)) })
+        case ValueType.uint32: return .some(view.u32(o).map { Int($0) })
+        case ValueType.int32: return .some(view.u32(o).map { Int(Int32(bitPattern: $0)) })
+        case ValueType.uint64: return .some(view.u64(o).flatMap { Int(exactly: $0) })
+        default: return .some(view.u64(o).map { Int(Int64(bitPattern: $0)) })
+        }
     }
 
     private mutating func decode(_ i: Int, _ s: SubValue) -> XValue? {
