@@ -78,7 +78,7 @@ enum BinXMLLimits {
 import LogRecord
 
 struct BinXMLParser {
-    private(set) var names: [Int: String] = [:]
+    private var names = OffsetTable<String>()
     private var templates: [Int: [Tok]] = [:]
     private var badTemplates: [Int: BinXMLError] = [:]
     /// Static trees of template definitions by offset (`nil`: the template needs the tree path).
@@ -95,7 +95,7 @@ struct BinXMLParser {
     private var scratchKey = Fingerprint(bytes: [])
     /// By definition offset: the nested substitution slot of the template's tree (-1: none;
     /// `Int.min`: the template needs the tree path). Looked up for every record.
-    private var slots: [Int: Int] = [:]
+    private var slots = OffsetTable<Int>()
     /// By definition offset: `userDataIsSlot`.
     private var userDataSlots: [Int: Bool] = [:]
     /// Compiled plans by outer and nested definition offsets.
@@ -108,12 +108,12 @@ struct BinXMLParser {
     private var attrPieces: [XValue] = []
 
     mutating func resetChunk() {
-        names.removeAll(keepingCapacity: true)
+        names.removeAll()
         templates.removeAll(keepingCapacity: true)
         badTemplates.removeAll(keepingCapacity: true)
         plans.removeAll(keepingCapacity: true)
         trees.removeAll(keepingCapacity: true)
-        slots.removeAll(keepingCapacity: true)
+        slots.removeAll()
         userDataSlots.removeAll(keepingCapacity: true)
         fingerprints.removeAll(keepingCapacity: true)
     }
@@ -129,13 +129,13 @@ struct BinXMLParser {
         values.inner.reset(v)
         guard let outerDef = Self.instance(v, from: start, to: end, into: &values.outer) else { return nil }
         let slotCode: Int
-        if let cached = slots[outerDef] {
+        if let cached = slots.get(outerDef) {
             slotCode = cached
         } else {
             let tree = sharedTree(v, at: outerDef)
             trees.updateValue(tree, forKey: outerDef)
             slotCode = tree.map { $0.slot ?? -1 } ?? Int.min
-            slots[outerDef] = slotCode
+            slots.set(outerDef, slotCode)
         }
         guard slotCode != Int.min else { return nil }
         let outerSlot: Int? = slotCode >= 0 ? slotCode : nil
@@ -291,14 +291,14 @@ struct BinXMLParser {
 
     /// The name structure at `offset`: next-offset (4), hash (2), count (2), UTF-16 chars, NUL.
     mutating func name(_ v: ByteView, at offset: Int) throws -> String {
-        if let n = names[offset] { return n }
+        if let n = names.get(offset) { return n }
         guard offset >= 0, let count = v.u16(offset + 6) else {
             throw BinXMLError(what: "name", offset: offset, need: 8, have: max(0, v.count - offset))
         }
         guard let s = v.utf16(offset + 8, units: Int(count)) else {
             throw BinXMLError(what: "name characters", offset: offset + 8, need: Int(count) * 2, have: max(0, v.count - offset - 8))
         }
-        names[offset] = s
+        names.set(offset, s)
         return s
     }
 
@@ -645,5 +645,41 @@ struct Fingerprint: Hashable {
             }
         }
         return Fingerprint(bytes: out)
+    }
+}
+
+/// A per-chunk cache keyed by chunk offset (0 ..< 65536): a direct index instead of hashing.
+/// Offsets outside a chunk are never cached (`get` gives `nil`, `set` drops the value).
+struct OffsetTable<Value> {
+    /// Offset → index + 1 into `values` (0: absent); allocated on first `set`.
+    private var index: [UInt16] = []
+    private var values: [Value] = []
+    private var offsets: [Int] = []
+
+    @inline(__always)
+    func get(_ offset: Int) -> Value? {
+        guard offset >= 0, offset < index.count else { return nil }
+        let k = Int(index[offset])
+        return k == 0 ? nil : values[k - 1]
+    }
+
+    mutating func set(_ offset: Int, _ value: Value) {
+        guard offset >= 0, offset < EVTXReader.chunkSize else { return }
+        if index.isEmpty { index = [UInt16](repeating: 0, count: EVTXReader.chunkSize) }
+        let k = Int(index[offset])
+        if k != 0 {
+            values[k - 1] = value
+        } else if values.count < Int(UInt16.max) {
+            values.append(value)
+            offsets.append(offset)
+            index[offset] = UInt16(values.count)
+        }
+    }
+
+    /// Empties the table (keeps its storage).
+    mutating func removeAll() {
+        for o in offsets { index[o] = 0 }
+        offsets.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
     }
 }
