@@ -88,10 +88,12 @@ struct BinXMLParser {
     /// Across chunks: static trees and compiled plans by template fingerprint (outer, or outer
     /// and nested). Chunks repeat the same templates at other offsets; what a tree or plan holds
     /// depends only on the template's tokens, which the fingerprint spells out. Each is cleared
-    /// when it reaches `sharedLimit` entries.
+    /// when it reaches `sharedLimit` entries; templates whose fingerprint is longer than
+    /// `sharedTemplateBytes` are not shared (memory stays bounded: a few MiB at most).
     private var sharedTrees: [Fingerprint: Plan.Tree?] = [:]
     private var sharedPlans: [Fingerprint: Plan?] = [:]
-    static let sharedLimit = 512
+    static let sharedLimit = 256
+    static let sharedTemplateBytes = 4096
     private var scratchKey = Fingerprint(bytes: [])
     /// By definition offset: the nested substitution slot of the template's tree (-1: none;
     /// `Int.min`: the template needs the tree path). Looked up for every record.
@@ -169,14 +171,14 @@ struct BinXMLParser {
         if let cached = plans[key] {
             plan = cached
         } else {
-            guard let outerTree = trees[outerDef] ?? nil, let outerPrint = fingerprints[outerDef] else { return nil }
+            guard let outerTree = trees[outerDef] ?? nil else { return nil }
             var inner: Plan.Tree?
             if innerDef >= 0 {
                 inner = sharedTree(v, at: innerDef)
             }
             if innerDef >= 0 && inner == nil {
                 plan = nil
-            } else {
+            } else if let outerPrint = fingerprints[outerDef], innerDef < 0 || fingerprints[innerDef] != nil {
                 scratchKey.bytes.removeAll(keepingCapacity: true)
                 scratchKey.bytes.append(contentsOf: outerPrint.bytes)
                 if innerDef >= 0, let innerPrint = fingerprints[innerDef] {
@@ -190,6 +192,8 @@ struct BinXMLParser {
                     if sharedPlans.count >= Self.sharedLimit { sharedPlans.removeAll() }
                     sharedPlans.updateValue(plan, forKey: scratchKey)
                 }
+            } else {
+                plan = Plan.splice(outerTree, inner).flatMap(Plan.compile)
             }
             plans.updateValue(plan, forKey: key)
         }
@@ -251,6 +255,11 @@ struct BinXMLParser {
     /// tree path), shared across chunks by fingerprint; records the fingerprint in `fingerprints`.
     private mutating func sharedTree(_ v: ByteView, at offset: Int) -> Plan.Tree? {
         guard let toks = try? template(v, at: offset), let print = Fingerprint.of(toks) else { return nil }
+        // Large templates are compiled per chunk, so that the shared caches stay small.
+        guard print.bytes.count <= Self.sharedTemplateBytes else {
+            fingerprints[offset] = nil
+            return Plan.tree(toks)
+        }
         fingerprints[offset] = print
         if let shared = sharedTrees[print] { return shared }
         let tree = Plan.tree(toks)
