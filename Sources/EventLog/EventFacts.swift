@@ -341,13 +341,18 @@ enum EventFacts {
 
     /// `Provider EventID: k1=v1, k2=v2` on one line (line breaks in values become spaces).
     static func message(_ w: Winlog) -> String {
-        let data = w.eventData.isEmpty ? w.userData : w.eventData
-        var size = (w.providerName?.utf8.count ?? 5) + 32
-        for (k, v) in data { size += k.utf8.count + v.utf8.count + 3 }
+        (w.eventData.isEmpty ? w.userData : w.eventData).withUnsafeBufferPointer { data in
+            message(provider: w.providerName, eventID: w.eventID, data: data)
+        }
+    }
+
+    private static func message(provider: String?, eventID: Int?, data: UnsafeBufferPointer<(String, String)>) -> String {
+        var size = (provider?.utf8.count ?? 5) + 32
+        for i in data.indices { size += data[i].0.utf8.count + data[i].1.utf8.count + 3 }
         return String(unsafeUninitializedCapacity: size) { out in
             var n = 0
-            n = MessageBytes.put(w.providerName ?? "event", into: out, at: n)
-            if let id = w.eventID {
+            n = MessageBytes.put(provider ?? "event", into: out, at: n)
+            if let id = eventID {
                 out[n] = 0x20
                 n = MessageBytes.put(String(id), into: out, at: n + 1)
             }
@@ -355,17 +360,15 @@ enum EventFacts {
                 out[n] = 0x3A
                 out[n + 1] = 0x20
                 n += 2
-                var first = true
-                for (k, v) in data {
-                    if !first {
+                for i in data.indices {
+                    if i > 0 {
                         out[n] = 0x2C
                         out[n + 1] = 0x20
                         n += 2
                     }
-                    first = false
-                    n = MessageBytes.put(k, into: out, at: n)
+                    n = MessageBytes.put(data[i].0, into: out, at: n)
                     out[n] = 0x3D
-                    n = MessageBytes.put(v, into: out, at: n + 1)
+                    n = MessageBytes.put(data[i].1, into: out, at: n + 1)
                 }
             }
             return n
@@ -404,8 +407,13 @@ enum MessageBytes {
     /// Writes `s` at `at` (the buffer has room for its UTF-8); returns the end offset. Line breaks
     /// become one space (none at the start or end, none next to an existing space).
     static func put(_ s: String, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        if let n = s.utf8.withContiguousStorageIfAvailable({ put($0, into: out, at: start) }) { return n }
         var s = s
-        return s.withUTF8 { u -> Int in
+        return s.withUTF8 { put($0, into: out, at: start) }
+    }
+
+    private static func put(_ u: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        do {
             guard let src = u.baseAddress, let dst = out.baseAddress else { return start }
             var n = start
             var i = 0
