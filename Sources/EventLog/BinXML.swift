@@ -78,12 +78,28 @@ enum BinXMLLimits {
 import LogRecord
 
 struct BinXMLParser {
-    private(set) var names: [Int: String] = [:]
+    private var names = OffsetTable<String>()
     private var templates: [Int: [Tok]] = [:]
     private var badTemplates: [Int: BinXMLError] = [:]
-    /// Compiled templates by definition offset (`nil`: the template needs the tree path).
     /// Static trees of template definitions by offset (`nil`: the template needs the tree path).
     private var trees: [Int: Plan.Tree?] = [:]
+    /// Fingerprints (`Fingerprint.of`) of template definitions by offset, this chunk.
+    private var fingerprints: [Int: Fingerprint] = [:]
+    /// Across chunks: static trees and compiled plans by template fingerprint (outer, or outer
+    /// and nested). Chunks repeat the same templates at other offsets; what a tree or plan holds
+    /// depends only on the template's tokens, which the fingerprint spells out. Each is cleared
+    /// when it reaches `sharedLimit` entries; templates whose fingerprint is longer than
+    /// `sharedTemplateBytes` are not shared (memory stays bounded: a few MiB at most).
+    private var sharedTrees: [Fingerprint: Plan.Tree?] = [:]
+    private var sharedPlans: [Fingerprint: Plan?] = [:]
+    static let sharedLimit = 256
+    static let sharedTemplateBytes = 4096
+    private var scratchKey = Fingerprint(bytes: [])
+    /// By definition offset: the nested substitution slot of the template's tree (-1: none;
+    /// `Int.min`: the template needs the tree path). Looked up for every record.
+    private var slots = OffsetTable<Int>()
+    /// By definition offset: `userDataIsSlot`.
+    private var userDataSlots: [Int: Bool] = [:]
     /// Compiled plans by outer and nested definition offsets.
     private var plans: [Int: Plan?] = [:]
     private var values = Plan.Values(outer: ValueCache(view: ByteView(UnsafeRawBufferPointer(start: nil, count: 0))),
@@ -94,11 +110,14 @@ struct BinXMLParser {
     private var attrPieces: [XValue] = []
 
     mutating func resetChunk() {
-        names.removeAll(keepingCapacity: true)
+        names.removeAll()
         templates.removeAll(keepingCapacity: true)
         badTemplates.removeAll(keepingCapacity: true)
         plans.removeAll(keepingCapacity: true)
         trees.removeAll(keepingCapacity: true)
+        slots.removeAll()
+        userDataSlots.removeAll(keepingCapacity: true)
+        fingerprints.removeAll(keepingCapacity: true)
     }
 
     // MARK: - Fast path
@@ -111,29 +130,40 @@ struct BinXMLParser {
         values.outer.reset(v)
         values.inner.reset(v)
         guard let outerDef = Self.instance(v, from: start, to: end, into: &values.outer) else { return nil }
-        let outerTree: Plan.Tree?
-        if let cached = trees[outerDef] {
-            outerTree = cached
+        let slotCode: Int
+        if let cached = slots.get(outerDef) {
+            slotCode = cached
         } else {
-            outerTree = (try? template(v, at: outerDef)).flatMap(Plan.tree)
-            trees.updateValue(outerTree, forKey: outerDef)
+            let tree = sharedTree(v, at: outerDef)
+            trees.updateValue(tree, forKey: outerDef)
+            slotCode = tree.map { $0.slot ?? -1 } ?? Int.min
+            slots.set(outerDef, slotCode)
         }
-        guard let outerTree else { return nil }
+        guard slotCode != Int.min else { return nil }
+        let outerSlot: Int? = slotCode >= 0 ? slotCode : nil
         var innerDef = -1
+        var fragment: Range<Int>?
         for (k, sub) in values.outer.subs.enumerated() where sub.type == ValueType.binXML {
-            guard k == outerTree.slot else { return nil }
+            guard k == outerSlot else { return nil }
         }
-        if let slot = outerTree.slot, slot < values.outer.subs.count {
+        if let slot = outerSlot, slot < values.outer.subs.count {
             let sub = values.outer.subs[slot]
             if sub.type == ValueType.binXML && sub.size > 0 {
                 let o = Int(sub.offset)
-                guard let d = Self.instance(v, from: o, to: o + Int(sub.size), into: &values.inner) else { return nil }
-                for s in values.inner.subs where s.type == ValueType.binXML { return nil }
-                innerDef = d
+                if let d = Self.instance(v, from: o, to: o + Int(sub.size), into: &values.inner) {
+                    for s in values.inner.subs where s.type == ValueType.binXML { return nil }
+                    innerDef = d
+                } else {
+                    // Not a template instance: elements written out (CAPI2 and others). When the
+                    // value is all of UserData, it alone is rendered as a tree.
+                    guard userDataIsSlot(outerDef, slot) else { return nil }
+                    values.inner.reset(v)
+                    fragment = o..<(o + Int(sub.size))
+                }
             } else if sub.type != ValueType.null && sub.size > 0 {
                 return nil
             }
-        } else if outerTree.slot != nil {
+        } else if outerSlot != nil {
             return nil
         }
         let key = outerDef << 32 | (innerDef & 0xFFFF_FFFF)
@@ -141,19 +171,101 @@ struct BinXMLParser {
         if let cached = plans[key] {
             plan = cached
         } else {
+            guard let outerTree = trees[outerDef] ?? nil else { return nil }
             var inner: Plan.Tree?
-            if innerDef >= 0 { inner = (try? template(v, at: innerDef)).flatMap(Plan.tree) }
+            if innerDef >= 0 {
+                inner = sharedTree(v, at: innerDef)
+            }
             if innerDef >= 0 && inner == nil {
                 plan = nil
+            } else if let outerPrint = fingerprints[outerDef], innerDef < 0 || fingerprints[innerDef] != nil {
+                scratchKey.bytes.removeAll(keepingCapacity: true)
+                scratchKey.bytes.append(contentsOf: outerPrint.bytes)
+                if innerDef >= 0, let innerPrint = fingerprints[innerDef] {
+                    scratchKey.bytes.append(0xFF)
+                    scratchKey.bytes.append(contentsOf: innerPrint.bytes)
+                }
+                if let shared = sharedPlans[scratchKey] {
+                    plan = shared
+                } else {
+                    plan = Plan.splice(outerTree, inner).flatMap(Plan.compile)
+                    if sharedPlans.count >= Self.sharedLimit { sharedPlans.removeAll() }
+                    sharedPlans.updateValue(plan, forKey: scratchKey)
+                }
             } else {
                 plan = Plan.splice(outerTree, inner).flatMap(Plan.compile)
             }
             plans.updateValue(plan, forKey: key)
         }
         guard let plan else { return nil }
+        var userData: [(String, String)]?
+        if let fragment {
+            guard plan.section == 2, let data = try? fragmentUserData(v, fragment, outerDef: outerDef) else { return nil }
+            userData = data
+        }
         values.outer.prepare()
         values.inner.prepare()
-        return plan.record(&values, recordID: recordID, fileTime: fileTime, context: context)
+        return plan.record(&values, recordID: recordID, fileTime: fileTime, context: context, userData: userData)
+    }
+
+    /// Whether the template at `outerDef` has no `EventData`, and its `UserData` is exactly the
+    /// nested binary XML substitution `slot` (no attributes, nothing else).
+    private mutating func userDataIsSlot(_ outerDef: Int, _ slot: Int) -> Bool {
+        if let known = userDataSlots[outerDef] { return known }
+        var result = false
+        if let tree = trees[outerDef] ?? nil {
+            let nodes = tree.nodes
+            let root = tree.roots.first { nodes[$0].name == "Event" } ?? tree.roots[0]
+            let kids = nodes[root].content.compactMap { if case .element(let i) = $0 { i } else { nil } }
+            if nodes[root].name == "Event", !kids.contains(where: { nodes[$0].name == "EventData" }),
+               let ud = kids.first(where: { nodes[$0].name == "UserData" }), nodes[ud].attrs.isEmpty,
+               nodes[ud].content.count == 1, case .piece(.nested(let i)) = nodes[ud].content[0], i == slot {
+                result = true
+            }
+        }
+        userDataSlots[outerDef] = result
+        return result
+    }
+
+    /// Flattened `UserData` whose only content is the nested binary XML in `range`, rendered as
+    /// the tree path renders it (below `Event` and `UserData`, with the same limits). Throws, or
+    /// returns `nil`, where the tree path must decide (damage, unbalanced elements, limits).
+    private mutating func fragmentUserData(_ v: ByteView, _ range: Range<Int>, outerDef: Int) throws -> [(String, String)]? {
+        guard let tree = trees[outerDef] ?? nil else { return nil }
+        doc.reset()
+        stack.removeAll(keepingCapacity: true)
+        attrName = nil
+        attrPieces.removeAll(keepingCapacity: true)
+        doc.elements.append(XElement(name: "Event"))
+        doc.elements.append(XElement(name: "UserData"))
+        doc.elements[0].content.append(.element(1))
+        doc.roots.append(0)
+        stack.append(0)
+        stack.append(1)
+        let toks = try tokens(v, from: range.lowerBound, to: range.upperBound, nested: true)
+        try emit(v, toks, values: nil, depth: 2)
+        flushAttr()
+        // The tree path holds the template's elements too: stay clear of its element limit.
+        guard stack == [0, 1], doc.roots == [0], doc.elements[0].content.count == 1,
+              doc.elements.count + tree.nodes.count < BinXMLLimits.elements else { return nil }
+        return Flatten.userData(doc, 1)
+    }
+
+    /// The static tree of the template definition at `offset` (`nil`: unreadable, or it needs the
+    /// tree path), shared across chunks by fingerprint; records the fingerprint in `fingerprints`.
+    private mutating func sharedTree(_ v: ByteView, at offset: Int) -> Plan.Tree? {
+        guard let toks = try? template(v, at: offset), let print = Fingerprint.of(toks) else { return nil }
+        // Large templates are compiled per chunk, so that the shared caches stay small.
+        guard print.bytes.count <= Self.sharedTemplateBytes else {
+            fingerprints[offset] = nil
+            return Plan.tree(toks)
+        }
+        fingerprints[offset] = print
+        if let shared = sharedTrees[print] { return shared }
+        let tree = Plan.tree(toks)
+        if sharedTrees.count >= Self.sharedLimit { sharedTrees.removeAll() }
+        sharedTrees.updateValue(tree, forKey: print)
+        return tree
     }
 
     /// Reads a fragment that is exactly one template instance (optional fragment header, the
@@ -188,14 +300,14 @@ struct BinXMLParser {
 
     /// The name structure at `offset`: next-offset (4), hash (2), count (2), UTF-16 chars, NUL.
     mutating func name(_ v: ByteView, at offset: Int) throws -> String {
-        if let n = names[offset] { return n }
+        if let n = names.get(offset) { return n }
         guard offset >= 0, let count = v.u16(offset + 6) else {
             throw BinXMLError(what: "name", offset: offset, need: 8, have: max(0, v.count - offset))
         }
         guard let s = v.utf16(offset + 8, units: Int(count)) else {
             throw BinXMLError(what: "name characters", offset: offset + 8, need: Int(count) * 2, have: max(0, v.count - offset - 8))
         }
-        names[offset] = s
+        names.set(offset, s)
         return s
     }
 
@@ -229,6 +341,8 @@ struct BinXMLParser {
     /// may lack the dependency identifier.
     mutating func tokens(_ v: ByteView, from start: Int, to end: Int, nested: Bool) throws -> [Tok] {
         var out: [Tok] = []
+        // Tokens take 4 bytes or more, but for a few one-byte ones.
+        out.reserveCapacity(min(max(end - start, 0) / 4 + 8, 8192))
         var p = start
         func short(_ what: String, _ at: Int, _ need: Int) -> BinXMLError {
             BinXMLError(what: what, offset: at, need: need, have: max(0, end - at))
@@ -477,5 +591,104 @@ struct BinXMLParser {
         case "apos": "'"
         default: "&\(name);"
         }
+    }
+}
+
+/// A byte spelling of a template's tokens (names and text included, chunk offsets left out):
+/// two definitions with the same fingerprint give the same static tree and plan.
+struct Fingerprint: Hashable {
+    var bytes: [UInt8]
+
+    static func == (a: Fingerprint, b: Fingerprint) -> Bool {
+        a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in Bytes.equal(x, y) } }
+    }
+
+    /// Hashes the length and up to 64 bytes from each end (`==` compares all of them).
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(bytes.count)
+        bytes.withUnsafeBytes { raw in
+            if raw.count <= 128 {
+                hasher.combine(bytes: raw)
+            } else {
+                hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: raw[..<64]))
+                hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: raw[(raw.count - 64)...]))
+            }
+        }
+    }
+
+    /// `nil` for tokens a plan never handles (nested template instances).
+    static func of(_ toks: [Tok]) -> Fingerprint? {
+        var out: [UInt8] = []
+        out.reserveCapacity(toks.count * 8)
+        func text(_ s: String) {
+            let n = s.utf8.count
+            out.append(UInt8(truncatingIfNeeded: n))
+            out.append(UInt8(truncatingIfNeeded: n >> 8))
+            out.append(UInt8(truncatingIfNeeded: n >> 16))
+            out.append(contentsOf: s.utf8)
+        }
+        for t in toks {
+            switch t {
+            case .open(let n): out.append(1); text(n)
+            case .attr(let n): out.append(2); text(n)
+            case .closeStart: out.append(3)
+            case .closeEmpty: out.append(4)
+            case .end: out.append(5)
+            case .value(let x):
+                guard case .string(let s) = x else { return nil }
+                out.append(6); text(s)
+            case .sub(let index, let type, let optional):
+                out.append(optional ? 8 : 7)
+                out.append(UInt8(truncatingIfNeeded: index))
+                out.append(UInt8(truncatingIfNeeded: index >> 8))
+                out.append(type)
+            case .charRef(let c):
+                out.append(9)
+                out.append(UInt8(truncatingIfNeeded: c))
+                out.append(UInt8(truncatingIfNeeded: c >> 8))
+            case .entityRef(let n): out.append(10); text(n)
+            case .cdata(let s): out.append(11); text(s)
+            case .piTarget(let n): out.append(12); text(n)
+            case .piData(let s): out.append(13); text(s)
+            case .template: return nil
+            }
+        }
+        return Fingerprint(bytes: out)
+    }
+}
+
+/// A per-chunk cache keyed by chunk offset (0 ..< 65536): a direct index instead of hashing.
+/// Offsets outside a chunk are never cached (`get` gives `nil`, `set` drops the value).
+struct OffsetTable<Value> {
+    /// Offset → index + 1 into `values` (0: absent); allocated on first `set`.
+    private var index: [UInt16] = []
+    private var values: [Value] = []
+    private var offsets: [Int] = []
+
+    @inline(__always)
+    func get(_ offset: Int) -> Value? {
+        guard offset >= 0, offset < index.count else { return nil }
+        let k = Int(index[offset])
+        return k == 0 ? nil : values[k - 1]
+    }
+
+    mutating func set(_ offset: Int, _ value: Value) {
+        guard offset >= 0, offset < EVTXReader.chunkSize else { return }
+        if index.isEmpty { index = [UInt16](repeating: 0, count: EVTXReader.chunkSize) }
+        let k = Int(index[offset])
+        if k != 0 {
+            values[k - 1] = value
+        } else if values.count < Int(UInt16.max) {
+            values.append(value)
+            offsets.append(offset)
+            index[offset] = UInt16(values.count)
+        }
+    }
+
+    /// Empties the table (keeps its storage).
+    mutating func removeAll() {
+        for o in offsets { index[o] = 0 }
+        offsets.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
     }
 }

@@ -115,6 +115,7 @@ public struct EVTXReader: Sendable {
             return EventFacts.record(parser.doc, recordID: header.id, fileTime: header.fileTime,
                                      dataset: Dataset.evtx, context: context)
         }, emit: { (r: Record, header) in
+            if !header.checksumBad && !header.carved { return try emit(r) }
             var r = r
             if header.checksumBad { r.setExtra("evtx.checksum_ok", .bool(false)) }
             if header.carved { r.setExtra("evtx.carved", .bool(true)) }

@@ -173,9 +173,8 @@ enum Flatten {
     /// The reference's JSON shape of an element, flattened by path.
     static func generic(_ doc: XDoc, _ e: Int, path: String, into out: inout [(String, String)]) {
         let before = out.count
-        let el = doc.elements[e]
-        for (n, v) in el.attrs where !isXMLNS(n) {
-            out.append(((path.isEmpty ? "@" : path + "/@") + n, v.flat))
+        for (n, v) in doc.elements[e].attrs where !isXMLNS(n) {
+            out.append((path.isEmpty ? "@" + n : join(path, "/@", n), v.flat))
         }
         if let t = doc.text(of: e) {
             if case .array(let items) = t {
@@ -184,18 +183,67 @@ enum Flatten {
                 out.append((path, t.flat))
             }
         }
-        var used: [String: Int] = [:]
-        for case .element(let k) in el.content {
-            let c = doc.elements[k]
-            if c.name == "Data", let key = dataName(doc, k) {
-                let p = unique(key, &used)
-                out.append((path.isEmpty ? p : path + "/" + p, doc.text(of: k)?.flat ?? ""))
+        // Names need numbering (`_1`, `_2` …) only when the element has two element children.
+        var elementChildren = 0
+        for case .element in doc.elements[e].content {
+            elementChildren += 1
+            if elementChildren > 1 { break }
+        }
+        var used = UsedNames()
+        for case .element(let k) in doc.elements[e].content {
+            if doc.elements[k].name == "Data", let key = dataName(doc, k) {
+                let p = elementChildren > 1 ? used.unique(key) : key
+                out.append((path.isEmpty ? p : join(path, "/", p), doc.text(of: k)?.flat ?? ""))
                 continue
             }
-            let key = unique(c.name, &used)
-            generic(doc, k, path: path.isEmpty ? key : path + "/" + key, into: &out)
+            let name = doc.elements[k].name
+            let key = elementChildren > 1 ? used.unique(name) : name
+            generic(doc, k, path: path.isEmpty ? key : join(path, "/", key), into: &out)
         }
         if out.count == before && !path.isEmpty { out.append((path, "")) }
+    }
+
+    /// `unique` for the children of one element: a short list searched in order, a dictionary
+    /// once it grows (elements can have thousands of children).
+    struct UsedNames {
+        var list: [(String, Int)] = []
+        var map: [String: Int]?
+
+        mutating func unique(_ key: String) -> String {
+            if map != nil { return Flatten.unique(key, &map!) }
+            for i in list.indices where list[i].0 == key {
+                let n = list[i].1
+                list[i].1 = n + 1
+                return "\(key)_\(n)"
+            }
+            if list.count >= 16 {
+                var m: [String: Int] = [:]
+                for (k, n) in list { m[k] = n }
+                map = m
+                return Flatten.unique(key, &map!)
+            }
+            if list.isEmpty { list.reserveCapacity(8) }
+            list.append((key, 1))
+            return key
+        }
+    }
+
+    /// `a + sep + b` built in one allocation.
+    static func join(_ a: String, _ sep: StaticString, _ b: String) -> String {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let count = x.count + sep.utf8CodeUnitCount + y.count
+                return String(unsafeUninitializedCapacity: count) { out in
+                    guard let dst = out.baseAddress else { return 0 }
+                    let s = sep.utf8CodeUnitCount
+                    if let p = x.baseAddress { dst.update(from: p, count: x.count) }
+                    dst.advanced(by: x.count).update(from: sep.utf8Start, count: s)
+                    if let p = y.baseAddress { dst.advanced(by: x.count + s).update(from: p, count: y.count) }
+                    return count
+                }
+            }
+        }
     }
 }
 
@@ -280,7 +328,12 @@ enum EventFacts {
 
     static func guidText(_ s: String) -> String {
         // Typed GUIDs are already upper case without braces.
-        if !s.utf8.contains(where: { $0 == 0x7B || ($0 >= 0x61 && $0 <= 0x7A) }) { return s }
+        var bytes = s
+        let plain = bytes.withUTF8 { u -> Bool in
+            for b in u where b == 0x7B || (b >= 0x61 && b <= 0x7A) { return false }
+            return true
+        }
+        if plain { return s }
         var t = Substring(s)
         if t.first == "{" && t.last == "}" { t = t.dropFirst().dropLast() }
         return t.uppercased()
@@ -288,13 +341,18 @@ enum EventFacts {
 
     /// `Provider EventID: k1=v1, k2=v2` on one line (line breaks in values become spaces).
     static func message(_ w: Winlog) -> String {
-        let data = w.eventData.isEmpty ? w.userData : w.eventData
-        var size = (w.providerName?.utf8.count ?? 5) + 32
-        for (k, v) in data { size += k.utf8.count + v.utf8.count + 3 }
+        (w.eventData.isEmpty ? w.userData : w.eventData).withUnsafeBufferPointer { data in
+            message(provider: w.providerName, eventID: w.eventID, data: data)
+        }
+    }
+
+    private static func message(provider: String?, eventID: Int?, data: UnsafeBufferPointer<(String, String)>) -> String {
+        var size = (provider?.utf8.count ?? 5) + 32
+        for i in data.indices { size += data[i].0.utf8.count + data[i].1.utf8.count + 3 }
         return String(unsafeUninitializedCapacity: size) { out in
             var n = 0
-            n = MessageBytes.put(w.providerName ?? "event", into: out, at: n)
-            if let id = w.eventID {
+            n = MessageBytes.put(provider ?? "event", into: out, at: n)
+            if let id = eventID {
                 out[n] = 0x20
                 n = MessageBytes.put(String(id), into: out, at: n + 1)
             }
@@ -302,17 +360,15 @@ enum EventFacts {
                 out[n] = 0x3A
                 out[n + 1] = 0x20
                 n += 2
-                var first = true
-                for (k, v) in data {
-                    if !first {
+                for i in data.indices {
+                    if i > 0 {
                         out[n] = 0x2C
                         out[n + 1] = 0x20
                         n += 2
                     }
-                    first = false
-                    n = MessageBytes.put(k, into: out, at: n)
+                    n = MessageBytes.put(data[i].0, into: out, at: n)
                     out[n] = 0x3D
-                    n = MessageBytes.put(v, into: out, at: n + 1)
+                    n = MessageBytes.put(data[i].1, into: out, at: n + 1)
                 }
             }
             return n
@@ -338,11 +394,26 @@ enum EventFacts {
 
 /// Copies text into a message buffer, turning line breaks into single spaces.
 enum MessageBytes {
+    /// The high bit of every byte of `w` (little-endian) that is 0x0A or 0x0D, and no other bit.
+    @inline(__always)
+    static func lineBreakMask(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        // Exact per byte (no borrow between bytes): high bit set where the byte is zero.
+        @inline(__always) func zeros(_ x: UInt64) -> UInt64 { ~(((x & low) &+ low) | x | low) }
+        return zeros(w ^ (ones &* 0x0A)) | zeros(w ^ (ones &* 0x0D))
+    }
+
     /// Writes `s` at `at` (the buffer has room for its UTF-8); returns the end offset. Line breaks
     /// become one space (none at the start or end, none next to an existing space).
     static func put(_ s: String, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        if let n = s.utf8.withContiguousStorageIfAvailable({ put($0, into: out, at: start) }) { return n }
         var s = s
-        return s.withUTF8 { u -> Int in
+        return s.withUTF8 { put($0, into: out, at: start) }
+    }
+
+    private static func put(_ u: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        do {
             guard let src = u.baseAddress, let dst = out.baseAddress else { return start }
             var n = start
             var i = 0
@@ -351,7 +422,20 @@ enum MessageBytes {
             while i < count {
                 // Copy the run up to the next line break in one go.
                 var j = i
-                while j < count && src[j] != 0x0A && src[j] != 0x0D { j += 1 }
+                // Eight bytes at a time (SWAR): the first CR or LF is the lowest marked byte.
+                var found = false
+                while j + 8 <= count {
+                    let m = lineBreakMask(UnsafeRawPointer(src + j).loadUnaligned(as: UInt64.self))
+                    if m != 0 {
+                        j += m.trailingZeroBitCount >> 3
+                        found = true
+                        break
+                    }
+                    j += 8
+                }
+                if !found {
+                    while j < count && src[j] != 0x0A && src[j] != 0x0D { j += 1 }
+                }
                 if j > i {
                     if pendingSpace && n > start && dst[n - 1] != 0x20 && src[i] != 0x20 {
                         dst[n] = 0x20

@@ -14,7 +14,7 @@ import LogRecord
 /// are not a single template instance, nested values inside nested values, substitutions in
 /// attributes below `EventData` / `UserData`, text directly in `EventData`, templates inside
 /// templates, processing instructions.
-struct Plan {
+final class Plan {
     enum Piece {
         case constant(XValue)
         /// Substitution of the outer template instance.
@@ -70,6 +70,24 @@ struct Plan {
     /// 1 EventData, 2 UserData, 0 neither.
     var section = 0
     var entries: [Entry] = []
+
+    /// `EventFacts.guidText` of the last provider GUID and activity id (records of one template
+    /// mostly repeat them, often as the same `String`).
+    struct GUIDMemo {
+        var input = ""
+        var output = ""
+
+        mutating func text(_ s: String) -> String {
+            if s == input { return output }
+            input = s
+            output = EventFacts.guidText(s)
+            return output
+        }
+    }
+
+    private var guidMemo = [GUIDMemo(), GUIDMemo()]
+    /// The last hex `Keywords` value and its text.
+    private var lastKeywords: (UInt64, String?) = (0, nil)
 
     // MARK: - Static trees
 
@@ -364,6 +382,22 @@ struct Plan {
         return .string(pieces.map(\.flat).joined())
     }
 
+    /// `eval(src)?.integer`, reading a single fixed-width integer substitution directly.
+    @inline(__always)
+    static func evalInt(_ src: Source?, _ values: inout Values, _ ok: inout Bool) -> Int? {
+        guard let src else { return nil }
+        if src.count == 1 {
+            switch src[0] {
+            case .sub(let i, let optional):
+                if let x = values.outer.integer(i, optional: optional, &ok) { return x }
+            case .inner(let i, let optional):
+                if let x = values.inner.integer(i, optional: optional, &ok) { return x }
+            default: break
+            }
+        }
+        return eval(src, &values, &ok)?.integer
+    }
+
     @inline(__always)
     static func piece(_ p: Piece, _ values: inout Values, _ ok: inout Bool) -> XValue? {
         switch p {
@@ -420,28 +454,38 @@ struct Plan {
     }
 
     /// Builds the record, or `nil` when these values need the tree path.
-    func record(_ values: inout Values, recordID: UInt64, fileTime: UInt64, context: ParseContext) -> Record? {
+    /// `userData`, when given, is the record's flattened `UserData` (a nested value the plan
+    /// does not hold).
+    func record(_ values: inout Values, recordID: UInt64, fileTime: UInt64, context: ParseContext,
+                userData: [(String, String)]? = nil) -> Record? {
         var ok = true
         var w = Winlog()
         w.recordID = recordID
         w.providerName = Plan.eval(providerName, &values, &ok)?.flat
-        w.providerGUID = Plan.eval(providerGUID, &values, &ok).map { EventFacts.guidText($0.flat) }
-        w.eventID = Plan.eval(eventID, &values, &ok)?.integer
-        w.qualifiers = Plan.eval(qualifiers, &values, &ok)?.integer
-        w.version = Plan.eval(version, &values, &ok)?.integer
-        w.level = Plan.eval(level, &values, &ok)?.integer
-        w.task = Plan.eval(task, &values, &ok)?.integer
-        w.opcode = Plan.eval(opcode, &values, &ok)?.integer
-        w.keywords = Plan.eval(keywords, &values, &ok)?.flat
+        w.providerGUID = Plan.eval(providerGUID, &values, &ok).map { guidMemo[0].text($0.flat) }
+        w.eventID = Plan.evalInt(eventID, &values, &ok)
+        w.qualifiers = Plan.evalInt(qualifiers, &values, &ok)
+        w.version = Plan.evalInt(version, &values, &ok)
+        w.level = Plan.evalInt(level, &values, &ok)
+        w.task = Plan.evalInt(task, &values, &ok)
+        w.opcode = Plan.evalInt(opcode, &values, &ok)
+        if let k = Plan.eval(keywords, &values, &ok) {
+            if case .hex(let x) = k {
+                if x != lastKeywords.0 || lastKeywords.1 == nil { lastKeywords = (x, k.flat) }
+                w.keywords = lastKeywords.1
+            } else {
+                w.keywords = k.flat
+            }
+        }
         let created = Plan.eval(timeCreated, &values, &ok).flatMap(EventFacts.timeCreated)
-        w.activityID = Plan.eval(activityID, &values, &ok).map { EventFacts.guidText($0.flat) }
-        let processID = Plan.eval(processID, &values, &ok)?.integer
-        let threadID = Plan.eval(threadID, &values, &ok)?.integer
+        w.activityID = Plan.eval(activityID, &values, &ok).map { guidMemo[1].text($0.flat) }
+        let processID = Plan.evalInt(processID, &values, &ok)
+        let threadID = Plan.evalInt(threadID, &values, &ok)
         w.channel = Plan.eval(channel, &values, &ok)?.flat
         w.computerName = Plan.eval(computer, &values, &ok)?.flat
         w.userID = Plan.eval(userID, &values, &ok)?.flat
         if section != 0 {
-            let data = Plan.flatten(entries, &values, &ok)
+            let data = userData ?? Plan.flatten(entries, &values, &ok)
             if section == 1 { w.eventData = data } else { w.userData = data }
         }
         guard ok else { return nil }
@@ -460,6 +504,11 @@ struct Plan {
 }
 
 /// Substitution values of one template instance, decoded on first use.
+///
+/// Decoded values are also remembered by slot across records (with a copy of their bytes): a
+/// record whose substitution `i` holds the same type and bytes as the last one decoded into slot
+/// `i` gets the same value (and `String`) back without decoding. Consecutive records of one
+/// template repeat most of their strings, GUIDs and SIDs.
 struct ValueCache {
     var view: ByteView
     var subs: [SubValue] = []
@@ -467,6 +516,13 @@ struct ValueCache {
     /// `stamp[i] == generation` when `decoded[i]` belongs to the current record.
     private var stamp: [UInt32] = []
     private var generation: UInt32 = 0
+    /// Per slot: the type, bytes and value last decoded there (type 0xFF: none).
+    private var memoType: [UInt8] = []
+    private var memoBytes: [[UInt8]] = []
+    private var memoValue: [XValue] = []
+
+    /// Values at most this long are remembered.
+    static let memoLimit = 512
 
     init(view: ByteView) { self.view = view }
 
@@ -482,8 +538,24 @@ struct ValueCache {
             generation = 1
         }
         if decoded.count < subs.count {
-            decoded.append(contentsOf: repeatElement(nil, count: subs.count - decoded.count))
-            stamp.append(contentsOf: repeatElement(0, count: subs.count - stamp.count))
+            let more = subs.count - decoded.count
+            decoded.append(contentsOf: repeatElement(nil, count: more))
+            stamp.append(contentsOf: repeatElement(0, count: more))
+            memoType.append(contentsOf: repeatElement(0xFF, count: more))
+            memoBytes.append(contentsOf: repeatElement([], count: more))
+            memoValue.append(contentsOf: repeatElement(.null, count: more))
+        }
+    }
+
+    /// Whether values of `type` are worth remembering (their decoding allocates or formats).
+    @inline(__always)
+    static func memoizable(_ type: UInt8) -> Bool {
+        switch type {
+        case ValueType.string, ValueType.ansiString, ValueType.guid, ValueType.sid, ValueType.binary,
+             ValueType.systemTime, ValueType.evtXML:
+            return true
+        default:
+            return type & ValueType.arrayFlag != 0
         }
     }
 
@@ -497,11 +569,75 @@ struct ValueCache {
         }
         if stamp[i] == generation { return decoded[i] }
         let s = subs[i]
-        let v = ValueDecoder.decode(view, type: s.type, offset: Int(s.offset), size: Int(s.size))
+        let v = decode(i, s)
         if v == nil { ok = false }
         let result = (v?.isNull ?? true) ? nil : v
         decoded[i] = result
         stamp[i] = generation
         return result
+    }
+
+    /// `get(i)?.integer` for a fixed-width integer substitution, read without building a value
+    /// (same result and same `ok`); `nil` for other types (the caller then uses `get`).
+    @inline(__always)
+    func integer(_ i: Int, optional: Bool, _ ok: inout Bool) -> Int?? {
+        guard i < subs.count else {
+            if !optional { ok = false }
+            return .some(nil)
+        }
+        let s = subs[i]
+        let width: Int
+        switch s.type {
+        case ValueType.uint8, ValueType.int8: width = 1
+        case ValueType.uint16, ValueType.int16: width = 2
+        case ValueType.uint32, ValueType.int32: width = 4
+        case ValueType.uint64, ValueType.int64: width = 8
+        default: return nil
+        }
+        let o = Int(s.offset), n = Int(s.size)
+        guard n >= 0, view.has(o, n) else { ok = false; return .some(nil) }
+        if n == 0 { return .some(nil) }  // null
+        guard n >= width else { ok = false; return .some(nil) }
+        switch s.type {
+        case ValueType.uint8: return .some(Int(view.base[o]))
+        case ValueType.int8: return .some(Int(Int8(bitPattern: view.base[o])))
+        case ValueType.uint16: return .some(view.u16(o).map { Int($0) })
+        case ValueType.int16: return .some(view.u16(o).map { Int(Int16(bitPattern: $0)) })
+        case ValueType.uint32: return .some(view.u32(o).map { Int($0) })
+        case ValueType.int32: return .some(view.u32(o).map { Int(Int32(bitPattern: $0)) })
+        case ValueType.uint64: return .some(view.u64(o).flatMap { Int(exactly: $0) })
+        default: return .some(view.u64(o).map { Int(Int64(bitPattern: $0)) })
+        }
+    }
+
+    private mutating func decode(_ i: Int, _ s: SubValue) -> XValue? {
+        let o = Int(s.offset), n = Int(s.size)
+        // The common fixed-width integers, read directly (same values as `ValueDecoder.decode`).
+        if view.has(o, n) {
+            switch s.type {
+            case ValueType.uint8: if n >= 1, view.has(o, 1) { return .uint(UInt64(view.base[o])) }
+            case ValueType.uint16: if n >= 2, let x = view.u16(o) { return .uint(UInt64(x)) }
+            case ValueType.uint32: if n >= 4, let x = view.u32(o) { return .uint(UInt64(x)) }
+            case ValueType.uint64: if n >= 8, let x = view.u64(o) { return .uint(x) }
+            case ValueType.hexInt32: if n >= 4, let x = view.u32(o) { return .hex(UInt64(x)) }
+            case ValueType.hexInt64: if n >= 8, let x = view.u64(o) { return .hex(x) }
+            case ValueType.fileTime: if n >= 8, let x = view.u64(o) { return .fileTime(x) }
+            default: break
+            }
+        }
+        guard n > 0, n <= Self.memoLimit, Self.memoizable(s.type), view.has(o, n) else {
+            return ValueDecoder.decode(view, type: s.type, offset: o, size: n)
+        }
+        let bytes = UnsafeRawBufferPointer(rebasing: view.base[o..<(o + n)])
+        if memoType[i] == s.type, memoBytes[i].count == n,
+           memoBytes[i].withUnsafeBytes({ Bytes.equal($0, bytes) }) {
+            return memoValue[i]
+        }
+        guard let v = ValueDecoder.decode(view, type: s.type, offset: o, size: n) else { return nil }
+        memoType[i] = s.type
+        memoBytes[i].removeAll(keepingCapacity: true)
+        memoBytes[i].append(contentsOf: bytes)
+        memoValue[i] = v
+        return v
     }
 }
