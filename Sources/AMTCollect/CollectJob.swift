@@ -190,9 +190,12 @@ final class CollectJob {
                         openRecords = relative
                     }
                     jsonBuffer.removeAll(keepingCapacity: true)
-                    for record in batch {
-                        jsonWriter.append(record, to: &jsonBuffer)
-                        engine.observe(record)
+                    // Borrow each record in place (no copy, no retains per field).
+                    batch.withUnsafeBufferPointer { records in
+                        for i in records.indices {
+                            jsonWriter.append(records[i], to: &jsonBuffer)
+                            engine.observe(records[i])
+                        }
                     }
                     try writer.writeToEntry(jsonBuffer)
                     continue

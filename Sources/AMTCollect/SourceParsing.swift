@@ -18,11 +18,14 @@ enum SourceParsing {
     static func parse(
         path: FilePath, kind: String?, context: ParseContext, emit: (Record) throws -> Void
     ) throws -> ParseStats {
-        var reader = try SourceReader(path: path, cap: Int64.max)
-        let first = try reader.nextChunk()
-        if resolve(kind: kind, head: first?.bytes ?? []) == Dataset.evtx {
+        // Look at the signature with a small read: EVTX files are read by chunk offsets instead.
+        var probe = try SourceReader(path: path, cap: Int64.max, chunkSize: 8)
+        let signature = try probe.nextChunk()?.bytes ?? []
+        if kind == Dataset.evtx || ((kind ?? "auto") == "auto" && isEVTX(signature)) {
             return try parseEVTX(path: path, context: context, emit: emit)
         }
+        var reader = try SourceReader(path: path, cap: Int64.max)
+        let first = try reader.nextChunk()
         return try parseStream(first: first, rest: reader, kind: kind, context: context, emit: emit)
     }
 
