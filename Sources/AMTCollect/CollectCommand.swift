@@ -52,6 +52,12 @@ struct Collect: ParsableCommand {
     @Option(help: ArgumentHelp("What the problem is, in a sentence.", valueName: "TEXT"))
     var description: String?
 
+    @Option(name: .customLong("check"), help: ArgumentHelp("A Tier 1 checklist answer: NAME=yes|no|na[:NOTE], NAME one of power, compatibility, network, versions, reproduced (repeatable).", valueName: "ITEM"))
+    var checks: [String] = []
+
+    @Option(help: ArgumentHelp("Steps to reproduce the problem.", valueName: "TEXT"))
+    var steps: String?
+
     @Option(help: ArgumentHelp("Bundle format: zip (opens in Windows Explorer) or tar.gz.", valueName: "FORMAT"))
     var format: String = "zip"
 
@@ -99,6 +105,8 @@ struct Collect: ParsableCommand {
         guard ArchiveFormat(rawValue: format) != nil else {
             throw ValidationError("--format must be zip or tar.gz, not '\(format)'")
         }
+        var checklist = Tier1Checklist()
+        for spec in checks { try checklist.apply(spec) }
         if let partner, !["manufacturer", "reseller", "solutions"].contains(partner.lowercased()) {
             throw ValidationError("--partner must be manufacturer, reseller or solutions, not '\(partner)'")
         }
@@ -189,6 +197,25 @@ struct Collect: ParsableCommand {
         }
         ask("  Contact e-mail", &contact)
         ask("  Problem, in a sentence", &description)
+        var checklist = Tier1Checklist()
+        for spec in checks { try? checklist.apply(spec) }
+        let unanswered = Tier1Checklist.items.filter { checklist.entry($0.id).answer == .unanswered }
+        if !unanswered.isEmpty {
+            Console.say("Tier 1 checklist: answer yes, no or na, optionally followed by a note (Enter skips):")
+        }
+        for item in unanswered {
+            var answer: String? = nil
+            ask("  \(item.question)", &answer) { text in
+                let word = text.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
+                return Tier1Checklist.answer(word) != nil
+            }
+            if let answer {
+                let parts = answer.split(separator: " ", maxSplits: 1)
+                let note = parts.count > 1 ? ":" + parts[1] : ""
+                checks.append("\(item.id)=\(parts[0])\(note)")
+            }
+        }
+        ask("  Steps to reproduce", &steps)
     }
 
     func makeSettings() throws -> CollectSettings {
@@ -205,6 +232,9 @@ struct Collect: ParsableCommand {
                 throw ValidationError("--rules: \(ErrorText.describe(error))")
             }
         }
+        var checklist = Tier1Checklist()
+        for spec in checks { try checklist.apply(spec) }
+        checklist.stepsToReproduce = steps
         let rootPath = Self.absolute(root)
         let zone: SiteZone
         if let tz, let z = SiteZone.named(tz) {
@@ -229,6 +259,7 @@ struct Collect: ParsableCommand {
             capBytes: Self.parseSize(maxFileSize) ?? (64 << 20),
             compressionLevel: Self.compressionLevels[compression] ?? 1,
             rules: ruleSet,
+            checklist: checklist,
             commandLine: CommandLine.arguments, fixedCreated: fixed)
     }
 

@@ -29,6 +29,8 @@ struct CollectSettings: Sendable {
     var compressionLevel: Int
     /// Findings rules: the built-in ones plus `--rules`.
     var rules: RuleSet
+    /// The technician's Tier 1 checklist.
+    var checklist: Tier1Checklist
     var commandLine: [String]
     /// Fixed creation time for reproducible bundles (`SOURCE_DATE_EPOCH`).
     var fixedCreated: Timestamp?
@@ -281,7 +283,7 @@ final class CollectJob {
         let findings = engine.findings()
         let caseFields: [(String, String?)] = [
             ("Case", settings.caseID), ("Site", settings.site), ("Partner", settings.partner),
-            ("Contact", settings.contact), ("Description", settings.description)]
+            ("Contact", settings.contact), ("Description", settings.description)] + settings.checklist.summaryFields
         let hostLines = Self.hostLines(facts) + Self.sqlLines(sqlFacts)
         let collectionLines: [(String, String)] = [
             ("Root", settings.root.string), ("Created", created.iso8601), ("Window", Self.windowText(settings)),

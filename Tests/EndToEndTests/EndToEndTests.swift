@@ -221,12 +221,48 @@ import Testing
         #expect(c["partner"] as? String == "reseller")
         #expect(c["description"] as? String == "Door 3 offline")
         #expect(c["contact"] == nil)
+        // The Tier 1 checklist: answers with notes, a re-asked invalid answer, a skipped item.
+        let checklist = try #require(c["checklist"] as? [String: Any])
+        let items = try #require(checklist["items"] as? [[String: Any]])
+        func item(_ name: String) -> [String: Any]? { items.first { $0["name"] as? String == name } }
+        #expect(item("power")?["answer"] as? String == "yes")
+        #expect(item("power")?["note"] as? String == "UPS replaced last week")
+        #expect(item("compatibility")?["answer"] as? String == "n/a")
+        #expect(item("network")?["answer"] as? String == "no")
+        #expect(item("network")?["note"] as? String == "switch port 12 down")
+        #expect(item("versions")?["answer"] as? String == "unanswered")
+        #expect(item("reproduced")?["answer"] as? String == "yes")
+        #expect(checklist["steps_to_reproduce"] as? String == "Open door 3 from the client")
+        let summary = String(decoding: entries.first { $0.key.hasSuffix("/SUMMARY.txt") }?.value ?? [], as: UTF8.self)
+        #expect(summary.contains("Power:        yes — UPS replaced last week"), "\(summary.prefix(1200))")
+    }
+
+    @Test func checklistFromTheCommandLine() throws {
+        let s = try makeSite("checks")
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let bad = try E2E.run(collectArgs(s) + ["--check", "power=maybe"], prefix: s.prefix)
+        #expect(bad.status == 64, "\(bad.stderr)")
+        let run = try E2E.run(collectArgs(s) + ["--check", "power=no:no UPS on site", "--check", "reproduced=na",
+                                                "--steps", "Badge at reader 4"], prefix: s.prefix, environment: fixedTime)
+        #expect(run.status == 0, "\(run.stderr)")
+        let bundle = try #require((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["bundle"] as? String)
+        let entries = try E2E.readArchive(bundle)
+        let manifestBytes = try #require(entries.first { $0.key.hasSuffix("/manifest.json") }?.value)
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(manifestBytes)) as? [String: Any])
+        let checklist = try #require((manifest["case"] as? [String: Any])?["checklist"] as? [String: Any])
+        let items = try #require(checklist["items"] as? [[String: Any]])
+        #expect(items.count == 5)
+        #expect(items.first { $0["name"] as? String == "power" }?["note"] as? String == "no UPS on site")
+        #expect(items.first { $0["name"] as? String == "reproduced" }?["answer"] as? String == "n/a")
+        #expect(checklist["steps_to_reproduce"] as? String == "Badge at reader 4")
     }
 
     static let ptyScript = #"""
 import os, pty, sys, time, select
 args = sys.argv[1:]
-answers = [b"CASE-77\n", b"North Gate\n", b"banana\n", b"reseller\n", b"\n", b"Door 3 offline\n"]
+answers = [b"CASE-77\n", b"North Gate\n", b"banana\n", b"reseller\n", b"\n", b"Door 3 offline\n",
+           b"yes UPS replaced last week\n", b"na\n", b"perhaps\n", b"no switch port 12 down\n", b"\n", b"yes\n",
+           b"Open door 3 from the client\n"]
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(args[0], args)
@@ -242,8 +278,8 @@ while time.time() < deadline:
         if not data:
             break
         out += data
-        if out.rstrip().endswith(b":") and answers:
-            os.write(fd, answers.pop(0))
+        if out.rstrip().endswith(b":"):
+            os.write(fd, answers.pop(0) if answers else b"\n")
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode(errors="replace"))
 sys.exit(os.waitstatus_to_exitcode(status))
