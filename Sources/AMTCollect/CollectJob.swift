@@ -393,8 +393,9 @@ final class CollectJob {
         }
     }
 
-    static func prettyJSON(_ value: some Encodable) throws -> [UInt8] {
+    static func prettyJSON(snakeCase: Bool = false, _ value: some Encodable) throws -> [UInt8] {
         let encoder = JSONEncoder()
+        if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return Array(try encoder.encode(value)) + [0x0A]
     }

@@ -16,6 +16,9 @@ struct Summary: ParsableCommand {
     @Option(help: ArgumentHelp("Time zone of raw logs' local times.", valueName: "ZONE"))
     var tz: String?
 
+    @Flag(help: "Print machine-readable JSON instead: for a bundle its case, host, findings and files from the manifest; for raw files the findings and per-source counts.")
+    var json = false
+
     func validate() throws {
         if let tz, SiteZone.named(tz) == nil { throw ValidationError("unknown time zone '\(tz)'") }
     }
@@ -27,6 +30,14 @@ struct Summary: ParsableCommand {
             if Self.isBundle(input) {
                 do {
                     let reader = try BundleReader(path: FilePath(input))
+                    if json {
+                        let manifest = try reader.manifest()
+                        Console.writeOut(try CollectJob.prettyJSON(BundleSummaryJSON(
+                            bundle: input, case: manifest.case, host: manifest.host, findings: manifest.findings,
+                            files: manifest.files.map { .init(path: $0.path, kind: $0.kind, records: $0.records, status: $0.status.rawValue, reason: $0.reason) },
+                            skipped: manifest.skipped)))
+                        continue
+                    }
                     guard let entry = try reader.entries().first(where: { $0.name.hasSuffix("/SUMMARY.txt") || $0.name == "SUMMARY.txt" }) else {
                         Console.say("amt-collect: \(input): no SUMMARY.txt in the bundle")
                         failed = true
@@ -63,6 +74,15 @@ struct Summary: ParsableCommand {
                     failed = true
                 }
             }
+            if json {
+                Console.writeOut(try CollectJob.prettyJSON(snakeCase: true, RawSummaryJSON(
+                    findings: engine.findings(),
+                    sources: sources.map { .init(path: $0.path, dataset: $0.dataset, counts: $0.counts, parseErrors: $0.parseErrors) },
+                    notRead: skipped.map { .init(path: $0.0, reason: $0.1) })))
+                Console.flushOut()
+                if failed { throw ExitCode.failure }
+                return
+            }
             let text = SummaryText.render(SummaryInput(
                 caseFields: [], hostFacts: [], collection: [("Files", "\(rawFiles.count) given on the command line")],
                 sources: sources, skipped: skipped,
@@ -76,5 +96,47 @@ struct Summary: ParsableCommand {
     static func isBundle(_ path: String) -> Bool {
         let lower = path.lowercased()
         return lower.hasSuffix(".zip") || lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tgz")
+    }
+}
+
+/// `summary --json` of a bundle: what its manifest says, without the hashes.
+struct BundleSummaryJSON: Encodable {
+    struct File: Encodable {
+        var path: String
+        var kind: String
+        var records: Int?
+        var status: String
+        var reason: String?
+    }
+    var bundle: String
+    var `case`: Manifest.Case
+    var host: Manifest.Host
+    var findings: [Manifest.Finding]
+    var files: [File]
+    var skipped: [Manifest.Skipped]
+}
+
+/// `summary --json` of raw log files.
+struct RawSummaryJSON: Encodable {
+    struct Source: Encodable {
+        var path: String
+        var dataset: String
+        var counts: LevelCounts
+        var parseErrors: Int
+        enum CodingKeys: String, CodingKey {
+            case path, dataset, counts
+            case parseErrors = "parse_errors"
+        }
+    }
+    struct NotRead: Encodable {
+        var path: String
+        var reason: String
+    }
+    var findings: [Finding]
+    var sources: [Source]
+    var notRead: [NotRead]
+    enum CodingKeys: String, CodingKey {
+        case findings, sources
+        case notRead = "not_read"
     }
 }

@@ -314,3 +314,26 @@ sys.exit(os.waitstatus_to_exitcode(status))
         #expect(missing.stderr.contains("/nonexistent/file.log"))
     }
 }
+
+extension EndToEndTests {
+    @Test func summaryJSONOfRawFilesAndOfABundle() throws {
+        let system = E2E.packageRoot.appendingPathComponent("Fixtures/demo-site/Windows/System32/winevt/Logs/System.evtx").path
+        let raw = try E2E.run(["summary", "--json", system])
+        #expect(raw.status == 0, "\(raw.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(raw.stdout.utf8)) as? [String: Any])
+        let findings = try #require(obj["findings"] as? [[String: Any]])
+        #expect(findings.contains { $0["rule_id"] as? String == "power-unexpected-shutdown" })
+        #expect((obj["sources"] as? [[String: Any]])?.first?["dataset"] as? String == "windows.evtx")
+
+        let s = try makeSite("summaryjson")
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let run = try E2E.run(collectArgs(s), prefix: s.prefix, environment: fixedTime)
+        let bundle = try #require((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["bundle"] as? String)
+        let b = try E2E.run(["summary", "--json", bundle])
+        #expect(b.status == 0, "\(b.stderr)")
+        let bobj = try #require(try JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as? [String: Any])
+        let bfindings = try #require(bobj["findings"] as? [[String: Any]])
+        #expect(bfindings.contains { ($0["title"] as? String ?? "").contains("power loss") })
+        #expect((bobj["case"] as? [String: Any])?["id"] as? String == "E2E-1")
+    }
+}
