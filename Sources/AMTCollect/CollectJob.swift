@@ -135,14 +135,27 @@ final class CollectJob {
         let exported = Set(exports.map(\.relativePath))
         let toRead = items
         let workDir = work
+        // Findings are judged on the parse thread, on every record that goes into the bundle (the
+        // archive thread has the compression to do). The main thread reads the engine only after
+        // the parse thread has finished.
+        let judge = EngineBox(FindingsEngine(rules: settings.rules))
         let producer = Worker(name: "amt-parse") {
+            let engine = judge.engine
+            let sink: (StreamItem) -> Void = { item in
+                if case .records(_, let batch) = item {
+                    batch.withUnsafeBufferPointer { records in
+                        for i in records.indices { engine.observe(records[i]) }
+                    }
+                }
+                queue.put(item)
+            }
             for item in toRead {
                 if queue.isClosed { break }
                 if ArchiveExpansion.isCabinet(item.path) {
                     ArchiveExpansion.process(
                         index: item.index, path: item.path, relativePath: item.relative, entryID: item.entry,
                         work: workDir, hostName: context.host, zone: context.zone, window: context.window,
-                        cap: item.cap, sink: queue.put)
+                        cap: item.cap, sink: sink)
                     continue
                 }
                 var path = item.path
@@ -161,7 +174,7 @@ final class CollectJob {
                 let processed = SourceStage.process(
                     index: String(item.index), path: path, relativePath: item.relative, entryID: item.entry,
                     kind: item.kind, work: workDir, hostName: context.host, zone: context.zone,
-                    window: context.window, cap: item.cap, sink: queue.put)
+                    window: context.window, cap: item.cap, sink: sink)
                 queue.put(.done(processed))
             }
             queue.close()
@@ -175,8 +188,6 @@ final class CollectJob {
         var done = 0
         var sqlFacts = SQLServerFacts()
         var installRuns = InstallRunLog()
-        // Findings are judged here, on every record that goes into the bundle.
-        let engine = FindingsEngine(rules: settings.rules)
         // The records entry of the source being read, begun at its first batch.
         var openRecords: String? = nil
         let jsonWriter = JSONLinesWriter()
@@ -196,7 +207,6 @@ final class CollectJob {
                     batch.withUnsafeBufferPointer { records in
                         for i in records.indices {
                             jsonWriter.append(records[i], to: &jsonBuffer)
-                            engine.observe(records[i])
                         }
                     }
                     try writer.writeToEntry(jsonBuffer)
@@ -280,6 +290,7 @@ final class CollectJob {
         }
 
         let duration = settings.fixedCreated == nil ? Int((ContinuousClock.now - started).milliseconds) : 0
+        let engine = judge.engine
         let findings = engine.findings()
         let caseFields: [(String, String?)] = [
             ("Case", settings.caseID), ("Site", settings.site), ("Partner", settings.partner),
@@ -424,6 +435,13 @@ final class CollectJob {
             removeTree(dir.appending(name))
         }
     }
+}
+
+/// Hands the findings engine to the parse thread; only one thread uses it at a time (the parse
+/// thread while it runs, the main thread after `Worker.wait`).
+final class EngineBox: @unchecked Sendable {
+    let engine: FindingsEngine
+    init(_ engine: FindingsEngine) { self.engine = engine }
 }
 
 extension String {
