@@ -98,10 +98,12 @@ public struct SystemFacts: Codable, Sendable, Equatable {
     public var dotNet: [InstalledProduct]
     /// Facts that could not be found, each with the reason (`uptime_seconds: unknown (…)`).
     public var unknown: [String]
+    /// Where the facts without a `source` of their own (uptime, last boot) came from.
+    public var notes: [String]
 
     public init(host: HostFacts, uptimeSeconds: Int64? = nil, lastBoot: String? = nil, volumes: [Volume] = [],
                 interfaces: [NetworkInterface] = [], product: [InstalledProduct] = [],
-                dotNet: [InstalledProduct] = [], unknown: [String] = []) {
+                dotNet: [InstalledProduct] = [], unknown: [String] = [], notes: [String] = []) {
         self.host = host
         self.uptimeSeconds = uptimeSeconds
         self.lastBoot = lastBoot
@@ -110,6 +112,7 @@ public struct SystemFacts: Codable, Sendable, Equatable {
         self.product = product
         self.dotNet = dotNet
         self.unknown = unknown
+        self.notes = notes
     }
 
     enum CodingKeys: String, CodingKey {
@@ -118,7 +121,7 @@ public struct SystemFacts: Codable, Sendable, Equatable {
         case lastBoot = "last_boot"
         case volumes, interfaces, product
         case dotNet = "dot_net"
-        case unknown
+        case unknown, notes
     }
 
     /// This machine, read from the running system (see `Platform/SystemFacts+Linux.swift` and
@@ -215,6 +218,18 @@ struct SystemTreeScan {
     }
 
     static func relative(_ parts: [String]) -> String { parts.joined(separator: "/") }
+
+    /// A source found by a scan of a live system drive (`folder Program Files/dotnet/…`,
+    /// `Version setting in …`, a bare relative path) written as a Windows path on `drive` (`C:`).
+    static func onDrive(_ drive: String, _ found: SystemFacts.InstalledProduct) -> SystemFacts.InstalledProduct {
+        var p = found
+        for prefix in ["folder ", "Version setting in ", ""] where p.source.hasPrefix(prefix) {
+            let path = String(p.source.dropFirst(prefix.count)).replacingOccurrences(of: "/", with: "\\")
+            p.source = prefix + drive + "\\" + path
+            break
+        }
+        return p
+    }
 
     /// Root folders named `Program Files` or `Program Files (x86)` (any case).
     func programFilesFolders() -> [String] {

@@ -14,7 +14,7 @@ import Testing
         let boot = try #require(facts.lastBoot)
         #expect(boot.hasSuffix("Z"))
         #expect(boot.count == "2026-11-27T08:00:00Z".count)
-        #expect(facts.host.notes.contains { $0.contains("/proc/uptime") })
+        #expect(facts.notes == ["uptime_seconds from /proc/uptime; last_boot = now - uptime"])
 
         #expect(!facts.volumes.isEmpty)
         for volume in facts.volumes {
@@ -120,6 +120,15 @@ import Testing
         #expect(SystemTreeScan.configVersion(#"<add value='3.1.4' key='AppVersion' />"#) == "3.1.4")
     }
 
+    @Test func liveWindowsSourcesNameTheDrive() {
+        let config = SystemFacts.InstalledProduct(name: "x", version: "1.0", source: "Version setting in Program Files/AMT/a.config")
+        #expect(SystemTreeScan.onDrive("C:", config).source == #"Version setting in C:\Program Files\AMT\a.config"#)
+        let folder = SystemFacts.InstalledProduct(name: "x", version: "1.0", source: "folder Program Files/dotnet/shared/M/8.0.1")
+        #expect(SystemTreeScan.onDrive("D:", folder).source == #"folder D:\Program Files\dotnet\shared\M\8.0.1"#)
+        let file = SystemFacts.InstalledProduct(name: "x", version: "1.0", source: "Program Files/AMT/version.txt")
+        #expect(SystemTreeScan.onDrive("C:", file).source == #"C:\Program Files\AMT\version.txt"#)
+    }
+
     @Test func netFrameworkReleaseTable() {
         #expect(SystemFacts.netFrameworkVersion(release: 528_040) == "4.8")
         #expect(SystemFacts.netFrameworkVersion(release: 528_449) == "4.8")
@@ -151,11 +160,11 @@ import Testing
                                isUp: true, source: "GetAdaptersAddresses")],
             product: [.init(name: "WebBRIX", version: "5.2.0.1187", source: "registry Uninstall")],
             dotNet: [.init(name: ".NET Framework", version: "4.8", source: "registry Release 528040")],
-            unknown: ["x: unknown (y)"])
+            unknown: ["x: unknown (y)"], notes: ["uptime_seconds from GetTickCount64"])
         let data = try JSONEncoder().encode(facts)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(Set(object.keys) == ["host", "uptime_seconds", "last_boot", "volumes", "interfaces", "product",
-                                     "dot_net", "unknown"])
+                                     "dot_net", "unknown", "notes"])
         let volume = try #require((object["volumes"] as? [[String: Any]])?.first)
         #expect(Set(volume.keys) == ["mount_point", "file_system", "total_bytes", "free_bytes", "source"])
         let interface = try #require((object["interfaces"] as? [[String: Any]])?.first)

@@ -19,7 +19,7 @@ enum PlatformSystem {
             let whole = Int64(seconds.rounded(.down))
             facts.uptimeSeconds = whole
             facts.lastBoot = SystemFacts.bootTime(uptimeSeconds: whole)
-            facts.host.notes.append("uptime_seconds from /proc/uptime; last_boot = now - uptime")
+            facts.notes.append("uptime_seconds from /proc/uptime; last_boot = now - uptime")
         } else {
             facts.unknown.append("uptime_seconds: unknown (/proc/uptime not readable)")
             facts.unknown.append("last_boot: unknown (no uptime)")
