@@ -132,8 +132,8 @@ public struct SystemFacts: Codable, Sendable, Equatable {
         return facts
     }
 
-    /// What a collected Windows tree says: WebBRIX / AMT versions from version files and `.config`
-    /// settings under `Program Files*/AMT*` and `Program Files*/*WebBRIX*` (at most
+    /// What a collected Windows tree says: WebBRIX / AMT versions from version files, `.config`
+    /// settings and the version resource of `WebBRIX*` / `AMT*` `.dll` / `.exe` files under `Program Files*/AMT*` and `Program Files*/*WebBRIX*` (at most
     /// `SystemTreeScan.maxDepth` folders deep), .NET Framework versions from the folder names under
     /// `Windows/Microsoft.NET/Framework{,64}`, and .NET runtimes from
     /// `Program Files*/dotnet/shared/<framework>/<version>`. Uptime, volumes and interfaces belong
@@ -236,8 +236,8 @@ struct SystemTreeScan {
         list([]).filter { $0.isDirectory && $0.name.lowercased().hasPrefix("program files") }.map(\.name)
     }
 
-    /// WebBRIX / AMT versions from `version.txt`, `*.version` files and `.config` `Version`
-    /// settings under `Program Files*/AMT*` and `Program Files*/*WebBRIX*`.
+    /// WebBRIX / AMT versions from `version.txt`, `*.version` files, `.config` `Version`
+    /// settings and the file version of `WebBRIX*` / `AMT*` programs under `Program Files*/AMT*` and `Program Files*/*WebBRIX*`.
     func products() -> [SystemFacts.InstalledProduct] {
         var found: [SystemFacts.InstalledProduct] = []
         var budget = Self.maxEntries
@@ -268,6 +268,14 @@ struct SystemTreeScan {
                     found.append(.init(name: String(entry.name.dropLast(".version".count)), version: v,
                                        source: Self.relative(file)))
                 }
+            } else if lower.hasSuffix(".dll") || lower.hasSuffix(".exe"),
+                      lower.contains("webbrix") || lower.hasPrefix("amt") {
+                var path = root
+                for part in file { path.append(part) }
+                if let v = Self.peFileVersion(path) {
+                    found.append(.init(name: String(entry.name.dropLast(4)), version: v,
+                                       source: "file version of \(Self.relative(file))"))
+                }
             } else if lower.hasSuffix(".config"), lower.count > ".config".count {
                 if let v = Self.configVersion(text(file)) {
                     let stem = String(entry.name.dropLast(".config".count))
@@ -281,6 +289,47 @@ struct SystemTreeScan {
         for entry in entries where entry.isDirectory {
             walk(rel + [entry.name], depth: depth + 1, budget: &budget, into: &found)
         }
+    }
+
+    /// Largest program file whose version resource is looked for.
+    static let maxProgramBytes: Int64 = 32 << 20
+
+    /// The file version (`dwFileVersionMS`/`LS` of the `VS_FIXEDFILEINFO` in the version
+    /// resource) of a Windows program file (`MZ` header) of at most `maxProgramBytes`.
+    static func peFileVersion(_ path: FilePath) -> String? {
+        guard var reader = try? SourceReader(path: path, cap: maxProgramBytes, chunkSize: 1 << 20),
+              reader.size <= maxProgramBytes
+        else { return nil }
+        var carry: [UInt8] = []
+        var first = true
+        while let chunk = try? reader.nextChunk() {
+            let bytes = carry + chunk.bytes
+            if first {
+                guard bytes.starts(with: [0x4D, 0x5A]) else { return nil }
+                first = false
+            }
+            if let version = fixedFileVersion(in: bytes) { return version }
+            carry = Array(bytes.suffix(15))  // a structure head split across chunks
+        }
+        return nil
+    }
+
+    /// `a.b.c.d` from the first `VS_FIXEDFILEINFO` (signature `0xFEEF04BD`, structure version
+    /// 1.0) in `bytes`.
+    static func fixedFileVersion(in bytes: [UInt8]) -> String? {
+        guard bytes.count >= 16 else { return nil }
+        func u32(_ o: Int) -> UInt32 {
+            UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
+        }
+        var i = 0
+        while i + 16 <= bytes.count {
+            if bytes[i] == 0xBD, bytes[i + 1] == 0x04, bytes[i + 2] == 0xEF, bytes[i + 3] == 0xFE, u32(i + 4) == 0x0001_0000 {
+                let ms = u32(i + 8), ls = u32(i + 12)
+                return "\(ms >> 16).\(ms & 0xFFFF).\(ls >> 16).\(ls & 0xFFFF)"
+            }
+            i += 1
+        }
+        return nil
     }
 
     /// The first 64 KiB of a file as text (UTF-8 or UTF-16), or "" when unreadable.

@@ -96,6 +96,32 @@ import Testing
         ])
     }
 
+    /// A minimal Windows program file: `MZ`, padding, then a `VS_FIXEDFILEINFO` head.
+    static func programFile(_ ms: UInt32, _ ls: UInt32, padding: Int) -> [UInt8] {
+        func le(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)] }
+        return [0x4D, 0x5A] + [UInt8](repeating: 0x90, count: padding) + le(0xFEEF_04BD) + le(0x0001_0000) + le(ms) + le(ls)
+            + [UInt8](repeating: 0, count: 40)
+    }
+
+    @Test func treeFactsReadProgramFileVersions() throws {
+        let tree = try TempTree("system-facts-pe")
+        // The structure straddles the first 1 MiB chunk boundary.
+        try tree.write("Program Files (x86)/AMT/WebBRIX/bin/WebBRIX.Server.dll",
+                       bytes: Self.programFile(5 << 16 | 2, 0 << 16 | 1187, padding: (1 << 20) - 10))
+        // Not a program file (no MZ), and a program not named WebBRIX / AMT: not read.
+        try tree.write("Program Files (x86)/AMT/WebBRIX/bin/WebBRIX.Fake.dll",
+                       bytes: Array(Self.programFile(1 << 16, 0, padding: 4).dropFirst(2)))
+        try tree.write("Program Files (x86)/AMT/WebBRIX/bin/Newtonsoft.Json.dll", bytes: Self.programFile(13 << 16, 0, padding: 4))
+
+        let facts = SystemFacts.fromTree(root: tree.root)
+        #expect(facts.product == [
+            .init(name: "WebBRIX.Server", version: "5.2.0.1187",
+                  source: "file version of Program Files (x86)/AMT/WebBRIX/bin/WebBRIX.Server.dll"),
+        ])
+        #expect(SystemTreeScan.fixedFileVersion(in: Self.programFile(1, 2, padding: 0)) == "0.1.0.2")
+        #expect(SystemTreeScan.fixedFileVersion(in: [0xBD, 0x04, 0xEF, 0xFE] + [UInt8](repeating: 0, count: 20)) == nil)
+    }
+
     @Test func emptyTreeReportsEverythingUnknown() throws {
         let tree = try TempTree("system-facts-empty")
         let facts = SystemFacts.fromTree(root: tree.root)
