@@ -140,11 +140,11 @@ enum PlatformSystem {
             var unicast = a.pointee.FirstUnicastAddress
             while let u = unicast {
                 defer { unicast = u.pointee.Next }
-                guard let sockaddr = u.pointee.Address.lpSockaddr else { continue }
-                let family = Int32(sockaddr.pointee.sa_family)
+                guard let address = u.pointee.Address.lpSockaddr else { continue }
+                let family = Int32(address.pointee.sa_family)
                 guard family == AF_INET || family == AF_INET6 else { continue }
                 var host = [WCHAR](repeating: 0, count: Int(NI_MAXHOST))
-                if GetNameInfoW(sockaddr, u.pointee.Address.iSockaddrLength, &host, DWORD(host.count),
+                if GetNameInfoW(address, u.pointee.Address.iSockaddrLength, &host, DWORD(host.count),
                                 nil, 0, NI_NUMERICHOST) == 0 {
                     entry.addresses.append(String(decoding: host.prefix(while: { $0 != 0 }), as: UTF16.self))
                 }
