@@ -68,7 +68,7 @@ public struct HostFacts: Codable, Sendable, Equatable {
 }
 
 /// Reads facts from files in a collected tree.
-private struct TreeFacts {
+struct TreeFacts {
     let root: FilePath
     static let headBytes = 64 << 10
 
