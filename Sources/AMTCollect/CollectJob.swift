@@ -95,7 +95,8 @@ final class CollectJob {
     func run() throws -> CollectOutcome {
         let started = ContinuousClock.now
         let created = settings.fixedCreated ?? Self.now()
-        let facts = Self.hostFacts(root: settings.root)
+        let system = Self.systemFacts(root: settings.root)
+        let facts = system.host
 
         Console.progress("discovering logs under \(settings.root) …")
         let discovery = Discovery(root: settings.root, catalog: settings.catalog, includes: settings.includes,
@@ -280,8 +281,8 @@ final class CollectJob {
             .map { (path: $0.relativePath, reason: $0.reason) }
 
         // system/: the facts behind the Tier 1 checks.
-        let hostJSON = try Self.prettyJSON(facts)
-        files.append(ManifestFile.generated(added: try writer.addData(at: "system/host.json", hostJSON), role: .system))
+        let factsJSON = try Self.prettyJSON(system)
+        files.append(ManifestFile.generated(added: try writer.addData(at: "system/facts.json", factsJSON), role: .system))
         if !sqlFacts.isEmpty {
             var bytes: [UInt8] = []
             JSONEncoding.append(Self.json(sqlFacts), to: &bytes)
@@ -295,7 +296,7 @@ final class CollectJob {
         let caseFields: [(String, String?)] = [
             ("Case", settings.caseID), ("Site", settings.site), ("Partner", settings.partner),
             ("Contact", settings.contact), ("Description", settings.description)] + settings.checklist.summaryFields
-        let hostLines = Self.hostLines(facts) + Self.sqlLines(sqlFacts)
+        let hostLines = Self.hostLines(facts) + Self.sqlLines(sqlFacts) + Self.systemLines(system)
         let collectionLines: [(String, String)] = [
             ("Root", settings.root.string), ("Created", created.iso8601), ("Window", Self.windowText(settings)),
             ("Time zone", settings.zone.timeZone.identifier + (settings.zone.isKnown ? "" : " (assumed: collector's zone)"))]
@@ -330,8 +331,35 @@ final class CollectJob {
     }
 
     /// Facts of the live system when the root is this machine's system root, else what the tree says.
-    static func hostFacts(root: FilePath) -> HostFacts {
-        isSystemRoot(root) ? HostFacts.live() : HostFacts.fromTree(root: root)
+    static func systemFacts(root: FilePath) -> SystemFacts {
+        isSystemRoot(root) ? SystemFacts.live() : SystemFacts.fromTree(root: root)
+    }
+
+    /// Summary lines for the Tier 1 checks: uptime, disks, network, installed versions.
+    static func systemLines(_ s: SystemFacts) -> [(String, String)] {
+        var lines: [(String, String)] = []
+        if let up = s.uptimeSeconds {
+            let days = up / 86_400, hours = up % 86_400 / 3600, minutes = up % 3600 / 60
+            lines.append(("Uptime", "\(days)d \(hours)h \(minutes)m" + (s.lastBoot.map { ", last boot \($0)" } ?? "")))
+        }
+        for v in s.volumes.prefix(8) {
+            guard let total = v.totalBytes, total > 0 else { continue }
+            let free = v.freeBytes ?? 0
+            let pct = Int((Double(free) / Double(total) * 100).rounded())
+            lines.append(("Volume", "\(v.mountPoint) \(gib(free)) free of \(gib(total)) (\(pct)%)" + (pct < 10 ? "  LOW" : "")))
+        }
+        for i in s.interfaces where !i.addresses.isEmpty {
+            lines.append(("Network", "\(i.name) \(i.isUp ? "up" : "down") \(i.addresses.joined(separator: ", "))"))
+        }
+        for p in s.product { lines.append(("Product", "\(p.name) \(p.version)  (\(p.source))")) }
+        for d in s.dotNet { lines.append((".NET", "\(d.name) \(d.version)")) }
+        if !s.unknown.isEmpty { lines.append(("Not found", s.unknown.map { $0.split(separator: ":").first.map(String.init) ?? $0 }.joined(separator: ", "))) }
+        return lines
+    }
+
+    static func gib(_ bytes: Int64) -> String {
+        let g = Double(bytes) / 1_073_741_824
+        return g >= 10 ? "\(Int(g.rounded())) GiB" : "\((g * 10).rounded() / 10) GiB"
     }
 
     /// `/` or a drive root such as `C:\`.

@@ -97,6 +97,15 @@ import Testing
         #expect(summary.contains("AMTError_Locked.log"))
         // The failed WebBRIX upgrade and the SQL Server facts reach the summary and system/.
         #expect(summary.contains("FAILURE  WebBRIX Server, exit code 1603"), "\(summary)")
+        // System facts of a collected tree: what the files say, tagged with where; the rest unknown.
+        let factsBytes = try #require(entries["\(top)/system/facts.json"])
+        let facts = try #require(try JSONSerialization.jsonObject(with: Data(factsBytes)) as? [String: Any])
+        let product = (facts["product"] as? [[String: Any]])?.first
+        #expect(product?["version"] as? String == "5.1.3.902")
+        #expect((product?["source"] as? String ?? "").contains("version.txt"))
+        #expect((facts["dot_net"] as? [[String: Any]])?.first?["version"] as? String == "4.0.30319")
+        #expect((facts["unknown"] as? [String] ?? []).contains { $0.hasPrefix("uptime") })
+        #expect(summary.contains("WebBRIX 5.1.3.902"))
         let sql = String(decoding: entries["\(top)/system/sql_server.json"] ?? [], as: UTF8.self)
         #expect(sql.contains("15.0."), "system/sql_server.json: \(sql)")
         // SQL setup's Log*.cab is expanded: its text members are in the bundle, the cabinet is not.
