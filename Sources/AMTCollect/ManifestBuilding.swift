@@ -59,7 +59,7 @@ extension Manifest {
             findings: findings.map { f in
                 Manifest.Finding(
                     area: f.area.rawValue, severity: f.severity.rawValue,
-                    title: f.group.map { "\(f.title) (\($0))" } ?? f.title, count: f.count,
+                    title: f.title, count: f.count,
                     firstSeen: f.firstSeen?.iso8601, lastSeen: f.lastSeen?.iso8601,
                     evidence: f.evidence.map { "\($0.filePath)\($0.locator)" }, nextStep: f.nextStep)
             },

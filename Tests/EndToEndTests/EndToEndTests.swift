@@ -108,6 +108,17 @@ import Testing
         #expect(summary.contains("WebBRIX 5.1.3.902"))
         let sql = String(decoding: entries["\(top)/system/sql_server.json"] ?? [], as: UTF8.self)
         #expect(sql.contains("15.0."), "system/sql_server.json: \(sql)")
+        // The demo site's story, and nothing else, in the manifest's findings.
+        let titles = (manifest["findings"] as? [[String: Any]] ?? []).compactMap { $0["title"] as? String }
+        let expected = [
+            "Unexpected shutdown or power loss", "SQL Server database or transaction log is full",
+            "A Windows service stopped unexpectedly", "SQL Server login failures — state 8", "SQL Server login failures",
+            "An installation failed — exit code -2068052377", "An installation failed — exit code 1603",
+            "Windows Installer recorded a failed installation", "A Windows service failed to start",
+        ]
+        for title in expected { #expect(titles.contains(title), "missing finding '\(title)' in \(titles)") }
+        #expect(titles.filter { $0.hasPrefix("Recurring WebBRIX error") }.count == 2, "\(titles)")
+        #expect(titles.count == expected.count + 2, "unexpected findings: \(titles)")
         // SQL setup's Log*.cab is expanded: its text members are in the bundle, the cabinet is not.
         #expect(!entries.keys.contains { $0.lowercased().hasSuffix(".cab") }, "a .cab is inside the bundle")
         #expect(entries.keys.contains { $0.contains(".cab.expanded/Summary_") && $0.contains("/raw/") })
