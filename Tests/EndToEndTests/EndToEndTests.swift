@@ -357,3 +357,43 @@ extension EndToEndTests {
         #expect((bobj["case"] as? [String: Any])?["id"] as? String == "E2E-1")
     }
 }
+
+extension EndToEndTests {
+    /// --since/--until keep only records inside the window and count the rest in the manifest.
+    @Test func timeWindowLimitsRecords() throws {
+        let s = try makeSite("window")
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let run = try E2E.run(collectArgs(s) + ["--since", "2026-11-25", "--until", "2026-11-26T12:00Z"],
+                              prefix: s.prefix, environment: fixedTime)
+        #expect(run.status == 0, "\(run.stderr)")
+        let bundle = try #require((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["bundle"] as? String)
+        let entries = try E2E.readArchive(bundle)
+        var inside = 0
+        for (name, bytes) in entries where name.contains("/records/") {
+            for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+                let obj = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                guard let t = obj["@timestamp"] as? String else { continue }
+                #expect(t >= "2026-11-25T00:00:00" && t <= "2026-11-26T12:00:00.000Z", "\(name): \(t) outside the window")
+                inside += 1
+            }
+        }
+        #expect(inside > 0)
+        let manifestBytes = try #require(entries.first { $0.key.hasSuffix("/manifest.json") }?.value)
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(manifestBytes)) as? [String: Any])
+        let outside = (manifest["files"] as? [[String: Any]] ?? []).compactMap { ($0["counters"] as? [String: Any])?["outside_window"] as? Int }
+        #expect(outside.reduce(0, +) > 0, "records outside the window were not counted")
+        #expect((manifest["collection"] as? [String: Any])?["since"] as? String == "2026-11-25T00:00:00.000Z")
+    }
+
+    @Test func catalogListsEntriesAndWhatTheyFound() throws {
+        let site = E2E.packageRoot.appendingPathComponent("Fixtures/demo-site").path
+        let r = try E2E.run(["catalog", "--root", site, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        func found(_ id: String) -> [String] { entries.first { $0["id"] as? String == id }?["found"] as? [String] ?? [] }
+        #expect(found("amt_error_logs").count == 4)
+        #expect(found("msi_logs") == ["Windows/Temp/MSI3f2a1.LOG"])
+        #expect(found("event_logs").count == 2)
+        #expect(entries.contains { $0["id"] as? String == "event_log_security" })
+    }
+}
