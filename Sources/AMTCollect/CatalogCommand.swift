@@ -41,7 +41,6 @@ struct CatalogCommand: ParsableCommand {
             }), to: &out)
             out.append(0x0A)
             Console.writeOut(out)
-            Console.flushOut()
             return
         }
         for e in report {

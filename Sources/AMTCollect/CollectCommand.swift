@@ -171,7 +171,6 @@ struct Collect: ParsableCommand {
             JSONEncoding.append(.object(result.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), to: &out)
             out.append(0x0A)
             Console.writeOut(out)
-            Console.flushOut()
         }
     }
 
@@ -308,7 +307,6 @@ enum DryRun {
             JSONEncoding.append(value, to: &out)
             out.append(0x0A)
             Console.writeOut(out)
-            Console.flushOut()
             return
         }
         Console.say("would collect \(found.sources.count) files:")

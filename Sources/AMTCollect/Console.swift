@@ -40,8 +40,6 @@ enum Console {
         _ = try? FileDescriptor.standardOutput.writeAll(bytes)
     }
 
-    static func flushOut() {}
-
     private static func isTerminal(_ fd: Int32) -> Bool {
         #if os(Windows)
         return _isatty(fd) != 0

@@ -41,12 +41,6 @@ final class BufferedFileWriter {
         if buffer.count >= 1 << 20 { try flush() }
     }
 
-    /// Lets `body` append to the buffer directly (no copy), then flushes when it is full.
-    func withBuffer(_ body: (inout [UInt8]) throws -> Void) throws {
-        try body(&buffer)
-        if buffer.count >= 1 << 20 { try flush() }
-    }
-
     func flush() throws {
         guard !buffer.isEmpty else { return }
         do {

@@ -72,7 +72,6 @@ struct Parse: ParsableCommand {
                 failed = true
             }
         }
-        Console.flushOut()
         if failed { throw ExitCode.failure }
     }
 }

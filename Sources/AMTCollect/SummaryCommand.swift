@@ -79,7 +79,6 @@ struct Summary: ParsableCommand {
                     findings: engine.findings(),
                     sources: sources.map { .init(path: $0.path, dataset: $0.dataset, counts: $0.counts, parseErrors: $0.parseErrors) },
                     notRead: skipped.map { .init(path: $0.0, reason: $0.1) })))
-                Console.flushOut()
                 if failed { throw ExitCode.failure }
                 return
             }
@@ -89,7 +88,6 @@ struct Summary: ParsableCommand {
                 findings: engine.findings(), messageGroups: engine.messageGroups(limit: 10)))
             Console.writeOut(Array(text.utf8))
         }
-        Console.flushOut()
         if failed { throw ExitCode.failure }
     }
 

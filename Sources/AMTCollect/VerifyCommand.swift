@@ -33,7 +33,6 @@ struct Verify: ParsableCommand {
             var out: [UInt8] = []
             JSONEncodingHelpers.appendVerify(results, to: &out)
             Console.writeOut(out)
-            Console.flushOut()
         }
         if !allWhole { throw ExitCode.failure }
     }
