@@ -36,6 +36,12 @@ enum BuiltinRules {
        "match": {"datasets": ["windows.evtx", "windows.event_xml", "windows.event_csv"],
                  "providers": ["Service Control Manager"], "eventIDs": [7000, 7009, 7023]}},
 
+      {"id": "application-crash", "area": "service", "severity": "error",
+       "title": "A program crashed",
+       "nextStep": "The first value (Data[0]) is the program that crashed and Data[6] the exception code (e0434352 is an unhandled .NET exception: the AMTError log of the same minute shows it). If it is a WebBRIX program, note its version (Data[1]), send the AMTError logs, and check that its service restarted.",
+       "match": {"datasets": ["windows.evtx", "windows.event_xml", "windows.event_csv"],
+                 "providers": ["Application Error", ".NET Runtime"], "eventIDs": [1000, 1026]}},
+
       {"id": "install-failed", "area": "install", "severity": "error",
        "title": "An installation failed",
        "nextStep": "Open the install log at the line shown and read the failed action and its error. Exit code 1603: fix the error named there (often the database login or folder permissions), then rerun the setup as administrator; 1618: another installation was running - wait or restart, then retry; 1638: another version is installed - use the upgrade package or uninstall it first.",

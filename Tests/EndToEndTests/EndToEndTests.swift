@@ -115,6 +115,7 @@ import Testing
             "A Windows service stopped unexpectedly", "SQL Server login failures — state 8", "SQL Server login failures",
             "An installation failed — exit code -2068052377", "An installation failed — exit code 1603",
             "Windows Installer recorded a failed installation", "A Windows service failed to start",
+            "A program crashed",
         ]
         for title in expected { #expect(titles.contains(title), "missing finding '\(title)' in \(titles)") }
         #expect(titles.filter { $0.hasPrefix("Recurring WebBRIX error") }.count == 2, "\(titles)")

@@ -55,7 +55,7 @@ enum Demo {
         // The story of the demo site, and nothing else.
         #expect(findings.map(\.ruleID) == [
             "power-unexpected-shutdown", "sql-log-full", "service-crash", "sql-login-failed", "sql-login-failed",
-            "install-failed", "install-failed-eventlog", "service-start-failed", "amterror-recurring",
+            "application-crash", "install-failed", "install-failed-eventlog", "service-start-failed", "amterror-recurring",
             "amterror-recurring",
         ])
         #expect(findings.first { $0.ruleID == "sql-login-failed" }?.title == "SQL Server login failures — state 8")

@@ -10,7 +10,8 @@ import Triage
         #expect(ids.count == rules.count)
         for expected in ["power-unexpected-shutdown", "service-crash", "service-start-failed", "install-failed",
                          "install-failed-eventlog", "sql-login-failed", "sql-log-full", "sql-io-error", "disk-errors",
-                         "ntfs-corruption", "time-sync", "ip-conflict", "dns-failures", "amterror-recurring"] {
+                         "ntfs-corruption", "time-sync", "ip-conflict", "dns-failures", "amterror-recurring",
+                         "application-crash"] {
             #expect(ids.contains(expected), "missing rule \(expected)")
         }
         for rule in rules {
@@ -93,6 +94,14 @@ import Triage
         }
         // Event 9002 of an unrelated provider is not SQL Server's.
         #expect(T.ruleIDs([T.event("SomeApp", 9002)]).isEmpty)
+    }
+
+    @Test func applicationCrashes() {
+        #expect(T.ruleIDs([T.event("Application Error", 1000)]) == ["application-crash"])
+        #expect(T.ruleIDs([T.event(".NET Runtime", 1026)]) == ["application-crash"])
+        // Windows Error Reporting's follow-up and another provider's 1000 are not crashes.
+        #expect(T.ruleIDs([T.event("Windows Error Reporting", 1001)]).isEmpty)
+        #expect(T.ruleIDs([T.event("MsiInstaller", 1000, level: .information)]).isEmpty)
     }
 
     @Test func storageTimeNetwork() {
