@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import EventLog
 import LogRecord
 import SystemPackage
@@ -53,6 +54,12 @@ struct Parse: ParsableCommand {
                         if buffer.count >= 1 << 20 { Console.writeOut(buffer); buffer.removeAll(keepingCapacity: true) }
                     }
                     stats = s
+                } else if (kind ?? "auto") == "auto", ArchiveExpansion.isCabinet(path) {
+                    // An archive (SQL setup's Log*.cab): every member is parsed as `<file>.expanded/<member>`.
+                    stats = try Self.parseArchive(path: path, file: file, host: host, zone: zone) { record in
+                        writer.append(record, to: &buffer)
+                        if buffer.count >= 1 << 20 { Console.writeOut(buffer); buffer.removeAll(keepingCapacity: true) }
+                    }
                 } else {
                     stats = try SourceParsing.parse(path: path, kind: kind, context: context) { record in
                         writer.append(record, to: &buffer)
@@ -73,5 +80,28 @@ struct Parse: ParsableCommand {
             }
         }
         if failed { throw ExitCode.failure }
+    }
+
+    /// Expands an archive into a temporary folder and parses each member; the members' stats are
+    /// added up, and members left out or damage are reported as problems.
+    static func parseArchive(
+        path: FilePath, file: String, host: String?, zone: SiteZone, emit: (Record) throws -> Void
+    ) throws -> ParseStats {
+        let work = FilePath(FileManager.default.temporaryDirectory.path)
+            .appending("amt-parse-\(ProcessInfo.processInfo.processIdentifier)")
+        try CollectJob.makeDirectory(work)
+        defer { CollectJob.removeTree(work) }
+        let expansion = try ArchiveExpansion.expand(path: path, work: work, tag: "p", cap: Int64.max)
+        var total = ParseStats()
+        for member in expansion.members {
+            let context = ParseContext(sourcePath: file + ".expanded/" + member.name, hostName: host, zone: zone)
+            let stats = try SourceParsing.parse(path: member.temp, kind: nil, context: context, emit: emit)
+            total.records += stats.records
+            total.parseErrors += stats.parseErrors
+            for p in stats.problems { total.note("\(member.name): \(p)") }
+        }
+        for (name, why) in expansion.leftOut { total.note("\(name): \(why)") }
+        if let damage = expansion.damage { total.recordProblem("the archive could not be read completely: \(damage)") }
+        return total
     }
 }

@@ -105,94 +105,111 @@ enum ArchiveExpansion {
         return chunk.bytes.starts(with: Array("MSCF".utf8))
     }
 
-    /// Expands the archive at `path` into the work folder and processes every member as a source
-    /// named `<relativePath>.expanded/<member path>`. The first element describes the archive
-    /// itself (left out, with the reason); members that cannot be taken are listed as skipped.
-    static func process(
-        index: Int, path: FilePath, relativePath: String, entryID: String, work: FilePath,
-        hostName: String?, zone: SiteZone, window: TimeWindow, cap: Int64, maxMembers: Int = 2000,
-        sink: (StreamItem) -> Void
-    ) {
-        var results: [ProcessedSource] = []
-        var members = 0
-        var damage: String? = nil
-        func note(_ rel: String, _ text: String, failure: Bool) -> ProcessedSource {
-            var p = ProcessedSource(relativePath: rel, entryID: entryID)
-            p.failure = text
-            p.stats.dataset = failure ? nil : "archive"
-            return p
+    /// What expanding an archive gave: members written to work files, members left out (with
+    /// why), and damage that stopped the walk early (what was expanded before it is kept).
+    struct Expansion {
+        struct Member {
+            var name: String
+            var temp: FilePath
+            /// Bytes beyond the cap that were left out.
+            var dropped: Int64
         }
+        var members: [Member] = []
+        var leftOut: [(name: String, reason: String)] = []
+        var damage: String?
+    }
+
+    /// Writes the members of the archive at `path` to work files `<work>/member-<tag>-<k>` (each
+    /// member at most `cap` bytes, head kept). Blocked types and members past `maxMembers` are
+    /// left out with the reason. Throws only `OutputError` (the work folder cannot be written).
+    static func expand(path: FilePath, work: FilePath, tag: String, cap: Int64, maxMembers: Int = 2000) throws -> Expansion {
+        var result = Expansion()
         do {
             let reader = try BundleReader(path: path, formats: .any)
-            var k = 0
             // The member being written; closed when the next entry starts or the walk ends.
             var open: BufferedFileWriter? = nil
             defer { try? open?.close() }
             try reader.forEachEntry { entry in
                 try open?.close()
                 open = nil
-                guard entry.isRegularFile else { return nil }
                 let name = safeName(entry.name)
-                let rel = relativePath + ".expanded/" + name
+                guard entry.isRegularFile, !name.isEmpty else { return nil }
                 let ext = name.split(separator: ".").last.map { $0.lowercased() } ?? ""
-                if name.isEmpty { return nil }
                 if blocked.contains(ext) {
-                    results.append(note(rel, "left out: .\(ext) files are blocked by mail filters", failure: true))
+                    result.leftOut.append((name, "left out: .\(ext) files are blocked by mail filters"))
                     return nil
                 }
-                guard members < maxMembers else {
-                    results.append(note(rel, "left out: more than \(maxMembers) members in the archive", failure: true))
+                guard result.members.count < maxMembers else {
+                    result.leftOut.append((name, "left out: more than \(maxMembers) members in the archive"))
                     return nil
                 }
-                members += 1
-                k += 1
-                let temp = work.appending("member-\(index)-\(k)")
+                let temp = work.appending("member-\(tag)-\(result.members.count + 1)")
                 let out = try BufferedFileWriter(creating: temp)
                 open = out
+                result.members.append(Expansion.Member(name: name, temp: temp, dropped: 0))
                 var written: Int64 = 0
-                var dropped: Int64 = 0
-                // Write the member to a work file (head only beyond the cap), then process it.
-                results.append(ProcessedSource.placeholder(rel, temp))
+                let index = result.members.count - 1
                 return { chunk in
-                    let room = max(0, cap - written)
-                    let take = min(Int64(chunk.count), room)
+                    let take = min(Int64(chunk.count), max(0, cap - written))
                     if take > 0 { try out.append(UnsafeRawBufferPointer(rebasing: chunk[0..<Int(take)])) }
                     written += take
-                    dropped += Int64(chunk.count) - take
-                    if dropped > 0 { results[results.count - 1].truncatedBytes = dropped }
+                    result.members[index].dropped += Int64(chunk.count) - take
                 }
             }
             try open?.close()
             open = nil
         } catch let error as OutputError {
-            var p = note(relativePath, "", failure: true)
-            p.fatal = error.description
+            for m in result.members { CollectJob.remove(m.temp) }
+            throw error
+        } catch {
+            result.damage = ErrorText.describe(error)
+        }
+        return result
+    }
+
+    /// Expands the archive at `path` into the work folder and processes every member as a source
+    /// named `<relativePath>.expanded/<member path>`; then describes the archive itself (left
+    /// out, with the reason) and the members that could not be taken.
+    static func process(
+        index: Int, path: FilePath, relativePath: String, entryID: String, work: FilePath,
+        hostName: String?, zone: SiteZone, window: TimeWindow, cap: Int64,
+        sink: (StreamItem) -> Void
+    ) {
+        func note(_ rel: String, _ text: String, archive: Bool) -> ProcessedSource {
+            var p = ProcessedSource(relativePath: rel, entryID: entryID)
+            p.failure = text
+            p.stats.dataset = archive ? "archive" : nil
+            return p
+        }
+        let expansion: Expansion
+        do {
+            expansion = try expand(path: path, work: work, tag: String(index), cap: cap)
+        } catch {
+            var p = note(relativePath, "", archive: false)
+            p.fatal = ErrorText.describe(error)
             sink(.done(p))
             return
-        } catch {
-            // A damaged archive: what was expanded so far is kept.
-            damage = ErrorText.describe(error)
         }
-        // Process each expanded member like any source.
         var expanded = 0
-        var processed: [ProcessedSource] = []
-        for (k, member) in results.enumerated() {
-            guard let temp = member.rawTemp, member.stats.dataset == "member" else { processed.append(member); continue }
-            var p = SourceStage.process(index: "\(index)-m\(k)", path: temp, relativePath: member.relativePath,
+        for (k, member) in expansion.members.enumerated() {
+            var p = SourceStage.process(index: "\(index)-m\(k)", path: member.temp,
+                                        relativePath: relativePath + ".expanded/" + member.name,
                                         entryID: entryID, kind: "auto", work: work, hostName: hostName, zone: zone,
                                         window: window, cap: cap, sink: sink)
-            CollectJob.remove(temp)
-            if let dropped = member.truncatedBytes {
-                p.truncatedBytes = dropped
-                p.truncatedHow = "kept the first \(cap) bytes of the member, \(dropped) bytes left out"
+            CollectJob.remove(member.temp)
+            if member.dropped > 0 {
+                p.truncatedBytes = member.dropped
+                p.truncatedHow = "kept the first \(cap) bytes of the member, \(member.dropped) bytes left out"
             }
             if p.failure == nil && p.fatal == nil { expanded += 1 }
             sink(.done(p))
         }
         var reason = "archive expanded: \(expanded) members under \(relativePath).expanded/; the archive itself is left out (mail filters block it)"
-        if let damage { reason += "; it could not be read completely: \(damage)" }
-        sink(.done(note(relativePath, reason, failure: false)))
-        for p in processed { sink(.done(p)) }
+        if let damage = expansion.damage { reason += "; it could not be read completely: \(damage)" }
+        sink(.done(note(relativePath, reason, archive: true)))
+        for (name, why) in expansion.leftOut {
+            sink(.done(note(relativePath + ".expanded/" + name, why, archive: false)))
+        }
     }
 
     /// A member name as a safe relative path: `/`-separated, no empty, `.` or `..` parts.
@@ -203,14 +220,6 @@ enum ArchiveExpansion {
     }
 }
 
-extension ProcessedSource {
-    /// A member written to `temp`, waiting to be processed.
-    static func placeholder(_ rel: String, _ temp: FilePath) -> ProcessedSource {
-        var p = ProcessedSource(relativePath: rel, entryID: "", rawTemp: temp)
-        p.stats.dataset = "member"
-        return p
-    }
-}
 
 /// What the parse stage hands the archive stage: batches of a source's records as they are
 /// parsed, then the source's description once it is read completely.

@@ -398,3 +398,22 @@ extension EndToEndTests {
         #expect(entries.contains { $0["id"] as? String == "event_log_security" })
     }
 }
+
+extension EndToEndTests {
+    /// `parse` on an archive parses its members, named `<archive>.expanded/<member>`.
+    @Test func parseExpandsArchives() throws {
+        let cab = E2E.packageRoot.appendingPathComponent(
+            "Fixtures/demo-site/Program Files/Microsoft SQL Server/150/Setup Bootstrap/Log/Log20261119_221005.cab").path
+        let r = try E2E.run(["parse", cab])
+        #expect(r.status == 0, "\(r.stderr)")
+        var paths = Set<String>()
+        var datasets = Set<String>()
+        for line in r.stdout.split(separator: "\n") {
+            let obj = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            if let p = ((obj["log"] as? [String: Any])?["file"] as? [String: Any])?["path"] as? String { paths.insert(p) }
+            if let d = (obj["event"] as? [String: Any])?["dataset"] as? String { datasets.insert(d) }
+        }
+        #expect(paths == [cab + ".expanded/Summary_WEBBRIX-SRV01_20261119_221005.txt", cab + ".expanded/Detail.txt"])
+        #expect(datasets == ["sql.setup"])
+    }
+}
