@@ -251,7 +251,6 @@ struct Collect: ParsableCommand {
             root: rootPath, outputDirectory: Self.absolute(out),
             window: TimeWindow(since: since.flatMap { TimeWindow.parseWhen($0, now: now) },
                                until: until.flatMap { TimeWindow.parseWhen($0, now: now) }),
-            sinceText: since, untilText: until,
             caseID: caseID, site: site, partner: partner?.lowercased(), contact: contact, description: description,
             format: ArchiveFormat(rawValue: format) ?? .zip,
             includes: includes.map { Self.absolute($0) }, catalog: cat, optIn: Set(optIn), zone: zone,

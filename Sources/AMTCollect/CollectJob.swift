@@ -12,8 +12,6 @@ struct CollectSettings: Sendable {
     var root: FilePath
     var outputDirectory: FilePath
     var window: TimeWindow
-    var sinceText: String?
-    var untilText: String?
     var caseID: String?
     var site: String?
     var partner: String?
@@ -108,7 +106,7 @@ final class CollectJob {
         Self.cleanWorkFolders(in: settings.outputDirectory)
         let work = settings.outputDirectory.appending(".amt-work-\(ProcessInfo.processInfo.processIdentifier)")
         try Self.makeDirectory(work)
-        defer { Self.removeTree(work) }
+        defer { Self.remove(work) }
 
         let name = Self.bundleName(site: settings.site ?? facts.name, caseID: settings.caseID, created: created)
         let writer = try BundleWriter(outputDirectory: settings.outputDirectory, bundleName: name,
@@ -447,11 +445,8 @@ final class CollectJob {
         }
     }
 
+    /// Removes a work file or folder (with its contents); a path already gone is not an error.
     static func remove(_ path: FilePath) {
-        try? FileManager.default.removeItem(atPath: path.string)
-    }
-
-    static func removeTree(_ path: FilePath) {
         try? FileManager.default.removeItem(atPath: path.string)
     }
 
@@ -460,7 +455,7 @@ final class CollectJob {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.string) else { return }
         for name in names where name.hasPrefix(".amt-work-") {
             guard let pid = Int32(name.dropFirst(".amt-work-".count)), !ProcessAlive.isRunning(pid) else { continue }
-            removeTree(dir.appending(name))
+            remove(dir.appending(name))
         }
     }
 }

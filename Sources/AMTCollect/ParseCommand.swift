@@ -90,7 +90,7 @@ struct Parse: ParsableCommand {
         let work = FilePath(FileManager.default.temporaryDirectory.path)
             .appending("amt-parse-\(ProcessInfo.processInfo.processIdentifier)")
         try CollectJob.makeDirectory(work)
-        defer { CollectJob.removeTree(work) }
+        defer { CollectJob.remove(work) }
         let expansion = try ArchiveExpansion.expand(path: path, work: work, tag: "p", cap: Int64.max)
         var total = ParseStats()
         for member in expansion.members {

@@ -41,48 +41,13 @@ public indirect enum JSONValue: Sendable, Equatable {
 public enum JSONEncoding {
     /// Appends `s` as a JSON string literal (quotes included). Escapes `"`, `\` and every control
     /// character below U+0020 (`\n`, `\r`, `\t`, `\b`, `\f` by name, the rest as `\u00XX`).
-    @inlinable
     public static func appendString(_ s: String, to out: inout [UInt8]) {
-        out.append(0x22)
-        var s = s
-        s.withUTF8 { utf8 in
-            out.reserveCapacity(out.count + utf8.count + 2)
-            var runStart = 0
-            var i = 0
-            let n = utf8.count
-            guard let base = utf8.baseAddress else { return }
-            while i < n {
-                // Eight bytes at a time while none needs escaping (SWAR: a byte < 0x20, '"' or '\\').
-                while i + 8 <= n {
-                    let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                    if needsEscape(w) { break }
-                    i += 8
-                }
-                guard i < n else { break }
-                let c = base[i]
-                if c >= 0x20 && c != 0x22 && c != 0x5C {
-                    i += 1
-                    continue
-                }
-                if runStart < i { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
-                switch c {
-                case 0x22: out.append(0x5C); out.append(0x22)
-                case 0x5C: out.append(0x5C); out.append(0x5C)
-                case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
-                case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
-                case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
-                case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
-                default:
-                    out.append(0x5C); out.append(UInt8(ascii: "u")); out.append(0x30); out.append(0x30)
-                    out.append(hexDigit(c >> 4)); out.append(hexDigit(c & 0xF))
-                }
-                i += 1
-                runStart = i
-            }
-            if runStart < n { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: n - runStart)) }
+        // One escaper for everything: the record writer's, into scratch sized for the worst case.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: s.utf8.count * 6 + 2) { scratch in
+            var w = RawOut(scratch.baseAddress!)
+            w.string(s)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<w.count]))
         }
-        out.append(0x22)
     }
 
     @inlinable @inline(__always)
