@@ -17,13 +17,16 @@ extension Manifest.File {
         if stats.linesTruncated > 0 { counters["lines_truncated"] = stats.linesTruncated }
         var problems = stats.problems
         if let encoding = stats.encoding, role == .raw { problems.insert("encoding: \(encoding)", at: 0) }
-        return Manifest.File(
-            path: added.path, source: source, kind: kind, role: role, bytes: added.bytes, sha256: added.sha256,
+        var file = Manifest.File(
+            added, source: source, kind: kind, role: role,
             records: role == .records ? stats.records - outsideWindow : stats.records,
             parseErrors: stats.parseErrors,
             truncated: truncatedBytes.map { Truncation(droppedBytes: $0, how: truncatedHow ?? "truncated") },
-            status: Status(rawValue: status) ?? .partial, reason: reason,
             counters: counters, problems: role == .raw ? problems : [])
+        // The source's own state, and what the writer saw when it copied the entry.
+        if file.status == .ok { file.status = Status(rawValue: status) ?? .partial }
+        file.reason = [reason, added.shortfall].compactMap { $0 }.joined(separator: "; ").nonEmpty
+        return file
     }
 
     /// A source that was matched but could not be collected.
@@ -34,7 +37,7 @@ extension Manifest.File {
 
     /// A file the collector made (summary, system facts).
     static func generated(added: AddedEntry, role: Role) -> Manifest.File {
-        Manifest.File(path: added.path, kind: "generated", role: role, bytes: added.bytes, sha256: added.sha256)
+        Manifest.File(added, kind: "generated", role: role)
     }
 }
 
