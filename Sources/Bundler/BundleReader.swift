@@ -36,20 +36,33 @@ public struct BundleReader: Sendable {
         /// Any archive libarchive reads (cab, zip, 7z, rar, tar with any compression …): for
         /// archives found in log folders, which are expanded into the bundle.
         case any
+        /// One compressed file that is not an archive (`x.log.gz`, `.bz2`, `.xz`): one entry,
+        /// named `data`, holding the decompressed bytes.
+        case compressedFile
     }
+
+    /// Passphrase for encrypted (AES zip) entries; never logged.
+    public let passphrase: String?
 
     /// - Throws: `.cannotOpen` when the file cannot be opened, `.corrupt` when it is not an archive
     ///   of the accepted formats that libarchive can read.
-    public init(path: FilePath, formats: Formats = .bundles) throws {
+    public init(path: FilePath, formats: Formats = .bundles, passphrase: String? = nil) throws {
         self.path = path
         self.formats = formats
-        let session = try ReadSession(path, formats: formats)
+        self.passphrase = passphrase
+        let session = try ReadSession(path, formats: formats, passphrase: passphrase)
         _ = try session.next()
+    }
+
+    /// Whether the archive's first entry is encrypted (so a passphrase is needed to read it).
+    public static func isEncrypted(_ path: FilePath) -> Bool {
+        guard let session = try? ReadSession(path), (try? session.next()) != nil else { return false }
+        return session.currentIsEncrypted
     }
 
     /// Every entry, in archive order.
     public func entries() throws -> [Entry] {
-        let session = try ReadSession(path, formats: formats)
+        let session = try ReadSession(path, formats: formats, passphrase: passphrase)
         var out: [Entry] = []
         while let entry = try session.next() { out.append(entry) }
         return out
@@ -72,7 +85,7 @@ public struct BundleReader: Sendable {
     public func forEachEntry(
         _ visit: (Entry) throws -> ((UnsafeRawBufferPointer) throws -> Void)?
     ) throws {
-        let session = try ReadSession(path, formats: formats)
+        let session = try ReadSession(path, formats: formats, passphrase: passphrase)
         while let entry = try session.next() {
             guard let handler = try visit(entry) else { continue }
             try session.readData(of: entry.name, handler)
@@ -82,7 +95,7 @@ public struct BundleReader: Sendable {
     /// The bytes of the entry named `name` (full name, including the top folder).
     /// - Throws: `.entryNotFound`, `.tooLarge` when it holds more than `limit` bytes, `.corrupt`.
     public func read(_ name: String, limit: Int = BundleReader.defaultReadLimit) throws -> [UInt8] {
-        let session = try ReadSession(path, formats: formats)
+        let session = try ReadSession(path, formats: formats, passphrase: passphrase)
         while let entry = try session.next() {
             guard entry.name == name else { continue }
             if let size = entry.size, size > Int64(limit) {
@@ -103,7 +116,7 @@ public struct BundleReader: Sendable {
     /// Decodes the bundle's `manifest.json` (the one in the top folder).
     /// - Throws: `.badManifest` when there is none or it does not decode.
     public func manifest() throws -> Manifest {
-        let session = try ReadSession(path, formats: formats)
+        let session = try ReadSession(path, formats: formats, passphrase: passphrase)
         while let entry = try session.next() {
             guard let parts = BundlePath.split(entry.name), !parts.top.isEmpty, parts.inner == Manifest.entryName else { continue }
             var bytes: [UInt8] = []
@@ -133,8 +146,10 @@ final class ReadSession {
     private let archive: OpaquePointer
     private var current: String?
     private var buffer: UnsafeMutableRawBufferPointer
+    /// Whether the entry `next()` returned last has encrypted data.
+    private(set) var currentIsEncrypted = false
 
-    init(_ path: FilePath, formats: BundleReader.Formats = .bundles) throws {
+    init(_ path: FilePath, formats: BundleReader.Formats = .bundles, passphrase: String? = nil) throws {
         self.path = path
         do {
             fd = try FileDescriptor.open(path, .readOnly, options: Platform.openOptions)
@@ -154,7 +169,11 @@ final class ReadSession {
         case .any:
             archive_read_support_filter_all(a)
             archive_read_support_format_all(a)
+        case .compressedFile:
+            archive_read_support_filter_all(a)
+            archive_read_support_format_raw(a)
         }
+        if let passphrase { archive_read_add_passphrase(a, passphrase) }
         if archive_read_open_fd(a, fd.rawValue, 65536) != ARCHIVE_OK {
             let what = formats == .bundles ? "a readable zip or tar.gz" : "an archive libarchive can read"
             throw BundleError(.corrupt, "\(path) is not \(what): \(LibArchive.message(a))",
@@ -182,6 +201,7 @@ final class ReadSession {
                               path: path, cause: LibArchive.errno(archive))
         }
         current = name ?? "?"
+        currentIsEncrypted = archive_entry_is_data_encrypted(entry) != 0
         let size: Int64? = archive_entry_size_is_set(entry) != 0 ? archive_entry_size(entry) : nil
         let type = UInt32(archive_entry_filetype(entry))
         return BundleReader.Entry(name: current!, size: size, isRegularFile: type == LibArchive.regularFile)

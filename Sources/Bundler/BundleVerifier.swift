@@ -29,7 +29,12 @@ public struct VerifyReport: Sendable {
 
 /// Checks a bundle against its manifest, reading every entry once (streaming, bounded memory).
 public enum BundleVerifier {
-    public static func verify(_ path: FilePath) -> VerifyReport {
+    /// Verifies one bundle, or one part of a split bundle (the files and segments its manifest
+    /// places in it). `observe` sees every entry's data as it is read (full entry name, chunk).
+    public static func verify(
+        _ path: FilePath, passphrase: String? = nil,
+        observe: ((String, UnsafeRawBufferPointer) -> Void)? = nil
+    ) -> VerifyReport {
         var report = VerifyReport(path: path)
         var extraProblems = 0
         func problem(_ text: String) {
@@ -47,7 +52,7 @@ public enum BundleVerifier {
         var manifestCandidates: [(name: String, bytes: [UInt8]?)] = []
 
         do {
-            let session = try ReadSession(path)
+            let session = try ReadSession(path, passphrase: passphrase)
             while let entry = try session.next() {
                 report.entriesChecked += 1
                 let name = entry.name
@@ -68,6 +73,7 @@ public enum BundleVerifier {
                 var kept: [UInt8]? = isManifest ? [] : nil
                 try session.readData(of: name) { chunk in
                     hasher.update(bufferPointer: chunk)
+                    observe?(name, chunk)
                     count += Int64(chunk.count)
                     if kept != nil {
                         if kept!.count + chunk.count <= ReadSession.manifestLimit { kept!.append(contentsOf: chunk) } else { kept = nil }
@@ -116,7 +122,11 @@ public enum BundleVerifier {
         }
 
         var listed: Set<String> = []
-        for file in manifest.files {
+        if let part = manifest.part {
+            checkPart(manifest, part, top: top, seen: seen.mapValues { ($0.bytes, $0.sha256) },
+                      readToEnd: readToEnd, listed: &listed, problem: problem)
+        }
+        for file in manifest.files where manifest.part == nil {
             let name = "\(top)/\(file.path)"
             if !listed.insert(name).inserted {
                 problem("\(file.path) is listed more than once in the manifest")
@@ -136,6 +146,10 @@ public enum BundleVerifier {
             }
         }
         for name in order where name != candidate.name && !listed.contains(name) {
+            if manifest.part != nil, BundlePath.split(name)?.top == top {
+                problem("entry \(name) is not placed in this part by the manifest: its bytes are not covered by a SHA-256")
+                continue
+            }
             if BundlePath.split(name)?.top != top {
                 problem("entry \(name) is outside the bundle folder \(top)/")
             } else {
@@ -143,5 +157,39 @@ public enum BundleVerifier {
             }
         }
         return report
+    }
+
+    /// A part: every file and segment placed in it is present with its size and SHA-256.
+    private static func checkPart(
+        _ manifest: Manifest, _ part: Manifest.Part, top: String, seen: [String: (bytes: Int64, sha256: String)],
+        readToEnd: Bool, listed: inout Set<String>, problem: (String) -> Void
+    ) {
+        if part.index < 1 || part.index > part.count {
+            problem("the manifest says this is part \(part.index) of \(part.count)")
+        }
+        if top != part.bundleID {
+            problem("the bundle folder \(top)/ is not the bundle id \(part.bundleID) the manifest names")
+        }
+        let expected: [String: (bytes: Int64, sha256: String)]
+        switch PartLayout.expectedEntries(of: manifest, part: part.index) {
+        case .success(let e): expected = e
+        case .failure(let p):
+            problem("the manifest's placement is inconsistent: \(p.text)")
+            return
+        }
+        for (path, want) in expected.sorted(by: { $0.key < $1.key }) {
+            let name = "\(top)/\(path)"
+            listed.insert(name)
+            guard let entry = seen[name] else {
+                if readToEnd { problem("\(path) is placed in part \(part.index) but missing from it") }
+                continue
+            }
+            if entry.bytes != want.bytes {
+                problem("\(path) has \(entry.bytes) bytes but the manifest says \(want.bytes)")
+            }
+            if entry.sha256 != want.sha256.lowercased() {
+                problem("\(path) does not match its SHA-256 in the manifest (content altered or damaged)")
+            }
+        }
     }
 }

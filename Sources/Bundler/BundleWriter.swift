@@ -53,7 +53,12 @@ public final class BundleWriter {
     public static let maxStreamedEntryBytes: Int64 = 0xFFFF_FFFF
 
     public let bundleName: String
+    /// The folder every entry sits under inside the archive (the bundle name unless told otherwise:
+    /// all parts of a split bundle share their bundle's folder).
+    public let topFolder: String
     public let format: ArchiveFormat
+    /// Whether entries are encrypted (zip AES-256).
+    public let isEncrypted: Bool
     public let compressionLevel: Int
     /// Where the bundle will be once `finish` succeeds.
     public let finalPath: FilePath
@@ -62,7 +67,7 @@ public final class BundleWriter {
     /// Entries added so far, in archive order (the manifest is not among them).
     public private(set) var entries: [AddedEntry] = []
 
-    private enum State { case open, streaming, finished, failed }
+    private enum State { case open, streaming, completed, finished, failed }
 
     private struct OpenStream {
         var path: String
@@ -82,6 +87,7 @@ public final class BundleWriter {
     private let entrySeconds: Int64
     private let logger: Logger
     private let buffer: UnsafeMutableRawBufferPointer
+    private let passphrase: String?
 
     /// Creates the temporary file and starts the archive.
     ///
@@ -90,23 +96,37 @@ public final class BundleWriter {
     ///     the top folder inside the archive.
     ///   - entryTime: the modification time of every entry (the bundle's `created`), whole seconds.
     ///   - compressionLevel: deflate level 0–9 (`nil`: `ArchiveFormat.defaultCompressionLevel`).
-    /// - Throws: `BundleError` `.invalidPath` for an unusable name, `.alreadyExists` when the final
+    ///   - topFolder: the folder inside the archive (`nil`: `bundleName`).
+    ///   - passphrase: encrypt every entry with AES-256 (zip only); never logged or stored.
+    /// - Throws: `BundleError` `.invalidPath` for an unusable name, `.invalidArgument` for a
+    ///   passphrase with tar.gz or one libarchive cannot use, `.alreadyExists` when the final
     ///   name is taken, `.cannotCreate` (with the errno) when the temporary file cannot be made.
     public init(
         outputDirectory: FilePath, bundleName: String, format: ArchiveFormat, entryTime: Timestamp,
-        compressionLevel: Int? = nil, logger: Logger? = nil
+        compressionLevel: Int? = nil, topFolder: String? = nil, passphrase: String? = nil, logger: Logger? = nil
     ) throws {
-        if let problem = BundlePath.problem(with: bundleName) ?? (bundleName.contains("/") ? "it has a '/'" : nil)
-            ?? (bundleName.hasPrefix(".") ? "it starts with '.'" : nil)
-        {
-            throw BundleError(.invalidPath, "bundle name '\(bundleName)' cannot be used: \(problem)")
+        for name in [bundleName, topFolder ?? bundleName] {
+            if let problem = BundlePath.problem(with: name) ?? (name.contains("/") ? "it has a '/'" : nil)
+                ?? (name.hasPrefix(".") ? "it starts with '.'" : nil)
+            {
+                throw BundleError(.invalidPath, "bundle name '\(name)' cannot be used: \(problem)")
+            }
+        }
+        if passphrase != nil, format != .zip {
+            throw BundleError(.invalidArgument, "encryption needs the zip format; \(format.rawValue) cannot be encrypted")
+        }
+        if let passphrase, passphrase.isEmpty {
+            throw BundleError(.invalidArgument, "the passphrase is empty")
         }
         let level = compressionLevel ?? ArchiveFormat.defaultCompressionLevel
         guard (0...9).contains(level) else {
             throw BundleError(.invalidArgument, "compression level \(level) is not in 0...9")
         }
         self.bundleName = bundleName
+        self.topFolder = topFolder ?? bundleName
         self.format = format
+        self.passphrase = passphrase
+        self.isEncrypted = passphrase != nil
         self.compressionLevel = level
         self.finalPath = outputDirectory.appending("\(bundleName).\(format.fileExtension)")
         self.temporaryPath = outputDirectory.appending(
@@ -154,6 +174,15 @@ public final class BundleWriter {
             if r == ARCHIVE_OK { r = archive_write_set_format_option(a, "zip", "compression-level", "\(compressionLevel)") }
             if r == ARCHIVE_OK { r = archive_write_set_format_option(a, "zip", "hdrcharset", "UTF-8") }
             if r == ARCHIVE_OK { r = archive_write_set_format_option(a, "zip", "zip64", nil) }
+            if r == ARCHIVE_OK, let passphrase {
+                r = archive_write_set_format_option(a, "zip", "encryption", "aes256")
+                if r != ARCHIVE_OK {
+                    let text = LibArchive.message(a)
+                    discard()
+                    throw BundleError(.invalidArgument, "this libarchive cannot write AES-256 encrypted zip (\(text)); --encrypt is not available here", path: finalPath)
+                }
+                r = archive_write_set_passphrase(a, passphrase)
+            }
         case .tarGz:
             r = archive_write_set_format_pax_restricted(a)
             if r == ARCHIVE_OK { r = archive_write_add_filter_gzip(a) }
@@ -374,6 +403,13 @@ public final class BundleWriter {
     ///   completing fails (the temporary file is removed).
     @discardableResult
     public func finish(manifest: Manifest) throws -> FilePath {
+        try complete(manifest: manifest)
+        return try publish()
+    }
+
+    /// Writes `manifest.json` and completes the archive under its temporary name, flushed to disk;
+    /// `publish()` then gives it its final name, and `abort()` removes it. Throws as `finish`.
+    public func complete(manifest: Manifest) throws {
         try checkState()
         if let mismatch = manifestMismatch(manifest) {
             throw BundleError(.manifestMismatch, "manifest for \(finalPath) does not match the bundle: \(mismatch)")
@@ -402,6 +438,17 @@ public final class BundleWriter {
                                        path: temporaryPath, cause: error as? Errno))
             }
             self.fd = nil
+        }
+        state = .completed
+    }
+
+    /// Gives a completed archive its final name and returns it.
+    /// - Throws: `.invalidState` unless `complete` succeeded; `.alreadyExists` / `.writeFailed`
+    ///   when the rename fails (the temporary file is removed).
+    @discardableResult
+    public func publish() throws -> FilePath {
+        guard state == .completed else {
+            throw BundleError(.invalidState, "bundle \(finalPath) is not completed (call complete first)")
         }
         if let error = Platform.renameNoReplace(temporaryPath, finalPath) {
             let code: BundleError.Code = error == .fileExists ? .alreadyExists : .writeFailed
@@ -473,7 +520,7 @@ public final class BundleWriter {
         case .open: return
         case .streaming:
             throw BundleError(.invalidState, "entry \(stream?.path ?? "?") of \(finalPath) is still open (call endEntry first)")
-        case .finished:
+        case .completed, .finished:
             throw BundleError(.invalidState, "bundle \(finalPath) is already finished")
         case .failed:
             throw BundleError(.invalidState, "bundle \(finalPath) was abandoned after an error")
@@ -506,7 +553,7 @@ public final class BundleWriter {
     private func writeHeader(_ path: String, size: Int64?) throws {
         archive_entry_clear(entry)
         let r: Int32 = Platform.withArchiveLocale {
-            Platform.setPathname(entry, "\(bundleName)/\(path)")
+            Platform.setPathname(entry, "\(topFolder)/\(path)")
             archive_entry_set_filetype(entry, LibArchive.regularFile)
             archive_entry_set_perm(entry, 0o644)
             archive_entry_set_uid(entry, 0)
@@ -572,10 +619,13 @@ public final class BundleWriter {
             try? fd.close()
             self.fd = nil
             Platform.removeFile(temporaryPath)
+        } else if state == .completed {
+            Platform.removeFile(temporaryPath)
         }
     }
 
     private func manifestMismatch(_ manifest: Manifest) -> String? {
+        if let part = manifest.part { return partMismatch(manifest, part) }
         var listed: [String: Manifest.File] = [:]
         for file in manifest.files {
             if listed[file.path] != nil { return "'\(file.path)' is listed twice" }
@@ -591,6 +641,30 @@ public final class BundleWriter {
         }
         if let extra = listed.values.first(where: { $0.status != .skipped }) {
             return "'\(extra.path)' is listed in files but was not added"
+        }
+        return nil
+    }
+}
+
+extension BundleWriter {
+    /// For a part: the entries must be exactly the files and segments its placement puts here.
+    fileprivate func partMismatch(_ manifest: Manifest, _ part: Manifest.Part) -> String? {
+        let expected: [String: (bytes: Int64, sha256: String)]
+        switch PartLayout.expectedEntries(of: manifest, part: part.index) {
+        case .success(let e): expected = e
+        case .failure(let problem): return problem.text
+        }
+        var remaining = expected
+        for added in entries {
+            guard let want = remaining.removeValue(forKey: added.path) else {
+                return "entry '\(added.path)' is not placed in part \(part.index)"
+            }
+            if want.bytes != added.bytes || want.sha256 != added.sha256 {
+                return "entry '\(added.path)' is listed with \(want.bytes) bytes, sha256 \(want.sha256), but \(added.bytes) bytes, sha256 \(added.sha256) were written"
+            }
+        }
+        if let missing = remaining.keys.sorted().first {
+            return "'\(missing)' is placed in part \(part.index) but was not added"
         }
         return nil
     }

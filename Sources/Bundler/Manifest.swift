@@ -326,16 +326,56 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var count: Int
         /// Shared by all parts of one bundle.
         public var bundleID: String
+        /// Where every file of the bundle is: the part holding it whole, or its segments. The same
+        /// in every part; files with status `skipped` are not placed.
+        public var placement: [Placement]
 
-        public init(index: Int, count: Int, bundleID: String) {
+        public init(index: Int, count: Int, bundleID: String, placement: [Placement] = []) {
             self.index = index
             self.count = count
             self.bundleID = bundleID
+            self.placement = placement
         }
 
         enum CodingKeys: String, CodingKey {
-            case index, count
+            case index, count, placement
             case bundleID = "bundle_id"
+        }
+    }
+
+    /// Where one file of a split bundle is stored.
+    public struct Placement: Codable, Sendable, Equatable {
+        /// The file's path in `files[]`.
+        public var path: String
+        /// The part (1-based) that holds the whole file under `path`; `nil` when it is segmented.
+        public var part: Int?
+        /// The file's segments in order, when it is too large for one part.
+        public var segments: [Segment]?
+
+        public init(path: String, part: Int? = nil, segments: [Segment]? = nil) {
+            self.path = path
+            self.part = part
+            self.segments = segments
+        }
+    }
+
+    /// A byte range of a segmented file, stored as its own entry in one part.
+    public struct Segment: Codable, Sendable, Equatable {
+        /// The entry's path inside the part's top folder (`<file path>.seg001`).
+        public var path: String
+        public var part: Int
+        /// Offset of the segment in the whole file.
+        public var offset: Int64
+        public var bytes: Int64
+        /// SHA-256 of the segment's bytes; the whole file's hash is in `files[]`.
+        public var sha256: String
+
+        public init(path: String, part: Int, offset: Int64, bytes: Int64, sha256: String) {
+            self.path = path
+            self.part = part
+            self.offset = offset
+            self.bytes = bytes
+            self.sha256 = sha256
         }
     }
 }

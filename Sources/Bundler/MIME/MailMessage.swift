@@ -1,0 +1,320 @@
+import Crypto
+import LogRecord
+import SystemPackage
+
+/// An RFC 5322 / MIME draft (`.eml`) carrying one bundle or part to support: `multipart/mixed`
+/// with the summary as a `text/plain` UTF-8 body (quoted-printable) and the archive attached in
+/// base64 (76-column lines). `X-Unsent: 1` makes mail clients open it as a draft to send.
+///
+/// Every line ends with CRLF. The size of the message is known before the attachment is read
+/// (`size(attachmentBytes:)`), so budgets can be computed exactly; writing streams the attachment
+/// in bounded chunks.
+public struct MailMessage: Sendable {
+    /// Where bundles go.
+    public static let supportAddress = "support@amt-us.com"
+    /// Bytes of the attachment encoded per line: 57 bytes give 76 base64 characters.
+    static let bytesPerLine = 57
+
+    public var subject: String
+    /// The sender, when known (the technician's contact address); left out otherwise.
+    public var from: String?
+    public var date: Timestamp
+    /// Plain-text body.
+    public var body: String
+    public var attachmentName: String
+    /// `application/zip` or `application/gzip`.
+    public var attachmentType: String
+    /// 32 lower-case hex digits that make the Message-ID and MIME boundary unique (e.g. from the
+    /// attachment's SHA-256); any value of that length gives the same message size.
+    public var token: String
+
+    public init(subject: String, from: String?, date: Timestamp, body: String, attachmentName: String,
+                attachmentType: String, token: String = String(repeating: "0", count: 32)) {
+        self.subject = subject
+        self.from = from
+        self.date = date
+        self.body = body
+        self.attachmentName = attachmentName
+        self.attachmentType = attachmentType
+        self.token = token
+    }
+
+    /// `[AMT Support] <site> — case <id>` and, for parts, `— part 2 of 3`.
+    public static func subject(site: String, caseID: String, part: (index: Int, count: Int)?) -> String {
+        var s = "[AMT Support] \(site.isEmpty ? "unknown site" : site) — case \(caseID.isEmpty ? "(none)" : caseID)"
+        if let part { s += " — part \(part.index) of \(part.count)" }
+        return s
+    }
+
+    /// The content type for an archive of `format`.
+    public static func contentType(_ format: ArchiveFormat) -> String {
+        format == .zip ? "application/zip" : "application/gzip"
+    }
+
+    // MARK: - Sizes
+
+    /// Bytes of `n` bytes in base64 with a CRLF after every 76 characters (and after the last line).
+    public static func base64Size(_ n: Int64) -> Int64 {
+        let chars = 4 * ((n + 2) / 3)
+        let lines = (chars + 75) / 76
+        return chars + 2 * lines
+    }
+
+    /// The whole message's size with an attachment of `attachmentBytes`.
+    public func size(attachmentBytes: Int64) -> Int64 {
+        Int64(head().count) + MailMessage.base64Size(attachmentBytes) + Int64(tail().count)
+    }
+
+    /// The largest attachment for which the message is at most `limit` bytes (0 when none fits).
+    public func maxAttachmentBytes(limit: Int64) -> Int64 {
+        let fixed = Int64(head().count + tail().count)
+        guard limit > fixed else { return 0 }
+        var lo: Int64 = 0, hi = (limit - fixed) * 3 / 4 + 3
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if fixed + MailMessage.base64Size(mid) <= limit { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
+    }
+
+    // MARK: - Text
+
+    var boundary: String { "=_amt_\(token)" }
+
+    /// Everything before the attachment's base64 lines.
+    func head() -> [UInt8] {
+        var h = ""
+        h += "MIME-Version: 1.0\r\n"
+        h += "Date: \(MailMessage.dateText(date))\r\n"
+        h += "Message-ID: <amt-\(token)@amt-collect.invalid>\r\n"
+        if let from = from.flatMap(MailMessage.cleanAddress) { h += "From: \(from)\r\n" }
+        h += "To: \(MailMessage.supportAddress)\r\n"
+        h += MailMessage.encodedHeader("Subject", subject)
+        h += "X-Unsent: 1\r\n"
+        h += "Content-Type: multipart/mixed; boundary=\"\(boundary)\"\r\n"
+        h += "\r\n"
+        h += "This is a multi-part message in MIME format.\r\n"
+        h += "\r\n--\(boundary)\r\n"
+        h += "Content-Type: text/plain; charset=UTF-8\r\n"
+        h += "Content-Transfer-Encoding: quoted-printable\r\n"
+        h += "\r\n"
+        var out = Array(h.utf8)
+        out += MailMessage.quotedPrintable(Array(body.utf8))
+        let name = MailMessage.cleanFileName(attachmentName)
+        var a = "\r\n--\(boundary)\r\n"
+        a += "Content-Type: \(attachmentType); name=\"\(name)\"\r\n"
+        a += "Content-Transfer-Encoding: base64\r\n"
+        a += "Content-Disposition: attachment; filename=\"\(name)\"\r\n"
+        a += "\r\n"
+        out += Array(a.utf8)
+        return out
+    }
+
+    /// Everything after the attachment's base64 lines.
+    func tail() -> [UInt8] { Array("--\(boundary)--\r\n".utf8) }
+
+    /// `Thu, 18 Nov 2026 11:06:40 +0000`.
+    static func dateText(_ t: Timestamp) -> String {
+        let c = t.civil
+        let micros = t.microseconds
+        let days = (micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000) / 86_400
+        let weekday = ((days % 7) + 7 + 4) % 7  // 1970-01-01 was a Thursday
+        let names = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(names[Int(weekday)]), \(c.day) \(months[c.month - 1]) \(c.year) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) +0000"
+    }
+
+    /// An address usable in a header, or `nil` (no control characters, one `@`, no spaces).
+    static func cleanAddress(_ text: String) -> String? {
+        let t = text.trimmingCharactersInSpaces()
+        guard t.utf8.count <= 254, t.filter({ $0 == "@" }).count == 1,
+              t.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && !"<>()[],;:\\\"".unicodeScalars.contains($0) })
+        else { return nil }
+        return t
+    }
+
+    /// A file name safe inside a quoted header parameter (bundle names are ASCII already).
+    static func cleanFileName(_ name: String) -> String {
+        String(name.unicodeScalars.map { $0.value >= 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "\\" ? Character($0) : "_" })
+    }
+
+    /// `Name: value`, RFC 2047 `B`-encoded in UTF-8 when the value is not plain ASCII, folded so
+    /// that no encoded word is longer than 75 characters. Control characters become spaces.
+    static func encodedHeader(_ name: String, _ value: String) -> String {
+        let cleaned = String(value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
+        let plain = cleaned.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F }
+        if plain, cleaned.utf8.count + name.utf8.count + 2 <= 78, !cleaned.contains("=?") {
+            return "\(name): \(cleaned)\r\n"
+        }
+        // Encoded words of at most 45 bytes (60 base64 characters), split between characters.
+        var words: [String] = []
+        var chunk: [UInt8] = []
+        for ch in cleaned {
+            let bytes = Array(String(ch).utf8)
+            if chunk.count + bytes.count > 45, !chunk.isEmpty {
+                words.append("=?UTF-8?B?\(base64(chunk))?=")
+                chunk = []
+            }
+            chunk += bytes
+        }
+        if !chunk.isEmpty { words.append("=?UTF-8?B?\(base64(chunk))?=") }
+        return "\(name): " + words.joined(separator: "\r\n ") + "\r\n"
+    }
+
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// Standard base64 with padding, no line breaks.
+    static func base64(_ bytes: some Collection<UInt8>) -> String {
+        var out: [UInt8] = []
+        appendBase64(Array(bytes), to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func appendBase64(_ b: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        var i = 0
+        while i + 3 <= b.count {
+            let v = UInt32(b[i]) << 16 | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2])
+            out.append(alphabet[Int(v >> 18 & 63)]); out.append(alphabet[Int(v >> 12 & 63)])
+            out.append(alphabet[Int(v >> 6 & 63)]); out.append(alphabet[Int(v & 63)])
+            i += 3
+        }
+        let rest = b.count - i
+        if rest == 1 {
+            let v = UInt32(b[i]) << 16
+            out.append(alphabet[Int(v >> 18 & 63)]); out.append(alphabet[Int(v >> 12 & 63)])
+            out.append(UInt8(ascii: "=")); out.append(UInt8(ascii: "="))
+        } else if rest == 2 {
+            let v = UInt32(b[i]) << 16 | UInt32(b[i + 1]) << 8
+            out.append(alphabet[Int(v >> 18 & 63)]); out.append(alphabet[Int(v >> 12 & 63)])
+            out.append(alphabet[Int(v >> 6 & 63)]); out.append(UInt8(ascii: "="))
+        }
+    }
+
+    static func appendBase64(_ bytes: [UInt8], to out: inout [UInt8]) {
+        bytes.withUnsafeBytes { appendBase64($0, to: &out) }
+    }
+
+    /// Quoted-printable (RFC 2045): lines end with CRLF (a lone LF or CRLF in the text is a line
+    /// break), no line longer than 76 characters, `=` and non-ASCII bytes as `=XX`, trailing
+    /// spaces encoded. Ends with CRLF.
+    static func quotedPrintable(_ text: [UInt8]) -> [UInt8] {
+        let hexDigits = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count + text.count / 8)
+        var lineLength = 0
+        func emit(_ token: [UInt8]) {
+            if lineLength + token.count > 75 {
+                out += [UInt8(ascii: "="), 0x0D, 0x0A]
+                lineLength = 0
+            }
+            out += token
+            lineLength += token.count
+        }
+        var i = 0
+        while i < text.count {
+            let b = text[i]
+            if b == 0x0A || (b == 0x0D && i + 1 < text.count && text[i + 1] == 0x0A) {
+                out += [0x0D, 0x0A]
+                lineLength = 0
+                i += b == 0x0D ? 2 : 1
+                continue
+            }
+            let nextIsBreak = i + 1 >= text.count || text[i + 1] == 0x0A || text[i + 1] == 0x0D
+            let literal = (b >= 33 && b <= 126 && b != UInt8(ascii: "=")) || ((b == 0x20 || b == 0x09) && !nextIsBreak)
+            emit(literal ? [b] : [UInt8(ascii: "="), hexDigits[Int(b >> 4)], hexDigits[Int(b & 0x0F)]])
+            i += 1
+        }
+        if out.last != 0x0A { out += [0x0D, 0x0A] }
+        return out
+    }
+
+    // MARK: - Writing
+
+    /// Writes the message with the file at `attachment` as `<directory>/<name>`, through a
+    /// temporary name renamed when complete (a file with the final name is whole). Returns the
+    /// final path.
+    /// - Throws: `BundleError` `.alreadyExists`, `.sourceUnreadable`, `.writeFailed`.
+    @discardableResult
+    public func write(attachment: FilePath, to final: FilePath) throws -> FilePath {
+        if Platform.fileExists(final) {
+            throw BundleError(.alreadyExists, "\(final) already exists; it is not replaced", path: final)
+        }
+        let temporary = final.removingLastComponent().appending(
+            ".\(final.lastComponent?.string ?? "message.eml").partial-\(Platform.currentProcessID)")
+        let input: FileDescriptor
+        do {
+            input = try FileDescriptor.open(attachment, .readOnly, options: Platform.openOptions)
+        } catch {
+            throw BundleError(.sourceUnreadable, "cannot read \(attachment) to attach it", path: attachment, cause: error as? Errno)
+        }
+        defer { try? input.close() }
+        let output: FileDescriptor
+        do {
+            output = try FileDescriptor.open(
+                temporary, .writeOnly, options: Platform.openOptions.union([.create, .exclusiveCreate, .truncate]),
+                permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        } catch {
+            throw BundleError(.cannotCreate, "cannot create \(temporary)", path: temporary, cause: error as? Errno)
+        }
+        var closed = false
+        var published = false
+        defer {
+            if !closed { try? output.close() }
+            if !published { Platform.removeFile(temporary) }
+        }
+        let linesPerChunk = 1024
+        let chunkBytes = MailMessage.bytesPerLine * linesPerChunk
+        var buffer = [UInt8](repeating: 0, count: chunkBytes)
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(linesPerChunk * 78)
+        do {
+            _ = try output.writeAll(head())
+            while true {
+                // Fill the whole chunk (short reads happen), so lines break every 57 bytes.
+                var filled = 0
+                while filled < chunkBytes {
+                    let n = try buffer.withUnsafeMutableBytes {
+                        try input.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...]))
+                    }
+                    if n == 0 { break }
+                    filled += n
+                }
+                if filled == 0 { break }
+                encoded.removeAll(keepingCapacity: true)
+                buffer.withUnsafeBytes { raw in
+                    var start = 0
+                    while start < filled {
+                        let end = min(filled, start + MailMessage.bytesPerLine)
+                        MailMessage.appendBase64(UnsafeRawBufferPointer(rebasing: raw[start..<end]), to: &encoded)
+                        encoded += [0x0D, 0x0A]
+                        start = end
+                    }
+                }
+                _ = try output.writeAll(encoded)
+                if filled < chunkBytes { break }
+            }
+            _ = try output.writeAll(tail())
+            _ = Platform.sync(output)
+            closed = true
+            try output.close()
+        } catch {
+            throw BundleError(.writeFailed, "cannot write \(temporary) for \(final)", path: temporary, cause: error as? Errno)
+        }
+        if let error = Platform.renameNoReplace(temporary, final) {
+            throw BundleError(error == .fileExists ? .alreadyExists : .writeFailed, "cannot rename \(temporary) to \(final)",
+                              path: final, cause: error)
+        }
+        published = true
+        return final
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharactersInSpaces() -> String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return String(s)
+    }
+}
