@@ -19,10 +19,12 @@ struct AMTCollect: ParsableCommand {
               amt-collect parse "C:\\Windows\\Temp\\MSI3f2a1.LOG"
               amt-collect parse System.evtx --xml
               amt-collect verify AMT-MainOffice-4711-20261127T063000Z.zip
+              amt-collect verify AMT-MainOffice-4711-20261127T063000Z-part*of3.zip
+              amt-collect extract AMT-MainOffice-4711-20261127T063000Z-part*of3.zip --out D:\\cases\\4711
               amt-collect catalog --root D:\\copy-of-C
             """,
         version: version,
-        subcommands: [Collect.self, Parse.self, Verify.self, Summary.self, CatalogCommand.self],
+        subcommands: [Collect.self, Parse.self, Verify.self, Extract.self, Summary.self, CatalogCommand.self],
         defaultSubcommand: Collect.self
     )
 

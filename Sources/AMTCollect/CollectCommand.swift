@@ -82,6 +82,12 @@ struct Collect: ParsableCommand {
     @Option(help: ArgumentHelp("Compression: fast (deflate level 1), normal (level 5) or small (level 9).", valueName: "MODE"))
     var compression: String = "fast"
 
+    @Option(help: ArgumentHelp("Largest email message, attachment and text included: 10MB (default), 25M, 20MiB, 15000000 bytes; 0 = no limit. A larger bundle is split into parts, each with an .eml draft.", valueName: "SIZE"))
+    var emailLimit: String = "10MB"
+
+    @Flag(help: "Encrypt the zip with AES-256; the passphrase comes from AMT_PASSPHRASE or is asked on the terminal. Mail filters often quarantine encrypted zips.")
+    var encrypt = false
+
     @Flag(help: "List what would be collected, write nothing.")
     var dryRun = false
 
@@ -115,6 +121,15 @@ struct Collect: ParsableCommand {
             throw ValidationError("--compression must be fast, normal or small, not '\(compression)'")
         }
         if Self.parseSize(maxFileSize) == nil { throw ValidationError("--max-file-size: not a size: '\(maxFileSize)'") }
+        guard let limit = EmailLimit.parse(emailLimit) else {
+            throw ValidationError("--email-limit: not a size like 10MB, 25M, 20MiB or 15000000: '\(emailLimit)'")
+        }
+        if limit != 0, limit < EmailPackager.minimumLimit {
+            throw ValidationError("--email-limit: \(limit) bytes is too small; use at least \(EmailPackager.minimumLimit) bytes, or 0 for no limit")
+        }
+        if encrypt, ArchiveFormat(rawValue: format) != .zip {
+            throw ValidationError("--encrypt needs --format zip: tar.gz cannot be encrypted")
+        }
         let now = CollectJob.now()
         if let since, TimeWindow.parseWhen(since, now: now) == nil {
             throw ValidationError("--since: not an ISO date/time or a span like 72h or 7d: '\(since)'")
@@ -136,7 +151,11 @@ struct Collect: ParsableCommand {
         let logger = Logger(label: "amt-collect")
         var command = self
         if !batch, !dryRun, Console.stdinIsTerminal { command.askForMissingCaseFields() }
-        let settings = try command.makeSettings()
+        var settings = try command.makeSettings()
+        if encrypt, !dryRun {
+            settings.passphrase = try Passphrase.obtain(confirm: true)
+            Console.say("warning: \(EmailLimit.encryptionWarning)")
+        }
         if dryRun {
             try DryRun.run(settings: settings, json: json, logger: logger)
             return
@@ -155,18 +174,40 @@ struct Collect: ParsableCommand {
             throw ExitCode.failure
         }
         for w in outcome.warnings { Console.say("warning: \(w)") }
-        Console.say("""
-            bundle: \(outcome.bundle)
-              \(outcome.sources) sources, \(outcome.records) records, \(Self.sizeText(outcome.bytes)); \
-            \(outcome.partial) partial, \(outcome.skipped) not collected (see SUMMARY.txt)
-            """)
+        let delivery: EmailResult
+        do {
+            delivery = try EmailStep.run(outcome: outcome, settings: settings,
+                                         caseSite: settings.site ?? "", logger: logger)
+        } catch {
+            Console.say("amt-collect: the bundle \(outcome.bundle) is written, but preparing it for email failed: \(ErrorText.describe(error))")
+            throw ExitCode.failure
+        }
+        if delivery.isSplit {
+            Console.say("""
+                bundle split into \(delivery.archives.count) parts for messages of at most \(settings.emailLimit) bytes:
+                \(zip(delivery.archives, delivery.messages).map { "  \($0.0)\n    draft: \($0.1.lastComponent?.string ?? "")" }.joined(separator: "\n"))
+                  \(outcome.sources) sources, \(outcome.records) records; \
+                \(outcome.partial) partial, \(outcome.skipped) not collected (see SUMMARY.txt)
+                """)
+        } else {
+            Console.say("""
+                bundle: \(outcome.bundle)
+                  \(outcome.sources) sources, \(outcome.records) records, \(Self.sizeText(outcome.bytes)); \
+                \(outcome.partial) partial, \(outcome.skipped) not collected (see SUMMARY.txt)
+                  email draft: \(delivery.messages.first?.string ?? "")
+                """)
+        }
         if json {
-            let result: [String: JSONValue] = [
-                "bundle": .string(outcome.bundle.string), "bytes": .int(outcome.bytes),
+            var result: [String: JSONValue] = [
+                "parts": .array(delivery.archives.map { .string($0.string) }),
+                "messages": .array(delivery.messages.map { .string($0.string) }),
+                "email_limit": .int(settings.emailLimit), "encrypted": .bool(settings.passphrase != nil),
+                "bytes": .int(outcome.bytes),
                 "sources": .int(Int64(outcome.sources)), "records": .int(Int64(outcome.records)),
                 "partial": .int(Int64(outcome.partial)), "skipped": .int(Int64(outcome.skipped)),
                 "warnings": .array(outcome.warnings.map { .string($0) }),
             ]
+            if !delivery.isSplit { result["bundle"] = .string(outcome.bundle.string) }
             var out: [UInt8] = []
             JSONEncoding.append(.object(result.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), to: &out)
             out.append(0x0A)
@@ -258,7 +299,8 @@ struct Collect: ParsableCommand {
             compressionLevel: Self.compressionLevels[compression] ?? 1,
             rules: ruleSet,
             checklist: checklist,
-            commandLine: CommandLine.arguments, fixedCreated: fixed)
+            commandLine: CommandLine.arguments, fixedCreated: fixed,
+            emailLimit: EmailLimit.parse(emailLimit) ?? EmailLimit.defaultBytes)
     }
 
     static func absolute(_ path: String) -> FilePath {

@@ -32,6 +32,10 @@ struct CollectSettings: Sendable {
     var commandLine: [String]
     /// Fixed creation time for reproducible bundles (`SOURCE_DATE_EPOCH`).
     var fixedCreated: Timestamp?
+    /// Largest email message in bytes (0 = no limit): the bundle is split into parts beyond it.
+    var emailLimit: Int64 = EmailLimit.defaultBytes
+    /// Encrypt the bundle (AES-256 zip) with this passphrase; never logged or stored.
+    var passphrase: String? = nil
 }
 
 /// One source after the parse stage: its raw copy and records waiting in the work folder.
@@ -73,6 +77,8 @@ struct CollectOutcome: Sendable {
     var skipped: Int
     var partial: Int
     var warnings: [String]
+    /// When the bundle was made: the time in its name and of its entries.
+    var created: Timestamp
 }
 
 /// `collect`: discover → (read, parse → records) overlapped with (archive, hash) → summary → manifest.
@@ -111,7 +117,8 @@ final class CollectJob {
         let name = Self.bundleName(site: settings.site ?? facts.name, caseID: settings.caseID, created: created)
         let writer = try BundleWriter(outputDirectory: settings.outputDirectory, bundleName: name,
                                       format: settings.format, entryTime: created,
-                                      compressionLevel: settings.compressionLevel, logger: logger)
+                                      compressionLevel: settings.compressionLevel,
+                                      passphrase: settings.passphrase, logger: logger)
         var finished = false
         defer { if !finished { writer.abort() } }
 
@@ -150,7 +157,12 @@ final class CollectJob {
             }
             for item in toRead {
                 if queue.isClosed { break }
-                if ArchiveExpansion.isCabinet(item.path) {
+                let decision = item.exportChannel == nil ? MailFilter.decide(path: item.path, relativePath: item.relative) : .collect
+                if case .leaveOut(let reason) = decision {
+                    queue.put(.done(MailFilter.leftOut(relativePath: item.relative, entryID: item.entry, reason: reason)))
+                    continue
+                }
+                if decision == .expand {
                     ArchiveExpansion.process(
                         index: item.index, path: item.path, relativePath: item.relative, entryID: item.entry,
                         work: workDir, hostName: context.host, zone: context.zone, window: context.window,
@@ -298,6 +310,7 @@ final class CollectJob {
         let collectionLines: [(String, String)] = [
             ("Root", settings.root.string), ("Created", created.iso8601), ("Window", Self.windowText(settings)),
             ("Time zone", settings.zone.timeZone.identifier + (settings.zone.isKnown ? "" : " (assumed: collector's zone)"))]
+            + (settings.passphrase == nil ? [] : [("Encryption", EmailLimit.encryptionWarning)])
         let skippedPairs = skipped.map { ($0.path, $0.reason) }
         let summaryText = SummaryText.render(SummaryInput(
             caseFields: caseFields, hostFacts: hostLines, collection: collectionLines,
@@ -319,7 +332,7 @@ final class CollectJob {
         let size = (try? FileManager.default.attributesOfItem(atPath: final.string)[.size] as? Int64) ?? nil
         return CollectOutcome(bundle: final, bytes: size ?? 0, sources: summaries.count, records: totalRecords,
                               skipped: skipped.count + summaries.filter { $0.status == "skipped" }.count,
-                              partial: partialCount, warnings: warnings)
+                              partial: partialCount, warnings: warnings, created: created)
     }
 
     // MARK: - Helpers

@@ -54,7 +54,7 @@ struct Parse: ParsableCommand {
                         if buffer.count >= 1 << 20 { Console.writeOut(buffer); buffer.removeAll(keepingCapacity: true) }
                     }
                     stats = s
-                } else if (kind ?? "auto") == "auto", ArchiveExpansion.isCabinet(path) {
+                } else if (kind ?? "auto") == "auto", MailFilter.isExpandable(path) {
                     // An archive (SQL setup's Log*.cab): every member is parsed as `<file>.expanded/<member>`.
                     stats = try Self.parseArchive(path: path, file: file, host: host, zone: zone) { record in
                         writer.append(record, to: &buffer)

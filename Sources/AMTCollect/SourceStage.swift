@@ -96,7 +96,7 @@ enum SourceStage {
 /// bundle holds their members as text sources instead, each parsed like any other source.
 enum ArchiveExpansion {
     /// Extensions never put into a bundle from inside an archive (mail filters block them).
-    static let blocked: Set<String> = ["exe", "dll", "msi", "msp", "cab", "ps1", "iso", "zip", "7z", "rar", "sys", "cat", "bat", "cmd", "vbs", "js", "scr", "com"]
+    static let blocked: Set<String> = MailFilter.blockedMemberExtensions
 
     /// Whether the file starts like a Microsoft Cabinet (`MSCF`).
     static func isCabinet(_ path: FilePath) -> Bool {
@@ -125,14 +125,15 @@ enum ArchiveExpansion {
     static func expand(path: FilePath, work: FilePath, tag: String, cap: Int64, maxMembers: Int = 2000) throws -> Expansion {
         var result = Expansion()
         do {
-            let reader = try BundleReader(path: path, formats: .any)
+            let formats = MailFilter.readFormats(path)
+            let reader = try BundleReader(path: path, formats: formats)
             // The member being written; closed when the next entry starts or the walk ends.
             var open: BufferedFileWriter? = nil
             defer { try? open?.close() }
             try reader.forEachEntry { entry in
                 try open?.close()
                 open = nil
-                let name = safeName(entry.name)
+                let name = formats == .compressedFile ? MailFilter.streamMemberName(path) : safeName(entry.name)
                 guard entry.isRegularFile, !name.isEmpty else { return nil }
                 let ext = name.split(separator: ".").last.map { $0.lowercased() } ?? ""
                 if blocked.contains(ext) {

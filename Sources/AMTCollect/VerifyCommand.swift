@@ -1,39 +1,67 @@
 import ArgumentParser
 import Bundler
+import LogRecord
 import SystemPackage
 
-/// `amt-collect verify BUNDLE...`: every hash, every entry; exit 0 only if every bundle is whole.
+/// `amt-collect verify BUNDLE...`: every hash, every entry, every part; exit 0 only if whole.
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check bundles: every entry present, every SHA-256 equal to the manifest's.",
-        discussion: "Exit code 0 only when every bundle given is whole, 1 otherwise."
+        abstract: "Check bundles and parts: every entry present, every SHA-256 equal to the manifest's.",
+        discussion: """
+            Parts of a split bundle (…-part1of3.zip …) are each checked on their own; given together,
+            the bundle is also checked as a whole: every part present, every segmented file joining
+            up to its SHA-256. Encrypted bundles take the passphrase from AMT_PASSPHRASE or ask for it.
+            Exit code 0 only when everything given is whole, 1 otherwise.
+            """
     )
 
-    @Argument(help: "Bundles (.zip or .tar.gz) to check.")
+    @Argument(help: "Bundles or parts (.zip or .tar.gz) to check.")
     var bundles: [String]
 
     @Flag(help: "Print a machine-readable result on stdout.")
     var json = false
 
     func run() throws {
-        var allWhole = true
+        let paths = bundles.map { FilePath($0) }
+        let passphrase = try Passphrase.ifNeeded(for: paths)
+        let set = PartSetVerifier.verify(paths, passphrase: passphrase)
         var results: [(String, VerifyReport)] = []
-        for bundle in bundles {
-            let report = BundleVerifier.verify(FilePath(bundle))
+        for (bundle, report) in zip(bundles, set.reports) {
             results.append((bundle, report))
             if report.isWhole {
-                Console.say("\(bundle): whole — \(report.entriesChecked) entries, \(report.bytesChecked) bytes checked")
+                let what = report.manifest?.part.map { "part \($0.index) of \($0.count) whole" } ?? "whole"
+                Console.say("\(bundle): \(what) — \(report.entriesChecked) entries, \(report.bytesChecked) bytes checked")
             } else {
-                allWhole = false
                 Console.say("\(bundle): NOT whole")
                 for p in report.problems { Console.say("  \(p)") }
             }
         }
+        for (id, count) in set.splitBundles {
+            let mine = set.problems.filter { $0.contains(id) }
+            if mine.isEmpty, set.isWhole {
+                Console.say("bundle \(id): complete — all \(count) parts, every file and segment checked")
+            } else if !mine.isEmpty {
+                Console.say("bundle \(id): NOT complete")
+                for p in mine { Console.say("  \(p)") }
+            }
+        }
+        for p in set.problems where !set.splitBundles.contains(where: { p.contains($0.id) }) {
+            Console.say("NOT complete: \(p)")
+        }
         if json {
             var out: [UInt8] = []
             JSONEncodingHelpers.appendVerify(results, to: &out)
+            if !set.splitBundles.isEmpty {
+                var line: [UInt8] = []
+                JSONEncoding.append(.object([
+                    ("split_bundles", .array(set.splitBundles.map { .object([("bundle_id", .string($0.id)), ("parts", .int(Int64($0.count)))]) })),
+                    ("complete", .bool(set.isWhole)),
+                    ("problems", .array(set.problems.map { .string($0) })),
+                ]), to: &line)
+                out += line + [0x0A]
+            }
             Console.writeOut(out)
         }
-        if !allWhole { throw ExitCode.failure }
+        if !set.isWhole { throw ExitCode.failure }
     }
 }
