@@ -91,7 +91,7 @@ public struct MailMessage: Sendable {
         h += "To: \(MailMessage.supportAddress)\r\n"
         h += MailMessage.encodedHeader("Subject", subject)
         h += "X-Unsent: 1\r\n"
-        h += "Content-Type: multipart/mixed; boundary=\"\(boundary)\"\r\n"
+        h += "Content-Type: multipart/mixed;\r\n boundary=\"\(boundary)\"\r\n"
         h += "\r\n"
         h += "This is a multi-part message in MIME format.\r\n"
         h += "\r\n--\(boundary)\r\n"
@@ -102,9 +102,9 @@ public struct MailMessage: Sendable {
         out += MailMessage.quotedPrintable(Array(body.utf8))
         let name = MailMessage.cleanFileName(attachmentName)
         var a = "\r\n--\(boundary)\r\n"
-        a += "Content-Type: \(attachmentType); name=\"\(name)\"\r\n"
+        a += "Content-Type: \(attachmentType);\r\n name=\"\(name)\"\r\n"
         a += "Content-Transfer-Encoding: base64\r\n"
-        a += "Content-Disposition: attachment; filename=\"\(name)\"\r\n"
+        a += "Content-Disposition: attachment;\r\n filename=\"\(name)\"\r\n"
         a += "\r\n"
         out += Array(a.utf8)
         return out

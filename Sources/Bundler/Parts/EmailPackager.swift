@@ -55,6 +55,21 @@ public enum EmailPackager {
     public static let minimumLimit: Int64 = 64_000
     /// Attempts at a plan before giving up (each one shrinks parts when a part came out too big).
     static let attempts = 8
+    /// Compressed size of the manifest reserved in each part, as a fraction of its JSON (measured:
+    /// about 0.13 for pretty-printed manifests; a part that comes out too large is planned again).
+    static let manifestRatio = 0.2
+
+    /// The message body: the summary, cut at a line end when it is longer than an eighth of the
+    /// limit (so that small limits leave room for the attachment), saying where the rest is.
+    public static func emailBody(_ summary: String, limit: Int64) -> String {
+        let bytes = Array(summary.utf8)
+        guard limit > 0, Int64(bytes.count) > limit / 8 else { return summary }
+        let room = Int(limit / 8) - 200
+        var cut = max(0, room)
+        while cut > 0, bytes[cut - 1] != 0x0A { cut -= 1 }
+        return String(decoding: bytes[0..<cut], as: UTF8.self)
+            + "\n[The summary is cut here to keep this message small; the whole summary is SUMMARY.txt in the bundle (part 1).]\n"
+    }
 
     public static func package(bundle: FilePath, options: EmailOptions, logger: Logger? = nil) throws -> EmailResult {
         let log = logger ?? Logger(label: "amt.bundler", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -93,8 +108,8 @@ public enum EmailPackager {
         baseManifest.part = Manifest.Part(index: 1, count: 1, bundleID: top, placement: manifest.files.filter { $0.status != .skipped }.map {
             Manifest.Placement(path: $0.path, part: 1)
         })
-        var manifestReserve = Int64(Double((try? baseManifest.encoded().count) ?? 65_536) * 0.35) + 4096
-        var bodyReserve = summary.utf8.count + 2048
+        var manifestReserve = Int64(Double((try? baseManifest.encoded().count) ?? 65_536) * manifestRatio) + 4096
+        var bodyReserve = min(summary.utf8.count, Int(options.limit / 8)) + 2048
         var factor = 0.97
         var lastProblem = ""
         for attempt in 1...attempts {
@@ -113,9 +128,10 @@ public enum EmailPackager {
             partManifest.part = Manifest.Part(index: 1, count: count, bundleID: top, placement: placement)
             let manifestBytes = Int64((try partManifest.encoded()).count)
             let bodyText = String(decoding: newSummary, as: UTF8.self)
-            if Int64(Double(manifestBytes) * 0.35) + 4096 > manifestReserve || bodyText.utf8.count > bodyReserve {
-                manifestReserve = max(manifestReserve, Int64(Double(manifestBytes) * 0.35) + 4096)
-                bodyReserve = max(bodyReserve, bodyText.utf8.count + 1024)
+            let bodyBytes = emailBody(bodyText, limit: options.limit).utf8.count
+            if Int64(Double(manifestBytes) * manifestRatio) + 4096 > manifestReserve || bodyBytes > bodyReserve {
+                manifestReserve = max(manifestReserve, Int64(Double(manifestBytes) * manifestRatio) + 4096)
+                bodyReserve = max(bodyReserve, bodyBytes + 1024)
                 lastProblem = "the manifest or summary grew"
                 continue
             }
@@ -393,7 +409,7 @@ public enum EmailPackager {
 
                 """
         } else {
-            body = summary
+            body = emailBody(summary, limit: o.limit)
         }
         return MailMessage(subject: MailMessage.subject(site: o.site, caseID: o.caseID, part: part.map { (index: $0.0, count: $0.1) }),
                            from: o.from, date: o.entryTime, body: body, attachmentName: attachment,

@@ -63,7 +63,8 @@ struct PartSet {
             let holds = PartLayout.holdings(of: first, part: index)
             let shown = holds.prefix(8).joined(separator: ", ")
             let more = holds.count > 8 ? " and \(holds.count - 8) more" : ""
-            let file = PartLayout.partName(bundle: id, index: index, count: info.count)
+            let ext = parts[0].path.string.hasSuffix(".tar.gz") ? ".tar.gz" : ".zip"
+            let file = PartLayout.partName(bundle: id, index: index, count: info.count) + ext
             problems.append("part \(index) of \(info.count) (\(file)) is missing: it holds \(holds.isEmpty ? "no files" : shown + more)")
         }
         return problems
@@ -198,7 +199,7 @@ public enum BundleExtractor {
             for (k, member) in parts.enumerated() {
                 let index = member.manifest!.part!.index
                 extractEntries(member.path, top: id, out: out, passphrase: passphrase, report: &report, joins: joins) { inner in
-                    if inner == Manifest.entryName { return k == 0 ? (nil, nil) : nil }
+                    if inner == Manifest.entryName { return k == 0 ? (nil, nil) : (nil, skipSegment) }
                     if let seg = segmentOf[inner] {
                         return (files[seg.file]?.sha256, (seg.file, seg.number, seg.count))
                     }
@@ -215,9 +216,14 @@ public enum BundleExtractor {
         return report
     }
 
+    /// Marks an entry to pass over without a word (the manifests of parts after the first).
+    static let skipSegment = (file: "", number: 0, count: 0)
+
     final class JoinState {
         /// File path → (descriptor, hasher, next segment number).
         var open: [String: (fd: FileDescriptor, hasher: SHA256, next: Int)] = [:]
+        /// Segmented files given up on (a segment missing or unwritable).
+        var failed: Set<String> = []
     }
 
     /// The safe place for `path` of bundle folder `top` under `out`, or `nil` when it would escape.
@@ -247,7 +253,6 @@ public enum BundleExtractor {
     ) {
         var current: (dest: FilePath, fd: FileDescriptor, hasher: SHA256, sha: String?)? = nil
         var segment: (file: String, number: Int, count: Int)? = nil
-        var failed: Set<String> = []
         func finishCurrent() {
             if let c = current {
                 try? c.fd.close()
@@ -290,21 +295,22 @@ public enum BundleExtractor {
                     report.problems.append("\(PartSet.name(path)): entry \(entry.name) is not in the manifest's list for it; not extracted")
                     return nil
                 }
+                if let seg = choice.segment, seg.number == 0 { return nil }
                 let file = choice.segment?.file ?? split.inner
                 guard let dest = destination(out, top: top, path: file) else {
                     report.problems.append("\(PartSet.name(path)): entry \(entry.name) would be written outside \(out); refused")
                     return nil
                 }
                 if let seg = choice.segment {
-                    if failed.contains(seg.file) { return nil }
+                    if joins.failed.contains(seg.file) { return nil }
                     if seg.number == 1 {
-                        guard let fd = create(dest, report: &report) else { failed.insert(seg.file); return nil }
+                        guard let fd = create(dest, report: &report) else { joins.failed.insert(seg.file); return nil }
                         joins.open[seg.file] = (fd, SHA256(), 1)
                     }
                     guard let j = joins.open[seg.file], j.next == seg.number else {
                         report.problems.append("\(seg.file): segment \(seg.number) came without the ones before it; not extracted")
                         if let j = joins.open.removeValue(forKey: seg.file) { try? j.fd.close(); Platform.removeFile(dest) }
-                        failed.insert(seg.file)
+                        joins.failed.insert(seg.file)
                         return nil
                     }
                     segment = seg
