@@ -213,7 +213,11 @@ final class ReadSession {
             let n = archive_read_data(archive, buffer.baseAddress, buffer.count)
             if n == 0 { return }
             if n < 0 {
-                throw BundleError(.corrupt, "\(path) is damaged in entry \(name): \(LibArchive.message(archive))",
+                let text = LibArchive.message(archive)
+                if currentIsEncrypted, text.lowercased().contains("passphrase") {
+                    throw BundleError(.corrupt, "\(path): cannot decrypt entry \(name): \(text)", path: path)
+                }
+                throw BundleError(.corrupt, "\(path) is damaged in entry \(name): \(text)",
                                   path: path, cause: LibArchive.errno(archive))
             }
             try handler(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))

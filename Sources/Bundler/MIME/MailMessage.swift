@@ -147,12 +147,12 @@ public struct MailMessage: Sendable {
         if plain, cleaned.utf8.count + name.utf8.count + 2 <= 78, !cleaned.contains("=?") {
             return "\(name): \(cleaned)\r\n"
         }
-        // Encoded words of at most 45 bytes (60 base64 characters), split between characters.
+        // Encoded words of at most 39 bytes (52 base64 characters, lines under 78), split between characters.
         var words: [String] = []
         var chunk: [UInt8] = []
         for ch in cleaned {
             let bytes = Array(String(ch).utf8)
-            if chunk.count + bytes.count > 45, !chunk.isEmpty {
+            if chunk.count + bytes.count > 39, !chunk.isEmpty {
                 words.append("=?UTF-8?B?\(base64(chunk))?=")
                 chunk = []
             }

@@ -112,17 +112,19 @@ public enum EmailPackager {
         var bodyReserve = min(summary.utf8.count, Int(options.limit / 8)) + 2048
         var factor = 0.97
         var lastProblem = ""
-        for attempt in 1...attempts {
+        var attempt = 0
+        var replans = 0
+        while attempt < attempts {
             let probe = message(options, attachment: PartLayout.partName(bundle: top, index: 99, count: 99) + "." + options.format.fileExtension,
                                 part: (99, 99), summary: String(repeating: "x", count: bodyReserve))
             let budget = probe.maxAttachmentBytes(limit: options.limit)
             let capacity = Int64(Double(budget - manifestReserve - 1024) * factor)
             let plan = try PartPlanner(capacity: capacity, entryOverhead: overhead).plan(items)
             let count = plan.parts.count
-            let segmentHashes = try hashSegments(plan: plan, reader: reader, top: top)
             let partsText = partsSection(plan: plan, top: top, format: options.format, limit: options.limit)
             let newSummary = Array((summary + partsText).utf8)
-            let (files, placement) = layout(manifest: manifest, plan: plan, segmentHashes: segmentHashes, summary: newSummary)
+            // Sizes first (hashes have a fixed length), the segments' real hashes once the plan stands.
+            var (files, placement) = layout(manifest: manifest, plan: plan, segmentHashes: [:], summary: newSummary)
             var partManifest = manifest
             partManifest.files = files
             partManifest.part = Manifest.Part(index: 1, count: count, bundleID: top, placement: placement)
@@ -130,11 +132,19 @@ public enum EmailPackager {
             let bodyText = String(decoding: newSummary, as: UTF8.self)
             let bodyBytes = emailBody(bodyText, limit: options.limit).utf8.count
             if Int64(Double(manifestBytes) * manifestRatio) + 4096 > manifestReserve || bodyBytes > bodyReserve {
-                manifestReserve = max(manifestReserve, Int64(Double(manifestBytes) * manifestRatio) + 4096)
-                bodyReserve = max(bodyReserve, bodyBytes + 1024)
+                // More parts make a longer manifest and PARTS section: plan again with room for them.
+                manifestReserve = max(manifestReserve, Int64(Double(manifestBytes) * manifestRatio * 1.25) + 4096)
+                bodyReserve = max(bodyReserve, bodyBytes + bodyBytes / 8 + 1024)
                 lastProblem = "the manifest or summary grew"
+                replans += 1
+                if replans > 20 { break }
                 continue
             }
+            attempt += 1
+            let segmentHashes = try hashSegments(plan: plan, reader: reader, top: top)
+            (files, placement) = layout(manifest: manifest, plan: plan, segmentHashes: segmentHashes, summary: newSummary)
+            partManifest.files = files
+            partManifest.part = Manifest.Part(index: 1, count: count, bundleID: top, placement: placement)
             guard count < 1000 else {
                 throw BundleError(.tooLarge, "the bundle \(bundle) would need \(count) parts of \(options.limit) bytes; raise --email-limit")
             }
@@ -289,7 +299,7 @@ public enum EmailPackager {
                 if let n = p.segment {
                     let path = PartLayout.segmentPath(of: p.path, number: n)
                     segments[p.path, default: []].append(Manifest.Segment(
-                        path: path, part: k + 1, offset: p.offset, bytes: p.length, sha256: segmentHashes[path] ?? ""))
+                        path: path, part: k + 1, offset: p.offset, bytes: p.length, sha256: segmentHashes[path] ?? String(repeating: "0", count: 64)))
                 } else {
                     whole[p.path] = k + 1
                 }
