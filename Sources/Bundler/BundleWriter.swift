@@ -562,7 +562,13 @@ public final class BundleWriter {
             // Zip: sizes always follow the data (data descriptor), so a source that delivers fewer
             // bytes than planned still gives a consistent entry (libarchive would otherwise put the
             // planned size in the local header). Tar: the header must state the size.
-            if let size, format == .tarGz { archive_entry_set_size(entry, size) } else { archive_entry_unset_size(entry) }
+            // An encrypted zip entry must state an empty size, or libarchive writes an empty
+            // encrypted stream that does not read back.
+            if let size, format == .tarGz || (isEncrypted && size == 0) {
+                archive_entry_set_size(entry, size)
+            } else {
+                archive_entry_unset_size(entry)
+            }
             return archive_write_header(archive, entry)
         }
         if r == ARCHIVE_WARN {

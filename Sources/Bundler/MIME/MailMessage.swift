@@ -114,7 +114,7 @@ public struct MailMessage: Sendable {
     func tail() -> [UInt8] { Array("--\(boundary)--\r\n".utf8) }
 
     /// `Thu, 18 Nov 2026 11:06:40 +0000`.
-    static func dateText(_ t: Timestamp) -> String {
+    public static func dateText(_ t: Timestamp) -> String {
         let c = t.civil
         let micros = t.microseconds
         let days = (micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000) / 86_400
@@ -141,7 +141,7 @@ public struct MailMessage: Sendable {
 
     /// `Name: value`, RFC 2047 `B`-encoded in UTF-8 when the value is not plain ASCII, folded so
     /// that no encoded word is longer than 75 characters. Control characters become spaces.
-    static func encodedHeader(_ name: String, _ value: String) -> String {
+    public static func encodedHeader(_ name: String, _ value: String) -> String {
         let cleaned = String(value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
         let plain = cleaned.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F }
         if plain, cleaned.utf8.count + name.utf8.count + 2 <= 78, !cleaned.contains("=?") {
@@ -198,7 +198,7 @@ public struct MailMessage: Sendable {
     /// Quoted-printable (RFC 2045): lines end with CRLF (a lone LF or CRLF in the text is a line
     /// break), no line longer than 76 characters, `=` and non-ASCII bytes as `=XX`, trailing
     /// spaces encoded. Ends with CRLF.
-    static func quotedPrintable(_ text: [UInt8]) -> [UInt8] {
+    public static func quotedPrintable(_ text: [UInt8]) -> [UInt8] {
         let hexDigits = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(text.count + text.count / 8)

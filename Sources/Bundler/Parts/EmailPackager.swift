@@ -234,7 +234,7 @@ public enum EmailPackager {
     }
 
     /// The source path an evidence reference names: `path:line` or `path#record` without the locator.
-    static func evidenceSource(_ evidence: String) -> String {
+    public static func evidenceSource(_ evidence: String) -> String {
         var s = Substring(evidence)
         var digits = 0
         while let last = s.last, last.isASCII, last.isNumber { s.removeLast(); digits += 1 }

@@ -227,7 +227,7 @@ public enum BundleExtractor {
     }
 
     /// The safe place for `path` of bundle folder `top` under `out`, or `nil` when it would escape.
-    static func destination(_ out: FilePath, top: String, path: String) -> FilePath? {
+    public static func destination(_ out: FilePath, top: String, path: String) -> FilePath? {
         guard BundlePath.problem(with: top) == nil, !top.contains("/"), BundlePath.problem(with: path) == nil else { return nil }
         var dest = out.appending(top)
         for c in path.split(separator: "/") {

@@ -1,0 +1,175 @@
+import Bundler
+import Foundation
+import LogRecord
+import SystemPackage
+import Testing
+
+/// A bundle split into email-sized parts, checked through the library: every part alone, the set
+/// as a whole, extraction, and the drafts' sizes.
+@Suite struct SplitTests {
+    static let name = "AMT-HQ-42-20261127T063000Z"
+
+    /// The files of the test bundle: a summary, a report, a log with a finding, a large binary
+    /// that must be segmented, records and an empty file.
+    static func files() -> [(path: String, bytes: [UInt8], role: Manifest.File.Role, source: String?)] {
+        [("raw/big.evtx", noiseBytes(420_000), .raw, "Windows/big.evtx"),
+         ("records/Windows/big.evtx.jsonl", sampleBytes(90_000, seed: 3), .records, "Windows/big.evtx"),
+         ("raw/empty.log", [], .raw, "empty.log"),
+         ("raw/app/AMTError.log", sampleBytes(120_000, seed: 5), .raw, "app/AMTError.log"),
+         ("records/app/AMTError.log.jsonl", sampleBytes(60_000, seed: 6), .records, "app/AMTError.log"),
+         ("REPORT.html", sampleBytes(30_000, seed: 8), .report, nil),
+         ("SUMMARY.txt", Array("amt-collect support bundle — summary\nCASE 42\n".utf8), .summary, nil)]
+    }
+
+    static func makeBundle(in dir: TempDir, format: ArchiveFormat, passphrase: String? = nil) throws -> FilePath {
+        let writer = try BundleWriter(outputDirectory: dir.path, bundleName: name, format: format, entryTime: testTime,
+                                      passphrase: passphrase)
+        var listed: [Manifest.File] = []
+        for f in files() {
+            let added = try writer.addData(at: f.path, f.bytes)
+            listed.append(Manifest.File(added, source: f.source, kind: f.role == .raw || f.role == .records ? "amt.error" : "generated", role: f.role))
+        }
+        var manifest = sampleManifest([])
+        manifest.files = listed + [Manifest.File(path: "raw/gone.log", source: "gone.log", kind: "text", role: .raw, bytes: 0, sha256: "", status: .skipped, reason: "vanished")]
+        manifest.findings = [Manifest.Finding(area: "product", severity: "error", title: "t", count: 1, evidence: ["app/AMTError.log:12"])]
+        return try writer.finish(manifest: manifest)
+    }
+
+    static func options(_ limit: Int64, _ format: ArchiveFormat, passphrase: String? = nil) -> EmailOptions {
+        EmailOptions(limit: limit, format: format, compressionLevel: 5, entryTime: testTime, passphrase: passphrase,
+                     site: "HQ", caseID: "42", from: "tech@example.com")
+    }
+
+    static func size(_ p: FilePath) throws -> Int64 {
+        Int64(try FileManager.default.attributesOfItem(atPath: p.string)[.size] as! Int)
+    }
+
+    @Test(arguments: [ArchiveFormat.zip, .tarGz])
+    func splitVerifyExtract(format: ArchiveFormat) throws {
+        let dir = try TempDir("split")
+        defer { dir.cleanup() }
+        let bundle = try Self.makeBundle(in: dir, format: format)
+        let limit: Int64 = 150_000
+        let result = try EmailPackager.package(bundle: bundle, options: Self.options(limit, format))
+        #expect(result.isSplit)
+        #expect(result.archives.count >= 3)
+        #expect(!FileManager.default.fileExists(atPath: bundle.string), "the unsplit bundle is removed")
+        #expect(!dir.names().contains { $0.contains("partial") }, "temporary files left: \(dir.names())")
+        let count = result.archives.count
+        for (k, part) in result.archives.enumerated() {
+            #expect(part.lastComponent!.string == "\(Self.name)-part\(k + 1)of\(count).\(format.fileExtension)")
+            // Each part alone: a whole archive with its own manifest naming the bundle and its index.
+            let report = BundleVerifier.verify(part)
+            #expect(report.isWhole, "\(part): \(report.problems)")
+            let m = try #require(report.manifest)
+            #expect(m.part?.index == k + 1 && m.part?.count == count && m.part?.bundleID == Self.name)
+            #expect(m.files.count == Self.files().count + 1, "every part lists every file of the bundle")
+            #expect(try Self.size(result.messages[k]) <= limit)
+        }
+        // Part 1 holds the summary (with the PARTS section), the report and the finding's source.
+        let first = try BundleReader(path: result.archives[0])
+        let summary = String(decoding: try first.read("\(Self.name)/SUMMARY.txt"), as: UTF8.self)
+        #expect(summary.contains("PARTS  \(count) parts"))
+        #expect(summary.contains("raw/big.evtx (segment 1 of"))
+        let names = try first.entries().map(\.name)
+        #expect(names.contains("\(Self.name)/REPORT.html"))
+        // (zip knows each entry's compressed size; tar.gz estimates it, and may segment the log.)
+        #expect(names.contains("\(Self.name)/raw/app/AMTError.log") || format == .tarGz && names.contains("\(Self.name)/raw/app/AMTError.log.seg001"))
+        // The large file is in segments, each hashed.
+        let placement = try #require(try first.manifest().part?.placement)
+        let big = try #require(placement.first { $0.path == "raw/big.evtx" }?.segments)
+        #expect(big.count >= 2 && big.allSatisfy { $0.sha256.count == 64 })
+
+        // All parts: complete.
+        let all = PartSetVerifier.verify(result.archives)
+        #expect(all.isWhole, "\(all.problems) \(all.reports.flatMap(\.problems))")
+        // One missing: not complete, and the message names the part and what it holds.
+        let missing = big[1].part
+        var given = result.archives
+        given.remove(at: missing - 1)
+        let partial = PartSetVerifier.verify(given)
+        #expect(!partial.isWhole)
+        #expect(partial.problems.contains { $0.contains("part \(missing) of \(count)") && $0.contains("raw/big.evtx (segment 2 of") },
+                "\(partial.problems)")
+
+        // Extract: every file byte-identical, segments joined.
+        let out = try TempDir("extract")
+        defer { out.cleanup() }
+        let extracted = BundleExtractor.extract(result.archives.reversed(), to: out.path)
+        #expect(extracted.isWhole, "\(extracted.problems)")
+        for f in Self.files() where f.path != "SUMMARY.txt" {
+            let data = try Data(contentsOf: out.url.appendingPathComponent("\(Self.name)/\(f.path)"))
+            #expect([UInt8](data) == f.bytes, "\(f.path) differs")
+        }
+        // Extracting again never replaces files.
+        #expect(!BundleExtractor.extract(result.archives, to: out.path).isWhole)
+        // Without a part, the segmented file is not written, and it says so.
+        let out2 = try TempDir("extract2")
+        defer { out2.cleanup() }
+        let short = BundleExtractor.extract(given, to: out2.path)
+        #expect(!short.isWhole)
+        #expect(!FileManager.default.fileExists(atPath: out2.url.appendingPathComponent("\(Self.name)/raw/big.evtx").path))
+    }
+
+    @Test func reproducible() throws {
+        var digests: [[String]] = []
+        for _ in 0..<2 {
+            let dir = try TempDir("repro")
+            defer { dir.cleanup() }
+            let bundle = try Self.makeBundle(in: dir, format: .zip)
+            let result = try EmailPackager.package(bundle: bundle, options: Self.options(150_000, .zip))
+            digests.append(try (result.archives + result.messages).map { sha([UInt8](try Data(contentsOf: URL(fileURLWithPath: $0.string)))) })
+        }
+        #expect(digests[0] == digests[1])
+    }
+
+    @Test func fittingBundleIsLeftAsItIsWithOneDraft() throws {
+        let dir = try TempDir("fits")
+        defer { dir.cleanup() }
+        let bundle = try Self.makeBundle(in: dir, format: .zip)
+        let before = sha([UInt8](try Data(contentsOf: URL(fileURLWithPath: bundle.string))))
+        let result = try EmailPackager.package(bundle: bundle, options: Self.options(10_000_000, .zip))
+        #expect(!result.isSplit)
+        #expect(result.archives == [bundle])
+        #expect(result.messages.map { $0.lastComponent!.string } == ["\(Self.name).eml"])
+        #expect(sha([UInt8](try Data(contentsOf: URL(fileURLWithPath: bundle.string)))) == before)
+        #expect(try Self.size(result.messages[0]) <= 10_000_000)
+        #expect(throws: BundleError.self) {
+            try EmailPackager.package(bundle: bundle, options: Self.options(1000, .zip))
+        }
+    }
+
+    @Test func encryptedPartsNeedThePassphrase() throws {
+        let dir = try TempDir("enc")
+        defer { dir.cleanup() }
+        let bundle = try Self.makeBundle(in: dir, format: .zip, passphrase: "correct horse")
+        #expect(BundleReader.isEncrypted(bundle))
+        let result = try EmailPackager.package(bundle: bundle, options: Self.options(150_000, .zip, passphrase: "correct horse"))
+        #expect(result.isSplit)
+        #expect(PartSetVerifier.verify(result.archives, passphrase: "correct horse").isWhole)
+        let wrong = PartSetVerifier.verify(result.archives, passphrase: "wrong")
+        #expect(!wrong.isWhole)
+        #expect(wrong.reports.flatMap(\.problems).contains { $0.contains("cannot decrypt") })
+        #expect(!PartSetVerifier.verify(result.archives).isWhole)
+        // The passphrase is nowhere in the parts or drafts.
+        for p in result.archives + result.messages {
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: p.string)))
+            #expect(bytes.firstRange(of: Array("correct horse".utf8)) == nil)
+        }
+        let out = try TempDir("encx")
+        defer { out.cleanup() }
+        #expect(BundleExtractor.extract(result.archives, to: out.path, passphrase: "correct horse").isWhole)
+        #expect(throws: BundleError.self) {
+            try BundleWriter(outputDirectory: dir.path, bundleName: "x", format: .tarGz, entryTime: testTime, passphrase: "p")
+        }
+    }
+
+    @Test func extractRefusesPathsOutsideTheFolder() throws {
+        let out = FilePath("/tmp/out")
+        #expect(BundleExtractor.destination(out, top: "AMT-x", path: "raw/a.log") == FilePath("/tmp/out/AMT-x/raw/a.log"))
+        #expect(BundleExtractor.destination(out, top: "AMT-x", path: "../../etc/passwd") == nil)
+        #expect(BundleExtractor.destination(out, top: "..", path: "a") == nil)
+        #expect(BundleExtractor.destination(out, top: "AMT-x", path: "/etc/passwd") == nil)
+        #expect(BundleExtractor.destination(out, top: "AMT-x", path: "raw\\..\\..\\x") == nil)
+    }
+}
