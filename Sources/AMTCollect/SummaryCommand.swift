@@ -29,7 +29,7 @@ struct Summary: ParsableCommand {
         for input in inputs {
             if Self.isBundle(input) {
                 do {
-                    let reader = try BundleReader(path: FilePath(input))
+                    let reader = try BundleReader(path: FilePath(input), passphrase: try Passphrase.ifNeeded(for: [FilePath(input)]))
                     if json {
                         let manifest = try reader.manifest()
                         Console.writeOut(try CollectJob.prettyJSON(BundleSummaryJSON(
@@ -39,7 +39,12 @@ struct Summary: ParsableCommand {
                         continue
                     }
                     guard let entry = try reader.entries().first(where: { $0.name.hasSuffix("/SUMMARY.txt") || $0.name == "SUMMARY.txt" }) else {
-                        Console.say("amt-collect: \(input): no SUMMARY.txt in the bundle")
+                        if let part = try? reader.manifest().part, part.index != 1 {
+                            let first = PartLayout.partName(bundle: part.bundleID, index: 1, count: part.count)
+                            Console.say("amt-collect: \(input) is part \(part.index) of \(part.count); the summary is SUMMARY.txt in part 1 (\(first))")
+                        } else {
+                            Console.say("amt-collect: \(input): no SUMMARY.txt in the bundle")
+                        }
                         failed = true
                         continue
                     }

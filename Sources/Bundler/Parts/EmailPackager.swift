@@ -199,7 +199,9 @@ public enum EmailPackager {
                     messages.append(try msg.write(attachment: path, to: directory.appending("\(name).eml")))
                 }
             } catch {
+                // All or nothing: without its drafts the parts go too; the unsplit bundle stays.
                 for m in messages { Platform.removeFile(m) }
+                for p in published { Platform.removeFile(p) }
                 throw error
             }
             if let error = Platform.removeFile(bundle) {
