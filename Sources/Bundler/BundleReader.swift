@@ -54,10 +54,14 @@ public struct BundleReader: Sendable {
         _ = try session.next()
     }
 
-    /// Whether the archive's first entry is encrypted (so a passphrase is needed to read it).
+    /// Whether any entry of the archive is encrypted (so a passphrase is needed to read it). Reads
+    /// headers only (cheap for zip, which is read by its directory).
     public static func isEncrypted(_ path: FilePath) -> Bool {
-        guard let session = try? ReadSession(path), (try? session.next()) != nil else { return false }
-        return session.currentIsEncrypted
+        guard let session = try? ReadSession(path) else { return false }
+        while (try? session.next()) != nil {
+            if session.currentIsEncrypted { return true }
+        }
+        return false
     }
 
     /// Every entry, in archive order.

@@ -231,13 +231,15 @@ public struct MailMessage: Sendable {
 
     // MARK: - Writing
 
-    /// Writes the message with the file at `attachment` as `<directory>/<name>`, through a
-    /// temporary name renamed when complete (a file with the final name is whole). Returns the
-    /// final path.
+    /// Writes the message with the file at `attachment` as `final`, through a temporary name
+    /// renamed when complete (a file with the final name is whole). Returns the final path.
+    ///
+    /// - Parameter replacing: a draft already at `final` is replaced (it belongs to an earlier
+    ///   bundle of the same name, which is gone: bundles are never replaced); otherwise it is an error.
     /// - Throws: `BundleError` `.alreadyExists`, `.sourceUnreadable`, `.writeFailed`.
     @discardableResult
-    public func write(attachment: FilePath, to final: FilePath) throws -> FilePath {
-        if Platform.fileExists(final) {
+    public func write(attachment: FilePath, to final: FilePath, replacing: Bool = false) throws -> FilePath {
+        if Platform.fileExists(final), !replacing {
             throw BundleError(.alreadyExists, "\(final) already exists; it is not replaced", path: final)
         }
         let temporary = final.removingLastComponent().appending(
@@ -301,6 +303,7 @@ public struct MailMessage: Sendable {
         } catch {
             throw BundleError(.writeFailed, "cannot write \(temporary) for \(final)", path: temporary, cause: error as? Errno)
         }
+        if replacing, Platform.fileExists(final) { Platform.removeFile(final) }
         if let error = Platform.renameNoReplace(temporary, final) {
             throw BundleError(error == .fileExists ? .alreadyExists : .writeFailed, "cannot rename \(temporary) to \(final)",
                               path: final, cause: error)

@@ -85,7 +85,7 @@ public enum EmailPackager {
         if options.limit == 0 || single.size(attachmentBytes: bundleSize) <= options.limit {
             var m = single
             m.token = try token(bundle)
-            let eml = try m.write(attachment: bundle, to: directory.appending("\(top).eml"))
+            let eml = try m.write(attachment: bundle, to: directory.appending("\(top).eml"), replacing: true)
             return EmailResult(archives: [bundle], messages: [eml], isSplit: false, largestMessage: m.size(attachmentBytes: bundleSize))
         }
         guard options.limit >= minimumLimit else {
@@ -119,7 +119,12 @@ public enum EmailPackager {
                                 part: (99, 99), summary: String(repeating: "x", count: bodyReserve))
             let budget = probe.maxAttachmentBytes(limit: options.limit)
             let capacity = Int64(Double(budget - manifestReserve - 1024) * factor)
-            let plan = try PartPlanner(capacity: capacity, entryOverhead: overhead).plan(items)
+            let plan: PartPlanner.Plan
+            do {
+                plan = try PartPlanner(capacity: capacity, entryOverhead: overhead).plan(items)
+            } catch let problem as PartLayout.Problem {
+                throw BundleError(.tooLarge, "cannot split \(bundle) for \(options.limit)-byte messages: \(problem.text); raise --email-limit")
+            }
             let count = plan.parts.count
             let partsText = partsSection(plan: plan, top: top, format: options.format, limit: options.limit)
             let newSummary = Array((summary + partsText).utf8)
@@ -196,7 +201,7 @@ public enum EmailPackager {
                     var msg = message(options, attachment: path.lastComponent!.string, part: (k + 1, count), summary: bodyText)
                     msg.token = try token(path)
                     let name = PartLayout.partName(bundle: top, index: k + 1, count: count)
-                    messages.append(try msg.write(attachment: path, to: directory.appending("\(name).eml")))
+                    messages.append(try msg.write(attachment: path, to: directory.appending("\(name).eml"), replacing: true))
                 }
             } catch {
                 // All or nothing: without its drafts the parts go too; the unsplit bundle stays.

@@ -7,8 +7,9 @@
 public enum PartLayout {
     /// A placement that does not add up (a file placed twice, a segment in a part that does not
     /// exist, segments that do not cover the file).
-    public struct Problem: Error, Sendable, Equatable {
+    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
         public var text: String
+        public var description: String { text }
         public init(_ text: String) { self.text = text }
     }
 
