@@ -211,8 +211,23 @@ final class ReadSession {
         return BundleReader.Entry(name: current!, size: size, isRegularFile: type == LibArchive.regularFile)
     }
 
+    /// The next bytes of the current entry (at most `chunkSize`, in the session's own buffer, valid
+    /// until the next call); empty at the entry's end.
+    func readSome(of name: String) throws -> UnsafeRawBufferPointer {
+        var result = UnsafeRawBufferPointer(start: nil, count: 0)
+        var first = true
+        try readData(of: name, once: true) { chunk in
+            if first { result = chunk; first = false }
+        }
+        return result
+    }
+
     /// Streams the current entry's data to `handler`.
     func readData(of name: String, _ handler: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try readData(of: name, once: false, handler)
+    }
+
+    private func readData(of name: String, once: Bool, _ handler: (UnsafeRawBufferPointer) throws -> Void) throws {
         while true {
             let n = archive_read_data(archive, buffer.baseAddress, buffer.count)
             if n == 0 { return }
@@ -225,6 +240,7 @@ final class ReadSession {
                                   path: path, cause: LibArchive.errno(archive))
             }
             try handler(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            if once { return }
         }
     }
 }

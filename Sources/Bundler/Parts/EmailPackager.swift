@@ -155,6 +155,7 @@ public enum EmailPackager {
             }
             // Write every part under its temporary name.
             var writers: [BundleWriter] = []
+            var cursors: [String: EntryCursor] = [:]
             var ok = true
             var largest: Int64 = 0
             var worst = 1.0
@@ -163,7 +164,8 @@ public enum EmailPackager {
                     var m = partManifest
                     m.part!.index = index
                     let writer = try writePart(index: index, plan: plan, manifest: m, reader: reader, top: top,
-                                               summary: newSummary, directory: directory, options: options, logger: logger)
+                                               summary: newSummary, directory: directory, options: options,
+                                               cursors: &cursors, logger: logger)
                     writers.append(writer)
                     let size = try fileSize(writer.temporaryPath)
                     let msg = message(options, attachment: writer.finalPath.lastComponent!.string,
@@ -322,7 +324,8 @@ public enum EmailPackager {
     /// Writes part `index` under its temporary name (completed, not yet published).
     static func writePart(
         index: Int, plan: PartPlanner.Plan, manifest: Manifest, reader: BundleReader, top: String,
-        summary: [UInt8], directory: FilePath, options: EmailOptions, logger: Logger
+        summary: [UInt8], directory: FilePath, options: EmailOptions, cursors: inout [String: EntryCursor],
+        logger: Logger
     ) throws -> BundleWriter {
         let count = plan.parts.count
         let writer = try BundleWriter(
@@ -331,12 +334,37 @@ public enum EmailPackager {
             topFolder: top, passphrase: options.passphrase, logger: logger)
         do {
             var wanted: [String: [(entry: String, offset: Int64, end: Int64)]] = [:]
+            var segments: [PartPlanner.Piece] = []
             for p in plan.parts[index - 1] {
-                let entry = p.segment.map { PartLayout.segmentPath(of: p.path, number: $0) } ?? p.path
-                wanted[p.path, default: []].append((entry, p.offset, p.offset + p.length))
+                if p.segment != nil, p.path != "SUMMARY.txt" {
+                    segments.append(p)
+                } else {
+                    wanted[p.path, default: []].append((p.path, p.offset, p.offset + p.length))
+                }
             }
             if wanted.removeValue(forKey: "SUMMARY.txt") != nil {
                 try writer.addData(at: "SUMMARY.txt", summary)
+            }
+            // Segments continue where the previous part's segment of the same file stopped.
+            for p in segments {
+                let cursor: EntryCursor
+                if let c = cursors[p.path] { cursor = c } else {
+                    cursor = try EntryCursor(path: reader.path, passphrase: reader.passphrase, entry: "\(top)/\(p.path)")
+                    cursors[p.path] = cursor
+                }
+                guard cursor.position == p.offset else {
+                    throw BundleError(.invalidState, "segment \(p.segment!) of \(p.path) starts at \(p.offset), the file was read to \(cursor.position)")
+                }
+                try writer.beginEntry(at: PartLayout.segmentPath(of: p.path, number: p.segment!))
+                try cursor.read(p.length) { try writer.writeToEntry($0) }
+                try writer.endEntry()
+                // The file's last segment: let its reader go (a buffer and a descriptor each).
+                let end = plan.parts.joined().filter { $0.path == p.path }.map { $0.offset + $0.length }.max() ?? 0
+                if cursor.position == end { cursors[p.path] = nil }
+            }
+            if wanted.isEmpty {
+                try writer.complete(manifest: manifest)
+                return writer
             }
             var open: (entry: String, end: Int64)? = nil
             func closeOpen() throws {
