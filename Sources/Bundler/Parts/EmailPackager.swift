@@ -102,7 +102,9 @@ public enum EmailPackager {
         bundleSize: Int64, options: EmailOptions, logger: Logger
     ) throws -> EmailResult {
         let directory = bundle.removingLastComponent()
-        let items = planItems(bundle: bundle, manifest: manifest, top: top, bundleSize: bundleSize, format: options.format)
+        var items = planItems(bundle: bundle, manifest: manifest, top: top, bundleSize: bundleSize, format: options.format)
+        // tar.gz states no per-entry compressed size: estimates are corrected from the parts written.
+        var refinements = options.format == .zip ? 0 : 2
         let overhead = entryOverhead(top: top, encrypted: options.passphrase != nil)
         var baseManifest = manifest
         baseManifest.part = Manifest.Part(index: 1, count: 1, bundleID: top, placement: manifest.files.filter { $0.status != .skipped }.map {
@@ -159,6 +161,7 @@ public enum EmailPackager {
             var ok = true
             var largest: Int64 = 0
             var worst = 1.0
+            var sizes: [Int64] = []
             do {
                 for index in 1...count {
                     var m = partManifest
@@ -168,6 +171,7 @@ public enum EmailPackager {
                                                cursors: &cursors, logger: logger)
                     writers.append(writer)
                     let size = try fileSize(writer.temporaryPath)
+                    sizes.append(size)
                     let msg = message(options, attachment: writer.finalPath.lastComponent!.string,
                                       part: (index, count), summary: bodyText)
                     let total = msg.size(attachmentBytes: size)
@@ -181,6 +185,28 @@ public enum EmailPackager {
             } catch {
                 for w in writers { w.abort() }
                 throw error
+            }
+            if refinements > 0, count > 1 {
+                // Parts too large, or far below the budget: scale each file's estimate by how its
+                // part came out, and plan again.
+                let fixed = Double(manifestBytes) * 0.15 + 1024
+                let ratios = (0..<count).map { k in max(0.05, (Double(sizes[k]) - fixed) / Double(max(1, plan.used[k]))) }
+                let fill = Double(sizes.dropLast().reduce(0, +)) / (Double(count - 1) * Double(budget))
+                if fill < 0.8 || !ok {
+                    refinements -= 1
+                    var partsOf: [String: [Int]] = [:]
+                    for (k, pieces) in plan.parts.enumerated() { for p in pieces { partsOf[p.path, default: []].append(k) } }
+                    for i in items.indices {
+                        let ks = partsOf[items[i].path] ?? []
+                        guard !ks.isEmpty else { continue }
+                        let r = ks.map { ratios[$0] }.reduce(0, +) / Double(ks.count)
+                        items[i].packedBytes = max(64, Int64((Double(items[i].packedBytes) * min(r, 2)).rounded(.up)))
+                    }
+                    for w in writers { w.abort() }
+                    logger.debug("estimates corrected from the parts, planning again", metadata: ["fill": "\(fill)", "fits": "\(ok)"])
+                    factor = 0.97
+                    continue
+                }
             }
             guard ok else {
                 for w in writers { w.abort() }
