@@ -334,14 +334,16 @@ enum DryRun {
     static func run(settings: CollectSettings, json: Bool, logger: Logger) throws {
         let found = Discovery(root: settings.root, catalog: settings.catalog, includes: settings.includes,
                               window: settings.window, includeOptIn: settings.optIn, logger: logger).run()
+        let (kept, leftOut) = MailFilter.partition(found.sources)
+        let skipped = found.skipped.map { (path: $0.relativePath, entry: $0.entryID, reason: $0.reason) } + leftOut
         if json {
             let value = JSONValue.object([
-                ("sources", .array(found.sources.map { s in
+                ("sources", .array(kept.map { s in
                     .object([("path", .string(s.relativePath)), ("entry", .string(s.entryID)),
                              ("kind", .string(s.kind)), ("bytes", .int(s.size))])
                 })),
-                ("skipped", .array(found.skipped.map { s in
-                    .object([("path", .string(s.relativePath)), ("entry", .string(s.entryID)), ("reason", .string(s.reason))])
+                ("skipped", .array(skipped.map { s in
+                    .object([("path", .string(s.path)), ("entry", .string(s.entry)), ("reason", .string(s.reason))])
                 })),
             ])
             var out: [UInt8] = []
@@ -350,11 +352,11 @@ enum DryRun {
             Console.writeOut(out)
             return
         }
-        Console.say("would collect \(found.sources.count) files:")
-        for s in found.sources { Console.say("  \(s.relativePath)  [\(s.entryID), \(Collect.sizeText(s.size))]") }
-        if !found.skipped.isEmpty {
-            Console.say("would leave out \(found.skipped.count):")
-            for s in found.skipped { Console.say("  \(s.relativePath): \(s.reason)") }
+        Console.say("would collect \(kept.count) files:")
+        for s in kept { Console.say("  \(s.relativePath)  [\(s.entryID), \(Collect.sizeText(s.size))]") }
+        if !skipped.isEmpty {
+            Console.say("would leave out \(skipped.count):")
+            for s in skipped { Console.say("  \(s.path): \(s.reason)") }
         }
     }
 }

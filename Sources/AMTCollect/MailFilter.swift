@@ -89,6 +89,20 @@ enum MailFilter {
         return last[last.index(after: dot)...].lowercased()
     }
 
+    /// Sources split into those collected (archives among them are expanded) and those left out.
+    static func partition(_ sources: [DiscoveredSource]) -> (kept: [DiscoveredSource], leftOut: [(path: String, entry: String, reason: String)]) {
+        var kept: [DiscoveredSource] = []
+        var leftOut: [(path: String, entry: String, reason: String)] = []
+        for s in sources {
+            if case .leaveOut(let reason) = decide(path: s.absolutePath, relativePath: s.relativePath) {
+                leftOut.append((s.relativePath, s.entryID, reason))
+            } else {
+                kept.append(s)
+            }
+        }
+        return (kept, leftOut)
+    }
+
     /// The description of a source left out before it was read.
     static func leftOut(relativePath: String, entryID: String, reason: String) -> ProcessedSource {
         var p = ProcessedSource(relativePath: relativePath, entryID: entryID)
