@@ -1,4 +1,4 @@
-import Bundler
+@testable import Bundler
 import Foundation
 import LogRecord
 import SystemPackage
@@ -162,6 +162,33 @@ import Testing
         #expect(throws: BundleError.self) {
             try BundleWriter(outputDirectory: dir.path, bundleName: "x", format: .tarGz, entryTime: testTime, passphrase: "p")
         }
+    }
+
+    /// A part that cannot be written (here: its final name is taken) leaves no final-name part and
+    /// no temporary file; the unsplit bundle stays.
+    @Test func failureLeavesNoPart() throws {
+        let probe = try TempDir("probe")
+        defer { probe.cleanup() }
+        let names = try EmailPackager.package(bundle: try Self.makeBundle(in: probe, format: .zip),
+                                              options: Self.options(150_000, .zip)).archives.map { $0.lastComponent!.string }
+        #expect(names.count >= 3)
+        let dir = try TempDir("fail")
+        defer { dir.cleanup() }
+        let bundle = try Self.makeBundle(in: dir, format: .zip)
+        _ = try dir.file(names[1], Array("in the way".utf8))
+        #expect(throws: BundleError.self) { try EmailPackager.package(bundle: bundle, options: Self.options(150_000, .zip)) }
+        #expect(dir.names() == [bundle.lastComponent!.string, names[1]].sorted(), "\(dir.names())")
+    }
+
+    @Test func zipDirectoryAccountsForEveryByte() throws {
+        let dir = try TempDir("zipdir")
+        defer { dir.cleanup() }
+        let bundle = try Self.makeBundle(in: dir, format: .zip)
+        let sizes = try #require(ZipDirectory.packedSizes(bundle))
+        #expect(sizes.count == Self.files().count + 1)
+        // Local headers, data, descriptors and directory records, plus the 22-byte end record.
+        #expect(sizes.values.reduce(0, +) + 22 == (try Self.size(bundle)))
+        #expect(ZipDirectory.packedSizes(try dir.file("not.zip", sampleBytes(1000))) == nil)
     }
 
     @Test func extractRefusesPathsOutsideTheFolder() throws {
