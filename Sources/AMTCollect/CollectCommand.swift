@@ -14,14 +14,17 @@ struct Collect: ParsableCommand {
         discussion: """
             Finds the product's AMTError logs, install logs, SQL Server logs and Windows event logs
             under --root, normalizes them into records, and writes
-            AMT-<site>-<case>-<UTC time>.zip to --out with a manifest and SUMMARY.txt.
-            Nothing under --root is ever written. Exit codes: 0 done (warnings listed), 1 failed
+            AMT-<site>-<case>-<UTC time>.zip to --out with a manifest and SUMMARY.txt, and beside it
+            an .eml draft to support@amt-us.com. A bundle larger than --email-limit is split into
+            parts (…-part1of3.zip …), each with its own draft. Nothing under --root is ever written. Exit codes: 0 done (warnings listed), 1 failed
             (nothing written), 64 usage error.
 
             Examples:
               amt-collect --case 4711 --site "Main Office" --partner reseller --since 7d
               amt-collect collect --root /mnt/copy-of-C --out /tmp/bundles --tz America/New_York
               amt-collect collect --dry-run --json
+              amt-collect --case 4711 --email-limit 20MB
+              AMT_PASSPHRASE=… amt-collect --case 4711 --encrypt
             """
     )
 
