@@ -49,16 +49,21 @@ struct Verify: ParsableCommand {
             Console.say("NOT complete: \(p)")
         }
         if json {
+            // One array: a result per file given, then one per split bundle as a whole.
             var out: [UInt8] = []
             JSONEncodingHelpers.appendVerify(results, to: &out)
-            if !set.splitBundles.isEmpty {
-                var line: [UInt8] = []
-                JSONEncoding.append(.object([
-                    ("split_bundles", .array(set.splitBundles.map { .object([("bundle_id", .string($0.id)), ("parts", .int(Int64($0.count)))]) })),
-                    ("complete", .bool(set.isWhole)),
-                    ("problems", .array(set.problems.map { .string($0) })),
-                ]), to: &line)
-                out += line + [0x0A]
+            if !set.splitBundles.isEmpty, out.count >= 2, out[out.count - 2] == UInt8(ascii: "]") {
+                out.removeLast(2)
+                for (id, count) in set.splitBundles {
+                    let mine = set.problems.filter { $0.contains(id) || set.splitBundles.count == 1 }
+                    out += Array(",".utf8)
+                    JSONEncoding.append(.object([
+                        ("bundle", .string(id)), ("split", .bool(true)), ("parts", .int(Int64(count))),
+                        ("whole", .bool(mine.isEmpty && set.isWhole)),
+                        ("problems", .array(mine.map { .string($0) })),
+                    ]), to: &out)
+                }
+                out += Array("]\n".utf8)
             }
             Console.writeOut(out)
         }

@@ -98,6 +98,10 @@ import Testing
         let verify = try E2E.run(["verify"] + parts)
         #expect(verify.status == 0, "verify: \(verify.stderr)")
         #expect(verify.stderr.contains("complete — all \(count) parts"))
+        let verifyJSON = try E2E.run(["verify", "--json"] + parts)
+        let results = try #require(try JSONSerialization.jsonObject(with: Data(verifyJSON.stdout.utf8)) as? [[String: Any]])
+        #expect(results.count == count + 1)
+        #expect(results.last?["bundle"] as? String == top && results.last?["whole"] as? Bool == true && results.last?["parts"] as? Int == count)
         var withoutTwo = parts
         withoutTwo.remove(at: 1)
         let partial = try E2E.run(["verify"] + withoutTwo)
