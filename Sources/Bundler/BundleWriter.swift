@@ -469,7 +469,7 @@ public final class BundleWriter {
     }
 
     /// Removes temporary files that runs which no longer exist left in `directory` (killed, power
-    /// lost): names `.<bundle>.<ext>.partial-<pid>` and their `.entry` spools. Returns what was
+    /// lost): names `.<bundle>.<ext>.partial-<pid>` (ext zip, tar.gz or eml) and their `.entry` spools. Returns what was
     /// removed. A file of a process that still runs is kept.
     @discardableResult
     public static func cleanLeftovers(in directory: FilePath, logger: Logger? = nil) -> [FilePath] {
@@ -501,10 +501,12 @@ public final class BundleWriter {
             break
         }
         guard let start else { return nil }
-        // Only names this writer makes: `.<bundle>.zip.partial-…` or `.<bundle>.tar.gz.partial-…`.
+        // Only names this writer (and the .eml drafts beside bundles) make: `.<bundle>.zip.partial-…`,
+        // `.<bundle>.tar.gz.partial-…` or `.<bundle>.eml.partial-…`.
         let head = bytes[..<(start - marker.count)]
-        guard ArchiveFormat.allCases.contains(where: { head.count > $0.fileExtension.utf8.count + 2
-            && head.suffix($0.fileExtension.utf8.count + 1).elementsEqual(Array(".\($0.fileExtension)".utf8)) })
+        let extensions = ArchiveFormat.allCases.map(\.fileExtension) + ["eml"]
+        guard extensions.contains(where: { head.count > $0.utf8.count + 2
+            && head.suffix($0.utf8.count + 1).elementsEqual(Array(".\($0)".utf8)) })
         else { return nil }
         var tail = bytes[start...]
         let spool = Array(".entry".utf8)

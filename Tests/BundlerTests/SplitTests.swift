@@ -180,6 +180,11 @@ import Testing
         #expect(dir.names() == [bundle.lastComponent!.string, names[1]].sorted(), "\(dir.names())")
     }
 
+    @Test func draftTemporariesAreLeftoversToo() {
+        #expect(BundleWriter.leftoverPID(".AMT-x-part1of3.eml.partial-4242") == 4242)
+        #expect(BundleWriter.leftoverPID(".notes.txt.partial-4242") == nil)
+    }
+
     @Test func zipDirectoryAccountsForEveryByte() throws {
         let dir = try TempDir("zipdir")
         defer { dir.cleanup() }
