@@ -56,8 +56,9 @@ public enum EmailPackager {
     /// Attempts at a plan before giving up (each one shrinks parts when a part came out too big).
     static let attempts = 8
     /// Compressed size of the manifest reserved in each part, as a fraction of its JSON (measured:
-    /// about 0.13 for pretty-printed manifests; a part that comes out too large is planned again).
-    static let manifestRatio = 0.2
+    /// 0.127 for the pretty-printed manifest of a 31-part bundle; a part that comes out too large is
+    /// planned again).
+    static let manifestRatio = 0.14
 
     /// The message body: the summary, cut at a line end when it is longer than an eighth of the
     /// limit (so that small limits leave room for the attachment), saying where the rest is.
@@ -111,14 +112,16 @@ public enum EmailPackager {
             Manifest.Placement(path: $0.path, part: 1)
         })
         var manifestReserve = Int64(Double((try? baseManifest.encoded().count) ?? 65_536) * manifestRatio) + 4096
-        var bodyReserve = min(summary.utf8.count, Int(options.limit / 8)) + 2048
+        // The body the budget is computed with: the summary and room for the PARTS section
+        // (encoded as the real one will be); grown when the real body turns out longer.
+        var probeBody = summary + String(repeating: "x", count: 2048)
         var factor = 0.97
         var lastProblem = ""
         var attempt = 0
         var replans = 0
         while attempt < attempts {
             let probe = message(options, attachment: PartLayout.partName(bundle: top, index: 99, count: 99) + "." + options.format.fileExtension,
-                                part: (99, 99), summary: String(repeating: "x", count: bodyReserve))
+                                part: (99, 99), summary: probeBody)
             let budget = probe.maxAttachmentBytes(limit: options.limit)
             let capacity = Int64(Double(budget - manifestReserve - 1024) * factor)
             let plan: PartPlanner.Plan
@@ -137,12 +140,16 @@ public enum EmailPackager {
             partManifest.part = Manifest.Part(index: 1, count: count, bundleID: top, placement: placement)
             let manifestBytes = Int64((try partManifest.encoded()).count)
             let bodyText = String(decoding: newSummary, as: UTF8.self)
-            let bodyBytes = emailBody(bodyText, limit: options.limit).utf8.count
-            if Int64(Double(manifestBytes) * manifestRatio) + 4096 > manifestReserve || bodyBytes > bodyReserve {
+            let real = message(options, attachment: PartLayout.partName(bundle: top, index: 99, count: 99) + "." + options.format.fileExtension,
+                               part: (99, 99), summary: bodyText)
+            let bodyTooLong = real.maxAttachmentBytes(limit: options.limit) < budget
+            let manifestTooLong = Int64(Double(manifestBytes) * manifestRatio) + 4096 > manifestReserve
+            if manifestTooLong || bodyTooLong {
                 // More parts make a longer manifest and PARTS section: plan again with room for them.
-                manifestReserve = max(manifestReserve, Int64(Double(manifestBytes) * manifestRatio * 1.25) + 4096)
-                bodyReserve = max(bodyReserve, bodyBytes + bodyBytes / 8 + 1024)
+                if manifestTooLong { manifestReserve = Int64(Double(manifestBytes) * manifestRatio * 1.1) + 4096 }
+                if bodyTooLong { probeBody = bodyText + String(repeating: "x", count: bodyText.utf8.count / 16 + 512) }
                 lastProblem = "the manifest or summary grew"
+                logger.debug("planning again", metadata: ["manifest": "\(manifestTooLong)", "body": "\(bodyTooLong)"])
                 replans += 1
                 if replans > 20 { break }
                 continue
