@@ -196,6 +196,33 @@ import Testing
         #expect(ZipDirectory.packedSizes(try dir.file("not.zip", sampleBytes(1000))) == nil)
     }
 
+    /// A crafted bundle whose manifest lists `../` paths, with entries named so: nothing is
+    /// written outside the folder, and the run says so.
+    @Test func extractOfACraftedBundleStaysInside() throws {
+        let dir = try TempDir("slip")
+        defer { dir.cleanup() }
+        let bundle = try Self.makeBundle(in: dir, format: .zip)
+        var manifest = try BundleReader(path: bundle).manifest()
+        let evil = Array("owned\n".utf8)
+        manifest.files.append(Manifest.File(path: "../../evil.txt", kind: "raw", role: .raw, bytes: Int64(evil.count), sha256: sha(evil)))
+        let crafted = dir.path.appending("crafted.zip")
+        try rewrite(bundle, to: crafted, format: .zip, transform: { name, bytes in
+            name.hasSuffix("/manifest.json") ? nil : bytes
+        }, extra: [("\(Self.name)/../../evil.txt", evil), ("../evil2.txt", evil), ("\(Self.name)/manifest.json", try manifest.encoded())])
+        let out = try TempDir("slipout")
+        defer { out.cleanup() }
+        let target = out.path.appending("inner")
+        let report = BundleExtractor.extract([crafted], to: target)
+        #expect(!report.isWhole)
+        #expect(!FileManager.default.fileExists(atPath: out.url.appendingPathComponent("evil.txt").path))
+        #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("evil.txt").path))
+        #expect(!FileManager.default.fileExists(atPath: out.url.deletingLastPathComponent().appendingPathComponent("evil.txt").path))
+        #expect(!FileManager.default.fileExists(atPath: out.url.appendingPathComponent("evil2.txt").path))
+        #expect(report.problems.contains { $0.contains("evil") }, "\(report.problems)")
+        // Everything it wrote is inside the folder.
+        for p in report.written { #expect(p.lexicallyNormalized().starts(with: target)) }
+    }
+
     @Test func extractRefusesPathsOutsideTheFolder() throws {
         let out = FilePath("/tmp/out")
         #expect(BundleExtractor.destination(out, top: "AMT-x", path: "raw/a.log") == FilePath("/tmp/out/AMT-x/raw/a.log"))
