@@ -24,7 +24,7 @@ struct Extract: ParsableCommand {
     var out: String
 
     func run() throws {
-        let paths = bundles.map { FilePath($0) }
+        let paths = ArgumentFiles.expand(bundles).map { FilePath($0) }
         let passphrase = try Passphrase.ifNeeded(for: paths)
         let dir = Collect.absolute(out)
         do {

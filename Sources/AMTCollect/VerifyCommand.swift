@@ -22,6 +22,7 @@ struct Verify: ParsableCommand {
     var json = false
 
     func run() throws {
+        let bundles = ArgumentFiles.expand(self.bundles)
         let paths = bundles.map { FilePath($0) }
         let passphrase = try Passphrase.ifNeeded(for: paths)
         let set = PartSetVerifier.verify(paths, passphrase: passphrase)
