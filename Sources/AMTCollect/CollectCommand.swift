@@ -82,6 +82,9 @@ struct Collect: ParsableCommand {
     @Option(help: ArgumentHelp("Compression: fast (deflate level 1), normal (level 5) or small (level 9).", valueName: "MODE"))
     var compression: String = "fast"
 
+    @Option(help: ArgumentHelp("Redaction before anything is written: secrets (passwords, keys, tokens), pii (also host and domain names, addresses, user names, e-mail addresses, badge numbers, as consistent pseudonyms whose mapping stays in --out) or none.", valueName: "MODE"))
+    var redact: String = "secrets"
+
     @Flag(help: "List what would be collected, write nothing.")
     var dryRun = false
 
@@ -111,6 +114,9 @@ struct Collect: ParsableCommand {
             throw ValidationError("--partner must be manufacturer, reseller or solutions, not '\(partner)'")
         }
         if let tz, SiteZone.named(tz) == nil { throw ValidationError("unknown time zone '\(tz)'") }
+        if RedactionMode(rawValue: redact) == nil {
+            throw ValidationError("--redact must be secrets, pii or none, not '\(redact)'")
+        }
         if Self.compressionLevels[compression] == nil {
             throw ValidationError("--compression must be fast, normal or small, not '\(compression)'")
         }
@@ -258,7 +264,8 @@ struct Collect: ParsableCommand {
             compressionLevel: Self.compressionLevels[compression] ?? 1,
             rules: ruleSet,
             checklist: checklist,
-            commandLine: CommandLine.arguments, fixedCreated: fixed)
+            commandLine: CommandLine.arguments, fixedCreated: fixed,
+            redaction: RedactionMode(rawValue: redact) ?? .secrets)
     }
 
     static func absolute(_ path: String) -> FilePath {
