@@ -20,6 +20,15 @@ struct PIIScanner {
     static let notDomains: Set<String> = [
         "hklm", "hkcu", "hkcr", "hku", "hkcc", "hkey_local_machine", "hkey_current_user", "hkey_classes_root",
         "hkey_users", "authority", "builtin", "service", "apppool", "nt", "window manager", "font driver host",
+        // Device instance ids (setupapi): USB\VID_…, PCI\VEN_…
+        "usb", "pci", "hid", "acpi", "root", "swd", "hdaudio", "storage", "scsi", "usbstor", "display", "bth",
+        "bthenum", "usbprint", "wpdbusenum", "sw", "umb", "ide", "stor", "monitor", "disk", "volume",
+    ]
+    /// Public domains that name no site: vendors, schemas, examples.
+    static let publicDomains: Set<String> = [
+        "microsoft.com", "microsoft.net", "windows.com", "windowsupdate.com", "w3.org", "nlog-project.org",
+        "apache.org", "xmlsoap.org", "amt-us.com", "example.com", "example.org", "example.net", "example.invalid",
+        "domain.com", "verisign.com", "digicert.com", "msftncsi.com", "office.com", "live.com", "nuget.org",
     ]
     /// Accounts that are not people.
     static let wellKnownUsers: Set<String> = [
@@ -27,6 +36,9 @@ struct PIIScanner {
         "guest", "defaultapppool", "anonymous", "anonymous logon", "iusr", "-", "n/a", "null", "(null)",
         "public", "default", "all", "default user", "defaultuser0", "everyone", "trustedinstaller", "none",
     ]
+
+    /// Words after which a dotted quad is a version, not an address.
+    static let versionWords: Set<String> = ["ver", "rev", "build", "release", "update", "firmware", "fw", "driver", "sp"]
 
     var n: Int { p.count }
 
@@ -59,6 +71,10 @@ struct PIIScanner {
             }
             let limit = b < blocked.endIndex ? blocked[b].start : end
             let c = p[j]
+            if c == 0x2F, j + 2 < limit, p[j + 1] == 0x2F, let next = urlUser(j + 2, limit, end) {
+                j = next
+                continue
+            }
             if c == 0x5C, j + 2 < limit, p[j + 1] == 0x5C, Bytes.isAlnum(p[j + 2]), j == start || p[j - 1] != 0x5C {
                 j = unc(j + 2, limit)
                 continue
@@ -69,6 +85,18 @@ struct PIIScanner {
             }
             j = token(j, start, limit)
         }
+    }
+
+    /// `//user:password@` or `//user@` in a URL: the user (the password is a secret).
+    mutating func urlUser(_ s: Int, _ limit: Int, _ end: Int) -> Int? {
+        var k = s
+        while k < limit && Bytes.isName(p[k]) { k += 1 }
+        guard k > s, k < end, p[k] == 0x3A || p[k] == 0x40 else { return nil }
+        var a = k
+        while a < end && p[a] != 0x40 && p[a] != 0x2F && !Bytes.isSpace(p[a]) { a += 1 }
+        guard a < end, p[a] == 0x40 else { return nil }
+        user(s, k)
+        return k
     }
 
     /// `\\HOST\…`: the host.
@@ -107,15 +135,22 @@ struct PIIScanner {
         if let e = context(s, te, lineStart, limit) { return e }
         if let e = domainUser(s, te, lineStart, limit) { return e }
         // A host name seen before (the collected host, event `Computer`, learned from context).
-        if core - s >= 3, !Self.hasDot(p, s, core) {
+        if core - s >= 4, !Self.hasDot(p, s, core) {
             let name = string(s, core)
-            if names.isKnown(.host, name) {
+            if Self.isDistinctive(name), names.isKnown(.host, name) {
                 add(s, core, names.pseudonym(.host, name), .hostName)
-            } else if names.isKnown(.netbiosDomain, name), core - s >= 4 {
+            } else if name == name.uppercased(), names.isKnown(.netbiosDomain, name) {
                 add(s, core, names.pseudonym(.netbiosDomain, name), .domainName)
             }
         }
         return te
+    }
+
+    /// A known host name is replaced wherever it stands alone only when it cannot be an ordinary
+    /// word: it holds a digit or `-`, or is written in capitals (`WEBBRIX-SRV01`, `ARCH01`,
+    /// `FILESRV`; not `mail`, `files`, `db`).
+    static func isDistinctive(_ name: String) -> Bool {
+        name.count >= 4 && (name.contains { $0.isNumber || $0 == "-" } || (name == name.uppercased() && name.contains { $0.isLetter }))
     }
 
     static func hasDot(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
@@ -165,13 +200,12 @@ struct PIIScanner {
         // After a version word: a version number.
         var b = s
         while b > 0 && (Bytes.isSpace(p[b - 1]) || p[b - 1] == 0x3D || p[b - 1] == 0x3A || p[b - 1] == 0x22) { b -= 1 }
-        if b > 0, Bytes.lower(p[b - 1]) == 0x76 { // …v / …version / …ver
+        if b > 0, Bytes.isAlpha(p[b - 1]) {
             var w = b
             while w > 0 && Bytes.isAlpha(p[w - 1]) { w -= 1 }
             let word = string(w, b).lowercased()
-            if word == "v" || word.hasSuffix("version") || word == "ver" || word == "rev" { return e }
+            if word == "v" || word.hasSuffix("version") || Self.versionWords.contains(word) { return e }
         }
-        if b > 0, Bytes.lower(p[b - 1]) == 0x6E, b >= 5, string(b - 5, b).lowercased() == "ersion" { return e }
         add(s, e, names.ipv4(o), .ipAddress)
         return e
     }
@@ -198,6 +232,10 @@ struct PIIScanner {
               let last = labels.last, Self.suffixes.contains(last.lowercased()),
               last == last.lowercased() || last == last.uppercased(),
               !labels.allSatisfy({ $0.allSatisfy(\.isNumber) }) else { return nil }
+        // `<system.net>`: an XML element, not a domain; public domains name no site.
+        if s > 0, p[s - 1] == 0x3C || (p[s - 1] == 0x2F && s > 1 && p[s - 2] == 0x3C) { return e }
+        let lower = text.lowercased()
+        if Self.publicDomains.contains(where: { lower == $0 || lower.hasSuffix("." + $0) }) { return e }
         if labels.count == 2 {
             add(s, e, names.pseudonym(.dnsDomain, text), .domainName)
         } else {
@@ -286,7 +324,7 @@ struct PIIScanner {
             if w == "source", !(s >= 5 && string(s - 5, s).lowercased() == "data ") { return nil }
             if w == "is", !(s >= 12 && string(s - 12, s).lowercased() == "server name ") { return nil }
             var ke = te
-            if w == "server", te + 1 < limit, p[te] == 0x20, word(te + 1, "name") { ke = te + 5 }
+            if te + 1 < limit, p[te] == 0x20, word(te + 1, "name") { ke = te + 5 }
             guard let (vs, ve) = keyedValue(ke, limit) ?? (w == "is" ? keyedValue(ke, limit, quoteOnly: true) : nil) else { return nil }
             var he = vs
             while he < ve && (Bytes.isAlnum(p[he]) || p[he] == 0x2D || p[he] == 0x5F || p[he] == 0x2E) { he += 1 }
@@ -309,7 +347,7 @@ struct PIIScanner {
             skipBlanks()
             var e = k
             while e < limit && Bytes.isDigit(p[e]) { e += 1 }
-            guard e - k >= 4, e - k <= 20, e == limit || !isToken(p[e]) || p[e] == 0x2E else { return nil }
+            guard e - k >= 2, e - k <= 20, e == limit || !isToken(p[e]) || p[e] == 0x2E else { return nil }
             add(k, e, names.pseudonym(.badge, string(k, e)), .badgeNumber)
             return e
         default:
@@ -329,7 +367,9 @@ struct PIIScanner {
         var e = te + 1
         while e < limit && (Bytes.isName(p[e])) { e += 1 }
         while e > te + 1 && p[e - 1] == 0x2E { e -= 1 }
-        if e < limit, p[e] == 0x5C || p[e] == 0x2F { return nil }
+        // A path or a device id goes on after the name; a user name has a letter.
+        if e < limit, p[e] == 0x5C || p[e] == 0x2F || p[e] == 0x26 { return nil }
+        guard (te + 1..<e).contains(where: { Bytes.isAlpha(p[$0]) }) else { return nil }
         if names.isKnown(.host, domain) {
             // HOST\INSTANCE (SQL Server): the host only.
             add(s, te, names.pseudonym(.host, domain), .hostName)

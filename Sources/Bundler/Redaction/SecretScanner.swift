@@ -22,10 +22,10 @@ struct TextState {
 /// one byte per code unit). Only bytes in `triggers` start work, so a line with none of `= : < -`
 /// costs one table look-up per byte.
 struct SecretScanner {
-    /// 1 for `\n`, `=`, `:`, `<`, `-`.
+    /// 1 for `\n`, `=`, `:`, `<`.
     static let triggers: [UInt8] = {
         var t = [UInt8](repeating: 0, count: 256)
-        for c in "\n=:<-".utf8 { t[Int(c)] = 1 }
+        for c in "\n=:<".utf8 { t[Int(c)] = 1 }
         return t
     }()
 
@@ -42,26 +42,59 @@ struct SecretScanner {
 
     /// Scans complete lines (the buffer ends at a line end or is the end of the text).
     mutating func run() {
-        var i = 0
+        guard let base = p.baseAddress else { return }
+        let count = p.count
+        var i = state.pemOpen ? pemLine(0) : lineStart(0)
         var lineStart = 0
-        if state.pemOpen { i = pemLine(0) }
-        let table = Self.triggers
-        while i < n {
-            let b = p[i]
-            if table[Int(b)] == 0 {
-                i += 1
-                continue
-            }
-            switch b {
-            case 0x0A:
-                lineStart = i + 1
-                i = state.pemOpen ? pemLine(i + 1) : i + 1
-            case 0x3D: i = equals(i, lineStart)
-            case 0x3A: i = colon(i, lineStart)
-            case 0x3C: i = element(i)
-            default: i = dash(i)
+        Self.triggers.withUnsafeBufferPointer { table in
+            let t = table.baseAddress!
+            while i < count {
+                // Eight bytes at a time while none of them can be a trigger.
+                if i &+ 8 <= count, !Self.mayHoldTrigger(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+                    i &+= 8
+                    continue
+                }
+                let b = base[i]
+                if t[Int(b)] == 0 {
+                    i += 1
+                    continue
+                }
+                switch b {
+                case 0x0A:
+                    lineStart = i + 1
+                    i = state.pemOpen ? pemLine(i + 1) : self.lineStart(i + 1)
+                case 0x3A:
+                    // Times (`12:34`) are the most common colon: nothing to look at.
+                    if i > 0, i + 1 < count, Bytes.isDigit(base[i - 1]), Bytes.isDigit(base[i + 1]) {
+                        i += 2
+                    } else {
+                        i = colon(i, lineStart)
+                    }
+                case 0x3D: i = equals(i, lineStart)
+                default: i = element(i)
+                }
             }
         }
+    }
+
+    /// Whether any of the eight bytes in `x` is `\n` or in `:`…`=` (`:`, `;`, `<`, `=`). Exact
+    /// for the range, may say yes wrongly for `\n` (never no wrongly).
+    @inline(__always) static func mayHoldTrigger(_ x: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let low7 = x & (ones &* 127)
+        let between = ((ones &* (127 + 0x3E)) &- low7) & ~x & (low7 &+ ones &* (127 - 0x39)) & high
+        let nl = x ^ (ones &* 0x0A)
+        let zero = (nl &- ones) & ~nl & high
+        return (between | zero) != 0
+    }
+
+    /// At the start of a line: a PEM private key block may begin here (after blanks).
+    mutating func lineStart(_ at: Int) -> Int {
+        var k = at
+        while k < n && Bytes.isSpace(p[k]) { k += 1 }
+        guard k < n, p[k] == 0x2D else { return at }
+        return dash(k)
     }
 
     // MARK: - Helpers
@@ -106,14 +139,22 @@ struct SecretScanner {
 
     func slice(_ s: Int, _ e: Int) -> ArraySlice<UInt8> { ArraySlice(UnsafeBufferPointer(rebasing: p[s..<e])) }
 
-    /// Quick test without allocating: the name contains one of the secret words' starts.
+    /// Quick test without allocating: the name holds `pass`, `pwd`, `secret`, `token` or `key`
+    /// (any case).
     func mayBeSecretName(_ s: Int, _ e: Int) -> Bool {
         guard e - s >= 3 else { return false }
         var k = s
         while k + 2 < e {
-            let a = Bytes.lower(p[k]), b = Bytes.lower(p[k + 1])
-            if (a == 0x70 && (b == 0x61 || b == 0x77)) || (a == 0x73 && b == 0x65) || (a == 0x74 && b == 0x6F) || (a == 0x6B && b == 0x65) {
-                return true
+            switch p[k] | 0x20 {
+            case 0x70: // p
+                if matches(k + 1, "ass") || matches(k + 1, "wd") { return true }
+            case 0x73: // s
+                if matches(k + 1, "ecret") { return true }
+            case 0x74: // t
+                if matches(k + 1, "oken") { return true }
+            case 0x6B: // k
+                if matches(k + 1, "ey") { return true }
+            default: break
             }
             k += 1
         }
@@ -186,11 +227,20 @@ struct SecretScanner {
         return e
     }
 
-    /// A value starting with `Bearer `: the token after it.
-    mutating func bearer(_ s: Int, _ e: Int) -> Int? {
-        guard matches(s, "bearer "), e > s + 7 else { return nil }
-        var t = s + 7
-        while t < e && Bytes.isSpace(p[t]) { t += 1 }
+    /// After a separator at `i` whose key names no secret: a value starting with `Bearer ` (the
+    /// token after it is replaced) or a PEM private key block (opened). Else scanning goes on
+    /// after the separator.
+    mutating func special(_ i: Int) -> Int {
+        var s = i + 1
+        while s < n && (Bytes.isSpace(p[s]) || p[s] == 0x22 || p[s] == 0x27) { s += 1 }
+        guard s < n else { return i + 1 }
+        if p[s] == 0x2D, matches(s, "-----begin ") { return dash(s) }
+        guard p[s] | 0x20 == 0x62, matches(s, "bearer ") else { return i + 1 }
+        let (vs, ve, _) = valueAfter(i, .word)
+        var t = max(vs, s + 7)
+        while t < n && Bytes.isSpace(p[t]) { t += 1 }
+        var e = max(t, ve)
+        while e < n && !Bytes.isSpace(p[e]) && p[e] != 0x0A && p[e] != 0x0D && p[e] != 0x22 && p[e] != 0x27 && p[e] != 0x3C && p[e] != 0x2C { e += 1 }
         return redact(t, e, .bearerToken)
     }
 
@@ -199,11 +249,8 @@ struct SecretScanner {
     // MARK: - `=`
 
     mutating func equals(_ i: Int, _ lineStart: Int) -> Int {
-        guard let (ks, ke) = keyBefore(i, lineStart) else {
-            let (vs, ve, _) = valueAfter(i, .word)
-            return bearer(vs, ve) ?? i + 1
-        }
-        let msiLine = find("Property(", lineStart, ks) != nil
+        guard let (ks, ke) = keyBefore(i, lineStart) else { return special(i) }
+        var msiLine: Bool { find("Property(", lineStart, ks) != nil }
         if ke - ks == 19, matches(ks, "msihiddenproperties") {
             let (vs, ve, _) = valueAfter(i, msiLine ? .line : .word)
             learnHidden(vs, ve)
@@ -224,7 +271,8 @@ struct SecretScanner {
                 var b = ks
                 while b > lineStart && Bytes.isSpace(p[b - 1]) { b -= 1 }
                 let (vs, ve, quoted) = valueAfter(i, .connection)
-                let inString = (b > lineStart && (p[b - 1] == 0x3B || p[b - 1] == 0x22 || p[b - 1] == 0x27)) || (!quoted && ve < n && p[ve] == 0x3B)
+                // A quoted value is an attribute (`password="…"`), not a connection string's part.
+                let inString = !quoted && ((b > lineStart && (p[b - 1] == 0x3B || p[b - 1] == 0x22 || p[b - 1] == 0x27)) || (ve < n && p[ve] == 0x3B))
                 if inString { return redact(vs, ve, .connectionStringPassword) }
                 let (ws, we, _) = valueAfter(i, .word)
                 return redact(ws, we, valueRule(.secretKeyValue))
@@ -240,8 +288,7 @@ struct SecretScanner {
             }
             return ve
         }
-        let (vs, ve, _) = valueAfter(i, .word)
-        return bearer(vs, ve) ?? i + 1
+        return special(i)
     }
 
     /// After a secret-naming `key="…"`/`name="…"` attribute: the `value="…"` attribute on the
@@ -287,7 +334,7 @@ struct SecretScanner {
         if i + 2 < n, p[i + 1] == 0x2F, p[i + 2] == 0x2F, i > 0, Bytes.isAlpha(p[i - 1]) {
             return url(i + 3)
         }
-        guard let (ks, ke) = keyBefore(i, lineStart) else { return i + 1 }
+        guard let (ks, ke) = keyBefore(i, lineStart) else { return special(i) }
         let len = ke - ks
         if (len == 13 && matches(ks, "authorization")) || (len == 19 && matches(ks, "proxy-authorization")) {
             var s = i + 1
@@ -310,8 +357,7 @@ struct SecretScanner {
             let (vs, ve, _) = valueAfter(i, .word)
             return redact(vs, ve, isHidden(ks, ke) ? .msiHiddenProperty : valueRule(.secretKeyValue))
         }
-        let (vs, ve, _) = valueAfter(i, .word)
-        return bearer(vs, ve) ?? i + 1
+        return special(i)
     }
 
     /// `scheme://user:password@host`: the password.

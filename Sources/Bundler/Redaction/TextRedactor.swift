@@ -123,13 +123,16 @@ public final class TextRedactor {
     /// run on that, and the edits applied to the code units (replacements are ASCII).
     private func processUTF16(_ bytes: [UInt8], littleEndian: Bool) -> [UInt8] {
         let units = bytes.count / 2
-        var narrow = [UInt8](repeating: 0, count: units)
-        bytes.withUnsafeBufferPointer { b in
-            for u in 0..<units {
-                let lo = littleEndian ? b[2 * u] : b[2 * u + 1]
-                let hi = littleEndian ? b[2 * u + 1] : b[2 * u]
-                narrow[u] = (hi == 0 && lo < 0x80) ? lo : 0x80
+        let narrow = [UInt8](unsafeUninitializedCapacity: units) { out, initialized in
+            bytes.withUnsafeBufferPointer { b in
+                guard let src = b.baseAddress, let dst = out.baseAddress else { return }
+                let (l, h) = littleEndian ? (0, 1) : (1, 0)
+                for u in 0..<units {
+                    let lo = src[2 &* u &+ l], hi = src[2 &* u &+ h]
+                    dst[u] = (hi == 0 && lo < 0x80) ? lo : 0x80
+                }
             }
+            initialized = units
         }
         let edits = narrow.withUnsafeBufferPointer { owner.edits($0, state: &state) }
         guard !edits.isEmpty else { return bytes }
