@@ -39,7 +39,8 @@ import Testing
         #expect(try E2E.run(["verify", bundle]).status == 0, "verify failed")
         let entries = try E2E.readArchive(bundle)
         let top = URL(fileURLWithPath: bundle).deletingPathExtension().lastPathComponent
-        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(try #require(entries["\(top)/manifest.json"]))) as? [String: Any])
+        let manifestBytes = try #require(entries["\(top)/manifest.json"])
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(manifestBytes)) as? [String: Any])
         return Run(bundle: bundle, top: top, entries: entries, manifest: manifest,
                    files: manifest["files"] as? [[String: Any]] ?? [])
     }

@@ -120,9 +120,11 @@ public final class Redactor: @unchecked Sendable {
         if mode == .pii, let h = record.hostName, !h.isEmpty {
             record.hostName = hostPseudonym(h, &c, count: record.winlog == nil)
         }
-        record.message = redact(text: replacing(record.message, literal), counts: &c)
+        // The text rules first (they give known values the same pseudonyms), then what only the
+        // data names told (a user name in a field called TargetUserName).
+        record.message = replacing(redact(text: record.message, counts: &c), literal)
         if let t = record.errorType { record.errorType = redact(text: t, counts: &c) }
-        if let s = record.stackTrace { record.stackTrace = redact(text: replacing(s, literal), counts: &c) }
+        if let s = record.stackTrace { record.stackTrace = replacing(redact(text: s, counts: &c), literal) }
         if let p = record.provider { record.provider = redact(text: p, counts: &c) }
         if !record.extras.isEmpty { record.extras = record.extras.map { ($0.0, redact(json: $0.1, name: $0.0, counts: &c)) } }
         totals.add(c)
@@ -139,7 +141,7 @@ public final class Redactor: @unchecked Sendable {
 
     private func replacing(_ text: String, _ pairs: [(String, String)]) -> String {
         var out = text
-        for (from, to) in pairs where from.count >= 2 { out = out.replacingAll(from, with: to) }
+        for (from, to) in pairs where from.count >= 3 { out = out.replacingAll(from, with: to) }
         return out
     }
 

@@ -10,6 +10,9 @@ import LogRecord
 public final class TextRedactor {
     enum Encoding { case unknown, narrow, utf16le, utf16be }
 
+    /// Bytes looked at to tell the encoding.
+    static let detectBytes = 512
+
     /// Longest line held back waiting for its end.
     public static let maxLine = 1 << 20
 
@@ -30,7 +33,14 @@ public final class TextRedactor {
     /// chunk). A chunk after a gap (`skippedBefore`) first flushes what was waiting. May return
     /// no chunks (nothing complete yet); never returns empty ones.
     public func redact(_ chunk: ByteChunk) -> [ByteChunk] {
-        if encoding == .unknown { encoding = Self.detect(chunk.bytes) }
+        if encoding == .unknown {
+            // The encoding is told by the first bytes: gather enough of them first.
+            if chunk.skippedBefore == 0, pending.count + chunk.bytes.count < Self.detectBytes {
+                pending.append(contentsOf: chunk.bytes)
+                return []
+            }
+            encoding = Self.detect(pending.isEmpty ? chunk.bytes : pending + chunk.bytes)
+        }
         var out: [ByteChunk] = []
         var buffer: [UInt8]
         if chunk.skippedBefore > 0 {
@@ -69,6 +79,7 @@ public final class TextRedactor {
     /// What was still waiting at the end of the file.
     public func finish() -> ByteChunk? {
         guard !pending.isEmpty else { return nil }
+        if encoding == .unknown { encoding = Self.detect(pending) }
         let bytes = process(pending)
         pending = []
         return emit(bytes)
