@@ -266,9 +266,8 @@ final class CollectJob {
                     file.redactions = p.redactions?.byName
                     files.append(file)
                 } else if let leftOut = p.rawLeftOut {
-                    var file = ManifestFile.skippedSource(source: p.relativePath, kind: dataset, reason: leftOut)
-                    file.redactions = p.redactions?.byName
-                    files.append(file)
+                    // The redacted records stand in (their entry carries the counts).
+                    files.append(ManifestFile.skippedSource(source: p.relativePath, kind: dataset, reason: leftOut))
                 }
                 if recordsEntry == nil, dataset != "config" {
                     // A source without records still gets its (empty) records file.

@@ -140,6 +140,8 @@ import Testing
         System.Threading.CancellationToken cancellationToken) in C:\\src\\Service.cs:line 42
         -----BEGIN CERTIFICATE----- x -----END CERTIFICATE-----
         MSI (s) (A0:B4) [10:11:12:123]: Note: 1: 2205 2:  3: Error
+        MSI (s) (F0:1C) [10:41:13:644]: Executing op: FileCopy(SourceName=WebBRIX.Server.dll,SourceCabKey=fil3A1,DestName=WebBRIX.Server.dll)
+        MSI (s) (F0:1C) [10:41:13:645]: Executing op: RegOpenKey(Root=-2147483646,Key=Software\\AMT\\WebBRIX,,BinaryType=0,PrimaryKey=Registry1)
 
         """
         let (out, counts) = Self.secrets(text)

@@ -34,7 +34,8 @@ public enum RedactionMode: String, Sendable, CaseIterable, Codable {
 ///
 /// A name names a secret when it contains (any case) `password`, `pwd`, `pass`, `secret`, `token`
 /// or `key`, except names containing `public` (`publicKeyToken`), `keyword`, `keyboard`,
-/// `passive`/`bypass`, the bare word `key`, and names ending in `name`, `path`, `file`, `type`,
+/// `passive`/`bypass`, names of keys that are identifiers (`SourceCabKey`, `SubKey`, `RootKey`,
+/// `HKey`, `PrimaryKey`, `HotKey`, `KeyId`, …), the bare word `key`, and names ending in `name`, `path`, `file`, `type`,
 /// `size`, `length`, `policy`, `format`, `count`, `expiry`, `expiration` (they describe a secret,
 /// they are not one).
 public enum RedactionRule: String, Sendable, CaseIterable {
@@ -122,6 +123,10 @@ enum Bytes {
         func has(_ w: String) -> Bool { contains(l, Array(w.utf8)) }
         guard has("pass") || has("pwd") || has("secret") || has("token") || has("key") else { return false }
         if has("public") || has("keyword") || has("keyboard") || has("passive") || has("bypass") || has("passthrough") { return false }
+        // Keys that name things (registry keys, table keys, cabinet file keys), not secrets.
+        for word in ["cabkey", "subkey", "regkey", "rootkey", "hkey", "primarykey", "foreignkey", "sortkey", "hotkey", "shortcutkey", "keycolumn", "keyusage", "keyspec", "keyid"] where has(word) {
+            return false
+        }
         if l == Array("key".utf8) || l == Array("keys".utf8) { return false }
         for suffix in ["name", "path", "file", "type", "size", "length", "policy", "format", "count", "expiry", "expiration"] {
             if l.count > suffix.count, l.suffix(suffix.count).elementsEqual(suffix.utf8) { return false }
