@@ -48,9 +48,7 @@ enum SourceStage {
             var sqlFacts = SQLServerFacts()
             var installRuns = InstallRunLog()
             var recordRedactions = RedactionCounts()
-            let emit: (Record) throws -> Void = { parsed in
-                var record = parsed
-                if let active, record.dataset == Dataset.evtx { recordRedactions.add(active.redact(&record)) }
+            func accept(_ record: Record) {
                 if record.outcome != nil, let run = InstallRun(record: record) { installRuns.add(run) }
                 if record.dataset == Dataset.sqlErrorlog, let f = SQLServerFacts(record: record) { sqlFacts = sqlFacts.merge(f) }
                 guard window.contains(record.timestamp) else {
@@ -63,6 +61,13 @@ enum SourceStage {
                     sink(.records(relativePath, batch))
                     batch.removeAll(keepingCapacity: true)
                 }
+            }
+            // Text was redacted before it was parsed; event records are redacted field by field.
+            let emit: (Record) throws -> Void = { record in
+                guard let active, record.dataset == Dataset.evtx else { return accept(record) }
+                var redacted = record
+                recordRedactions.add(active.redact(&redacted))
+                accept(redacted)
             }
 
             let kindHint = kind == "auto" ? nil : kind
