@@ -120,7 +120,9 @@ final class CollectJob {
         let redactor = Redactor(mode: settings.redaction, names: names, knownHosts: [facts.name].compactMap { $0 })
         let pii = settings.redaction == .pii
 
-        let name = Self.bundleName(site: settings.site ?? facts.name, caseID: settings.caseID, created: created)
+        // Under pii the host's name appears only as its pseudonym (bundle name, records, summary).
+        let hostShown = pii ? facts.name.map { names.pseudonym(.host, $0) } : facts.name
+        let name = Self.bundleName(site: settings.site ?? hostShown, caseID: settings.caseID, created: created)
         let writer = try BundleWriter(outputDirectory: settings.outputDirectory, bundleName: name,
                                       format: settings.format, entryTime: created,
                                       compressionLevel: settings.compressionLevel, logger: logger)
@@ -129,8 +131,7 @@ final class CollectJob {
 
         // Parse stage on its own thread.
         let queue = BoundedQueue<StreamItem>(capacity: 6)
-        let context = (host: pii ? facts.name.map { names.pseudonym(.host, $0) } : facts.name,
-                       zone: settings.zone, window: settings.window)
+        let context = (host: hostShown, zone: settings.zone, window: settings.window)
         var items = sources.enumerated().map { (index: $0.offset, path: $0.element.absolutePath,
                                                 relative: redactor.redact(path: $0.element.relativePath), entry: $0.element.entryID,
                                                 kind: $0.element.kind,
@@ -321,7 +322,7 @@ final class CollectJob {
         var hostLines = Self.hostLines(facts) + Self.sqlLines(sqlFacts) + Self.systemLines(system)
         if pii { hostLines = hostLines.map { ($0.0, redactor.redact(text: $0.1)) } }
         let collectionLines: [(String, String)] = [
-            ("Root", settings.root.string), ("Created", created.iso8601), ("Window", Self.windowText(settings)),
+            ("Root", pii ? redactor.redact(text: settings.root.string) : settings.root.string), ("Created", created.iso8601), ("Window", Self.windowText(settings)),
             ("Time zone", settings.zone.timeZone.identifier + (settings.zone.isKnown ? "" : " (assumed: collector's zone)"))]
         let skippedPairs = skipped.map { ($0.path, $0.reason) }
         let summaryText = SummaryText.render(SummaryInput(
@@ -341,6 +342,11 @@ final class CollectJob {
         var manifest = Manifest.make(
             created: created, commandLine: settings.commandLine, settings: settings, facts: manifestFacts,
             durationMS: duration, files: files, skipped: skipped, findings: findings)
+        if pii {
+            // The case fields stay as the technician typed them; paths may name users and hosts.
+            manifest.collection.root = redactor.redact(text: manifest.collection.root)
+            manifest.commandLine = manifest.commandLine.map { redactor.redact(text: $0) }
+        }
         manifest.collection.redaction = Manifest.Redaction(mode: settings.redaction.rawValue, counts: redactor.totals.byName)
         let final = try writer.finish(manifest: manifest)
         finished = true

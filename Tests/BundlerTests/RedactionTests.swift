@@ -228,6 +228,12 @@ import Testing
         #expect(out.components(separatedBy: r.names.pseudonym(.host, "WEBBRIX-SRV01")).count == 3)
     }
 
+    @Test func exportedEventNames() {
+        let r = Redactor(mode: .pii)
+        let out = Self.pii(#"<Data Name="TargetUserName">kdoyle</Data><Data Name="TargetDomainName">CORP</Data><Data Name="WorkstationName">FRONTDESK-07</Data><Data Name="LogonType">3</Data>"# + "\n", r)
+        #expect(out == #"<Data Name="TargetUserName">user-1</Data><Data Name="TargetDomainName">DOMAIN1</Data><Data Name="WorkstationName">host-1</Data><Data Name="LogonType">3</Data>"# + "\n")
+    }
+
     @Test func mappingIsPersistedAndReused() throws {
         let r1 = Redactor(mode: .pii)
         let first = Self.pii("user: alice at 192.168.7.20 mac 00-11-22-33-44-55\n", r1)

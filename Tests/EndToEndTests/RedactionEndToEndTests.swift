@@ -137,7 +137,11 @@ import Testing
         for value in planted.secrets + planted.pii {
             let found = Self.holders(value, in: r.entries)
             #expect(found.isEmpty, "\(value) is in \(found)")
+            // Nor in entry names (a user's temp folder is named after the user).
+            #expect(!r.entries.keys.contains { $0.contains(value) }, "\(value) names an entry")
+            #expect(!r.bundle.contains(value))
         }
+        #expect(r.entries.keys.contains { $0.contains("/raw/Users/user-") && $0.hasSuffix("/AppData/Local/Temp/MSI1a2b3.LOG") })
         for neighbour in planted.neighbours {
             #expect(!Self.holders(neighbour, in: r.entries).isEmpty, "\(neighbour) was redacted too")
         }

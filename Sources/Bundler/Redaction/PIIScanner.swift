@@ -338,6 +338,28 @@ struct PIIScanner {
             if ["local", "localhost", "tcp", "np", "lpc", "true", "false", "none", "unknown"].contains(value) { return he }
             host(vs, he)
             return he
+        case "name":
+            // Exported events: <Data Name="TargetUserName">value</Data>.
+            guard te + 2 < limit, p[te] == 0x3D, p[te + 1] == 0x22 else { return nil }
+            var q = te + 2
+            while q < limit && p[q] != 0x22 { q += 1 }
+            guard q + 1 < limit, p[q + 1] == 0x3E else { return nil }
+            let field = string(te + 2, q).lowercased()
+            var e = q + 2
+            while e < limit && p[e] != 0x3C { e += 1 }
+            guard e > q + 2 else { return nil }
+            let value = string(q + 2, e)
+            if Redactor.userFields.contains(field) {
+                user(q + 2, e)
+            } else if Redactor.domainFields.contains(field), !Self.notDomains.contains(value.lowercased()), value != "-" {
+                add(q + 2, e, value.contains(".") ? names.pseudonym(.dnsDomain, value) : names.pseudonym(.netbiosDomain, value), .domainName)
+            } else if Redactor.hostFields.contains(field), value != "-", !value.contains(" ") {
+                if Self.hasDot(p, q + 2, e), let end = fqdn(q + 2, e) { return end }
+                host(q + 2, e)
+            } else {
+                return nil
+            }
+            return e
         case "badge", "card", "cardnumber", "badgenumber", "cardno", "badgeno", "badgeid", "cardid", "cardholder":
             var k = te
             func skipBlanks() { while k < limit && (Bytes.isSpace(p[k]) || p[k] == 0x3A || p[k] == 0x3D || p[k] == 0x23) { k += 1 } }

@@ -17,12 +17,12 @@ public enum RedactionMode: String, Sendable, CaseIterable, Codable {
 /// | `secret-key-value` | secrets | the value of `NAME=value` / `NAME: value` / `"NAME": "value"` when NAME names a secret (below) |
 /// | `config-value` | secrets | in collected `.config` files: `<add key="NAME" value="…"/>`, `NAME="…"` attributes, `<NAME>…</NAME>` elements, `NAME=value` lines |
 /// | `xml-value` | secrets | the same XML forms in logs (e.g. exported events' `<Data Name="NAME">…</Data>`) |
-/// | `msi-property` | secrets | MSI log property values (`Property(S): NAME = …`, `PROPERTY CHANGE: … NAME property. Its value is '…'`, `NAME=…` on command lines) |
+/// | `msi-property` | secrets | MSI log property values (`Property(S): NAME = …` to the line end, `PROPERTY CHANGE: … NAME property. Its value is '…'`); `NAME=…` on command lines counts as `secret-key-value` |
 /// | `msi-hidden-property` | secrets | values of the properties an MSI log lists in `MsiHiddenProperties` (remembered per file) |
 /// | `url-credentials` | secrets | the password of `scheme://user:password@host` |
 /// | `authorization-header` | secrets | the credentials after `Authorization:` / `Proxy-Authorization:` (scheme word kept) |
-/// | `bearer-token` | secrets | the token after `Bearer ` where a value starts with it |
-/// | `pem-private-key` | secrets | the body of a `-----BEGIN … PRIVATE KEY-----` block, to its END line |
+/// | `bearer-token` | secrets | the token after `Bearer ` where a value (after `:` or `=`) starts with it |
+/// | `pem-private-key` | secrets | each body line of a `-----BEGIN … PRIVATE KEY-----` block (at a line start or as a value), to its END line; counted once per block |
 /// | `event-data-secret` | secrets | an event record's data value whose name names a secret |
 /// | `ip-address` | pii | IPv4 addresses; the same /8, /16, /24 map into the same pseudonym prefix, host octet kept |
 /// | `mac-address` | pii | `aa:bb:cc:dd:ee:ff` / `aa-bb-cc-dd-ee-ff` |
@@ -31,6 +31,12 @@ public enum RedactionMode: String, Sendable, CaseIterable, Codable {
 /// | `domain-name` | pii | DNS domains (known suffixes) and the `DOMAIN` of `DOMAIN\user` |
 /// | `user-name` | pii | `DOMAIN\user`, `C:\Users\<name>`, `User: name`, `User ID=name`, `for user 'name'`, event user fields |
 /// | `badge-number` | pii | digits after `badge` / `card` (optionally `number`, `no`, `#`, `id`): 4–20 digits |
+///
+/// Values already masked (`*****`) or empty are left as they are and not counted. Under `pii`
+/// the names learned in context (`Server=`, `\\HOST\`, event `Computer`) are also replaced where
+/// they stand alone, if they cannot be ordinary words (a digit or `-`, or all capitals). Dotted
+/// quads after `version`, `build`, `v`, … and addresses ending in .0 or .255, loopback and
+/// multicast are kept; so are XML element names (`<system.net>`) and public vendor domains.
 ///
 /// A name names a secret when it contains (any case) `password`, `pwd`, `pass`, `secret`, `token`
 /// or `key`, except names containing `public` (`publicKeyToken`), `keyword`, `keyboard`,

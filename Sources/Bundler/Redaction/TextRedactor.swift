@@ -151,7 +151,7 @@ public final class TextRedactor {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 64)
         var at = 0
-        for e in edits {
+        for e in edits where e.start >= at {
             out.append(contentsOf: bytes[(2 * at)..<(2 * e.start)])
             for c in e.replacement {
                 if littleEndian { out.append(c); out.append(0) } else { out.append(0); out.append(c) }
