@@ -378,7 +378,8 @@ struct PIIScanner {
     }
 
     /// `DOMAIN\user` where DOMAIN is upper case (or a known domain) and the name does not go on
-    /// as a path.
+    /// as a path. `HOST\INSTANCE` (a known host, or a name in capitals after the backslash, as SQL
+    /// Server instances are written) replaces the host and keeps the instance.
     mutating func domainUser(_ s: Int, _ te: Int, _ lineStart: Int, _ limit: Int) -> Int? {
         guard te + 1 < limit, p[te] == 0x5C, Bytes.isAlnum(p[te + 1]) else { return nil }
         if s > lineStart, p[s - 1] == 0x5C || p[s - 1] == 0x2F || p[s - 1] == 0x3A { return nil }
@@ -392,8 +393,10 @@ struct PIIScanner {
         // A path or a device id goes on after the name; a user name has a letter.
         if e < limit, p[e] == 0x5C || p[e] == 0x2F || p[e] == 0x26 { return nil }
         guard (te + 1..<e).contains(where: { Bytes.isAlpha(p[$0]) }) else { return nil }
-        if names.isKnown(.host, domain) {
-            // HOST\INSTANCE (SQL Server): the host only.
+        let second = string(te + 1, e)
+        let instance = second == second.uppercased() && second.count >= 3
+        if names.isKnown(.host, domain) || instance {
+            // HOST\INSTANCE (SQL Server, instance names in capitals): the host only.
             add(s, te, names.pseudonym(.host, domain), .hostName)
             return e
         }
