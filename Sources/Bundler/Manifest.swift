@@ -181,7 +181,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public struct Redaction: Codable, Sendable, Equatable {
         /// `secrets`, `pii` or `none`.
         public var mode: String
-        /// Replacements made, per rule name.
+        /// Replacements made, per rule name (in sources, and under `pii` also in summary lines,
+        /// system facts and paths). Never the values.
         public var counts: [String: Int]
 
         public init(mode: String, counts: [String: Int] = [:]) {

@@ -189,6 +189,17 @@ import Testing
         #expect(Redactor(mode: .secrets).text().redact(all: ansi) == [0xC4, 0x20] + Array("Pwd=[REDACTED];".utf8) + [0xE9, 0x0D, 0x0A])
     }
 
+    /// A file kept as head and tail (`skippedBefore`): the gap stays marked and no line is joined
+    /// across it.
+    @Test func gapBetweenHeadAndTail() {
+        let t = Redactor(mode: .secrets).text()
+        var out = t.redact(ByteChunk(bytes: Array("line one\nhead Pwd=".utf8)))
+        out += t.redact(ByteChunk(bytes: Array("tail;Password=x1;\nlast Pwd=y2".utf8), skippedBefore: 4096))
+        if let f = t.finish() { out.append(f) }
+        #expect(out.map { String(decoding: $0.bytes, as: UTF8.self) } == ["line one\nhead Pwd=", "tail;Password=[REDACTED];\n", "last Pwd=[REDACTED]"])
+        #expect(out.map(\.skippedBefore) == [0, 4096, 0])
+    }
+
     // MARK: - pii
 
     @Test func ipAddressesKeepSubnets() {
