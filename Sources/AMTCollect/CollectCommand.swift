@@ -91,6 +91,9 @@ struct Collect: ParsableCommand {
     @Flag(help: "Encrypt the zip with AES-256; the passphrase comes from AMT_PASSPHRASE or is asked on the terminal. Mail filters often quarantine encrypted zips.")
     var encrypt = false
 
+    @Option(help: ArgumentHelp("Redaction before anything is written: secrets (passwords, keys, tokens), pii (also host and domain names, addresses, user names, e-mail addresses, badge numbers, as consistent pseudonyms whose mapping stays in --out) or none.", valueName: "MODE"))
+    var redact: String = "secrets"
+
     @Flag(help: "List what would be collected, write nothing.")
     var dryRun = false
 
@@ -120,6 +123,9 @@ struct Collect: ParsableCommand {
             throw ValidationError("--partner must be manufacturer, reseller or solutions, not '\(partner)'")
         }
         if let tz, SiteZone.named(tz) == nil { throw ValidationError("unknown time zone '\(tz)'") }
+        if RedactionMode(rawValue: redact) == nil {
+            throw ValidationError("--redact must be secrets, pii or none, not '\(redact)'")
+        }
         if Self.compressionLevels[compression] == nil {
             throw ValidationError("--compression must be fast, normal or small, not '\(compression)'")
         }
@@ -303,7 +309,8 @@ struct Collect: ParsableCommand {
             rules: ruleSet,
             checklist: checklist,
             commandLine: CommandLine.arguments, fixedCreated: fixed,
-            emailLimit: EmailLimit.parse(emailLimit) ?? EmailLimit.defaultBytes)
+            emailLimit: EmailLimit.parse(emailLimit) ?? EmailLimit.defaultBytes,
+            redaction: RedactionMode(rawValue: redact) ?? .secrets)
     }
 
     static func absolute(_ path: String) -> FilePath {

@@ -36,6 +36,8 @@ struct CollectSettings: Sendable {
     var emailLimit: Int64 = EmailLimit.defaultBytes
     /// Encrypt the bundle (AES-256 zip) with this passphrase; never logged or stored.
     var passphrase: String? = nil
+    /// `--redact`: what is replaced before anything is written.
+    var redaction: RedactionMode = .secrets
 }
 
 /// One source after the parse stage: its raw copy and records waiting in the work folder.
@@ -56,6 +58,11 @@ struct ProcessedSource: Sendable {
     var sqlFacts: SQLServerFacts?
     /// Install and setup runs the source reports.
     var installRuns: InstallRunLog
+    /// Replacements made in the source, per rule (nil: redaction off).
+    var redactions: RedactionCounts?
+    /// Why the raw copy is not in the bundle although the source was read (a binary event log
+    /// whose records needed redaction).
+    var rawLeftOut: String?
 
     init(relativePath: String, entryID: String, rawTemp: FilePath? = nil) {
         self.relativePath = relativePath
@@ -114,7 +121,14 @@ final class CollectJob {
         try Self.makeDirectory(work)
         defer { Self.remove(work) }
 
-        let name = Self.bundleName(site: settings.site ?? facts.name, caseID: settings.caseID, created: created)
+        // Redaction: under pii the pseudonyms of earlier runs (kept in the output folder) are reused.
+        let names = settings.redaction == .pii ? try Self.loadPseudonyms(settings.outputDirectory) : Pseudonyms()
+        let redactor = Redactor(mode: settings.redaction, names: names, knownHosts: [facts.name].compactMap { $0 })
+        let pii = settings.redaction == .pii
+
+        // Under pii the host's name appears only as its pseudonym (bundle name, records, summary).
+        let hostShown = pii ? facts.name.map { names.pseudonym(.host, $0) } : facts.name
+        let name = Self.bundleName(site: settings.site ?? hostShown, caseID: settings.caseID, created: created)
         let writer = try BundleWriter(outputDirectory: settings.outputDirectory, bundleName: name,
                                       format: settings.format, entryTime: created,
                                       compressionLevel: settings.compressionLevel,
@@ -124,9 +138,9 @@ final class CollectJob {
 
         // Parse stage on its own thread.
         let queue = BoundedQueue<StreamItem>(capacity: 6)
-        let context = (host: facts.name, zone: settings.zone, window: settings.window)
+        let context = (host: hostShown, zone: settings.zone, window: settings.window)
         var items = sources.enumerated().map { (index: $0.offset, path: $0.element.absolutePath,
-                                                relative: $0.element.relativePath, entry: $0.element.entryID,
+                                                relative: redactor.redact(path: $0.element.relativePath), entry: $0.element.entryID,
                                                 kind: $0.element.kind,
                                                 cap: $0.element.maxBytes.map { min($0, settings.capBytes) } ?? settings.capBytes,
                                                 exportChannel: String?.none) }
@@ -135,10 +149,11 @@ final class CollectJob {
                                                 liveRoot: Self.isSystemRoot(settings.root))
         for (k, e) in exports.enumerated() {
             items.append((index: items.count + k, path: e.absolutePath ?? settings.root.appending(e.relativePath),
-                          relative: e.relativePath, entry: e.entryID, kind: Dataset.evtx, cap: Int64.max,
+                          relative: redactor.redact(path: e.relativePath), entry: e.entryID, kind: Dataset.evtx, cap: Int64.max,
                           exportChannel: EventLogExport.channel(forFile: FilePath(e.relativePath).lastComponent?.string ?? e.relativePath)))
         }
         let exported = Set(exports.map(\.relativePath))
+        let activeRedactor: Redactor? = redactor.isActive ? redactor : nil
         let toRead = items
         let workDir = work
         // Findings are judged on the parse thread, on every record that goes into the bundle (the
@@ -166,7 +181,7 @@ final class CollectJob {
                     ArchiveExpansion.process(
                         index: item.index, path: item.path, relativePath: item.relative, entryID: item.entry,
                         work: workDir, hostName: context.host, zone: context.zone, window: context.window,
-                        cap: item.cap, sink: sink)
+                        cap: item.cap, redactor: activeRedactor, sink: sink)
                     continue
                 }
                 var path = item.path
@@ -185,7 +200,7 @@ final class CollectJob {
                 let processed = SourceStage.process(
                     index: String(item.index), path: path, relativePath: item.relative, entryID: item.entry,
                     kind: item.kind, work: workDir, hostName: context.host, zone: context.zone,
-                    window: context.window, cap: item.cap, sink: sink)
+                    window: context.window, cap: item.cap, redactor: activeRedactor, sink: sink)
                 queue.put(.done(processed))
             }
             queue.close()
@@ -257,20 +272,28 @@ final class CollectJob {
 
                 if let raw = p.rawTemp {
                     let added = try writer.addFile(at: "raw/" + p.relativePath, from: raw)
-                    files.append(ManifestFile.source(
+                    var file = ManifestFile.source(
                         added: added, source: p.relativePath, kind: dataset, role: .raw, stats: p.stats,
                         status: status, reason: reason, truncatedBytes: p.truncatedBytes, truncatedHow: p.truncatedHow,
-                        outsideWindow: p.outsideWindow))
+                        outsideWindow: p.outsideWindow)
+                    file.redactions = p.redactions?.byName
+                    files.append(file)
+                } else if let leftOut = p.rawLeftOut {
+                    // The redacted records stand in (their entry carries the counts).
+                    files.append(ManifestFile.skippedSource(source: p.relativePath, kind: dataset, reason: leftOut))
                 }
                 if recordsEntry == nil, dataset != "config" {
                     // A source without records still gets its (empty) records file.
                     recordsEntry = try writer.addData(at: "records/" + p.relativePath + ".jsonl", [])
                 }
                 if let added = recordsEntry {
-                    files.append(ManifestFile.source(
+                    var file = ManifestFile.source(
                         added: added, source: p.relativePath, kind: dataset, role: .records, stats: p.stats,
                         status: status, reason: reason, truncatedBytes: nil, truncatedHow: nil,
-                        outsideWindow: p.outsideWindow))
+                        outsideWindow: p.outsideWindow)
+                    // Counted once per source: on its raw copy, or here when there is none.
+                    if p.rawTemp == nil { file.redactions = p.redactions?.byName }
+                    files.append(file)
                 }
                 totalRecords += p.counts.total
                 if let f = p.sqlFacts { sqlFacts = sqlFacts.merge(f) }
@@ -288,15 +311,17 @@ final class CollectJob {
 
         // Sources the catalog matched but that were not read.
         let skipped = found.skipped.filter { !exported.contains($0.relativePath) }
-            .map { (path: $0.relativePath, reason: $0.reason) }
+            .map { (path: redactor.redact(path: $0.relativePath), reason: $0.reason) }
 
-        // system/: the facts behind the Tier 1 checks.
-        let factsJSON = try Self.prettyJSON(system)
+        // system/: the facts behind the Tier 1 checks (under pii with names and addresses replaced).
+        let piiText: TextRedactor? = pii ? redactor.text() : nil
+        let factsJSON = try piiText.map { $0.redact(all: try Self.prettyJSON(system)) } ?? Self.prettyJSON(system)
         files.append(ManifestFile.generated(added: try writer.addData(at: "system/facts.json", factsJSON), role: .system))
         if !sqlFacts.isEmpty {
             var bytes: [UInt8] = []
             JSONEncoding.append(Self.json(sqlFacts), to: &bytes)
             bytes.append(0x0A)
+            if let piiText { bytes = piiText.redact(all: bytes) }
             files.append(ManifestFile.generated(added: try writer.addData(at: "system/sql_server.json", bytes), role: .system))
         }
 
@@ -306,9 +331,10 @@ final class CollectJob {
         let caseFields: [(String, String?)] = [
             ("Case", settings.caseID), ("Site", settings.site), ("Partner", settings.partner),
             ("Contact", settings.contact), ("Description", settings.description)] + settings.checklist.summaryFields
-        let hostLines = Self.hostLines(facts) + Self.sqlLines(sqlFacts) + Self.systemLines(system)
+        var hostLines = Self.hostLines(facts) + Self.sqlLines(sqlFacts) + Self.systemLines(system)
+        if pii { hostLines = hostLines.map { ($0.0, redactor.redact(text: $0.1)) } }
         let collectionLines: [(String, String)] = [
-            ("Root", settings.root.string), ("Created", created.iso8601), ("Window", Self.windowText(settings)),
+            ("Root", pii ? redactor.redact(text: settings.root.string) : settings.root.string), ("Created", created.iso8601), ("Window", Self.windowText(settings)),
             ("Time zone", settings.zone.timeZone.identifier + (settings.zone.isKnown ? "" : " (assumed: collector's zone)"))]
             + (settings.passphrase == nil ? [] : [("Encryption", EmailLimit.encryptionWarning)])
         let skippedPairs = skipped.map { ($0.path, $0.reason) }
@@ -324,11 +350,25 @@ final class CollectJob {
             sources: summaries, skipped: skippedPairs))
         files.append(ManifestFile.generated(added: try writer.addData(at: "REPORT.html", Array(report.utf8)), role: .report))
 
-        let manifest = Manifest.make(
-            created: created, commandLine: settings.commandLine, settings: settings, facts: facts,
+        var manifestFacts = facts
+        if pii { manifestFacts.name = facts.name.map { redactor.redact(text: $0) } }
+        var manifest = Manifest.make(
+            created: created, commandLine: settings.commandLine, settings: settings, facts: manifestFacts,
             durationMS: duration, files: files, skipped: skipped, findings: findings)
+        if pii {
+            // The case fields stay as the technician typed them; paths may name users and hosts.
+            manifest.collection.root = redactor.redact(text: manifest.collection.root)
+            manifest.commandLine = manifest.commandLine.map { redactor.redact(text: $0) }
+        }
+        manifest.collection.redaction = Manifest.Redaction(mode: settings.redaction.rawValue, counts: redactor.totals.byName)
         let final = try writer.finish(manifest: manifest)
         finished = true
+        // The pseudonyms stay on site, beside the bundle, for the next run.
+        if pii {
+            do { try names.save(to: settings.outputDirectory) } catch {
+                warnings.append(ErrorText.describe(error))
+            }
+        }
         let size = (try? FileManager.default.attributesOfItem(atPath: final.string)[.size] as? Int64) ?? nil
         return CollectOutcome(bundle: final, bytes: size ?? 0, sources: summaries.count, records: totalRecords,
                               skipped: skipped.count + summaries.filter { $0.status == "skipped" }.count,
@@ -336,6 +376,12 @@ final class CollectJob {
     }
 
     // MARK: - Helpers
+
+    static func loadPseudonyms(_ dir: FilePath) throws -> Pseudonyms {
+        do { return try Pseudonyms.load(from: dir) } catch {
+            throw CommandFailure(description: "\(ErrorText.describe(error)); move it aside to start new pseudonyms")
+        }
+    }
 
     static func now() -> Timestamp {
         Timestamp(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000_000), precision: .milliseconds)

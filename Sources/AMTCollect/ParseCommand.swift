@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bundler
 import Foundation
 import EventLog
 import LogRecord
@@ -26,6 +27,9 @@ struct Parse: ParsableCommand {
     @Option(help: ArgumentHelp("Host name for records whose source names no machine.", valueName: "NAME"))
     var host: String?
 
+    @Option(help: ArgumentHelp("Redact the records: none (default: parse reads files already on this machine), secrets or pii (pseudonyms for this run only).", valueName: "MODE"))
+    var redact: String = "none"
+
     func validate() throws {
         if let kind, !SourceParsing.kinds.contains(kind) {
             throw ValidationError("unknown --kind '\(kind)'; known: \(SourceParsing.kinds.joined(separator: ", "))")
@@ -33,12 +37,20 @@ struct Parse: ParsableCommand {
         if let tz, SiteZone.named(tz) == nil {
             throw ValidationError("unknown time zone '\(tz)'")
         }
+        if RedactionMode(rawValue: redact) == nil {
+            throw ValidationError("--redact must be none, secrets or pii, not '\(redact)'")
+        }
+        if xml, redact != "none" {
+            throw ValidationError("--xml prints events as stored and cannot be redacted; leave out --redact")
+        }
     }
 
     func run() throws {
         let zone = tz.flatMap(SiteZone.named) ?? .collector
         var failed = false
-        let writer = JSONLinesWriter()
+        let redactor = Redactor(mode: RedactionMode(rawValue: redact) ?? .none)
+        let base = JSONLinesWriter()
+        let writer = RedactingWriter(base: base, redactor: redactor)
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20)
         for file in files {
@@ -103,5 +115,18 @@ struct Parse: ParsableCommand {
         for (name, why) in expansion.leftOut { total.note("\(name): \(why)") }
         if let damage = expansion.damage { total.recordProblem("the archive could not be read completely: \(damage)") }
         return total
+    }
+}
+
+/// The records writer of `parse`, redacting each record first when a mode is set.
+struct RedactingWriter {
+    let base: JSONLinesWriter
+    let redactor: Redactor
+
+    func append(_ record: Record, to buffer: inout [UInt8]) {
+        guard redactor.isActive else { return base.append(record, to: &buffer) }
+        var r = record
+        redactor.redact(&r)
+        base.append(r, to: &buffer)
     }
 }

@@ -13,22 +13,27 @@ enum SourceStage {
     static func process(
         index: String, path: FilePath, relativePath: String, entryID: String, kind: String,
         work: FilePath, hostName: String?, zone: SiteZone, window: TimeWindow, cap: Int64,
-        sink: (StreamItem) -> Void
+        redactor: Redactor?, sink: (StreamItem) -> Void
     ) -> ProcessedSource {
         var result = ProcessedSource(relativePath: relativePath, entryID: entryID)
         let rawPath = work.appending("raw-\(index)")
+        // Text is redacted as it is read: the raw copy and the parser get the same redacted bytes.
+        let active = redactor.flatMap { $0.isActive ? $0 : nil }
+        let text = active?.text(isConfig: kind == "config")
         do {
             var reader = try SourceReader(path: path, cap: cap)
             let raw = try BufferedFileWriter(creating: rawPath)
             result.rawTemp = rawPath
             let first = try reader.nextChunk()
-            if let first { try raw.append(first.bytes) }
 
             if kind == "config" {
-                // Configuration files are evidence to read, not logs: copied, not parsed.
-                while let chunk = try reader.nextChunk() { try raw.append(chunk.bytes) }
+                // Configuration files are evidence to read, not logs: copied (redacted), not parsed.
+                let tee = TeeSource(reader: reader, raw: raw, redactor: text, first: first)
+                while try tee.nextChunk() != nil {}
                 try raw.close()
+                reader = tee.reader
                 result.stats.dataset = "config"
+                result.redactions = text?.counts
                 if let t = reader.truncation {
                     result.truncatedBytes = t.droppedBytes
                     result.truncatedHow = t.how
@@ -42,7 +47,8 @@ enum SourceStage {
             var outside = 0
             var sqlFacts = SQLServerFacts()
             var installRuns = InstallRunLog()
-            let emit: (Record) throws -> Void = { record in
+            var recordRedactions = RedactionCounts()
+            func accept(_ record: Record) {
                 if record.outcome != nil, let run = InstallRun(record: record) { installRuns.add(run) }
                 if record.dataset == Dataset.sqlErrorlog, let f = SQLServerFacts(record: record) { sqlFacts = sqlFacts.merge(f) }
                 guard window.contains(record.timestamp) else {
@@ -56,19 +62,41 @@ enum SourceStage {
                     batch.removeAll(keepingCapacity: true)
                 }
             }
+            // Text was redacted before it was parsed; event records are redacted field by field.
+            let emit: (Record) throws -> Void = { record in
+                guard let active, record.dataset == Dataset.evtx else { return accept(record) }
+                var redacted = record
+                recordRedactions.add(active.redact(&redacted))
+                accept(redacted)
+            }
 
             let kindHint = kind == "auto" ? nil : kind
             if SourceParsing.isEVTX(first?.bytes ?? []) || kindHint == Dataset.evtx {
                 // Binary event logs are read by chunk offsets: copy first, then parse the copy.
+                if let first { try raw.append(first.bytes) }
                 while let chunk = try reader.nextChunk() { try raw.append(chunk.bytes) }
                 try raw.close()
                 result.stats = try SourceParsing.parseEVTX(path: rawPath, context: context, emit: emit)
+                if let active {
+                    result.redactions = recordRedactions
+                    // A binary log cannot be rewritten: when its records needed redaction (always
+                    // under pii) the raw file stays on site and the redacted records stand in.
+                    if active.mode == .pii || !recordRedactions.isEmpty {
+                        result.rawLeftOut = active.mode == .pii
+                            ? "left out: a binary event log cannot be redacted (redaction pii); its redacted records stand in"
+                            : "left out: \(recordRedactions.total) values in its records were redacted and a binary event log cannot be rewritten; its redacted records stand in"
+                        CollectJob.remove(rawPath)
+                        result.rawTemp = nil
+                    }
+                }
             } else {
-                let tee = TeeSource(reader: reader, raw: raw)
-                result.stats = try SourceParsing.parseStream(first: first, rest: tee, kind: kindHint,
+                let tee = TeeSource(reader: reader, raw: raw, redactor: text, first: first)
+                let head = try tee.nextChunk()
+                result.stats = try SourceParsing.parseStream(first: head, rest: tee, kind: kindHint,
                                                              context: context, emit: emit)
                 try raw.close()
                 reader = tee.reader
+                result.redactions = text?.counts
             }
             if !batch.isEmpty { sink(.records(relativePath, batch)) }
             result.counts = counts
@@ -174,7 +202,7 @@ enum ArchiveExpansion {
     static func process(
         index: Int, path: FilePath, relativePath: String, entryID: String, work: FilePath,
         hostName: String?, zone: SiteZone, window: TimeWindow, cap: Int64,
-        sink: (StreamItem) -> Void
+        redactor: Redactor?, sink: (StreamItem) -> Void
     ) {
         func note(_ rel: String, _ text: String, archive: Bool) -> ProcessedSource {
             var p = ProcessedSource(relativePath: rel, entryID: entryID)
@@ -196,7 +224,7 @@ enum ArchiveExpansion {
             var p = SourceStage.process(index: "\(index)-m\(k)", path: member.temp,
                                         relativePath: relativePath + ".expanded/" + member.name,
                                         entryID: entryID, kind: "auto", work: work, hostName: hostName, zone: zone,
-                                        window: window, cap: cap, sink: sink)
+                                        window: window, cap: cap, redactor: redactor, sink: sink)
             CollectJob.remove(member.temp)
             if member.dropped > 0 {
                 p.truncatedBytes = member.dropped
@@ -232,19 +260,56 @@ enum StreamItem: Sendable {
     case done(ProcessedSource)
 }
 
-/// Hands a source's chunks to the parser and writes each one to the raw copy on the way. A class,
-/// so that the reader's state (bytes read, truncation) is the one the caller sees afterwards.
+/// Hands a source's chunks to the parser and writes each one to the raw copy on the way, redacted
+/// first when a redactor is given (then chunks end at line ends). A class, so that the reader's
+/// state (bytes read, truncation) is the one the caller sees afterwards.
 final class TeeSource: ByteSource {
     private(set) var reader: SourceReader
     let raw: BufferedFileWriter
+    let redactor: TextRedactor?
+    /// A chunk read before the tee was made (to look at the content), handed out first.
+    private var first: ByteChunk?
+    private var queued: [ByteChunk] = []
+    private var ended = false
 
-    init(reader: SourceReader, raw: BufferedFileWriter) {
+    init(reader: SourceReader, raw: BufferedFileWriter, redactor: TextRedactor? = nil, first: ByteChunk? = nil) {
         self.reader = reader
         self.raw = raw
+        self.redactor = redactor
+        self.first = first
     }
 
     func nextChunk() throws -> ByteChunk? {
-        guard let chunk = try reader.nextChunk() else { return nil }
+        guard let redactor else {
+            let chunk: ByteChunk
+            if let f = first {
+                first = nil
+                chunk = f
+            } else {
+                guard let c = try reader.nextChunk() else { return nil }
+                chunk = c
+            }
+            try raw.append(chunk.bytes)
+            return chunk
+        }
+        while queued.isEmpty && !ended {
+            let next: ByteChunk?
+            if let f = first {
+                first = nil
+                next = f
+            } else {
+                next = try reader.nextChunk()
+            }
+            if let next {
+                queued = redactor.redact(next)
+            } else {
+                ended = true
+                queued = redactor.finish().map { [$0] } ?? []
+            }
+            queued.removeAll { $0.bytes.isEmpty }
+        }
+        guard !queued.isEmpty else { return nil }
+        let chunk = queued.removeFirst()
         try raw.append(chunk.bytes)
         return chunk
     }

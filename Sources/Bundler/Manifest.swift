@@ -181,7 +181,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public struct Redaction: Codable, Sendable, Equatable {
         /// `secrets`, `pii` or `none`.
         public var mode: String
-        /// Replacements made, per rule name.
+        /// Replacements made, per rule name (in sources, and under `pii` also in summary lines,
+        /// system facts and paths). Never the values.
         public var counts: [String: Int]
 
         public init(mode: String, counts: [String: Int] = [:]) {
@@ -236,6 +237,9 @@ public struct Manifest: Codable, Sendable, Equatable {
         /// Format-specific counts (`chunks_skipped`, `records_carved`, …).
         public var counters: [String: Int]
         public var problems: [String]
+        /// Values redacted in this source, per rule (never the values); `nil` when redaction is
+        /// off. Counted once per source: on its raw copy, else on its records.
+        public var redactions: [String: Int]?
 
         public init(
             path: String, source: String? = nil, kind: String, role: Role, bytes: Int64,
@@ -274,7 +278,7 @@ public struct Manifest: Codable, Sendable, Equatable {
 
         enum CodingKeys: String, CodingKey {
             case path, source, kind, role, bytes, sha256, records, truncated, status, reason
-            case counters, problems
+            case counters, problems, redactions
             case parseErrors = "parse_errors"
         }
     }

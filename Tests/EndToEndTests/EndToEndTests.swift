@@ -76,9 +76,27 @@ import Testing
             #expect(listed?["bytes"] as? Int == bytes.count, "\(rel): size differs")
             if rel.hasPrefix("raw/"), !rel.contains(".expanded/") {
                 let original = try Data(contentsOf: s.site.appendingPathComponent(String(rel.dropFirst(4))))
-                #expect([UInt8](original) == bytes, "\(rel) is not a byte-exact copy")
+                if let redactions = listed?["redactions"] as? [String: Int], !redactions.isEmpty {
+                    // Redacted by default: the demo's one secret is replaced, every other byte kept.
+                    #expect(rel == "raw/Program Files (x86)/AMT/WebBRIX/web.config", "\(rel) was redacted: \(redactions)")
+                    #expect(redactions == ["connection-string-password": 1])
+                    let expected = String(decoding: original, as: UTF8.self).replacingOccurrences(of: "Demo!Secret42", with: "[REDACTED]")
+                    #expect(bytes == Array(expected.utf8), "\(rel) differs beyond its secret")
+                } else {
+                    #expect([UInt8](original) == bytes, "\(rel) is not a byte-exact copy")
+                }
             }
         }
+        // The demo's secret is nowhere in the bundle (UTF-8 or UTF-16), and the manifest counts it.
+        for (name, bytes) in entries {
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(!text.contains("Demo!Secret42"), "\(name) holds the demo secret")
+            let utf16 = Array("Demo!Secret42".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+            #expect(!bytes.indices.contains { bytes[$0...].starts(with: utf16) }, "\(name) holds the demo secret in UTF-16")
+        }
+        let redaction = (manifest["collection"] as? [String: Any])?["redaction"] as? [String: Any]
+        #expect(redaction?["mode"] as? String == "secrets")
+        #expect(redaction?["counts"] as? [String: Int] == ["connection-string-password": 1])
         // AMTError logs were parsed into records.
         let amtRecords = entries.filter { $0.key.contains("/records/") && $0.key.contains("AMTError") }
         #expect(amtRecords.count >= 3)
