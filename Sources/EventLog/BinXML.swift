@@ -127,6 +127,25 @@ struct BinXMLParser {
     /// needs the tree path (which also reports any damage).
     mutating func fastRecord(_ v: ByteView, from start: Int, to end: Int, recordID: UInt64, fileTime: UInt64,
                              context: ParseContext) -> Record? {
+        guard let (plan, userData) = planned(v, from: start, to: end) else { return nil }
+        return plan.record(&values, recordID: recordID, fileTime: fileTime, context: context, userData: userData)
+    }
+
+    /// The record's JSON line (what `JSONLinesWriter` writes for `fastRecord`'s record, with the
+    /// `amt.evtx` flags `EVTXReader.read` adds) appended to `out`; `false` (nothing written) when
+    /// the record needs the tree path.
+    mutating func fastJSON(_ v: ByteView, from start: Int, to end: Int, recordID: UInt64, fileTime: UInt64,
+                           file: JSONFileContext, checksumBad: Bool, carved: Bool,
+                           scratch: inout JSONScratch, out: inout OutBytes) -> Bool {
+        guard let (plan, userData) = planned(v, from: start, to: end) else { return false }
+        return plan.writeJSON(&values, recordID: recordID, fileTime: fileTime, file: file, userData: userData,
+                              checksumBad: checksumBad, carved: carved, scratch: &scratch, out: &out)
+    }
+
+    /// The compiled plan of a record body that is one template instance, with `values` read and
+    /// prepared, and the flattened `UserData` when it is a nested value the plan does not hold.
+    /// `nil` when the record needs the tree path.
+    private mutating func planned(_ v: ByteView, from start: Int, to end: Int) -> (Plan, [(String, String)]?)? {
         values.outer.reset(v)
         values.inner.reset(v)
         guard let outerDef = Self.instance(v, from: start, to: end, into: &values.outer) else { return nil }
@@ -205,7 +224,7 @@ struct BinXMLParser {
         }
         values.outer.prepare()
         values.inner.prepare()
-        return plan.record(&values, recordID: recordID, fileTime: fileTime, context: context, userData: userData)
+        return (plan, userData)
     }
 
     /// Whether the template at `outerDef` has no `EventData`, and its `UserData` is exactly the

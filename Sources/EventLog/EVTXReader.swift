@@ -123,6 +123,56 @@ public struct EVTXReader: Sendable {
         })
     }
 
+    /// Streams every record of the file as JSON Lines: the bytes `JSONLinesWriter` writes for the
+    /// records `read` gives, in the same order, with the same `stats`. Records of compiled
+    /// templates are written straight from their values (no `Record` is built); the others go
+    /// through `Record`s. `write` gets the lines in batches of whole lines (about `batchBytes`
+    /// each, the last one smaller); memory stays bounded by one chunk, its caches and one batch.
+    /// Throws only for I/O failures and for errors thrown by `write`.
+    public func readJSONLines(context: ParseContext, stats: inout ParseStats, batchBytes: Int = 1 << 20,
+                              write: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var out = OutBytes(capacity: batchBytes + (1 << 16))
+        var scratch = JSONScratch()
+        defer {
+            out.free()
+            scratch.free()
+        }
+        let file = JSONFileContext(context)
+        let writer = JSONLinesWriter()
+        var line: [UInt8] = []
+        do {
+            try walkJSON()
+        } catch {
+            // What was read before an I/O failure still goes out (as `read`'s callers do).
+            if out.count > 0 { try? write(out.bytes) }
+            throw error
+        }
+        if out.count > 0 { try write(out.bytes) }
+
+        func walkJSON() throws {
+        try walk(stats: &stats, parse: { parser, v, start, end, header in
+            if parser.fastJSON(v, from: start, to: end, recordID: header.id, fileTime: header.fileTime, file: file,
+                               checksumBad: header.checksumBad, carved: header.carved,
+                               scratch: &scratch, out: &out) {
+                return
+            }
+            try parser.parseRecord(v, from: start, to: end)
+            var r = EventFacts.record(parser.doc, recordID: header.id, fileTime: header.fileTime,
+                                      dataset: Dataset.evtx, context: context)
+            if header.checksumBad { r.setExtra("evtx.checksum_ok", .bool(false)) }
+            if header.carved { r.setExtra("evtx.carved", .bool(true)) }
+            line.removeAll(keepingCapacity: true)
+            writer.append(r, to: &line)
+            line.withUnsafeBufferPointer { out.bytes($0.baseAddress!, $0.count) }
+        }, emit: { (_: Void, _) in
+            if out.count >= batchBytes {
+                try write(out.bytes)
+                out.count = 0
+            }
+        })
+        }
+    }
+
     /// Same walk as `read`, handing each record's rendered XML (one string per record).
     public func readXML(stats: inout ParseStats, emit: (String) throws -> Void) throws {
         try walk(stats: &stats, parse: { parser, v, start, end, _ in

@@ -412,7 +412,7 @@ enum MessageBytes {
         return s.withUTF8 { put($0, into: out, at: start) }
     }
 
-    private static func put(_ u: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+    static func put(_ u: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
         do {
             guard let src = u.baseAddress, let dst = out.baseAddress else { return start }
             var n = start

@@ -70,6 +70,8 @@ final class Plan {
     /// 1 EventData, 2 UserData, 0 neither.
     var section = 0
     var entries: [Entry] = []
+    /// The entries' keys as bytes, for the direct JSON path.
+    lazy var keys = Keys(entries)
 
     /// `EventFacts.guidText` of the last provider GUID and activity id (records of one template
     /// mostly repeat them, often as the same `String`).
@@ -85,9 +87,9 @@ final class Plan {
         }
     }
 
-    private var guidMemo = [GUIDMemo(), GUIDMemo()]
+    var guidMemo = [GUIDMemo(), GUIDMemo()]
     /// The last hex `Keywords` value and its text.
-    private var lastKeywords: (UInt64, String?) = (0, nil)
+    var lastKeywords: (UInt64, String?) = (0, nil)
 
     // MARK: - Static trees
 

@@ -1,0 +1,248 @@
+import LogRecord
+
+/// A growable byte buffer written through a pointer: the output of the direct JSON Lines path
+/// (`EVTXReader.readJSONLines`) and its per-record scratch space.
+///
+/// Owned manually: whoever makes one calls `free()` once. Every write reserves the room it needs
+/// first, so no write goes past the end whatever the input.
+struct OutBytes {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    var count = 0
+    private(set) var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    func free() { base.deallocate() }
+
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    @inline(__always)
+    mutating func reserve(_ n: Int) {
+        if capacity &- count < n { grow(n) }
+    }
+
+    @inline(never)
+    private mutating func grow(_ n: Int) {
+        var c = capacity
+        while c - count < n { c *= 2 }
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        p.update(from: base, count: count)
+        base.deallocate()
+        base = p
+        capacity = c
+    }
+
+    @inline(__always)
+    mutating func byte(_ b: UInt8) {
+        reserve(1)
+        base[count] = b
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func bytes(_ p: UnsafePointer<UInt8>, _ n: Int) {
+        guard n > 0 else { return }
+        reserve(n)
+        (base + count).update(from: p, count: n)
+        count += n
+    }
+
+    @inline(__always)
+    mutating func literal(_ s: StaticString) {
+        bytes(s.utf8Start, s.utf8CodeUnitCount)
+    }
+
+    /// Appends the UTF-8 of `s`.
+    @inline(__always)
+    mutating func text(_ s: String) {
+        if let done: Void = s.utf8.withContiguousStorageIfAvailable({ u in
+            if let p = u.baseAddress { bytes(p, u.count) }
+        }) { return done }
+        var s = s
+        s.withUTF8 { u in if let p = u.baseAddress { bytes(p, u.count) } }
+    }
+
+    /// Appends `v` in decimal.
+    mutating func decimal(_ v: Int64) {
+        reserve(20)
+        if v == 0 { base[count] = 0x30; count += 1; return }
+        var m = v.magnitude
+        if v < 0 { base[count] = UInt8(ascii: "-"); count += 1 }
+        var digits = 0
+        var t = m
+        while t > 0 { digits += 1; t /= 10 }
+        var k = count + digits - 1
+        while m > 0 {
+            base[k] = UInt8(truncatingIfNeeded: 0x30 &+ m % 10)
+            m /= 10
+            k -= 1
+        }
+        count += digits
+    }
+
+    /// Appends `v` in decimal (unsigned).
+    mutating func decimal(_ v: UInt64) {
+        if v <= UInt64(Int64.max) { decimal(Int64(v)); return }
+        text(String(v))
+    }
+
+    /// `0x` + lower-case hex digits, unpadded (`Render.hex`).
+    mutating func hex(_ v: UInt64) {
+        reserve(18)
+        var digits = 1
+        while digits < 16 && v >> UInt64(4 * digits) != 0 { digits += 1 }
+        base[count] = 0x30
+        base[count + 1] = UInt8(ascii: "x")
+        count += 2
+        for k in 0..<digits {
+            base[count + k] = Render.hexLower[Int((v >> UInt64(4 * (digits - 1 - k))) & 0xF)]
+        }
+        count += digits
+    }
+
+    /// `Timestamp.iso8601` of a FILETIME at microsecond precision.
+    mutating func fileTime(_ t: UInt64) {
+        let ts = Timestamp(fileTime: t, precision: .microseconds)
+        let c = ts.civil
+        guard c.year >= 0 && c.year <= 9999 else { text(ts.iso8601); return }
+        reserve(27)
+        let p = base + count
+        @inline(__always) func put(_ v: Int, _ at: Int, _ width: Int) {
+            var v = v
+            var k = at + width - 1
+            while k >= at { p[k] = UInt8(truncatingIfNeeded: 0x30 &+ v % 10); v /= 10; k -= 1 }
+        }
+        put(c.year, 0, 4); p[4] = 0x2D
+        put(c.month, 5, 2); p[7] = 0x2D
+        put(c.day, 8, 2); p[10] = 0x54
+        put(c.hour, 11, 2); p[13] = 0x3A
+        put(c.minute, 14, 2); p[16] = 0x3A
+        put(c.second, 17, 2); p[19] = 0x2E
+        put(c.microsecond, 20, 6); p[26] = 0x5A
+        count += 27
+    }
+
+    /// Appends UTF-16LE code units as UTF-8, exactly as `UTF16Decoding.string` decodes them
+    /// (unpaired surrogates become U+FFFD).
+    mutating func utf16(_ src: UnsafeRawBufferPointer, offset: Int, units: Int) {
+        guard units > 0 else { return }
+        reserve(units * 3)
+        var n = count
+        var k = 0
+        let out = base
+        while k < units {
+            var u = UInt32(src[offset + 2 * k]) | UInt32(src[offset + 2 * k + 1]) << 8
+            k += 1
+            if u < 0x80 {
+                out[n] = UInt8(truncatingIfNeeded: u)
+                n += 1
+                continue
+            }
+            if u >= 0xD800 && u <= 0xDBFF, k < units {
+                let low = UInt32(src[offset + 2 * k]) | UInt32(src[offset + 2 * k + 1]) << 8
+                if low >= 0xDC00 && low <= 0xDFFF {
+                    u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00)
+                    k += 1
+                } else {
+                    u = 0xFFFD
+                }
+            } else if u >= 0xD800 && u <= 0xDFFF {
+                u = 0xFFFD
+            }
+            switch u {
+            case 0..<0x800:
+                out[n] = UInt8(truncatingIfNeeded: 0xC0 | (u >> 6)); out[n + 1] = UInt8(truncatingIfNeeded: 0x80 | (u & 0x3F)); n += 2
+            case 0x800..<0x10000:
+                out[n] = UInt8(truncatingIfNeeded: 0xE0 | (u >> 12)); out[n + 1] = UInt8(truncatingIfNeeded: 0x80 | ((u >> 6) & 0x3F))
+                out[n + 2] = UInt8(truncatingIfNeeded: 0x80 | (u & 0x3F)); n += 3
+            default:
+                out[n] = UInt8(truncatingIfNeeded: 0xF0 | (u >> 18)); out[n + 1] = UInt8(truncatingIfNeeded: 0x80 | ((u >> 12) & 0x3F))
+                out[n + 2] = UInt8(truncatingIfNeeded: 0x80 | ((u >> 6) & 0x3F)); out[n + 3] = UInt8(truncatingIfNeeded: 0x80 | (u & 0x3F)); n += 4
+            }
+        }
+        count = n
+    }
+
+    // MARK: - JSON
+
+    /// A JSON string literal of UTF-8 bytes, escaped as `JSONEncoding.appendString` escapes:
+    /// `"`, `\` and every byte below 0x20 (`\n`, `\r`, `\t`, `\b`, `\f` by name, the rest as
+    /// `\u00xx`).
+    mutating func jsonString(_ src: UnsafePointer<UInt8>, _ n: Int) {
+        reserve(n &* 6 &+ 2)
+        let out = base
+        var o = count
+        out[o] = 0x22
+        o += 1
+        var i = 0
+        var runStart = 0
+        while i < n {
+            while i + 8 <= n {
+                let w = UnsafeRawPointer(src + i).loadUnaligned(as: UInt64.self)
+                if Self.needsEscape(w) { break }
+                i += 8
+            }
+            guard i < n else { break }
+            let c = src[i]
+            if c >= 0x20 && c != 0x22 && c != 0x5C {
+                i += 1
+                continue
+            }
+            if i > runStart {
+                (out + o).update(from: src + runStart, count: i - runStart)
+                o += i - runStart
+            }
+            out[o] = 0x5C
+            o += 1
+            switch c {
+            case 0x22: out[o] = 0x22; o += 1
+            case 0x5C: out[o] = 0x5C; o += 1
+            case 0x0A: out[o] = UInt8(ascii: "n"); o += 1
+            case 0x0D: out[o] = UInt8(ascii: "r"); o += 1
+            case 0x09: out[o] = UInt8(ascii: "t"); o += 1
+            case 0x08: out[o] = UInt8(ascii: "b"); o += 1
+            case 0x0C: out[o] = UInt8(ascii: "f"); o += 1
+            default:
+                out[o] = UInt8(ascii: "u"); out[o + 1] = 0x30; out[o + 2] = 0x30
+                out[o + 3] = Render.hexLower[Int(c >> 4)]; out[o + 4] = Render.hexLower[Int(c & 0xF)]
+                o += 5
+            }
+            i += 1
+            runStart = i
+        }
+        if n > runStart {
+            (out + o).update(from: src + runStart, count: n - runStart)
+            o += n - runStart
+        }
+        out[o] = 0x22
+        count = o + 1
+    }
+
+    /// Whether any byte of `w` is below 0x20, or is `"` or `\\` (bytes >= 0x80 never are).
+    @inline(__always)
+    static func needsEscape(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZero(_ x: UInt64) -> Bool { (x &- ones) & ~x & high != 0 }
+        let below = (w &- ones &* 0x20) & ~w & high
+        return below != 0 || hasZero(w ^ (ones &* 0x22)) || hasZero(w ^ (ones &* 0x5C))
+    }
+
+    /// A JSON string literal of `s`.
+    mutating func jsonString(_ s: String) {
+        if let done: Void = s.utf8.withContiguousStorageIfAvailable({ u in
+            jsonString(u.baseAddress ?? UnsafePointer(base), u.count)
+        }) { return done }
+        var s = s
+        s.withUTF8 { u in jsonString(u.baseAddress ?? UnsafePointer(base), u.count) }
+    }
+
+    /// A JSON string literal of bytes `start ..< start + n` of `other` (another buffer).
+    @inline(__always)
+    mutating func jsonString(from other: OutBytes, _ start: Int, _ n: Int) {
+        jsonString(UnsafePointer(other.base + start), n)
+    }
+}

@@ -1,0 +1,440 @@
+import LogRecord
+
+/// The direct JSON Lines path: a compiled template's record written straight from the
+/// substitution values as the line `JSONLinesWriter` writes for the `Record` that
+/// `Plan.record` builds — the same bytes (a test checks it on every sample), without building
+/// the `Record`, its strings and arrays.
+
+/// What appending a source's text gave.
+enum PieceText {
+    /// No piece had a value (nothing was appended).
+    case absent
+    /// Text was appended.
+    case present
+    /// Exactly one piece had a value and it is an array (its flat text was appended).
+    case array(XValue)
+
+    @inline(__always) var isAbsent: Bool {
+        if case .absent = self { return true }
+        return false
+    }
+}
+
+/// One flattened `EventData` / `UserData` entry of the record being written: its key (a plan
+/// entry's, or text in the arena) and its value's text in the arena.
+struct DataRef {
+    /// Index of the plan entry whose key this is; -1: the key is `keyStart ..< keyStart + keyLen`
+    /// of the arena.
+    var planKey: Int32
+    var keyStart: Int32
+    var keyLen: Int32
+    var valueStart: Int32
+    var valueLen: Int32
+}
+
+/// Scratch space of the direct JSON path, reused from record to record.
+struct JSONScratch {
+    /// Values' UTF-8 text (and keys made at run time).
+    var arena = OutBytes(capacity: 1 << 16)
+    /// The message before escaping.
+    var message = OutBytes(capacity: 1 << 14)
+    var refs: [DataRef] = []
+    var groups: [Int] = []
+
+    func free() {
+        arena.free()
+        message.free()
+    }
+}
+
+/// What every record of one file shares.
+struct JSONFileContext {
+    /// `"path"` (escaped, quoted), or empty when there is no path.
+    var filePath: [UInt8]
+    var hostName: String?
+
+    init(_ context: ParseContext) {
+        var out = OutBytes(capacity: 256)
+        out.jsonString(context.sourcePath)
+        filePath = Array(out.bytes)
+        out.free()
+        hostName = context.hostName
+    }
+}
+
+extension ValueCache {
+    /// Appends the flat text of substitution `i` (what `get(i)?.flat` gives) to `a`; same
+    /// `ok` as `get`.
+    @inline(__always)
+    mutating func appendText(_ i: Int, optional: Bool, _ ok: inout Bool, into a: inout OutBytes) -> PieceText {
+        guard i < subs.count else {
+            if !optional { ok = false }
+            return .absent
+        }
+        let s = subs[i]
+        let o = Int(s.offset), n = Int(s.size)
+        guard n >= 0, view.has(o, n) else { ok = false; return .absent }
+        let b = view.base
+        switch s.type {
+        case ValueType.string:
+            var u = n / 2
+            while u > 0, b[o + 2 * (u - 1)] == 0, b[o + 2 * (u - 1) + 1] == 0 { u -= 1 }
+            a.utf16(b, offset: o, units: u)
+            return .present
+        case ValueType.null:
+            return .absent
+        case ValueType.uint8, ValueType.int8, ValueType.uint16, ValueType.int16, ValueType.uint32,
+             ValueType.int32, ValueType.uint64, ValueType.int64, ValueType.hexInt32, ValueType.hexInt64,
+             ValueType.fileTime, ValueType.bool:
+            if n == 0 { return .absent }
+            guard let w = ValueType.width(s.type), n >= w else { ok = false; return .absent }
+            switch s.type {
+            case ValueType.uint8: a.decimal(Int64(b[o]))
+            case ValueType.int8: a.decimal(Int64(Int8(bitPattern: b[o])))
+            case ValueType.uint16: a.decimal(Int64(view.u16(o) ?? 0))
+            case ValueType.int16: a.decimal(Int64(Int16(bitPattern: view.u16(o) ?? 0)))
+            case ValueType.uint32: a.decimal(Int64(view.u32(o) ?? 0))
+            case ValueType.int32: a.decimal(Int64(Int32(bitPattern: view.u32(o) ?? 0)))
+            case ValueType.uint64: a.decimal(view.u64(o) ?? 0)
+            case ValueType.int64: a.decimal(Int64(bitPattern: view.u64(o) ?? 0))
+            case ValueType.hexInt32: a.hex(UInt64(view.u32(o) ?? 0))
+            case ValueType.hexInt64: a.hex(view.u64(o) ?? 0)
+            case ValueType.fileTime: a.fileTime(view.u64(o) ?? 0)
+            default:
+                let x = view.u32(o) ?? 0
+                if x == 0 { a.literal("false") } else if x == 1 { a.literal("true") } else { a.decimal(Int64(x)) }
+            }
+            return .present
+        default:
+            guard let v = get(i, optional: optional, &ok) else { return .absent }
+            a.text(v.flat)
+            if case .array = v { return .array(v) }
+            return .present
+        }
+    }
+}
+
+extension Plan {
+    /// Keys of the entries: raw UTF-8 (for the message) and as JSON literals, in one array.
+    final class Keys {
+        var bytes: [UInt8] = []
+        /// Per entry: raw start, raw length, JSON start, JSON length.
+        var spans: [(Int, Int, Int, Int)] = []
+
+        init(_ entries: [Entry]) {
+            var json = OutBytes(capacity: 256)
+            defer { json.free() }
+            for e in entries {
+                let rawStart = bytes.count
+                bytes.append(contentsOf: e.key.utf8)
+                let rawLen = bytes.count - rawStart
+                json.count = 0
+                json.jsonString(e.key)
+                let jsonStart = bytes.count
+                bytes.append(contentsOf: json.bytes)
+                spans.append((rawStart, rawLen, jsonStart, bytes.count - jsonStart))
+            }
+        }
+    }
+
+    /// Appends the flat text of `src` to `a` (what `eval(src)?.flat` gives).
+    @inline(__always)
+    static func appendSource(_ src: Source, _ values: inout Values, _ ok: inout Bool, into a: inout OutBytes) -> PieceText {
+        var present = 0
+        var last = PieceText.absent
+        for p in src {
+            let r: PieceText
+            switch p {
+            case .constant(let v):
+                a.text(v.flat)
+                r = .present
+            case .sub(let i, let optional): r = values.outer.appendText(i, optional: optional, &ok, into: &a)
+            case .inner(let i, let optional): r = values.inner.appendText(i, optional: optional, &ok, into: &a)
+            case .nested:
+                ok = false
+                r = .absent
+            }
+            if r.isAbsent { continue }
+            present += 1
+            last = r
+        }
+        if present == 0 { return .absent }
+        return present == 1 ? last : .present
+    }
+
+    /// `flatten`, into `scratch.refs` with the values' text in `scratch.arena`.
+    func flattenRefs(_ values: inout Values, _ ok: inout Bool, _ scratch: inout JSONScratch) {
+        var k = 0
+        for (index, e) in entries.enumerated() {
+            let key = Int32(index)
+            switch e.mode {
+            case .groupStart:
+                scratch.groups.append(scratch.refs.count)
+                continue
+            case .groupEnd:
+                if scratch.groups.popLast() == scratch.refs.count {
+                    scratch.refs.append(DataRef(planKey: key, keyStart: 0, keyLen: 0, valueStart: 0, valueLen: 0))
+                }
+                continue
+            default: break
+            }
+            let start = scratch.arena.count
+            let r = Plan.appendSource(e.source, &values, &ok, into: &scratch.arena)
+            let ref = DataRef(planKey: key, keyStart: 0, keyLen: 0, valueStart: Int32(start),
+                              valueLen: Int32(scratch.arena.count - start))
+            switch e.mode {
+            case .groupStart, .groupEnd: break
+            case .always:
+                scratch.refs.append(ref)
+            case .dropIfAbsent:
+                if !r.isAbsent { scratch.refs.append(ref) }
+            case .text, .textOrEmpty:
+                if !r.isAbsent {
+                    if case .array = r { ok = false }
+                    scratch.refs.append(ref)
+                } else if e.mode == .textOrEmpty {
+                    scratch.refs.append(ref)
+                }
+            case .unnamedData:
+                if case .array(let x) = r, case .array(let items) = x {
+                    scratch.arena.count = start
+                    for item in items {
+                        let v = scratch.arena.count
+                        scratch.arena.text(item.flat)
+                        Self.appendDataRef(k, value: v, &scratch)
+                        k += 1
+                    }
+                } else {
+                    Self.appendDataRef(k, value: start, &scratch)
+                    k += 1
+                }
+            }
+        }
+    }
+
+    /// An entry keyed `Data[k]` whose value is `value ..< arena.count` of the arena.
+    private static func appendDataRef(_ k: Int, value: Int, _ scratch: inout JSONScratch) {
+        let valueEnd = scratch.arena.count
+        let keyStart = scratch.arena.count
+        scratch.arena.literal("Data[")
+        scratch.arena.decimal(Int64(k))
+        scratch.arena.byte(UInt8(ascii: "]"))
+        scratch.refs.append(DataRef(planKey: -1, keyStart: Int32(keyStart), keyLen: Int32(scratch.arena.count - keyStart),
+                                    valueStart: Int32(value), valueLen: Int32(valueEnd - value)))
+    }
+
+    /// Writes the record's JSON line to `out` (what `JSONLinesWriter` writes for `record(…)`),
+    /// or writes nothing and returns `false` when these values need the tree path.
+    /// `userData`, when given, is the record's flattened `UserData` (a nested value the plan
+    /// does not hold). `checksumBad` / `carved` add the `amt.evtx` flags `EVTXReader.read` adds.
+    func writeJSON(_ values: inout Values, recordID: UInt64, fileTime: UInt64, file: JSONFileContext,
+                   userData: [(String, String)]?, checksumBad: Bool, carved: Bool,
+                   scratch: inout JSONScratch, out: inout OutBytes) -> Bool {
+        var ok = true
+        let providerName = Plan.eval(providerName, &values, &ok)?.flat
+        let providerGUID = Plan.eval(providerGUID, &values, &ok).map { guidMemo[0].text($0.flat) }
+        let eventID = Plan.evalInt(eventID, &values, &ok)
+        let qualifiers = Plan.evalInt(qualifiers, &values, &ok)
+        let version = Plan.evalInt(version, &values, &ok)
+        let level = Plan.evalInt(level, &values, &ok)
+        let task = Plan.evalInt(task, &values, &ok)
+        let opcode = Plan.evalInt(opcode, &values, &ok)
+        var keywords: String?
+        if let k = Plan.eval(self.keywords, &values, &ok) {
+            if case .hex(let x) = k {
+                if x != lastKeywords.0 || lastKeywords.1 == nil { lastKeywords = (x, k.flat) }
+                keywords = lastKeywords.1
+            } else {
+                keywords = k.flat
+            }
+        }
+        let created = Plan.eval(timeCreated, &values, &ok).flatMap(EventFacts.timeCreated)
+        let activityID = Plan.eval(activityID, &values, &ok).map { guidMemo[1].text($0.flat) }
+        let processID = Plan.evalInt(processID, &values, &ok)
+        let threadID = Plan.evalInt(threadID, &values, &ok)
+        let channel = Plan.eval(channel, &values, &ok)?.flat
+        let computerName = Plan.eval(computer, &values, &ok)?.flat
+        let userID = Plan.eval(userID, &values, &ok)?.flat
+        scratch.arena.count = 0
+        scratch.refs.removeAll(keepingCapacity: true)
+        scratch.groups.removeAll(keepingCapacity: true)
+        if section != 0 {
+            if let userData {
+                for (k, v) in userData {
+                    let ks = scratch.arena.count
+                    scratch.arena.text(k)
+                    let vs = scratch.arena.count
+                    scratch.arena.text(v)
+                    scratch.refs.append(DataRef(planKey: -1, keyStart: Int32(ks), keyLen: Int32(vs - ks),
+                                                valueStart: Int32(vs), valueLen: Int32(scratch.arena.count - vs)))
+                }
+            } else {
+                flattenRefs(&values, &ok, &scratch)
+            }
+        }
+        guard ok else { return false }
+        let keys = self.keys
+        let ts = created ?? Timestamp(fileTime: fileTime, precision: .microseconds)
+        let arena = scratch.arena
+        keys.bytes.withUnsafeBufferPointer { kb in
+            let kp = kb.baseAddress ?? UnsafePointer(arena.base)
+            @inline(__always) func rawKey(_ r: DataRef) -> (UnsafePointer<UInt8>, Int) {
+                if r.planKey >= 0 {
+                    let s = keys.spans[Int(r.planKey)]
+                    return (kp + s.0, s.1)
+                }
+                return (UnsafePointer(arena.base + Int(r.keyStart)), Int(r.keyLen))
+            }
+
+            // The message, before escaping (`EventFacts.message`).
+            var m = scratch.message
+            m.count = 0
+            var need = (providerName?.utf8.count ?? 5) + 32
+            for r in scratch.refs { need += rawKey(r).1 + Int(r.valueLen) + 3 }
+            m.reserve(need)
+            var n = 0
+            let mb = UnsafeMutableBufferPointer(start: m.base, count: m.capacity)
+            n = MessageBytes.put(providerName ?? "event", into: mb, at: n)
+            if let id = eventID {
+                mb[n] = 0x20
+                n = MessageBytes.put(String(id), into: mb, at: n + 1)
+            }
+            if !scratch.refs.isEmpty {
+                mb[n] = 0x3A
+                mb[n + 1] = 0x20
+                n += 2
+                for (i, r) in scratch.refs.enumerated() {
+                    if i > 0 {
+                        mb[n] = 0x2C
+                        mb[n + 1] = 0x20
+                        n += 2
+                    }
+                    let (kptr, klen) = rawKey(r)
+                    n = MessageBytes.put(UnsafeBufferPointer(start: kptr, count: klen), into: mb, at: n)
+                    mb[n] = 0x3D
+                    n = MessageBytes.put(UnsafeBufferPointer(start: arena.base + Int(r.valueStart), count: Int(r.valueLen)),
+                                         into: mb, at: n + 1)
+                }
+            }
+            m.count = n
+            scratch.message = m
+
+            out.literal("{\"@timestamp\":\"")
+            out.timestamp(ts)
+            out.literal("\",\"message\":")
+            out.jsonString(from: m, 0, m.count)
+            out.literal(",\"log\":{")
+            if let sev = EventFacts.level(level) {
+                out.literal("\"level\":")
+                out.jsonString(sev.rawValue)
+                out.byte(UInt8(ascii: ","))
+            }
+            out.literal("\"file\":{\"path\":")
+            file.filePath.withUnsafeBufferPointer { out.bytes($0.baseAddress!, $0.count) }
+            out.literal("}},\"event\":{\"dataset\":\"windows.evtx\"")
+            if let id = eventID {
+                out.literal(",\"code\":\"")
+                out.decimal(Int64(id))
+                out.byte(0x22)
+            }
+            if let v = providerName {
+                out.literal(",\"provider\":")
+                out.jsonString(v)
+            }
+            out.byte(UInt8(ascii: "}"))
+            if let host = computerName ?? file.hostName {
+                out.literal(",\"host\":{\"name\":")
+                out.jsonString(host)
+                out.byte(UInt8(ascii: "}"))
+            }
+            if processID != nil || threadID != nil {
+                out.literal(",\"process\":{")
+                if let pid = processID {
+                    out.literal("\"pid\":")
+                    out.decimal(Int64(pid))
+                    if threadID != nil { out.byte(UInt8(ascii: ",")) }
+                }
+                if let tid = threadID {
+                    out.literal("\"thread\":{\"id\":")
+                    out.decimal(Int64(tid))
+                    out.byte(UInt8(ascii: "}"))
+                }
+                out.byte(UInt8(ascii: "}"))
+            }
+            out.literal(",\"winlog\":{")
+            if let v = channel {
+                out.literal("\"channel\":")
+                out.jsonString(v)
+                out.byte(UInt8(ascii: ","))
+            }
+            out.literal("\"record_id\":")
+            out.decimal(Int64(bitPattern: recordID))
+            if let v = eventID { out.literal(",\"event_id\":"); out.decimal(Int64(v)) }
+            if let v = qualifiers { out.literal(",\"qualifiers\":"); out.decimal(Int64(v)) }
+            if let v = version { out.literal(",\"version\":"); out.decimal(Int64(v)) }
+            if let v = providerName { out.literal(",\"provider_name\":"); out.jsonString(v) }
+            if let v = providerGUID { out.literal(",\"provider_guid\":"); out.jsonString(v) }
+            if let v = computerName { out.literal(",\"computer_name\":"); out.jsonString(v) }
+            if let v = level { out.literal(",\"level\":"); out.decimal(Int64(v)) }
+            if let v = task { out.literal(",\"task\":"); out.decimal(Int64(v)) }
+            if let v = opcode { out.literal(",\"opcode\":"); out.decimal(Int64(v)) }
+            if let v = keywords { out.literal(",\"keywords\":"); out.jsonString(v) }
+            if let v = activityID { out.literal(",\"activity_id\":"); out.jsonString(v) }
+            if let v = userID {
+                out.literal(",\"user\":{\"identifier\":")
+                out.jsonString(v)
+                out.byte(UInt8(ascii: "}"))
+            }
+            if !scratch.refs.isEmpty {
+                if section == 1 { out.literal(",\"event_data\":{") } else { out.literal(",\"user_data\":{") }
+                for (i, r) in scratch.refs.enumerated() {
+                    if i > 0 { out.byte(UInt8(ascii: ",")) }
+                    if r.planKey >= 0 {
+                        let s = keys.spans[Int(r.planKey)]
+                        out.bytes(kp + s.2, s.3)
+                    } else {
+                        out.jsonString(from: arena, Int(r.keyStart), Int(r.keyLen))
+                    }
+                    out.byte(UInt8(ascii: ":"))
+                    out.jsonString(from: arena, Int(r.valueStart), Int(r.valueLen))
+                }
+                out.byte(UInt8(ascii: "}"))
+            }
+            out.literal("},\"amt\":{\"time_source\":\"utc\"")
+            if checksumBad && carved {
+                out.literal(",\"evtx\":{\"checksum_ok\":false,\"carved\":true}")
+            } else if checksumBad {
+                out.literal(",\"evtx\":{\"checksum_ok\":false}")
+            } else if carved {
+                out.literal(",\"evtx\":{\"carved\":true}")
+            }
+            out.literal("}}\n")
+        }
+        return true
+    }
+}
+
+extension OutBytes {
+    /// `Timestamp.iso8601`.
+    mutating func timestamp(_ ts: Timestamp) {
+        let c = ts.civil
+        guard c.year >= 0 && c.year <= 9999 else { text(ts.iso8601); return }
+        let digits = ts.precision == .microseconds ? 6 : 3
+        reserve(27)
+        let p = base + count
+        @inline(__always) func put(_ v: Int, _ at: Int, _ width: Int) {
+            var v = v
+            var k = at + width - 1
+            while k >= at { p[k] = UInt8(truncatingIfNeeded: 0x30 &+ v % 10); v /= 10; k -= 1 }
+        }
+        put(c.year, 0, 4); p[4] = 0x2D
+        put(c.month, 5, 2); p[7] = 0x2D
+        put(c.day, 8, 2); p[10] = 0x54
+        put(c.hour, 11, 2); p[13] = 0x3A
+        put(c.minute, 14, 2); p[16] = 0x3A
+        put(c.second, 17, 2); p[19] = 0x2E
+        put(digits == 6 ? c.microsecond : c.microsecond / 1000, 20, digits)
+        p[20 + digits] = 0x5A
+        count += 21 + digits
+    }
+}
