@@ -178,47 +178,108 @@ struct OutBytes {
         out[o] = 0x22
         o += 1
         var i = 0
-        var runStart = 0
         while i < n {
+            // Eight bytes at a time: stored as they are unless one of them needs escaping (the
+            // buffer has room for the worst case, so a whole word can always be stored).
             while i + 8 <= n {
                 let w = UnsafeRawPointer(src + i).loadUnaligned(as: UInt64.self)
                 if Self.needsEscape(w) { break }
+                UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
                 i += 8
+                o += 8
             }
-            guard i < n else { break }
-            let c = src[i]
-            if c >= 0x20 && c != 0x22 && c != 0x5C {
+            // Then byte by byte up to the next word boundary past an escape (or to the end).
+            let stop = min(n, i + 8)
+            while i < stop {
+                let c = src[i]
                 i += 1
-                continue
+                if c >= 0x20 && c != 0x22 && c != 0x5C {
+                    out[o] = c
+                    o += 1
+                    continue
+                }
+                out[o] = 0x5C
+                switch c {
+                case 0x22: out[o + 1] = 0x22; o += 2
+                case 0x5C: out[o + 1] = 0x5C; o += 2
+                case 0x0A: out[o + 1] = UInt8(ascii: "n"); o += 2
+                case 0x0D: out[o + 1] = UInt8(ascii: "r"); o += 2
+                case 0x09: out[o + 1] = UInt8(ascii: "t"); o += 2
+                case 0x08: out[o + 1] = UInt8(ascii: "b"); o += 2
+                case 0x0C: out[o + 1] = UInt8(ascii: "f"); o += 2
+                default:
+                    out[o + 1] = UInt8(ascii: "u"); out[o + 2] = 0x30; out[o + 3] = 0x30
+                    out[o + 4] = Render.hexLower[Int(c >> 4)]; out[o + 5] = Render.hexLower[Int(c & 0xF)]
+                    o += 6
+                }
             }
-            if i > runStart {
-                (out + o).update(from: src + runStart, count: i - runStart)
-                o += i - runStart
-            }
-            out[o] = 0x5C
-            o += 1
-            switch c {
-            case 0x22: out[o] = 0x22; o += 1
-            case 0x5C: out[o] = 0x5C; o += 1
-            case 0x0A: out[o] = UInt8(ascii: "n"); o += 1
-            case 0x0D: out[o] = UInt8(ascii: "r"); o += 1
-            case 0x09: out[o] = UInt8(ascii: "t"); o += 1
-            case 0x08: out[o] = UInt8(ascii: "b"); o += 1
-            case 0x0C: out[o] = UInt8(ascii: "f"); o += 1
-            default:
-                out[o] = UInt8(ascii: "u"); out[o + 1] = 0x30; out[o + 2] = 0x30
-                out[o + 3] = Render.hexLower[Int(c >> 4)]; out[o + 4] = Render.hexLower[Int(c & 0xF)]
-                o += 5
-            }
-            i += 1
-            runStart = i
-        }
-        if n > runStart {
-            (out + o).update(from: src + runStart, count: n - runStart)
-            o += n - runStart
         }
         out[o] = 0x22
         count = o + 1
+    }
+
+    /// One piece of a message (`MessageBytes.put`: line breaks become one space, none at the
+    /// piece's start or end, none next to a space) written JSON-escaped, without quotes.
+    mutating func jsonMessagePiece(_ src: UnsafePointer<UInt8>, _ n: Int) {
+        reserve(n &* 6 &+ 2)
+        let out = base
+        let start = count
+        var o = start
+        var i = 0
+        var pending = false
+        while i < n {
+            if !pending {
+                while i + 8 <= n {
+                    let w = UnsafeRawPointer(src + i).loadUnaligned(as: UInt64.self)
+                    if Self.needsEscape(w) { break }
+                    UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
+                    i += 8
+                    o += 8
+                }
+            }
+            let stop = min(n, i + 8)
+            while i < stop {
+                let c = src[i]
+                i += 1
+                if c == 0x0A || c == 0x0D {
+                    pending = o > start
+                    continue
+                }
+                if pending {
+                    if out[o - 1] != 0x20 && c != 0x20 {
+                        out[o] = 0x20
+                        o += 1
+                    }
+                    pending = false
+                }
+                if c >= 0x20 && c != 0x22 && c != 0x5C {
+                    out[o] = c
+                    o += 1
+                    continue
+                }
+                out[o] = 0x5C
+                switch c {
+                case 0x22: out[o + 1] = 0x22; o += 2
+                case 0x5C: out[o + 1] = 0x5C; o += 2
+                case 0x09: out[o + 1] = UInt8(ascii: "t"); o += 2
+                case 0x08: out[o + 1] = UInt8(ascii: "b"); o += 2
+                case 0x0C: out[o + 1] = UInt8(ascii: "f"); o += 2
+                default:
+                    out[o + 1] = UInt8(ascii: "u"); out[o + 2] = 0x30; out[o + 3] = 0x30
+                    out[o + 4] = Render.hexLower[Int(c >> 4)]; out[o + 5] = Render.hexLower[Int(c & 0xF)]
+                    o += 6
+                }
+            }
+        }
+        count = o
+    }
+
+    mutating func jsonMessagePiece(_ s: String) {
+        if let done: Void = s.utf8.withContiguousStorageIfAvailable({ u in
+            jsonMessagePiece(u.baseAddress ?? UnsafePointer(base), u.count)
+        }) { return done }
+        var s = s
+        s.withUTF8 { u in jsonMessagePiece(u.baseAddress ?? UnsafePointer(base), u.count) }
     }
 
     /// Whether any byte of `w` is below 0x20, or is `"` or `\\` (bytes >= 0x80 never are).

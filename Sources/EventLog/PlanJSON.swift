@@ -36,14 +36,11 @@ struct DataRef {
 struct JSONScratch {
     /// Values' UTF-8 text (and keys made at run time).
     var arena = OutBytes(capacity: 1 << 16)
-    /// The message before escaping.
-    var message = OutBytes(capacity: 1 << 14)
     var refs: [DataRef] = []
     var groups: [Int] = []
 
     func free() {
         arena.free()
-        message.free()
     }
 }
 
@@ -286,43 +283,26 @@ extension Plan {
                 return (UnsafePointer(arena.base + Int(r.keyStart)), Int(r.keyLen))
             }
 
-            // The message, before escaping (`EventFacts.message`).
-            var m = scratch.message
-            m.count = 0
-            var need = (providerName?.utf8.count ?? 5) + 32
-            for r in scratch.refs { need += rawKey(r).1 + Int(r.valueLen) + 3 }
-            m.reserve(need)
-            var n = 0
-            let mb = UnsafeMutableBufferPointer(start: m.base, count: m.capacity)
-            n = MessageBytes.put(providerName ?? "event", into: mb, at: n)
-            if let id = eventID {
-                mb[n] = 0x20
-                n = MessageBytes.put(String(id), into: mb, at: n + 1)
-            }
-            if !scratch.refs.isEmpty {
-                mb[n] = 0x3A
-                mb[n + 1] = 0x20
-                n += 2
-                for (i, r) in scratch.refs.enumerated() {
-                    if i > 0 {
-                        mb[n] = 0x2C
-                        mb[n + 1] = 0x20
-                        n += 2
-                    }
-                    let (kptr, klen) = rawKey(r)
-                    n = MessageBytes.put(UnsafeBufferPointer(start: kptr, count: klen), into: mb, at: n)
-                    mb[n] = 0x3D
-                    n = MessageBytes.put(UnsafeBufferPointer(start: arena.base + Int(r.valueStart), count: Int(r.valueLen)),
-                                         into: mb, at: n + 1)
-                }
-            }
-            m.count = n
-            scratch.message = m
-
             out.literal("{\"@timestamp\":\"")
             out.timestamp(ts)
-            out.literal("\",\"message\":")
-            out.jsonString(from: m, 0, m.count)
+            // The message (`EventFacts.message`), escaped as it is made.
+            out.literal("\",\"message\":\"")
+            out.jsonMessagePiece(providerName ?? "event")
+            if let id = eventID {
+                out.byte(0x20)
+                out.decimal(Int64(id))
+            }
+            if !scratch.refs.isEmpty {
+                out.literal(": ")
+                for (i, r) in scratch.refs.enumerated() {
+                    if i > 0 { out.literal(", ") }
+                    let (kptr, klen) = rawKey(r)
+                    out.jsonMessagePiece(kptr, klen)
+                    out.byte(0x3D)
+                    out.jsonMessagePiece(UnsafePointer(arena.base + Int(r.valueStart)), Int(r.valueLen))
+                }
+            }
+            out.byte(0x22)
             out.literal(",\"log\":{")
             if let sev = EventFacts.level(level) {
                 out.literal("\"level\":")
