@@ -127,8 +127,9 @@ struct BinXMLParser {
     /// needs the tree path (which also reports any damage).
     mutating func fastRecord(_ v: ByteView, from start: Int, to end: Int, recordID: UInt64, fileTime: UInt64,
                              context: ParseContext) -> Record? {
-        guard let (plan, userData) = planned(v, from: start, to: end) else { return nil }
-        return plan.record(&values, recordID: recordID, fileTime: fileTime, context: context, userData: userData)
+        guard let (plan, fragment) = planned(v, from: start, to: end) else { return nil }
+        return plan.record(&values, recordID: recordID, fileTime: fileTime, context: context,
+                           userData: fragment ? Flatten.userData(doc, 1) : nil)
     }
 
     /// The record's JSON line (what `JSONLinesWriter` writes for `fastRecord`'s record, with the
@@ -137,15 +138,15 @@ struct BinXMLParser {
     mutating func fastJSON(_ v: ByteView, from start: Int, to end: Int, recordID: UInt64, fileTime: UInt64,
                            file: JSONFileContext, checksumBad: Bool, carved: Bool,
                            scratch: inout JSONScratch, out: inout OutBytes) -> Bool {
-        guard let (plan, userData) = planned(v, from: start, to: end) else { return false }
-        return plan.writeJSON(&values, recordID: recordID, fileTime: fileTime, file: file, userData: userData,
+        guard let (plan, fragment) = planned(v, from: start, to: end) else { return false }
+        return plan.writeJSON(&values, recordID: recordID, fileTime: fileTime, file: file, userData: fragment ? doc : nil,
                               checksumBad: checksumBad, carved: carved, scratch: &scratch, out: &out)
     }
 
     /// The compiled plan of a record body that is one template instance, with `values` read and
-    /// prepared, and the flattened `UserData` when it is a nested value the plan does not hold.
-    /// `nil` when the record needs the tree path.
-    private mutating func planned(_ v: ByteView, from start: Int, to end: Int) -> (Plan, [(String, String)]?)? {
+    /// prepared; `true` when the record's `UserData` is a nested value the plan does not hold,
+    /// rendered into `doc` (element 1, below `Event`). `nil` when the record needs the tree path.
+    private mutating func planned(_ v: ByteView, from start: Int, to end: Int) -> (Plan, Bool)? {
         values.outer.reset(v)
         values.inner.reset(v)
         guard let outerDef = Self.instance(v, from: start, to: end, into: &values.outer) else { return nil }
@@ -217,14 +218,12 @@ struct BinXMLParser {
             plans.updateValue(plan, forKey: key)
         }
         guard let plan else { return nil }
-        var userData: [(String, String)]?
         if let fragment {
-            guard plan.section == 2, let data = try? fragmentUserData(v, fragment, outerDef: outerDef) else { return nil }
-            userData = data
+            guard plan.section == 2, (try? fragmentUserData(v, fragment, outerDef: outerDef)) == true else { return nil }
         }
         values.outer.prepare()
         values.inner.prepare()
-        return (plan, userData)
+        return (plan, fragment != nil)
     }
 
     /// Whether the template at `outerDef` has no `EventData`, and its `UserData` is exactly the
@@ -246,11 +245,11 @@ struct BinXMLParser {
         return result
     }
 
-    /// Flattened `UserData` whose only content is the nested binary XML in `range`, rendered as
-    /// the tree path renders it (below `Event` and `UserData`, with the same limits). Throws, or
-    /// returns `nil`, where the tree path must decide (damage, unbalanced elements, limits).
-    private mutating func fragmentUserData(_ v: ByteView, _ range: Range<Int>, outerDef: Int) throws -> [(String, String)]? {
-        guard let tree = trees[outerDef] ?? nil else { return nil }
+    /// Renders into `doc` a `UserData` (element 1, below `Event` 0) whose only content is the
+    /// nested binary XML in `range`, as the tree path renders it (with the same limits). Throws,
+    /// or returns `false`, where the tree path must decide (damage, unbalanced elements, limits).
+    private mutating func fragmentUserData(_ v: ByteView, _ range: Range<Int>, outerDef: Int) throws -> Bool {
+        guard let tree = trees[outerDef] ?? nil else { return false }
         doc.reset()
         stack.removeAll(keepingCapacity: true)
         attrName = nil
@@ -266,8 +265,8 @@ struct BinXMLParser {
         flushAttr()
         // The tree path holds the template's elements too: stay clear of its element limit.
         guard stack == [0, 1], doc.roots == [0], doc.elements[0].content.count == 1,
-              doc.elements.count + tree.nodes.count < BinXMLLimits.elements else { return nil }
-        return Flatten.userData(doc, 1)
+              doc.elements.count + tree.nodes.count < BinXMLLimits.elements else { return false }
+        return true
     }
 
     /// The static tree of the template definition at `offset` (`nil`: unreadable, or it needs the

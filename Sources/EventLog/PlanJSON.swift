@@ -37,10 +37,13 @@ struct JSONScratch {
     /// Values' UTF-8 text (and keys made at run time).
     var arena = OutBytes(capacity: 1 << 16)
     var refs: [DataRef] = []
+    /// The path of the element being flattened (`Flatten.userDataRefs`).
+    var path = OutBytes(capacity: 1024)
     var groups: [Int] = []
 
     func free() {
         arena.free()
+        path.free()
     }
 }
 
@@ -222,10 +225,10 @@ extension Plan {
 
     /// Writes the record's JSON line to `out` (what `JSONLinesWriter` writes for `record(…)`),
     /// or writes nothing and returns `false` when these values need the tree path.
-    /// `userData`, when given, is the record's flattened `UserData` (a nested value the plan
+    /// `userData`, when given, holds the record's `UserData` (element 1; a nested value the plan
     /// does not hold). `checksumBad` / `carved` add the `amt.evtx` flags `EVTXReader.read` adds.
     func writeJSON(_ values: inout Values, recordID: UInt64, fileTime: UInt64, file: JSONFileContext,
-                   userData: [(String, String)]?, checksumBad: Bool, carved: Bool,
+                   userData: XDoc?, checksumBad: Bool, carved: Bool,
                    scratch: inout JSONScratch, out: inout OutBytes) -> Bool {
         var ok = true
         let providerName = Plan.eval(providerName, &values, &ok)?.flat
@@ -257,14 +260,7 @@ extension Plan {
         scratch.groups.removeAll(keepingCapacity: true)
         if section != 0 {
             if let userData {
-                for (k, v) in userData {
-                    let ks = scratch.arena.count
-                    scratch.arena.text(k)
-                    let vs = scratch.arena.count
-                    scratch.arena.text(v)
-                    scratch.refs.append(DataRef(planKey: -1, keyStart: Int32(ks), keyLen: Int32(vs - ks),
-                                                valueStart: Int32(vs), valueLen: Int32(scratch.arena.count - vs)))
-                }
+                Flatten.userDataRefs(userData, 1, &scratch)
             } else {
                 flattenRefs(&values, &ok, &scratch)
             }
@@ -416,5 +412,91 @@ extension OutBytes {
         put(digits == 6 ? c.microsecond : c.microsecond / 1000, 20, digits)
         p[20 + digits] = 0x5A
         count += 21 + digits
+    }
+}
+
+extension Flatten {
+    /// `userData(doc, e)` into `s.refs`, keys and values in `s.arena`.
+    static func userDataRefs(_ doc: XDoc, _ e: Int, _ s: inout JSONScratch) {
+        if doc.elements[e].attrs.isEmpty && doc.elements[e].content.isEmpty { return }
+        s.path.count = 0
+        genericRefs(doc, e, &s)
+    }
+
+    /// Appends an entry keyed by the current path (`s.path`), then `sep` and `name` when given.
+    @inline(__always)
+    private static func refKey(_ s: inout JSONScratch, _ sep: StaticString?, _ name: String?) -> Int {
+        let ks = s.arena.count
+        let pathLen = s.path.count
+        let pb = UnsafePointer(s.path.base)
+        s.arena.bytes(pb, pathLen)
+        if let sep, pathLen > 0 { s.arena.literal(sep) }
+        if let name { s.arena.text(name) }
+        return ks
+    }
+
+    @inline(__always)
+    private static func addRef(_ s: inout JSONScratch, keyStart: Int, valueStart: Int) {
+        s.refs.append(DataRef(planKey: -1, keyStart: Int32(keyStart), keyLen: Int32(valueStart - keyStart),
+                              valueStart: Int32(valueStart), valueLen: Int32(s.arena.count - valueStart)))
+    }
+
+    /// `generic(doc, e, path:)` with the path in `s.path` (empty: none).
+    static func genericRefs(_ doc: XDoc, _ e: Int, _ s: inout JSONScratch) {
+        let before = s.refs.count
+        let pathLen = s.path.count
+        for (n, v) in doc.elements[e].attrs where !isXMLNS(n) {
+            let ks = refKey(&s, nil, nil)
+            if pathLen > 0 { s.arena.byte(UInt8(ascii: "/")) }
+            s.arena.byte(UInt8(ascii: "@"))
+            s.arena.text(n)
+            let vs = s.arena.count
+            s.arena.text(v.flat)
+            addRef(&s, keyStart: ks, valueStart: vs)
+        }
+        if let t = doc.text(of: e) {
+            if case .array(let items) = t {
+                for (i, item) in items.enumerated() {
+                    let ks = refKey(&s, nil, nil)
+                    s.arena.byte(UInt8(ascii: "["))
+                    s.arena.decimal(Int64(i))
+                    s.arena.byte(UInt8(ascii: "]"))
+                    let vs = s.arena.count
+                    s.arena.text(item.flat)
+                    addRef(&s, keyStart: ks, valueStart: vs)
+                }
+            } else {
+                let ks = refKey(&s, nil, nil)
+                let vs = s.arena.count
+                s.arena.text(t.flat)
+                addRef(&s, keyStart: ks, valueStart: vs)
+            }
+        }
+        var elementChildren = 0
+        for case .element in doc.elements[e].content {
+            elementChildren += 1
+            if elementChildren > 1 { break }
+        }
+        var used = UsedNames()
+        for case .element(let k) in doc.elements[e].content {
+            if doc.elements[k].name == "Data", let key = dataName(doc, k) {
+                let p = elementChildren > 1 ? used.unique(key) : key
+                let ks = refKey(&s, "/", p)
+                let vs = s.arena.count
+                if let t = doc.text(of: k) { s.arena.text(t.flat) }
+                addRef(&s, keyStart: ks, valueStart: vs)
+                continue
+            }
+            let name = doc.elements[k].name
+            let key = elementChildren > 1 ? used.unique(name) : name
+            if pathLen > 0 { s.path.byte(UInt8(ascii: "/")) }
+            s.path.text(key)
+            genericRefs(doc, k, &s)
+            s.path.count = pathLen
+        }
+        if s.refs.count == before && pathLen > 0 {
+            let ks = refKey(&s, nil, nil)
+            addRef(&s, keyStart: ks, valueStart: s.arena.count)
+        }
     }
 }
