@@ -4,15 +4,23 @@ import LogRecord
 /// (`EVTXReader.readJSONLines`) and its per-record scratch space.
 ///
 /// Owned manually: whoever makes one calls `free()` once. Every write reserves the room it needs
-/// first, so no write goes past the end whatever the input.
+/// first, so no write goes past the end whatever the input. The storage has `slack` bytes past
+/// `capacity`; when made `zeroed`, a word can be read at any offset below `count` (the source
+/// of `padded` reads in `jsonString` and `jsonMessagePiece`).
 struct OutBytes {
+    static let slack = 16
+
     private(set) var base: UnsafeMutablePointer<UInt8>
     var count = 0
     private(set) var capacity: Int
 
-    init(capacity: Int) {
+    private let zeroed: Bool
+
+    init(capacity: Int, zeroed: Bool = false) {
         self.capacity = max(capacity, 64)
-        base = .allocate(capacity: self.capacity)
+        self.zeroed = zeroed
+        base = .allocate(capacity: self.capacity + Self.slack)
+        if zeroed { base.initialize(repeating: 0, count: self.capacity + Self.slack) }
     }
 
     func free() { base.deallocate() }
@@ -28,7 +36,8 @@ struct OutBytes {
     private mutating func grow(_ n: Int) {
         var c = capacity
         while c - count < n { c *= 2 }
-        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: c + Self.slack)
+        if zeroed { p.initialize(repeating: 0, count: c + Self.slack) }
         p.update(from: base, count: count)
         base.deallocate()
         base = p
@@ -171,8 +180,11 @@ struct OutBytes {
     /// A JSON string literal of UTF-8 bytes, escaped as `JSONEncoding.appendString` escapes:
     /// `"`, `\` and every byte below 0x20 (`\n`, `\r`, `\t`, `\b`, `\f` by name, the rest as
     /// `\u00xx`).
-    mutating func jsonString(_ src: UnsafePointer<UInt8>, _ n: Int) {
-        reserve(n &* 6 &+ 2)
+    /// `padded`: a word may be read at `src + k` for every `k < n` (the bytes past `n` are
+    /// ignored), as in an `OutBytes` or `Plan.Keys`.
+    @inline(__always)
+    mutating func jsonString(_ src: UnsafePointer<UInt8>, _ n: Int, padded: Bool = false) {
+        reserve(n &* 6 &+ 10)
         let out = base
         var o = count
         out[o] = 0x22
@@ -187,6 +199,15 @@ struct OutBytes {
                 UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
                 i += 8
                 o += 8
+            }
+            if padded && i < n && i + 8 > n {
+                // The last bytes, as one word with the bytes past the end masked.
+                let (w, clean) = Self.tail(src + i, n - i)
+                if clean {
+                    UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
+                    o += n - i
+                    break
+                }
             }
             // Then byte by byte up to the next word boundary past an escape (or to the end).
             let stop = min(n, i + 8)
@@ -220,8 +241,9 @@ struct OutBytes {
 
     /// One piece of a message (`MessageBytes.put`: line breaks become one space, none at the
     /// piece's start or end, none next to a space) written JSON-escaped, without quotes.
-    mutating func jsonMessagePiece(_ src: UnsafePointer<UInt8>, _ n: Int) {
-        reserve(n &* 6 &+ 2)
+    @inline(__always)
+    mutating func jsonMessagePiece(_ src: UnsafePointer<UInt8>, _ n: Int, padded: Bool = false) {
+        reserve(n &* 6 &+ 10)
         let out = base
         let start = count
         var o = start
@@ -235,6 +257,14 @@ struct OutBytes {
                     UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
                     i += 8
                     o += 8
+                }
+                if padded && i < n && i + 8 > n {
+                    let (w, clean) = Self.tail(src + i, n - i)
+                    if clean {
+                        UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
+                        o += n - i
+                        break
+                    }
                 }
             }
             let stop = min(n, i + 8)
@@ -282,6 +312,15 @@ struct OutBytes {
         s.withUTF8 { u in jsonMessagePiece(u.baseAddress ?? UnsafePointer(base), u.count) }
     }
 
+    /// The `r` (1...7) bytes at `p` as a word, the rest filled with `A`, and whether none of
+    /// them needs escaping. Reads a whole word at `p`.
+    @inline(__always)
+    static func tail(_ p: UnsafePointer<UInt8>, _ r: Int) -> (UInt64, Bool) {
+        let keep: UInt64 = (1 << UInt64(8 * r)) &- 1
+        let w = (UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) & keep) | (0x4141_4141_4141_4141 & ~keep)
+        return (w, !needsEscape(w))
+    }
+
     /// Whether any byte of `w` is below 0x20, or is `"` or `\\` (bytes >= 0x80 never are).
     @inline(__always)
     static func needsEscape(_ w: UInt64) -> Bool {
@@ -304,6 +343,6 @@ struct OutBytes {
     /// A JSON string literal of bytes `start ..< start + n` of `other` (another buffer).
     @inline(__always)
     mutating func jsonString(from other: OutBytes, _ start: Int, _ n: Int) {
-        jsonString(UnsafePointer(other.base + start), n)
+        jsonString(UnsafePointer(other.base + start), n, padded: true)
     }
 }

@@ -35,7 +35,7 @@ struct DataRef {
 /// Scratch space of the direct JSON path, reused from record to record.
 struct JSONScratch {
     /// Values' UTF-8 text (and keys made at run time).
-    var arena = OutBytes(capacity: 1 << 16)
+    var arena = OutBytes(capacity: 1 << 16, zeroed: true)
     var refs: [DataRef] = []
     /// The path of the element being flattened (`Flatten.userDataRefs`).
     var path = OutBytes(capacity: 1024)
@@ -134,6 +134,8 @@ extension Plan {
                 bytes.append(contentsOf: json.bytes)
                 spans.append((rawStart, rawLen, jsonStart, bytes.count - jsonStart))
             }
+            // Room to read a word at any key's start (`OutBytes.jsonMessagePiece`, padded).
+            bytes.append(contentsOf: repeatElement(0, count: 8))
         }
     }
 
@@ -293,9 +295,9 @@ extension Plan {
                 for (i, r) in scratch.refs.enumerated() {
                     if i > 0 { out.literal(", ") }
                     let (kptr, klen) = rawKey(r)
-                    out.jsonMessagePiece(kptr, klen)
+                    out.jsonMessagePiece(kptr, klen, padded: true)
                     out.byte(0x3D)
-                    out.jsonMessagePiece(UnsafePointer(arena.base + Int(r.valueStart)), Int(r.valueLen))
+                    out.jsonMessagePiece(UnsafePointer(arena.base + Int(r.valueStart)), Int(r.valueLen), padded: true)
                 }
             }
             out.byte(0x22)
