@@ -112,6 +112,44 @@ struct OutBytes {
         count += digits
     }
 
+    /// Upper-case hex of `n` bytes at `offset`, two digits a byte (`Render.hexBytes`).
+    mutating func hexBytes(_ src: UnsafeRawBufferPointer, _ offset: Int, _ n: Int) {
+        reserve(2 * n)
+        var o = count
+        for k in 0..<n {
+            let x = src[offset + k]
+            base[o] = Render.hexUpper[Int(x >> 4)]
+            base[o + 1] = Render.hexUpper[Int(x & 0xF)]
+            o += 2
+        }
+        count = o
+    }
+
+    /// `XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX` of the 16 bytes at `offset` (`ValueDecoder.guid`).
+    mutating func guid(_ src: UnsafeRawBufferPointer, _ offset: Int) {
+        reserve(36)
+        var o = count
+        @inline(__always) func put(_ v: UInt64, _ width: Int) {
+            var shift = (width - 1) * 4
+            while shift >= 0 {
+                base[o] = Render.hexUpper[Int((v >> UInt64(shift)) & 0xF)]
+                o += 1
+                shift -= 4
+            }
+        }
+        let d1 = UInt64(src.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
+        let d2 = UInt64(src.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self).littleEndian)
+        let d3 = UInt64(src.loadUnaligned(fromByteOffset: offset + 6, as: UInt16.self).littleEndian)
+        put(d1, 8); base[o] = 0x2D; o += 1
+        put(d2, 4); base[o] = 0x2D; o += 1
+        put(d3, 4); base[o] = 0x2D; o += 1
+        for k in 0..<8 {
+            if k == 2 { base[o] = 0x2D; o += 1 }
+            put(UInt64(src[offset + 8 + k]), 2)
+        }
+        count = o
+    }
+
     /// `Timestamp.iso8601` of a FILETIME at microsecond precision.
     mutating func fileTime(_ t: UInt64) {
         let ts = Timestamp(fileTime: t, precision: .microseconds)
@@ -137,12 +175,22 @@ struct OutBytes {
     /// Appends UTF-16LE code units as UTF-8, exactly as `UTF16Decoding.string` decodes them
     /// (unpaired surrogates become U+FFFD).
     mutating func utf16(_ src: UnsafeRawBufferPointer, offset: Int, units: Int) {
-        guard units > 0 else { return }
+        guard units > 0, let raw = src.baseAddress else { return }
         reserve(units * 3)
         var n = count
         var k = 0
         let out = base
         while k < units {
+            // Four ASCII units at a time.
+            while k + 4 <= units {
+                let w = UInt64(littleEndian: (raw + offset + 2 * k).loadUnaligned(as: UInt64.self))
+                if w & 0xFF80_FF80_FF80_FF80 != 0 { break }
+                let packed = (w & 0xFF) | ((w >> 8) & 0xFF00) | ((w >> 16) & 0xFF_0000) | ((w >> 24) & 0xFF00_0000)
+                UnsafeMutableRawPointer(out + n).storeBytes(of: UInt32(truncatingIfNeeded: packed).littleEndian, as: UInt32.self)
+                n += 4
+                k += 4
+            }
+            guard k < units else { break }
             var u = UInt32(src[offset + 2 * k]) | UInt32(src[offset + 2 * k + 1]) << 8
             k += 1
             if u < 0x80 {
@@ -344,5 +392,10 @@ struct OutBytes {
     @inline(__always)
     mutating func jsonString(from other: OutBytes, _ start: Int, _ n: Int) {
         jsonString(UnsafePointer(other.base + start), n, padded: true)
+    }
+
+    @inline(__always)
+    mutating func jsonString(from other: OutBytes, _ r: Range<Int>) {
+        jsonString(UnsafePointer(other.base + r.lowerBound), r.count, padded: true)
     }
 }

@@ -83,6 +83,37 @@ extension ValueCache {
             return .present
         case ValueType.null:
             return .absent
+        case ValueType.guid:
+            if n == 0 { return .absent }
+            guard n >= 16 else { ok = false; return .absent }
+            a.guid(b, o)
+            return .present
+        case ValueType.sid:
+            if n == 0 { return .absent }
+            guard n >= 8 else { ok = false; return .absent }
+            let subCount = Int(b[o + 1])
+            guard 8 + 4 * subCount <= n else { ok = false; return .absent }
+            a.literal("S-")
+            a.decimal(Int64(b[o]))
+            var authority: UInt64 = 0
+            for k in 0..<6 { authority = authority << 8 | UInt64(b[o + 2 + k]) }
+            a.byte(UInt8(ascii: "-"))
+            a.decimal(authority)
+            for k in 0..<subCount {
+                a.byte(UInt8(ascii: "-"))
+                a.decimal(Int64(view.u32(o + 8 + 4 * k) ?? 0))
+            }
+            return .present
+        case ValueType.binary:
+            if n == 0 { return .absent }
+            a.hexBytes(b, o, n)
+            return .present
+        case ValueType.sizeT:
+            if n == 0 { return .absent }
+            if n == 4 { a.hex(UInt64(view.u32(o) ?? 0)); return .present }
+            if n == 8 { a.hex(view.u64(o) ?? 0); return .present }
+            ok = false
+            return .absent
         case ValueType.uint8, ValueType.int8, ValueType.uint16, ValueType.int16, ValueType.uint32,
              ValueType.int32, ValueType.uint64, ValueType.int64, ValueType.hexInt32, ValueType.hexInt64,
              ValueType.fileTime, ValueType.bool:
@@ -137,6 +168,28 @@ extension Plan {
             // Room to read a word at any key's start (`OutBytes.jsonMessagePiece`, padded).
             bytes.append(contentsOf: repeatElement(0, count: 8))
         }
+    }
+
+    /// Appends the flat text of `src` to `a` and returns where it is (what `eval(src)?.flat`
+    /// gives; `nil` for nil).
+    @inline(__always)
+    static func appendRange(_ src: Source?, _ values: inout Values, _ ok: inout Bool, _ a: inout OutBytes) -> Range<Int>? {
+        guard let src else { return nil }
+        let start = a.count
+        if appendSource(src, &values, &ok, into: &a).isAbsent { return nil }
+        return start..<a.count
+    }
+
+    /// `EventFacts.guidText` of the text at `r` when it differs from the text (braces or lower
+    /// case: a GUID written as a string); `nil` when the text is already as it should be.
+    static func guidText(_ a: OutBytes, _ r: Range<Int>) -> String? {
+        for i in r {
+            let b = a.base[i]
+            if b == 0x7B || (b >= 0x61 && b <= 0x7A) {
+                return EventFacts.guidText(String(decoding: UnsafeBufferPointer(start: a.base + r.lowerBound, count: r.count), as: UTF8.self))
+            }
+        }
+        return nil
     }
 
     /// Appends the flat text of `src` to `a` (what `eval(src)?.flat` gives).
@@ -233,33 +286,29 @@ extension Plan {
                    userData: XDoc?, checksumBad: Bool, carved: Bool,
                    scratch: inout JSONScratch, out: inout OutBytes) -> Bool {
         var ok = true
-        let providerName = Plan.eval(providerName, &values, &ok)?.flat
-        let providerGUID = Plan.eval(providerGUID, &values, &ok).map { guidMemo[0].text($0.flat) }
+        // Text fields go to the arena as text (no `String`s); GUIDs that are strings (forwarded
+        // events) are spelled as `EventFacts.guidText` spells them.
+        scratch.arena.count = 0
+        scratch.refs.removeAll(keepingCapacity: true)
+        scratch.groups.removeAll(keepingCapacity: true)
+        let providerName = Plan.appendRange(providerName, &values, &ok, &scratch.arena)
+        let providerGUID = Plan.appendRange(providerGUID, &values, &ok, &scratch.arena)
         let eventID = Plan.evalInt(eventID, &values, &ok)
         let qualifiers = Plan.evalInt(qualifiers, &values, &ok)
         let version = Plan.evalInt(version, &values, &ok)
         let level = Plan.evalInt(level, &values, &ok)
         let task = Plan.evalInt(task, &values, &ok)
         let opcode = Plan.evalInt(opcode, &values, &ok)
-        var keywords: String?
-        if let k = Plan.eval(self.keywords, &values, &ok) {
-            if case .hex(let x) = k {
-                if x != lastKeywords.0 || lastKeywords.1 == nil { lastKeywords = (x, k.flat) }
-                keywords = lastKeywords.1
-            } else {
-                keywords = k.flat
-            }
-        }
+        let keywords = Plan.appendRange(self.keywords, &values, &ok, &scratch.arena)
         let created = Plan.eval(timeCreated, &values, &ok).flatMap(EventFacts.timeCreated)
-        let activityID = Plan.eval(activityID, &values, &ok).map { guidMemo[1].text($0.flat) }
+        let activityID = Plan.appendRange(activityID, &values, &ok, &scratch.arena)
         let processID = Plan.evalInt(processID, &values, &ok)
         let threadID = Plan.evalInt(threadID, &values, &ok)
-        let channel = Plan.eval(channel, &values, &ok)?.flat
-        let computerName = Plan.eval(computer, &values, &ok)?.flat
-        let userID = Plan.eval(userID, &values, &ok)?.flat
-        scratch.arena.count = 0
-        scratch.refs.removeAll(keepingCapacity: true)
-        scratch.groups.removeAll(keepingCapacity: true)
+        let channel = Plan.appendRange(channel, &values, &ok, &scratch.arena)
+        let computerName = Plan.appendRange(computer, &values, &ok, &scratch.arena)
+        let userID = Plan.appendRange(userID, &values, &ok, &scratch.arena)
+        let providerGUIDText = providerGUID.flatMap { Plan.guidText(scratch.arena, $0) }
+        let activityIDText = activityID.flatMap { Plan.guidText(scratch.arena, $0) }
         if section != 0 {
             if let userData {
                 Flatten.userDataRefs(userData, 1, &scratch)
@@ -285,7 +334,11 @@ extension Plan {
             out.timestamp(ts)
             // The message (`EventFacts.message`), escaped as it is made.
             out.literal("\",\"message\":\"")
-            out.jsonMessagePiece(providerName ?? "event")
+            if let r = providerName {
+                out.jsonMessagePiece(UnsafePointer(arena.base + r.lowerBound), r.count, padded: true)
+            } else {
+                out.literal("event")
+            }
             if let id = eventID {
                 out.byte(0x20)
                 out.decimal(Int64(id))
@@ -315,12 +368,16 @@ extension Plan {
                 out.decimal(Int64(id))
                 out.byte(0x22)
             }
-            if let v = providerName {
+            if let r = providerName {
                 out.literal(",\"provider\":")
-                out.jsonString(v)
+                out.jsonString(from: arena, r)
             }
             out.byte(UInt8(ascii: "}"))
-            if let host = computerName ?? file.hostName {
+            if let r = computerName {
+                out.literal(",\"host\":{\"name\":")
+                out.jsonString(from: arena, r)
+                out.byte(UInt8(ascii: "}"))
+            } else if let host = file.hostName {
                 out.literal(",\"host\":{\"name\":")
                 out.jsonString(host)
                 out.byte(UInt8(ascii: "}"))
@@ -340,9 +397,9 @@ extension Plan {
                 out.byte(UInt8(ascii: "}"))
             }
             out.literal(",\"winlog\":{")
-            if let v = channel {
+            if let r = channel {
                 out.literal("\"channel\":")
-                out.jsonString(v)
+                out.jsonString(from: arena, r)
                 out.byte(UInt8(ascii: ","))
             }
             out.literal("\"record_id\":")
@@ -350,17 +407,29 @@ extension Plan {
             if let v = eventID { out.literal(",\"event_id\":"); out.decimal(Int64(v)) }
             if let v = qualifiers { out.literal(",\"qualifiers\":"); out.decimal(Int64(v)) }
             if let v = version { out.literal(",\"version\":"); out.decimal(Int64(v)) }
-            if let v = providerName { out.literal(",\"provider_name\":"); out.jsonString(v) }
-            if let v = providerGUID { out.literal(",\"provider_guid\":"); out.jsonString(v) }
-            if let v = computerName { out.literal(",\"computer_name\":"); out.jsonString(v) }
+            if let r = providerName { out.literal(",\"provider_name\":"); out.jsonString(from: arena, r) }
+            if let t = providerGUIDText {
+                out.literal(",\"provider_guid\":")
+                out.jsonString(t)
+            } else if let r = providerGUID {
+                out.literal(",\"provider_guid\":")
+                out.jsonString(from: arena, r)
+            }
+            if let r = computerName { out.literal(",\"computer_name\":"); out.jsonString(from: arena, r) }
             if let v = level { out.literal(",\"level\":"); out.decimal(Int64(v)) }
             if let v = task { out.literal(",\"task\":"); out.decimal(Int64(v)) }
             if let v = opcode { out.literal(",\"opcode\":"); out.decimal(Int64(v)) }
-            if let v = keywords { out.literal(",\"keywords\":"); out.jsonString(v) }
-            if let v = activityID { out.literal(",\"activity_id\":"); out.jsonString(v) }
-            if let v = userID {
+            if let r = keywords { out.literal(",\"keywords\":"); out.jsonString(from: arena, r) }
+            if let t = activityIDText {
+                out.literal(",\"activity_id\":")
+                out.jsonString(t)
+            } else if let r = activityID {
+                out.literal(",\"activity_id\":")
+                out.jsonString(from: arena, r)
+            }
+            if let r = userID {
                 out.literal(",\"user\":{\"identifier\":")
-                out.jsonString(v)
+                out.jsonString(from: arena, r)
                 out.byte(UInt8(ascii: "}"))
             }
             if !scratch.refs.isEmpty {
