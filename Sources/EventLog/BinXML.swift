@@ -128,8 +128,11 @@ struct BinXMLParser {
     mutating func fastRecord(_ v: ByteView, from start: Int, to end: Int, recordID: UInt64, fileTime: UInt64,
                              context: ParseContext) -> Record? {
         guard let (plan, fragment) = planned(v, from: start, to: end) else { return nil }
+        if let (range, outerDef) = fragment {
+            guard (try? fragmentUserData(v, range, outerDef: outerDef)) == true else { return nil }
+        }
         return plan.record(&values, recordID: recordID, fileTime: fileTime, context: context,
-                           userData: fragment ? Flatten.userData(doc, 1) : nil)
+                           userData: fragment != nil ? Flatten.userData(doc, 1) : nil)
     }
 
     /// The record's JSON line (what `JSONLinesWriter` writes for `fastRecord`'s record, with the
@@ -139,14 +142,28 @@ struct BinXMLParser {
                            file: JSONFileContext, checksumBad: Bool, carved: Bool,
                            scratch: inout JSONScratch, out: inout OutBytes) -> Bool {
         guard let (plan, fragment) = planned(v, from: start, to: end) else { return false }
-        return plan.writeJSON(&values, recordID: recordID, fileTime: fileTime, file: file, userData: fragment ? doc : nil,
+        var userData: UserDataSource?
+        if let (range, outerDef) = fragment {
+            // The fragment as a compact tree when it is only elements, attributes and text;
+            // else as `fastRecord` renders it.
+            guard let outerTree = trees[outerDef] ?? nil,
+                  let toks = try? tokens(v, from: range.lowerBound, to: range.upperBound, nested: true) else { return false }
+            if scratch.fragment.build(toks, otherElements: outerTree.nodes.count) {
+                userData = .fragment
+            } else {
+                guard (try? fragmentUserData(v, range, outerDef: outerDef)) == true else { return false }
+                userData = .doc(doc)
+            }
+        }
+        return plan.writeJSON(&values, recordID: recordID, fileTime: fileTime, file: file, userData: userData,
                               checksumBad: checksumBad, carved: carved, scratch: &scratch, out: &out)
     }
 
     /// The compiled plan of a record body that is one template instance, with `values` read and
-    /// prepared; `true` when the record's `UserData` is a nested value the plan does not hold,
-    /// rendered into `doc` (element 1, below `Event`). `nil` when the record needs the tree path.
-    private mutating func planned(_ v: ByteView, from start: Int, to end: Int) -> (Plan, Bool)? {
+    /// prepared; when the record's `UserData` is a nested value the plan does not hold (a section
+    /// 2 plan), where that value lies and the outer template's offset. `nil` when the record
+    /// needs the tree path.
+    private mutating func planned(_ v: ByteView, from start: Int, to end: Int) -> (Plan, (Range<Int>, Int)?)? {
         values.outer.reset(v)
         values.inner.reset(v)
         guard let outerDef = Self.instance(v, from: start, to: end, into: &values.outer) else { return nil }
@@ -218,12 +235,12 @@ struct BinXMLParser {
             plans.updateValue(plan, forKey: key)
         }
         guard let plan else { return nil }
-        if let fragment {
-            guard plan.section == 2, (try? fragmentUserData(v, fragment, outerDef: outerDef)) == true else { return nil }
+        if fragment != nil {
+            guard plan.section == 2 else { return nil }
         }
         values.outer.prepare()
         values.inner.prepare()
-        return (plan, fragment != nil)
+        return (plan, fragment.map { ($0, outerDef) })
     }
 
     /// Whether the template at `outerDef` has no `EventData`, and its `UserData` is exactly the

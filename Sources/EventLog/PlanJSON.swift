@@ -39,11 +39,14 @@ struct JSONScratch {
     var refs: [DataRef] = []
     /// The path of the element being flattened (`Flatten.userDataRefs`).
     var path = OutBytes(capacity: 1024)
+    /// The record's nested `UserData` value, when it is plain elements.
+    var fragment = FragmentTree()
     var groups: [Int] = []
 
     func free() {
         arena.free()
         path.free()
+        fragment.text.free()
     }
 }
 
@@ -280,10 +283,10 @@ extension Plan {
 
     /// Writes the record's JSON line to `out` (what `JSONLinesWriter` writes for `record(…)`),
     /// or writes nothing and returns `false` when these values need the tree path.
-    /// `userData`, when given, holds the record's `UserData` (element 1; a nested value the plan
-    /// does not hold). `checksumBad` / `carved` add the `amt.evtx` flags `EVTXReader.read` adds.
+    /// `userData`, when given, holds the record's `UserData` (a nested value the plan does not
+    /// hold). `checksumBad` / `carved` add the `amt.evtx` flags `EVTXReader.read` adds.
     func writeJSON(_ values: inout Values, recordID: UInt64, fileTime: UInt64, file: JSONFileContext,
-                   userData: XDoc?, checksumBad: Bool, carved: Bool,
+                   userData: UserDataSource?, checksumBad: Bool, carved: Bool,
                    scratch: inout JSONScratch, out: inout OutBytes) -> Bool {
         var ok = true
         // Text fields go to the arena as text (no `String`s); GUIDs that are strings (forwarded
@@ -311,7 +314,10 @@ extension Plan {
         let activityIDText = activityID.flatMap { Plan.guidText(scratch.arena, $0) }
         if section != 0 {
             if let userData {
-                Flatten.userDataRefs(userData, 1, &scratch)
+                switch userData {
+                case .doc(let doc): Flatten.userDataRefs(doc, 1, &scratch)
+                case .fragment: scratch.fragment.flatten(&scratch)
+                }
             } else {
                 flattenRefs(&values, &ok, &scratch)
             }
@@ -568,6 +574,254 @@ extension Flatten {
         if s.refs.count == before && pathLen > 0 {
             let ks = refKey(&s, nil, nil)
             addRef(&s, keyStart: ks, valueStart: s.arena.count)
+        }
+    }
+}
+
+/// Where a record's nested `UserData` value (one the plan does not hold) was rendered.
+enum UserDataSource {
+    /// In an `XDoc`, element 1 (below `Event`), as the tree path renders it.
+    case doc(XDoc)
+    /// In the scratch's `FragmentTree`.
+    case fragment
+}
+
+/// A nested `UserData` value that is only elements, attributes and text (as CAPI2 writes it), as
+/// a compact tree: what `fragmentUserData` renders into an `XDoc`, without an array per element
+/// or `String`s for its text, and flattened as `Flatten.userData` flattens that.
+struct FragmentTree {
+    struct Node {
+        var name: String
+        var firstAttr: Int32 = -1
+        var lastAttr: Int32 = -1
+        var firstText: Int32 = -1
+        var lastText: Int32 = -1
+        var firstChild: Int32 = -1
+        var lastChild: Int32 = -1
+        var next: Int32 = -1
+        var children: Int32 = 0
+    }
+
+    struct Attr {
+        var name: String
+        var start: Int32
+        var count: Int32
+        var next: Int32 = -1
+    }
+
+    struct Text {
+        var start: Int32
+        var count: Int32
+        var next: Int32 = -1
+    }
+
+    /// Node 0 is `UserData`.
+    var nodes: [Node] = []
+    var attrs: [Attr] = []
+    var texts: [Text] = []
+    /// Attribute values and text pieces, UTF-8.
+    var text = OutBytes(capacity: 1 << 16)
+    private var stack: [Int32] = []
+
+    /// Builds the tree of a fragment's tokens, as `emit` would below `Event` / `UserData`.
+    /// `false` when the tokens hold anything else (templates, substitutions, processing
+    /// instructions, CDATA inside an attribute), close more elements than they open or leave
+    /// some open, or reach the limits of the tree path (`otherElements`: the template's own).
+    /// `fragmentUserData` then decides.
+    mutating func build(_ toks: [Tok], otherElements: Int) -> Bool {
+        nodes.removeAll(keepingCapacity: true)
+        attrs.removeAll(keepingCapacity: true)
+        texts.removeAll(keepingCapacity: true)
+        stack.removeAll(keepingCapacity: true)
+        text.count = 0
+        nodes.append(Node(name: "UserData"))
+        stack.append(0)
+        var attrName: String?
+        var attrStart = 0
+        var attrPieces = 0
+
+        func flushAttr() {
+            guard let n = attrName else { return }
+            attrName = nil
+            guard attrPieces > 0 else { text.count = attrStart; return }
+            let top = Int(stack[stack.count - 1])
+            let i = Int32(attrs.count)
+            attrs.append(Attr(name: n, start: Int32(attrStart), count: Int32(text.count - attrStart)))
+            if nodes[top].lastAttr >= 0 { attrs[Int(nodes[top].lastAttr)].next = i } else { nodes[top].firstAttr = i }
+            nodes[top].lastAttr = i
+        }
+
+        func addText(_ s: String) {
+            let start = text.count
+            text.text(s)
+            let top = Int(stack[stack.count - 1])
+            let i = Int32(texts.count)
+            texts.append(Text(start: Int32(start), count: Int32(text.count - start)))
+            if nodes[top].lastText >= 0 { texts[Int(nodes[top].lastText)].next = i } else { nodes[top].firstText = i }
+            nodes[top].lastText = i
+        }
+
+        for t in toks {
+            switch t {
+            case .open(let n):
+                flushAttr()
+                // The tree path's stack holds Event too; its elements, Event and UserData.
+                guard stack.count + 1 < BinXMLLimits.elementDepth, nodes.count + 1 < BinXMLLimits.elements else { return false }
+                let top = Int(stack[stack.count - 1])
+                let i = Int32(nodes.count)
+                nodes.append(Node(name: n))
+                if nodes[top].lastChild >= 0 { nodes[Int(nodes[top].lastChild)].next = i } else { nodes[top].firstChild = i }
+                nodes[top].lastChild = i
+                nodes[top].children += 1
+                stack.append(i)
+            case .attr(let n):
+                flushAttr()
+                attrName = n
+                attrStart = text.count
+                attrPieces = 0
+            case .closeStart:
+                flushAttr()
+            case .closeEmpty, .end:
+                flushAttr()
+                guard stack.count > 1 else { return false }
+                stack.removeLast()
+            case .value(let x):
+                guard case .string(let s) = x else { return false }
+                if attrName != nil {
+                    text.text(s)
+                    attrPieces += 1
+                } else {
+                    addText(s)
+                }
+            case .charRef(let c):
+                let s = String(UnicodeScalar(c).map { Character($0) } ?? "\u{FFFD}")
+                if attrName != nil {
+                    text.text(s)
+                    attrPieces += 1
+                } else {
+                    addText(s)
+                }
+            case .entityRef(let n):
+                let s = BinXMLParser.entity(n)
+                if attrName != nil {
+                    text.text(s)
+                    attrPieces += 1
+                } else {
+                    addText(s)
+                }
+            case .cdata(let s):
+                guard attrName == nil else { return false }
+                addText(s)
+            case .sub, .template, .piTarget, .piData:
+                return false
+            }
+        }
+        flushAttr()
+        return stack.count == 1 && nodes.count + 1 + otherElements < BinXMLLimits.elements
+    }
+
+    /// `Flatten.userData` of the tree, into `s.refs` (keys and values in `s.arena`).
+    func flatten(_ s: inout JSONScratch) {
+        let root = nodes[0]
+        if root.firstAttr < 0 && root.firstText < 0 && root.firstChild < 0 { return }
+        s.path.count = 0
+        generic(0, &s)
+    }
+
+    /// Appends this tree's text at `start ..< start + count` to the arena.
+    @inline(__always)
+    private func copy(_ start: Int32, _ count: Int32, _ a: inout OutBytes) {
+        a.bytes(UnsafePointer(text.base + Int(start)), Int(count))
+    }
+
+    /// The element's character data (its pieces joined), appended to the arena.
+    private func appendText(_ e: Int, _ a: inout OutBytes) {
+        var t = nodes[e].firstText
+        while t >= 0 {
+            copy(texts[Int(t)].start, texts[Int(t)].count, &a)
+            t = texts[Int(t)].next
+        }
+    }
+
+    /// `Flatten.dataName`: the first `Name` attribute's value, when not empty.
+    private func dataName(_ e: Int) -> String? {
+        var a = nodes[e].firstAttr
+        while a >= 0 {
+            let attr = attrs[Int(a)]
+            if attr.name == "Name" {
+                guard attr.count > 0 else { return nil }
+                return String(decoding: UnsafeBufferPointer(start: text.base + Int(attr.start), count: Int(attr.count)), as: UTF8.self)
+            }
+            a = attr.next
+        }
+        return nil
+    }
+
+    /// Starts an entry keyed by the current path, then `sep` and `name` when given.
+    @inline(__always)
+    private func key(_ s: inout JSONScratch, _ sep: StaticString?, _ name: String?) -> Int {
+        let ks = s.arena.count
+        let pathLen = s.path.count
+        s.arena.bytes(UnsafePointer(s.path.base), pathLen)
+        if let sep, pathLen > 0 { s.arena.literal(sep) }
+        if let name { s.arena.text(name) }
+        return ks
+    }
+
+    @inline(__always)
+    private func add(_ s: inout JSONScratch, keyStart: Int, valueStart: Int) {
+        s.refs.append(DataRef(planKey: -1, keyStart: Int32(keyStart), keyLen: Int32(valueStart - keyStart),
+                              valueStart: Int32(valueStart), valueLen: Int32(s.arena.count - valueStart)))
+    }
+
+    /// `Flatten.generic(doc, e, path:)` with the path in `s.path` (empty: none).
+    private func generic(_ e: Int, _ s: inout JSONScratch) {
+        let before = s.refs.count
+        let pathLen = s.path.count
+        let node = nodes[e]
+        var a = node.firstAttr
+        while a >= 0 {
+            let attr = attrs[Int(a)]
+            a = attr.next
+            if Flatten.isXMLNS(attr.name) { continue }
+            let ks = key(&s, nil, nil)
+            if pathLen > 0 { s.arena.byte(UInt8(ascii: "/")) }
+            s.arena.byte(UInt8(ascii: "@"))
+            s.arena.text(attr.name)
+            let vs = s.arena.count
+            copy(attr.start, attr.count, &s.arena)
+            add(&s, keyStart: ks, valueStart: vs)
+        }
+        if node.firstText >= 0 {
+            let ks = key(&s, nil, nil)
+            let vs = s.arena.count
+            appendText(e, &s.arena)
+            add(&s, keyStart: ks, valueStart: vs)
+        }
+        let numbered = node.children > 1
+        var used = Flatten.UsedNames()
+        var c = node.firstChild
+        while c >= 0 {
+            let k = Int(c)
+            c = nodes[k].next
+            if nodes[k].name == "Data", let name = dataName(k) {
+                let p = numbered ? used.unique(name) : name
+                let ks = key(&s, "/", p)
+                let vs = s.arena.count
+                appendText(k, &s.arena)
+                add(&s, keyStart: ks, valueStart: vs)
+                continue
+            }
+            let name = nodes[k].name
+            let p = numbered ? used.unique(name) : name
+            if pathLen > 0 { s.path.byte(UInt8(ascii: "/")) }
+            s.path.text(p)
+            generic(k, &s)
+            s.path.count = pathLen
+        }
+        if s.refs.count == before && pathLen > 0 {
+            let ks = key(&s, nil, nil)
+            add(&s, keyStart: ks, valueStart: s.arena.count)
         }
     }
 }
