@@ -322,10 +322,15 @@ struct BinXMLParser {
         q += 4
         guard count <= BinXMLLimits.substitutions, q + count * 4 <= end else { return nil }
         var data = q + count * 4
-        for k in 0..<count {
-            let size = Int(v.base[q + 4 * k]) | Int(v.base[q + 4 * k + 1]) << 8
-            values.subs.append(SubValue(type: v.base[q + 4 * k + 2], offset: Int32(data), size: Int32(size)))
-            data += size
+        let first = values.subs.count
+        values.subs.append(contentsOf: repeatElement(SubValue(type: 0, offset: 0, size: 0), count: count))
+        values.subs.withUnsafeMutableBufferPointer { subs in
+            for k in 0..<count {
+                let size = Int(v.base[q + 4 * k]) | Int(v.base[q + 4 * k + 1]) << 8
+                subs[first + k] = SubValue(type: v.base[q + 4 * k + 2], offset: Int32(truncatingIfNeeded: data),
+                                           size: Int32(size))
+                data += size
+            }
         }
         guard data <= end, data == end || v.base[data] == 0x00 else { return nil }
         return defOffset

@@ -23,19 +23,19 @@ struct ByteView {
     @inline(__always)
     func u16(_ offset: Int) -> UInt16? {
         guard has(offset, 2) else { return nil }
-        return UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+        return UInt16(littleEndian: (base.baseAddress.unsafelyUnwrapped + offset).loadUnaligned(as: UInt16.self))
     }
 
     @inline(__always)
     func u32(_ offset: Int) -> UInt32? {
         guard has(offset, 4) else { return nil }
-        return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+        return UInt32(littleEndian: (base.baseAddress.unsafelyUnwrapped + offset).loadUnaligned(as: UInt32.self))
     }
 
     @inline(__always)
     func u64(_ offset: Int) -> UInt64? {
         guard has(offset, 8) else { return nil }
-        return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        return UInt64(littleEndian: (base.baseAddress.unsafelyUnwrapped + offset).loadUnaligned(as: UInt64.self))
     }
 
     /// `count` UTF-16LE code units at `offset` as a `String` (invalid surrogates become U+FFFD).

@@ -186,6 +186,21 @@ extension Plan {
     /// `EventFacts.guidText` of the text at `r` when it differs from the text (braces or lower
     /// case: a GUID written as a string); `nil` when the text is already as it should be.
     static func guidText(_ a: OutBytes, _ r: Range<Int>) -> String? {
+        // Typed GUIDs (digits, A-F and '-') have no byte at or above 0x60: braces and lower case
+        // letters all are. A word at a time (the arena is padded).
+        var i = r.lowerBound
+        var high = false
+        while i < r.upperBound {
+            var w = UnsafeRawPointer(a.base + i).loadUnaligned(as: UInt64.self)
+            let left = r.upperBound - i
+            if left < 8 { w &= (1 << UInt64(8 * left)) &- 1 }
+            if w & 0x8080_8080_8080_8080 != 0 || ((w & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x2020_2020_2020_2020) & 0x8080_8080_8080_8080 != 0 {
+                high = true
+                break
+            }
+            i += 8
+        }
+        guard high else { return nil }
         for i in r {
             let b = a.base[i]
             if b == 0x7B || (b >= 0x61 && b <= 0x7A) {
