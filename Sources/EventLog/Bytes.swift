@@ -23,19 +23,19 @@ struct ByteView {
     @inline(__always)
     func u16(_ offset: Int) -> UInt16? {
         guard has(offset, 2) else { return nil }
-        return UInt16(littleEndian: (base.baseAddress.unsafelyUnwrapped + offset).loadUnaligned(as: UInt16.self))
+        return Load.u16(base.baseAddress.unsafelyUnwrapped + offset)
     }
 
     @inline(__always)
     func u32(_ offset: Int) -> UInt32? {
         guard has(offset, 4) else { return nil }
-        return UInt32(littleEndian: (base.baseAddress.unsafelyUnwrapped + offset).loadUnaligned(as: UInt32.self))
+        return Load.u32(base.baseAddress.unsafelyUnwrapped + offset)
     }
 
     @inline(__always)
     func u64(_ offset: Int) -> UInt64? {
         guard has(offset, 8) else { return nil }
-        return UInt64(littleEndian: (base.baseAddress.unsafelyUnwrapped + offset).loadUnaligned(as: UInt64.self))
+        return Load.u64(base.baseAddress.unsafelyUnwrapped + offset)
     }
 
     /// `count` UTF-16LE code units at `offset` as a `String` (invalid surrogates become U+FFFD).
@@ -159,7 +159,7 @@ enum Bytes {
         guard n == b.count else { return false }
         var i = 0
         while i + 8 <= n {
-            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+            if Load.u64(a.baseAddress.unsafelyUnwrapped + i) != Load.u64(b.baseAddress.unsafelyUnwrapped + i) {
                 return false
             }
             i += 8
@@ -169,5 +169,29 @@ enum Bytes {
             i += 1
         }
         return true
+    }
+}
+
+/// Little-endian loads at any alignment, spelled so that the compiler makes each one a single
+/// load instruction (the standard library's unaligned loads were not always inlined).
+enum Load {
+    @inline(__always)
+    static func u16(_ p: UnsafeRawPointer) -> UInt16 {
+        let b = p.assumingMemoryBound(to: UInt8.self)
+        return UInt16(b[0]) | UInt16(b[1]) << 8
+    }
+
+    @inline(__always)
+    static func u32(_ p: UnsafeRawPointer) -> UInt32 {
+        let b = p.assumingMemoryBound(to: UInt8.self)
+        return UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
+    }
+
+    @inline(__always)
+    static func u64(_ p: UnsafeRawPointer) -> UInt64 {
+        let b = p.assumingMemoryBound(to: UInt8.self)
+        let lo = UInt64(b[0]) | UInt64(b[1]) << 8 | UInt64(b[2]) << 16 | UInt64(b[3]) << 24
+        let hi = UInt64(b[4]) | UInt64(b[5]) << 8 | UInt64(b[6]) << 16 | UInt64(b[7]) << 24
+        return lo | hi << 32
     }
 }

@@ -337,7 +337,7 @@ public struct EVTXReader: Sendable {
     static func allZero(_ v: ByteView, from: Int, to: Int) -> Bool {
         var i = from
         while i + 8 <= to {
-            if v.base.loadUnaligned(fromByteOffset: i, as: UInt64.self) != 0 { return false }
+            if Load.u64(v.base.baseAddress.unsafelyUnwrapped + i) != 0 { return false }
             i += 8
         }
         while i < to {

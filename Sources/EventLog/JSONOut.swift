@@ -137,9 +137,9 @@ struct OutBytes {
                 shift -= 4
             }
         }
-        let d1 = UInt64(src.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
-        let d2 = UInt64(src.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self).littleEndian)
-        let d3 = UInt64(src.loadUnaligned(fromByteOffset: offset + 6, as: UInt16.self).littleEndian)
+        let d1 = UInt64(Load.u32(src.baseAddress.unsafelyUnwrapped + offset))
+        let d2 = UInt64(Load.u16(src.baseAddress.unsafelyUnwrapped + offset + 4))
+        let d3 = UInt64(Load.u16(src.baseAddress.unsafelyUnwrapped + offset + 6))
         put(d1, 8); base[o] = 0x2D; o += 1
         put(d2, 4); base[o] = 0x2D; o += 1
         put(d3, 4); base[o] = 0x2D; o += 1
@@ -183,7 +183,7 @@ struct OutBytes {
         while k < units {
             // Four ASCII units at a time.
             while k + 4 <= units {
-                let w = UInt64(littleEndian: (raw + offset + 2 * k).loadUnaligned(as: UInt64.self))
+                let w = Load.u64(raw + offset + 2 * k)
                 if w & 0xFF80_FF80_FF80_FF80 != 0 { break }
                 let packed = (w & 0xFF) | ((w >> 8) & 0xFF00) | ((w >> 16) & 0xFF_0000) | ((w >> 24) & 0xFF00_0000)
                 UnsafeMutableRawPointer(out + n).storeBytes(of: UInt32(truncatingIfNeeded: packed).littleEndian, as: UInt32.self)
@@ -242,9 +242,9 @@ struct OutBytes {
             // Eight bytes at a time: stored as they are unless one of them needs escaping (the
             // buffer has room for the worst case, so a whole word can always be stored).
             while i + 8 <= n {
-                let w = UnsafeRawPointer(src + i).loadUnaligned(as: UInt64.self)
+                let w = Load.u64(src + i)
                 if Self.needsEscape(w) { break }
-                UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
+                UnsafeMutableRawPointer(out + o).storeBytes(of: w.littleEndian, as: UInt64.self)
                 i += 8
                 o += 8
             }
@@ -252,7 +252,7 @@ struct OutBytes {
                 // The last bytes, as one word with the bytes past the end masked.
                 let (w, clean) = Self.tail(src + i, n - i)
                 if clean {
-                    UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
+                    UnsafeMutableRawPointer(out + o).storeBytes(of: w.littleEndian, as: UInt64.self)
                     o += n - i
                     break
                 }
@@ -300,16 +300,16 @@ struct OutBytes {
         while i < n {
             if !pending {
                 while i + 8 <= n {
-                    let w = UnsafeRawPointer(src + i).loadUnaligned(as: UInt64.self)
+                    let w = Load.u64(src + i)
                     if Self.needsEscape(w) { break }
-                    UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
+                    UnsafeMutableRawPointer(out + o).storeBytes(of: w.littleEndian, as: UInt64.self)
                     i += 8
                     o += 8
                 }
                 if padded && i < n && i + 8 > n {
                     let (w, clean) = Self.tail(src + i, n - i)
                     if clean {
-                        UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
+                        UnsafeMutableRawPointer(out + o).storeBytes(of: w.littleEndian, as: UInt64.self)
                         o += n - i
                         break
                     }
@@ -365,7 +365,7 @@ struct OutBytes {
     @inline(__always)
     static func tail(_ p: UnsafePointer<UInt8>, _ r: Int) -> (UInt64, Bool) {
         let keep: UInt64 = (1 << UInt64(8 * r)) &- 1
-        let w = (UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) & keep) | (0x4141_4141_4141_4141 & ~keep)
+        let w = (Load.u64(p) & keep) | (0x4141_4141_4141_4141 & ~keep)
         return (w, !needsEscape(w))
     }
 

@@ -191,7 +191,7 @@ extension Plan {
         var i = r.lowerBound
         var high = false
         while i < r.upperBound {
-            var w = UnsafeRawPointer(a.base + i).loadUnaligned(as: UInt64.self)
+            var w = Load.u64(a.base + i)
             let left = r.upperBound - i
             if left < 8 { w &= (1 << UInt64(8 * left)) &- 1 }
             if w & 0x8080_8080_8080_8080 != 0 || ((w & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x2020_2020_2020_2020) & 0x8080_8080_8080_8080 != 0 {
