@@ -172,26 +172,27 @@ enum Bytes {
     }
 }
 
-/// Little-endian loads at any alignment, spelled so that the compiler makes each one a single
-/// load instruction (the standard library's unaligned loads were not always inlined).
+/// Little-endian loads at any alignment, each a single load instruction (copied through a
+/// fixed-size memory copy; the standard library's unaligned loads were not always inlined).
 enum Load {
     @inline(__always)
     static func u16(_ p: UnsafeRawPointer) -> UInt16 {
-        let b = p.assumingMemoryBound(to: UInt8.self)
-        return UInt16(b[0]) | UInt16(b[1]) << 8
+        var x: UInt16 = 0
+        withUnsafeMutableBytes(of: &x) { $0.baseAddress.unsafelyUnwrapped.copyMemory(from: p, byteCount: 2) }
+        return UInt16(littleEndian: x)
     }
 
     @inline(__always)
     static func u32(_ p: UnsafeRawPointer) -> UInt32 {
-        let b = p.assumingMemoryBound(to: UInt8.self)
-        return UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
+        var x: UInt32 = 0
+        withUnsafeMutableBytes(of: &x) { $0.baseAddress.unsafelyUnwrapped.copyMemory(from: p, byteCount: 4) }
+        return UInt32(littleEndian: x)
     }
 
     @inline(__always)
     static func u64(_ p: UnsafeRawPointer) -> UInt64 {
-        let b = p.assumingMemoryBound(to: UInt8.self)
-        let lo = UInt64(b[0]) | UInt64(b[1]) << 8 | UInt64(b[2]) << 16 | UInt64(b[3]) << 24
-        let hi = UInt64(b[4]) | UInt64(b[5]) << 8 | UInt64(b[6]) << 16 | UInt64(b[7]) << 24
-        return lo | hi << 32
+        var x: UInt64 = 0
+        withUnsafeMutableBytes(of: &x) { $0.baseAddress.unsafelyUnwrapped.copyMemory(from: p, byteCount: 8) }
+        return UInt64(littleEndian: x)
     }
 }
