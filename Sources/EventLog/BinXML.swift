@@ -102,6 +102,10 @@ struct BinXMLParser {
     private var userDataSlots: [Int: Bool] = [:]
     /// Compiled plans by outer and nested definition offsets.
     private var plans: [Int: Plan?] = [:]
+    /// The last plan looked up in `plans` and its key (records of one template often follow
+    /// one another).
+    private var lastPlanKey = -1
+    private var lastPlan: Plan??
     private var values = Plan.Values(outer: ValueCache(view: ByteView(UnsafeRawBufferPointer(start: nil, count: 0))),
                                      inner: ValueCache(view: ByteView(UnsafeRawBufferPointer(start: nil, count: 0))))
     var doc = XDoc()
@@ -114,6 +118,8 @@ struct BinXMLParser {
         templates.removeAll(keepingCapacity: true)
         badTemplates.removeAll(keepingCapacity: true)
         plans.removeAll(keepingCapacity: true)
+        lastPlanKey = -1
+        lastPlan = nil
         trees.removeAll(keepingCapacity: true)
         slots.removeAll()
         userDataSlots.removeAll(keepingCapacity: true)
@@ -205,8 +211,11 @@ struct BinXMLParser {
         }
         let key = outerDef << 32 | (innerDef & 0xFFFF_FFFF)
         let plan: Plan?
-        if let cached = plans[key] {
+        if key == lastPlanKey, let cached = lastPlan {
             plan = cached
+        } else if let cached = plans[key] {
+            plan = cached
+            (lastPlanKey, lastPlan) = (key, cached)
         } else {
             guard let outerTree = trees[outerDef] ?? nil else { return nil }
             var inner: Plan.Tree?

@@ -80,14 +80,29 @@ struct OutBytes {
         if v == 0 { base[count] = 0x30; count += 1; return }
         var m = v.magnitude
         if v < 0 { base[count] = UInt8(ascii: "-"); count += 1 }
-        var digits = 0
-        var t = m
-        while t > 0 { digits += 1; t /= 10 }
-        var k = count + digits - 1
-        while m > 0 {
-            base[k] = UInt8(truncatingIfNeeded: 0x30 &+ m % 10)
-            m /= 10
+        var digits = 1
+        var limit: UInt64 = 10
+        while digits < 20 && m >= limit {
+            digits += 1
+            if digits == 20 { break }
+            limit &*= 10
+        }
+        // Two digits at a time from the right.
+        var k = count + digits
+        while m >= 100 {
+            let r = Int(m % 100)
+            m /= 100
+            k -= 2
+            base[k] = UInt8(truncatingIfNeeded: 0x30 &+ r / 10)
+            base[k + 1] = UInt8(truncatingIfNeeded: 0x30 &+ r % 10)
+        }
+        if m >= 10 {
+            k -= 2
+            base[k] = UInt8(truncatingIfNeeded: 0x30 &+ m / 10)
+            base[k + 1] = UInt8(truncatingIfNeeded: 0x30 &+ m % 10)
+        } else {
             k -= 1
+            base[k] = UInt8(truncatingIfNeeded: 0x30 &+ m)
         }
         count += digits
     }
@@ -241,6 +256,14 @@ struct OutBytes {
         while i < n {
             // Eight bytes at a time: stored as they are unless one of them needs escaping (the
             // buffer has room for the worst case, so a whole word can always be stored).
+            while i + 16 <= n {
+                let w0 = Load.u64(src + i), w1 = Load.u64(src + i + 8)
+                if Self.needsEscape(w0) || Self.needsEscape(w1) { break }
+                UnsafeMutableRawPointer(out + o).storeBytes(of: w0.littleEndian, as: UInt64.self)
+                UnsafeMutableRawPointer(out + o + 8).storeBytes(of: w1.littleEndian, as: UInt64.self)
+                i += 16
+                o += 16
+            }
             while i + 8 <= n {
                 let w = Load.u64(src + i)
                 if Self.needsEscape(w) { break }
@@ -299,6 +322,14 @@ struct OutBytes {
         var pending = false
         while i < n {
             if !pending {
+                while i + 16 <= n {
+                    let w0 = Load.u64(src + i), w1 = Load.u64(src + i + 8)
+                    if Self.needsEscape(w0) || Self.needsEscape(w1) { break }
+                    UnsafeMutableRawPointer(out + o).storeBytes(of: w0.littleEndian, as: UInt64.self)
+                    UnsafeMutableRawPointer(out + o + 8).storeBytes(of: w1.littleEndian, as: UInt64.self)
+                    i += 16
+                    o += 16
+                }
                 while i + 8 <= n {
                     let w = Load.u64(src + i)
                     if Self.needsEscape(w) { break }
@@ -374,9 +405,11 @@ struct OutBytes {
     static func needsEscape(_ w: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let high: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func hasZero(_ x: UInt64) -> Bool { (x &- ones) & ~x & high != 0 }
-        let below = (w &- ones &* 0x20) & ~w & high
-        return below != 0 || hasZero(w ^ (ones &* 0x22)) || hasZero(w ^ (ones &* 0x5C))
+        // One test for the three conditions (no branch between them).
+        let q = w ^ (ones &* 0x22)
+        let b = w ^ (ones &* 0x5C)
+        let below = (w &- ones &* 0x20) & ~w
+        return (below | ((q &- ones) & ~q) | ((b &- ones) & ~b)) & high != 0
     }
 
     /// A JSON string literal of `s`.

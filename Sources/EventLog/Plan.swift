@@ -71,7 +71,7 @@ final class Plan {
     var section = 0
     var entries: [Entry] = []
     /// The entries' keys as bytes, for the direct JSON path.
-    lazy var keys = Keys(entries)
+    let keys: Keys
 
     /// `EventFacts.guidText` of the last provider GUID and activity id (records of one template
     /// mostly repeat them, often as the same `String`).
@@ -232,6 +232,7 @@ final class Plan {
             }
         }
         (section, entries) = try c.compile(candidates: c.kids(root))
+        keys = Keys(entries)
     }
 
     /// Mirrors `Flatten` on a static tree, producing entries whose values come from constants

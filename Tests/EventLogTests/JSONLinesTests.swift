@@ -91,6 +91,33 @@ import Testing
         }
     }
 
+    @Test func numbersAndTimesAsTheRecordWriterWritesThem() {
+        var values: [Int64] = [0, 1, -1, 9, 10, 99, 100, 101, 999, 1000, 65535, -65536, Int64(Int32.max), Int64(Int32.min),
+                               Int64.max, Int64.min, Int64.max - 1, Int64.min + 1]
+        var p: Int64 = 1
+        for _ in 0..<18 { p *= 10; values += [p - 1, p, p + 1, -p] }
+        for v in values {
+            var out = OutBytes(capacity: 8)
+            out.decimal(v)
+            #expect(String(decoding: out.bytes, as: UTF8.self) == String(v))
+            out.free()
+        }
+        for v: UInt64 in [0, 7, UInt64(Int64.max), UInt64(Int64.max) + 1, UInt64.max] {
+            var out = OutBytes(capacity: 8)
+            out.decimal(v)
+            #expect(String(decoding: out.bytes, as: UTF8.self) == String(v))
+            out.hex(v)
+            #expect(String(decoding: out.bytes, as: UTF8.self) == String(v) + Render.hex(v))
+            out.free()
+        }
+        for t: UInt64 in [0, 1, 116_444_736_000_000_000, 131_000_000_000_123_456, 2_650_467_743_999_999_999, UInt64.max] {
+            var out = OutBytes(capacity: 8)
+            out.fileTime(t)
+            #expect(String(decoding: out.bytes, as: UTF8.self) == Timestamp(fileTime: t, precision: .microseconds).iso8601)
+            out.free()
+        }
+    }
+
     /// The escaper and the message writer agree with `JSONEncoding.appendString` and
     /// `MessageBytes.put`, padded or not, at every length around a word.
     @Test func escapingMatchesTheRecordWriter() {
