@@ -149,13 +149,38 @@ extension ValueCache {
 }
 
 extension Plan {
-    /// Keys of the entries: raw UTF-8 (for the message) and as JSON literals, in one array.
+    /// The entries for the direct JSON path, in arrays of plain values (read without reference
+    /// counting): their keys, raw UTF-8 (for the message) and as JSON literals, in one array;
+    /// their sources' pieces; the constant pieces' text.
     final class Keys {
-        var bytes: [UInt8] = []
+        /// A piece of a source: kind 0 constant (`constants[index ..< index + count]`), 1 outer
+        /// substitution `index`, 2 nested substitution `index`, 3 nested binary XML.
+        struct Piece {
+            var kind: UInt8
+            var optional: Bool
+            var index: Int32
+            var count: Int32
+        }
+
+        struct Flat {
+            var mode: Mode
+            var pieceStart: Int32
+            var pieceCount: Int32
+        }
+
+        let bytes: [UInt8]
         /// Per entry: raw start, raw length, JSON start, JSON length.
-        var spans: [(Int, Int, Int, Int)] = []
+        let spans: [(Int, Int, Int, Int)]
+        let entries: [Flat]
+        let pieces: [Piece]
+        let constants: [UInt8]
 
         init(_ entries: [Entry]) {
+            var bytes: [UInt8] = []
+            var spans: [(Int, Int, Int, Int)] = []
+            var flat: [Flat] = []
+            var pieces: [Piece] = []
+            var constants: [UInt8] = []
             var json = OutBytes(capacity: 256)
             defer { json.free() }
             for e in entries {
@@ -167,10 +192,61 @@ extension Plan {
                 let jsonStart = bytes.count
                 bytes.append(contentsOf: json.bytes)
                 spans.append((rawStart, rawLen, jsonStart, bytes.count - jsonStart))
+                let first = pieces.count
+                for p in e.source {
+                    switch p {
+                    case .constant(let v):
+                        let c = constants.count
+                        constants.append(contentsOf: v.flat.utf8)
+                        pieces.append(Piece(kind: 0, optional: false, index: Int32(c), count: Int32(constants.count - c)))
+                    case .sub(let i, let optional):
+                        pieces.append(Piece(kind: 1, optional: optional, index: Int32(truncatingIfNeeded: i), count: 0))
+                    case .inner(let i, let optional):
+                        pieces.append(Piece(kind: 2, optional: optional, index: Int32(truncatingIfNeeded: i), count: 0))
+                    case .nested:
+                        pieces.append(Piece(kind: 3, optional: false, index: 0, count: 0))
+                    }
+                }
+                flat.append(Flat(mode: e.mode, pieceStart: Int32(first), pieceCount: Int32(pieces.count - first)))
             }
             // Room to read a word at any key's start (`OutBytes.jsonMessagePiece`, padded).
             bytes.append(contentsOf: repeatElement(0, count: 8))
+            self.bytes = bytes
+            self.spans = spans
+            self.entries = flat
+            self.pieces = pieces
+            self.constants = constants
         }
+    }
+
+    /// `appendSource` of the pieces `start ..< start + count` of `Keys.pieces`.
+    @inline(__always)
+    static func appendSource(_ pieces: UnsafeBufferPointer<Keys.Piece>, _ start: Int, _ count: Int,
+                             _ constants: UnsafeBufferPointer<UInt8>, _ values: inout Values, _ ok: inout Bool,
+                             into a: inout OutBytes) -> PieceText {
+        var present = 0
+        var last = PieceText.absent
+        var j = start
+        while j < start + count {
+            let p = pieces[j]
+            j += 1
+            let r: PieceText
+            switch p.kind {
+            case 0:
+                if p.count > 0 { a.bytes(constants.baseAddress.unsafelyUnwrapped + Int(p.index), Int(p.count)) }
+                r = .present
+            case 1: r = values.outer.appendText(Int(p.index), optional: p.optional, &ok, into: &a)
+            case 2: r = values.inner.appendText(Int(p.index), optional: p.optional, &ok, into: &a)
+            default:
+                ok = false
+                r = .absent
+            }
+            if r.isAbsent { continue }
+            present += 1
+            last = r
+        }
+        if present == 0 { return .absent }
+        return present == 1 ? last : .present
     }
 
     /// Appends the flat text of `src` to `a` and returns where it is (what `eval(src)?.flat`
@@ -237,8 +313,21 @@ extension Plan {
 
     /// `flatten`, into `scratch.refs` with the values' text in `scratch.arena`.
     func flattenRefs(_ values: inout Values, _ ok: inout Bool, _ scratch: inout JSONScratch) {
+        keys.entries.withUnsafeBufferPointer { entries in
+            keys.pieces.withUnsafeBufferPointer { pieces in
+                keys.constants.withUnsafeBufferPointer { constants in
+                    flattenRefs(entries, pieces, constants, &values, &ok, &scratch)
+                }
+            }
+        }
+    }
+
+    private func flattenRefs(_ entries: UnsafeBufferPointer<Keys.Flat>, _ pieces: UnsafeBufferPointer<Keys.Piece>,
+                             _ constants: UnsafeBufferPointer<UInt8>,
+                             _ values: inout Values, _ ok: inout Bool, _ scratch: inout JSONScratch) {
         var k = 0
-        for (index, e) in entries.enumerated() {
+        for index in 0..<entries.count {
+            let e = entries[index]
             let key = Int32(index)
             switch e.mode {
             case .groupStart:
@@ -252,7 +341,8 @@ extension Plan {
             default: break
             }
             let start = scratch.arena.count
-            let r = Plan.appendSource(e.source, &values, &ok, into: &scratch.arena)
+            let r = Plan.appendSource(pieces, Int(e.pieceStart), Int(e.pieceCount), constants, &values, &ok,
+                                      into: &scratch.arena)
             let ref = DataRef(planKey: key, keyStart: 0, keyLen: 0, valueStart: Int32(start),
                               valueLen: Int32(scratch.arena.count - start))
             switch e.mode {
