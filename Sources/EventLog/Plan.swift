@@ -232,7 +232,8 @@ final class Plan {
             }
         }
         (section, entries) = try c.compile(candidates: c.kids(root))
-        keys = Keys(entries)
+        keys = Keys(entries, system: [providerName, providerGUID, eventID, qualifiers, version, level, task, opcode,
+                                      keywords, timeCreated, activityID, processID, threadID, channel, computer, userID])
     }
 
     /// Mirrors `Flatten` on a static tree, producing entries whose values come from constants

@@ -171,11 +171,34 @@ extension Plan {
         let bytes: [UInt8]
         /// Per entry: raw start, raw length, JSON start, JSON length.
         let spans: [(Int, Int, Int, Int)]
-        let entries: [Flat]
-        let pieces: [Piece]
-        let constants: [UInt8]
+        /// Owned here (freed with this object).
+        let entries: UnsafeMutableBufferPointer<Flat>
+        let pieces: UnsafeMutableBufferPointer<Piece>
+        let constants: UnsafeMutableBufferPointer<UInt8>
+        /// The `System` fields' pieces (`Field`): start and count in `pieces`, count -1 for none.
+        let system: UnsafeMutableBufferPointer<(Int32, Int32)>
 
-        init(_ entries: [Entry]) {
+        /// Indices of `system`.
+        enum Field {
+            static let providerName = 0, providerGUID = 1, eventID = 2, qualifiers = 3, version = 4, level = 5,
+                       task = 6, opcode = 7, keywords = 8, timeCreated = 9, activityID = 10, processID = 11,
+                       threadID = 12, channel = 13, computer = 14, userID = 15
+        }
+
+        deinit {
+            entries.deallocate()
+            pieces.deallocate()
+            constants.deallocate()
+            system.deallocate()
+        }
+
+        static func copy<T>(_ a: [T]) -> UnsafeMutableBufferPointer<T> {
+            let p = UnsafeMutableBufferPointer<T>.allocate(capacity: max(a.count, 1))
+            _ = p.initialize(from: a)
+            return UnsafeMutableBufferPointer(rebasing: p[..<a.count])
+        }
+
+        init(_ entries: [Entry], system sources: [Source?]) {
             var bytes: [UInt8] = []
             var spans: [(Int, Int, Int, Int)] = []
             var flat: [Flat] = []
@@ -192,8 +215,16 @@ extension Plan {
                 let jsonStart = bytes.count
                 bytes.append(contentsOf: json.bytes)
                 spans.append((rawStart, rawLen, jsonStart, bytes.count - jsonStart))
-                let first = pieces.count
-                for p in e.source {
+                flat.append(Flat(mode: e.mode, pieceStart: Int32(pieces.count), pieceCount: Int32(e.source.count)))
+                for p in e.source { add(p) }
+            }
+            var system: [(Int32, Int32)] = []
+            for src in sources {
+                guard let src else { system.append((0, -1)); continue }
+                system.append((Int32(pieces.count), Int32(src.count)))
+                for p in src { add(p) }
+            }
+            func add(_ p: Plan.Piece) {
                     switch p {
                     case .constant(let v):
                         let c = constants.count
@@ -206,23 +237,22 @@ extension Plan {
                     case .nested:
                         pieces.append(Piece(kind: 3, optional: false, index: 0, count: 0))
                     }
-                }
-                flat.append(Flat(mode: e.mode, pieceStart: Int32(first), pieceCount: Int32(pieces.count - first)))
             }
             // Room to read a word at any key's start (`OutBytes.jsonMessagePiece`, padded).
             bytes.append(contentsOf: repeatElement(0, count: 8))
             self.bytes = bytes
             self.spans = spans
-            self.entries = flat
-            self.pieces = pieces
-            self.constants = constants
+            self.entries = Self.copy(flat)
+            self.pieces = Self.copy(pieces)
+            self.constants = Self.copy(constants)
+            self.system = Self.copy(system)
         }
     }
 
     /// `appendSource` of the pieces `start ..< start + count` of `Keys.pieces`.
     @inline(__always)
-    static func appendSource(_ pieces: UnsafeBufferPointer<Keys.Piece>, _ start: Int, _ count: Int,
-                             _ constants: UnsafeBufferPointer<UInt8>, _ values: inout Values, _ ok: inout Bool,
+    static func appendSource(_ pieces: UnsafeMutableBufferPointer<Keys.Piece>, _ start: Int, _ count: Int,
+                             _ constants: UnsafeMutableBufferPointer<UInt8>, _ values: inout Values, _ ok: inout Bool,
                              into a: inout OutBytes) -> PieceText {
         var present = 0
         var last = PieceText.absent
@@ -247,6 +277,40 @@ extension Plan {
         }
         if present == 0 { return .absent }
         return present == 1 ? last : .present
+    }
+
+    /// `appendRange` of a `System` field (`Keys.Field`).
+    @inline(__always)
+    func textField(_ f: Int, _ values: inout Values, _ ok: inout Bool, _ a: inout OutBytes) -> Range<Int>? {
+        let (start, count) = keys.system[f]
+        guard count >= 0 else { return nil }
+        let from = a.count
+        if Plan.appendSource(keys.pieces, Int(start), Int(count), keys.constants, &values, &ok, into: &a).isAbsent { return nil }
+        return from..<a.count
+    }
+
+    /// `evalInt` of a `System` field (`Keys.Field`).
+    @inline(__always)
+    func intField(_ f: Int, _ values: inout Values, _ ok: inout Bool) -> Int? {
+        let (start, count) = keys.system[f]
+        guard count >= 0 else { return nil }
+        if count == 1 {
+            let p = keys.pieces[Int(start)]
+            if p.kind == 1, let x = values.outer.integer(Int(p.index), optional: p.optional, &ok) { return x }
+            if p.kind == 2, let x = values.inner.integer(Int(p.index), optional: p.optional, &ok) { return x }
+        }
+        let src: Source?
+        switch f {
+        case Keys.Field.eventID: src = eventID
+        case Keys.Field.qualifiers: src = qualifiers
+        case Keys.Field.version: src = version
+        case Keys.Field.level: src = level
+        case Keys.Field.task: src = task
+        case Keys.Field.opcode: src = opcode
+        case Keys.Field.processID: src = processID
+        default: src = threadID
+        }
+        return Plan.eval(src, &values, &ok)?.integer
     }
 
     /// Appends the flat text of `src` to `a` and returns where it is (what `eval(src)?.flat`
@@ -313,18 +377,7 @@ extension Plan {
 
     /// `flatten`, into `scratch.refs` with the values' text in `scratch.arena`.
     func flattenRefs(_ values: inout Values, _ ok: inout Bool, _ scratch: inout JSONScratch) {
-        keys.entries.withUnsafeBufferPointer { entries in
-            keys.pieces.withUnsafeBufferPointer { pieces in
-                keys.constants.withUnsafeBufferPointer { constants in
-                    flattenRefs(entries, pieces, constants, &values, &ok, &scratch)
-                }
-            }
-        }
-    }
-
-    private func flattenRefs(_ entries: UnsafeBufferPointer<Keys.Flat>, _ pieces: UnsafeBufferPointer<Keys.Piece>,
-                             _ constants: UnsafeBufferPointer<UInt8>,
-                             _ values: inout Values, _ ok: inout Bool, _ scratch: inout JSONScratch) {
+        let entries = keys.entries, pieces = keys.pieces, constants = keys.constants
         var k = 0
         for index in 0..<entries.count {
             let e = entries[index]
@@ -399,22 +452,24 @@ extension Plan {
         scratch.arena.count = 0
         scratch.refs.removeAll(keepingCapacity: true)
         scratch.groups.removeAll(keepingCapacity: true)
-        let providerName = Plan.appendRange(providerName, &values, &ok, &scratch.arena)
-        let providerGUID = Plan.appendRange(providerGUID, &values, &ok, &scratch.arena)
-        let eventID = Plan.evalInt(eventID, &values, &ok)
-        let qualifiers = Plan.evalInt(qualifiers, &values, &ok)
-        let version = Plan.evalInt(version, &values, &ok)
-        let level = Plan.evalInt(level, &values, &ok)
-        let task = Plan.evalInt(task, &values, &ok)
-        let opcode = Plan.evalInt(opcode, &values, &ok)
-        let keywords = Plan.appendRange(self.keywords, &values, &ok, &scratch.arena)
-        let created = Plan.eval(timeCreated, &values, &ok).flatMap(EventFacts.timeCreated)
-        let activityID = Plan.appendRange(activityID, &values, &ok, &scratch.arena)
-        let processID = Plan.evalInt(processID, &values, &ok)
-        let threadID = Plan.evalInt(threadID, &values, &ok)
-        let channel = Plan.appendRange(channel, &values, &ok, &scratch.arena)
-        let computerName = Plan.appendRange(computer, &values, &ok, &scratch.arena)
-        let userID = Plan.appendRange(userID, &values, &ok, &scratch.arena)
+        typealias F = Keys.Field
+        let providerName = textField(F.providerName, &values, &ok, &scratch.arena)
+        let providerGUID = textField(F.providerGUID, &values, &ok, &scratch.arena)
+        let eventID = intField(F.eventID, &values, &ok)
+        let qualifiers = intField(F.qualifiers, &values, &ok)
+        let version = intField(F.version, &values, &ok)
+        let level = intField(F.level, &values, &ok)
+        let task = intField(F.task, &values, &ok)
+        let opcode = intField(F.opcode, &values, &ok)
+        let keywords = textField(F.keywords, &values, &ok, &scratch.arena)
+        let created = keys.system[F.timeCreated].1 < 0 ? nil
+            : Plan.eval(timeCreated, &values, &ok).flatMap(EventFacts.timeCreated)
+        let activityID = textField(F.activityID, &values, &ok, &scratch.arena)
+        let processID = intField(F.processID, &values, &ok)
+        let threadID = intField(F.threadID, &values, &ok)
+        let channel = textField(F.channel, &values, &ok, &scratch.arena)
+        let computerName = textField(F.computer, &values, &ok, &scratch.arena)
+        let userID = textField(F.userID, &values, &ok, &scratch.arena)
         let providerGUIDText = providerGUID.flatMap { Plan.guidText(scratch.arena, $0) }
         let activityIDText = activityID.flatMap { Plan.guidText(scratch.arena, $0) }
         if section != 0 {
