@@ -312,14 +312,17 @@ struct OutBytes {
 
     /// One piece of a message (`MessageBytes.put`: line breaks become one space, none at the
     /// piece's start or end, none next to a space) written JSON-escaped, without quotes.
-    @inline(__always)
-    mutating func jsonMessagePiece(_ src: UnsafePointer<UInt8>, _ n: Int, padded: Bool = false) {
+    /// Returns whether the piece held a line break (else its bytes are exactly `jsonString`'s
+    /// between the quotes).
+    @inline(__always) @discardableResult
+    mutating func jsonMessagePiece(_ src: UnsafePointer<UInt8>, _ n: Int, padded: Bool = false) -> Bool {
         reserve(n &* 6 &+ 10)
         let out = base
         let start = count
         var o = start
         var i = 0
         var pending = false
+        var lineBreak = false
         while i < n {
             if !pending {
                 while i + 16 <= n {
@@ -352,6 +355,7 @@ struct OutBytes {
                 i += 1
                 if c == 0x0A || c == 0x0D {
                     pending = o > start
+                    lineBreak = true
                     continue
                 }
                 if pending {
@@ -381,14 +385,7 @@ struct OutBytes {
             }
         }
         count = o
-    }
-
-    mutating func jsonMessagePiece(_ s: String) {
-        if let done: Void = s.utf8.withContiguousStorageIfAvailable({ u in
-            jsonMessagePiece(u.baseAddress ?? UnsafePointer(base), u.count)
-        }) { return done }
-        var s = s
-        s.withUTF8 { u in jsonMessagePiece(u.baseAddress ?? UnsafePointer(base), u.count) }
+        return lineBreak
     }
 
     /// The `r` (1...7) bytes at `p` as a word, the rest filled with `A`, and whether none of
@@ -410,6 +407,25 @@ struct OutBytes {
         let b = w ^ (ones &* 0x5C)
         let below = (w &- ones &* 0x20) & ~w
         return (below | ((q &- ones) & ~q) | ((b &- ones) & ~b)) & high != 0
+    }
+
+    /// A JSON string literal of the bytes `start ..< start + n` already written here, escaped
+    /// (copied between new quotes).
+    @inline(__always)
+    mutating func jsonStringCopy(_ start: Int, _ n: Int) {
+        reserve(n + 2)
+        base[count] = 0x22
+        UnsafeMutableRawPointer(base + count + 1).copyMemory(from: base + start, byteCount: n)
+        base[count + 1 + n] = 0x22
+        count += n + 2
+    }
+
+    /// Appends a copy of the bytes `start ..< start + n` already written here.
+    @inline(__always)
+    mutating func copyWithin(_ start: Int, _ n: Int) {
+        reserve(n)
+        UnsafeMutableRawPointer(base + count).copyMemory(from: base + start, byteCount: n)
+        count += n
     }
 
     /// A JSON string literal of `s`.

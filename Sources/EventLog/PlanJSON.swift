@@ -37,6 +37,9 @@ struct JSONScratch {
     /// Values' UTF-8 text (and keys made at run time).
     var arena = OutBytes(capacity: 1 << 16, zeroed: true)
     var refs: [DataRef] = []
+    /// Per entry: where the message holds its key and value escaped (start, count in the
+    /// output; count -1 when the message changed it: line breaks), to be copied again.
+    var escaped: [(Int32, Int32, Int32, Int32)] = []
     /// The path of the element being flattened (`Flatten.userDataRefs`).
     var path = OutBytes(capacity: 1024)
     /// The record's nested `UserData` value, when it is plain elements.
@@ -509,14 +512,19 @@ extension Plan {
                 out.byte(0x20)
                 out.decimal(Int64(id))
             }
+            scratch.escaped.removeAll(keepingCapacity: true)
             if !scratch.refs.isEmpty {
                 out.literal(": ")
                 for (i, r) in scratch.refs.enumerated() {
                     if i > 0 { out.literal(", ") }
                     let (kptr, klen) = rawKey(r)
-                    out.jsonMessagePiece(kptr, klen, padded: true)
+                    let ks = out.count
+                    let kBreak = out.jsonMessagePiece(kptr, klen, padded: true)
+                    let ke = out.count
                     out.byte(0x3D)
-                    out.jsonMessagePiece(UnsafePointer(arena.base + Int(r.valueStart)), Int(r.valueLen), padded: true)
+                    let vs = out.count
+                    let vBreak = out.jsonMessagePiece(UnsafePointer(arena.base + Int(r.valueStart)), Int(r.valueLen), padded: true)
+                    scratch.escaped.append((Int32(ks), kBreak ? -1 : Int32(ke - ks), Int32(vs), vBreak ? -1 : Int32(out.count - vs)))
                 }
             }
             out.byte(0x22)
@@ -534,14 +542,21 @@ extension Plan {
                 out.decimal(Int64(id))
                 out.byte(0x22)
             }
+            // Written once, copied where repeated (`provider_name`, `computer_name`).
+            var providerJSON = (0, 0)
             if let r = providerName {
                 out.literal(",\"provider\":")
+                providerJSON.0 = out.count
                 out.jsonString(from: arena, r)
+                providerJSON.1 = out.count - providerJSON.0
             }
             out.byte(UInt8(ascii: "}"))
+            var computerJSON = (0, 0)
             if let r = computerName {
                 out.literal(",\"host\":{\"name\":")
+                computerJSON.0 = out.count
                 out.jsonString(from: arena, r)
+                computerJSON.1 = out.count - computerJSON.0
                 out.byte(UInt8(ascii: "}"))
             } else if let host = file.hostName {
                 out.literal(",\"host\":{\"name\":")
@@ -573,7 +588,7 @@ extension Plan {
             if let v = eventID { out.literal(",\"event_id\":"); out.decimal(Int64(v)) }
             if let v = qualifiers { out.literal(",\"qualifiers\":"); out.decimal(Int64(v)) }
             if let v = version { out.literal(",\"version\":"); out.decimal(Int64(v)) }
-            if let r = providerName { out.literal(",\"provider_name\":"); out.jsonString(from: arena, r) }
+            if providerName != nil { out.literal(",\"provider_name\":"); out.copyWithin(providerJSON.0, providerJSON.1) }
             if let t = providerGUIDText {
                 out.literal(",\"provider_guid\":")
                 out.jsonString(t)
@@ -581,7 +596,7 @@ extension Plan {
                 out.literal(",\"provider_guid\":")
                 out.jsonString(from: arena, r)
             }
-            if let r = computerName { out.literal(",\"computer_name\":"); out.jsonString(from: arena, r) }
+            if computerName != nil { out.literal(",\"computer_name\":"); out.copyWithin(computerJSON.0, computerJSON.1) }
             if let v = level { out.literal(",\"level\":"); out.decimal(Int64(v)) }
             if let v = task { out.literal(",\"task\":"); out.decimal(Int64(v)) }
             if let v = opcode { out.literal(",\"opcode\":"); out.decimal(Int64(v)) }
@@ -602,14 +617,21 @@ extension Plan {
                 if section == 1 { out.literal(",\"event_data\":{") } else { out.literal(",\"user_data\":{") }
                 for (i, r) in scratch.refs.enumerated() {
                     if i > 0 { out.byte(UInt8(ascii: ",")) }
+                    let e = scratch.escaped[i]
                     if r.planKey >= 0 {
                         let s = keys.spans[Int(r.planKey)]
                         out.bytes(kp + s.2, s.3)
+                    } else if e.1 >= 0 {
+                        out.jsonStringCopy(Int(e.0), Int(e.1))
                     } else {
                         out.jsonString(from: arena, Int(r.keyStart), Int(r.keyLen))
                     }
                     out.byte(UInt8(ascii: ":"))
-                    out.jsonString(from: arena, Int(r.valueStart), Int(r.valueLen))
+                    if e.3 >= 0 {
+                        out.jsonStringCopy(Int(e.2), Int(e.3))
+                    } else {
+                        out.jsonString(from: arena, Int(r.valueStart), Int(r.valueLen))
+                    }
                 }
                 out.byte(UInt8(ascii: "}"))
             }
