@@ -45,8 +45,10 @@ struct JSONScratch {
     /// The record's nested `UserData` value, when it is plain elements.
     var fragment = FragmentTree()
     var groups: [Int] = []
+    var memo = TextMemo()
 
     func free() {
+        memo.free()
         arena.free()
         path.free()
         fragment.text.free()
@@ -284,11 +286,25 @@ extension Plan {
 
     /// `appendRange` of a `System` field (`Keys.Field`).
     @inline(__always)
-    func textField(_ f: Int, _ values: inout Values, _ ok: inout Bool, _ a: inout OutBytes) -> Range<Int>? {
+    func textField(_ f: Int, _ values: inout Values, _ ok: inout Bool, _ a: inout OutBytes,
+                   _ memo: inout TextMemo) -> Range<Int>? {
         let (start, count) = keys.system[f]
         guard count >= 0 else { return nil }
         let from = a.count
+        // One substitution (the usual case): its text is remembered by type and bytes, as
+        // records of a file mostly repeat their provider, channel, computer, GUIDs and SIDs.
+        var raw: (type: UInt8, bytes: UnsafeRawPointer, count: Int)?
+        if count == 1 {
+            let p = keys.pieces[Int(start)]
+            if p.kind == 1 { raw = values.outer.raw(Int(p.index)) } else if p.kind == 2 { raw = values.inner.raw(Int(p.index)) }
+            if let r = raw, TextMemo.remembers(r.type), r.count <= TextMemo.rawCapacity {
+                if memo.recall(f, r.type, r.bytes, r.count, into: &a) { return from..<a.count }
+            } else {
+                raw = nil
+            }
+        }
         if Plan.appendSource(keys.pieces, Int(start), Int(count), keys.constants, &values, &ok, into: &a).isAbsent { return nil }
+        if let r = raw { memo.remember(f, r.type, r.bytes, r.count, text: UnsafePointer(a.base + from), a.count - from) }
         return from..<a.count
     }
 
@@ -456,23 +472,23 @@ extension Plan {
         scratch.refs.removeAll(keepingCapacity: true)
         scratch.groups.removeAll(keepingCapacity: true)
         typealias F = Keys.Field
-        let providerName = textField(F.providerName, &values, &ok, &scratch.arena)
-        let providerGUID = textField(F.providerGUID, &values, &ok, &scratch.arena)
+        let providerName = textField(F.providerName, &values, &ok, &scratch.arena, &scratch.memo)
+        let providerGUID = textField(F.providerGUID, &values, &ok, &scratch.arena, &scratch.memo)
         let eventID = intField(F.eventID, &values, &ok)
         let qualifiers = intField(F.qualifiers, &values, &ok)
         let version = intField(F.version, &values, &ok)
         let level = intField(F.level, &values, &ok)
         let task = intField(F.task, &values, &ok)
         let opcode = intField(F.opcode, &values, &ok)
-        let keywords = textField(F.keywords, &values, &ok, &scratch.arena)
+        let keywords = textField(F.keywords, &values, &ok, &scratch.arena, &scratch.memo)
         let created = keys.system[F.timeCreated].1 < 0 ? nil
             : Plan.eval(timeCreated, &values, &ok).flatMap(EventFacts.timeCreated)
-        let activityID = textField(F.activityID, &values, &ok, &scratch.arena)
+        let activityID = textField(F.activityID, &values, &ok, &scratch.arena, &scratch.memo)
         let processID = intField(F.processID, &values, &ok)
         let threadID = intField(F.threadID, &values, &ok)
-        let channel = textField(F.channel, &values, &ok, &scratch.arena)
-        let computerName = textField(F.computer, &values, &ok, &scratch.arena)
-        let userID = textField(F.userID, &values, &ok, &scratch.arena)
+        let channel = textField(F.channel, &values, &ok, &scratch.arena, &scratch.memo)
+        let computerName = textField(F.computer, &values, &ok, &scratch.arena, &scratch.memo)
+        let userID = textField(F.userID, &values, &ok, &scratch.arena, &scratch.memo)
         let providerGUIDText = providerGUID.flatMap { Plan.guidText(scratch.arena, $0) }
         let activityIDText = activityID.flatMap { Plan.guidText(scratch.arena, $0) }
         if section != 0 {
@@ -1005,5 +1021,69 @@ struct FragmentTree {
             let ks = key(&s, nil, nil)
             add(&s, keyStart: ks, valueStart: s.arena.count)
         }
+    }
+}
+
+/// The text of the last value of each `System` field (`Plan.Keys.Field`), by the value's type
+/// and bytes: the text depends on nothing else.
+struct TextMemo {
+    static let slots = 16
+    static let rawCapacity = 256
+    static let textCapacity = 1024
+    private static let slotBytes = rawCapacity + textCapacity
+    /// Per slot: raw bytes, then text bytes.
+    private let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: slots * slotBytes)
+    /// Per slot: type (-1: empty), raw length, text length.
+    private let meta: UnsafeMutablePointer<Int> = {
+        let p = UnsafeMutablePointer<Int>.allocate(capacity: slots * 3)
+        p.initialize(repeating: -1, count: slots * 3)
+        return p
+    }()
+
+    func free() {
+        storage.deallocate()
+        meta.deallocate()
+    }
+
+    /// Types whose text is worth remembering (decoded or formatted from their bytes).
+    @inline(__always)
+    static func remembers(_ type: UInt8) -> Bool {
+        type == ValueType.string || type == ValueType.guid || type == ValueType.sid || type == ValueType.hexInt64
+    }
+
+    /// Appends the remembered text of `slot` when it was made from the same type and bytes.
+    @inline(__always)
+    func recall(_ slot: Int, _ type: UInt8, _ bytes: UnsafeRawPointer, _ count: Int, into a: inout OutBytes) -> Bool {
+        guard meta[3 * slot] == Int(type), meta[3 * slot + 1] == count else { return false }
+        let base = storage + slot * Self.slotBytes
+        guard Bytes.equal(UnsafeRawBufferPointer(start: base, count: count), UnsafeRawBufferPointer(start: bytes, count: count)) else {
+            return false
+        }
+        a.bytes(base + Self.rawCapacity, meta[3 * slot + 2])
+        return true
+    }
+
+    @inline(__always)
+    func remember(_ slot: Int, _ type: UInt8, _ bytes: UnsafeRawPointer, _ count: Int,
+                  text: UnsafePointer<UInt8>, _ textCount: Int) {
+        guard count <= Self.rawCapacity, textCount <= Self.textCapacity else { return }
+        let base = storage + slot * Self.slotBytes
+        UnsafeMutableRawPointer(base).copyMemory(from: bytes, byteCount: count)
+        (base + Self.rawCapacity).update(from: text, count: textCount)
+        meta[3 * slot] = Int(type)
+        meta[3 * slot + 1] = count
+        meta[3 * slot + 2] = textCount
+    }
+}
+
+extension ValueCache {
+    /// Type and bytes of substitution `i`, when it is present with at least one byte.
+    @inline(__always)
+    func raw(_ i: Int) -> (type: UInt8, bytes: UnsafeRawPointer, count: Int)? {
+        guard i < subs.count else { return nil }
+        let s = subs[i]
+        let o = Int(s.offset), n = Int(s.size)
+        guard n > 0, view.has(o, n) else { return nil }
+        return (s.type, UnsafeRawPointer(view.base.baseAddress.unsafelyUnwrapped + o), n)
     }
 }
