@@ -33,6 +33,9 @@ enum Tok {
     case piTarget(String)
     case piData(String)
     case template(definition: Int, values: [SubValue])
+    /// Value text left in place: `units` UTF-16 code units at chunk offset `offset` (only from
+    /// `tokens(…, rawText: true)`).
+    case rawText(offset: Int, units: Int)
 }
 
 /// The rendered XML tree of one record.
@@ -153,8 +156,9 @@ struct BinXMLParser {
             // The fragment as a compact tree when it is only elements, attributes and text;
             // else as `fastRecord` renders it.
             guard let outerTree = trees[outerDef] ?? nil,
-                  let toks = try? tokens(v, from: range.lowerBound, to: range.upperBound, nested: true) else { return false }
-            if scratch.fragment.build(toks, otherElements: outerTree.nodes.count) {
+                  let toks = try? tokens(v, from: range.lowerBound, to: range.upperBound, nested: true, rawText: true)
+            else { return false }
+            if scratch.fragment.build(toks, v, otherElements: outerTree.nodes.count) {
                 userData = .fragment
             } else {
                 guard (try? fragmentUserData(v, range, outerDef: outerDef)) == true else { return false }
@@ -388,7 +392,8 @@ struct BinXMLParser {
     /// Tokens of the binary XML in `[start, end)` up to its end-of-stream token.
     /// `nested` says the stream is a binary XML substitution value (type 0x21), whose elements
     /// may lack the dependency identifier.
-    mutating func tokens(_ v: ByteView, from start: Int, to end: Int, nested: Bool) throws -> [Tok] {
+    /// `rawText`: value text is handed as `.rawText` (where it lies) instead of `.value`.
+    mutating func tokens(_ v: ByteView, from start: Int, to end: Int, nested: Bool, rawText: Bool = false) throws -> [Tok] {
         var out: [Tok] = []
         // Tokens take 4 bytes or more, but for a few one-byte ones.
         out.reserveCapacity(min(max(end - start, 0) / 4 + 8, 8192))
@@ -433,7 +438,12 @@ struct BinXMLParser {
             case 0x05:
                 guard p + 2 <= end else { throw short("value type", p, 2) }
                 let type = v.base[p + 1]
-                if type == ValueType.string {
+                if type == ValueType.string && rawText {
+                    let n = Int(try u16(p + 2, "value text"))
+                    guard p + 4 + n * 2 <= end, v.has(p + 4, n * 2) else { throw short("value text", p + 4, n * 2) }
+                    out.append(.rawText(offset: p + 4, units: n))
+                    p += 4 + n * 2
+                } else if type == ValueType.string {
                     let (s, next) = try chars(p + 2, "value text")
                     out.append(.value(.string(s)))
                     p = next
@@ -594,6 +604,8 @@ struct BinXMLParser {
                 if let top = stack.last { doc.elements[top].content.append(.cdata(s)) }
             case .piTarget(let n):
                 if let top = stack.last { doc.elements[top].content.append(.pi(n, "")) }
+            case .rawText(let offset, let units):
+                add(.string(v.utf16(offset, units: units) ?? ""))
             case .piData(let s):
                 if let top = stack.last, case .pi(let n, _)? = doc.elements[top].content.last {
                     doc.elements[top].content[doc.elements[top].content.count - 1] = .pi(n, s)
@@ -699,6 +711,7 @@ struct Fingerprint: Hashable {
             case .cdata(let s): out.append(11); text(s)
             case .piTarget(let n): out.append(12); text(n)
             case .piData(let s): out.append(13); text(s)
+            case .rawText: return nil
             case .template: return nil
             }
         }

@@ -151,7 +151,7 @@ final class Plan {
             case .charRef(let c): piece = .constant(.string(String(UnicodeScalar(c).map { Character($0) } ?? "\u{FFFD}")))
             case .entityRef(let n): piece = .constant(.string(BinXMLParser.entity(n)))
             case .cdata(let s): piece = .constant(.string(s))
-            case .piTarget, .piData, .template: return nil
+            case .piTarget, .piData, .template, .rawText: return nil
             }
             if let piece {
                 if attr != nil { attr!.1.append(piece) } else if let top = stack.last { nodes[top].content.append(.piece(piece)) }

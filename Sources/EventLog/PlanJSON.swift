@@ -826,7 +826,7 @@ struct FragmentTree {
     /// instructions, CDATA inside an attribute), close more elements than they open or leave
     /// some open, or reach the limits of the tree path (`otherElements`: the template's own).
     /// `fragmentUserData` then decides.
-    mutating func build(_ toks: [Tok], otherElements: Int) -> Bool {
+    mutating func build(_ toks: [Tok], _ v: ByteView, otherElements: Int) -> Bool {
         nodes.removeAll(keepingCapacity: true)
         attrs.removeAll(keepingCapacity: true)
         texts.removeAll(keepingCapacity: true)
@@ -852,6 +852,11 @@ struct FragmentTree {
         func addText(_ s: String) {
             let start = text.count
             text.text(s)
+            addTextRange(start)
+        }
+
+        /// The bytes from `start` to the end of `text` as a text piece of the open element.
+        func addTextRange(_ start: Int) {
             let top = Int(stack[stack.count - 1])
             let i = Int32(texts.count)
             texts.append(Text(start: Int32(start), count: Int32(text.count - start)))
@@ -906,6 +911,18 @@ struct FragmentTree {
                     attrPieces += 1
                 } else {
                     addText(s)
+                }
+            case .rawText(let offset, let units):
+                // As `ByteView.utf16` decodes it: trailing NULs dropped.
+                var n = units
+                while n > 0, v.base[offset + 2 * (n - 1)] == 0, v.base[offset + 2 * (n - 1) + 1] == 0 { n -= 1 }
+                if attrName != nil {
+                    text.utf16(v.base, offset: offset, units: n)
+                    attrPieces += 1
+                } else {
+                    let start = text.count
+                    text.utf16(v.base, offset: offset, units: n)
+                    addTextRange(start)
                 }
             case .cdata(let s):
                 guard attrName == nil else { return false }
