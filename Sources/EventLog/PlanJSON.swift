@@ -176,6 +176,9 @@ extension Plan {
         let bytes: [UInt8]
         /// Per entry: raw start, raw length, JSON start, JSON length.
         let spans: [(Int, Int, Int, Int)]
+        /// Per entry: whether the key holds a line break (else the message shows it as its JSON
+        /// literal, without the quotes).
+        let keyBreaks: [Bool]
         /// Owned here (freed with this object).
         let entries: UnsafeMutableBufferPointer<Flat>
         let pieces: UnsafeMutableBufferPointer<Piece>
@@ -206,6 +209,7 @@ extension Plan {
         init(_ entries: [Entry], system sources: [Source?]) {
             var bytes: [UInt8] = []
             var spans: [(Int, Int, Int, Int)] = []
+            var keyBreaks: [Bool] = []
             var flat: [Flat] = []
             var pieces: [Piece] = []
             var constants: [UInt8] = []
@@ -220,6 +224,7 @@ extension Plan {
                 let jsonStart = bytes.count
                 bytes.append(contentsOf: json.bytes)
                 spans.append((rawStart, rawLen, jsonStart, bytes.count - jsonStart))
+                keyBreaks.append(e.key.utf8.contains { $0 == 0x0A || $0 == 0x0D })
                 flat.append(Flat(mode: e.mode, pieceStart: Int32(pieces.count), pieceCount: Int32(e.source.count)))
                 for p in e.source { add(p) }
             }
@@ -247,6 +252,7 @@ extension Plan {
             bytes.append(contentsOf: repeatElement(0, count: 8))
             self.bytes = bytes
             self.spans = spans
+            self.keyBreaks = keyBreaks
             self.entries = Self.copy(flat)
             self.pieces = Self.copy(pieces)
             self.constants = Self.copy(constants)
@@ -533,9 +539,16 @@ extension Plan {
                 out.literal(": ")
                 for (i, r) in scratch.refs.enumerated() {
                     if i > 0 { out.literal(", ") }
-                    let (kptr, klen) = rawKey(r)
                     let ks = out.count
-                    let kBreak = out.jsonMessagePiece(kptr, klen, padded: true)
+                    let kBreak: Bool
+                    if r.planKey >= 0 && !keys.keyBreaks[Int(r.planKey)] {
+                        let s = keys.spans[Int(r.planKey)]
+                        out.bytes(kp + s.2 + 1, s.3 - 2)
+                        kBreak = false
+                    } else {
+                        let (kptr, klen) = rawKey(r)
+                        kBreak = out.jsonMessagePiece(kptr, klen, padded: true)
+                    }
                     let ke = out.count
                     out.byte(0x3D)
                     let vs = out.count
