@@ -140,37 +140,38 @@ public struct EVTXReader: Sendable {
         let file = JSONFileContext(context)
         let writer = JSONLinesWriter()
         var line: [UInt8] = []
+        var writeFailed = false
         do {
-            try walkJSON()
+            try walk(stats: &stats, parse: { parser, v, start, end, header in
+                if parser.fastJSON(v, from: start, to: end, recordID: header.id, fileTime: header.fileTime, file: file,
+                                   checksumBad: header.checksumBad, carved: header.carved,
+                                   scratch: &scratch, out: &out) {
+                    return
+                }
+                try parser.parseRecord(v, from: start, to: end)
+                var r = EventFacts.record(parser.doc, recordID: header.id, fileTime: header.fileTime,
+                                          dataset: Dataset.evtx, context: context)
+                if header.checksumBad { r.setExtra("evtx.checksum_ok", .bool(false)) }
+                if header.carved { r.setExtra("evtx.carved", .bool(true)) }
+                line.removeAll(keepingCapacity: true)
+                writer.append(r, to: &line)
+                line.withUnsafeBufferPointer { out.bytes($0.baseAddress!, $0.count) }
+            }, emit: { (_: Void, _) in
+                guard out.count >= batchBytes else { return }
+                do {
+                    try write(out.bytes)
+                } catch {
+                    writeFailed = true
+                    throw error
+                }
+                out.count = 0
+            })
         } catch {
-            // What was read before an I/O failure still goes out (as `read`'s callers do).
-            if out.count > 0 { try? write(out.bytes) }
+            // What was read before a read failure still goes out (as `read`'s callers do).
+            if !writeFailed && out.count > 0 { try? write(out.bytes) }
             throw error
         }
         if out.count > 0 { try write(out.bytes) }
-
-        func walkJSON() throws {
-        try walk(stats: &stats, parse: { parser, v, start, end, header in
-            if parser.fastJSON(v, from: start, to: end, recordID: header.id, fileTime: header.fileTime, file: file,
-                               checksumBad: header.checksumBad, carved: header.carved,
-                               scratch: &scratch, out: &out) {
-                return
-            }
-            try parser.parseRecord(v, from: start, to: end)
-            var r = EventFacts.record(parser.doc, recordID: header.id, fileTime: header.fileTime,
-                                      dataset: Dataset.evtx, context: context)
-            if header.checksumBad { r.setExtra("evtx.checksum_ok", .bool(false)) }
-            if header.carved { r.setExtra("evtx.carved", .bool(true)) }
-            line.removeAll(keepingCapacity: true)
-            writer.append(r, to: &line)
-            line.withUnsafeBufferPointer { out.bytes($0.baseAddress!, $0.count) }
-        }, emit: { (_: Void, _) in
-            if out.count >= batchBytes {
-                try write(out.bytes)
-                out.count = 0
-            }
-        })
-        }
     }
 
     /// Same walk as `read`, handing each record's rendered XML (one string per record).
