@@ -40,6 +40,11 @@ enum Console {
         _ = try? FileDescriptor.standardOutput.writeAll(bytes)
     }
 
+    static func writeOut(_ bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return }
+        _ = try? FileDescriptor.standardOutput.writeAll(bytes)
+    }
+
     private static func isTerminal(_ fd: Int32) -> Bool {
         #if os(Windows)
         return _isatty(fd) != 0

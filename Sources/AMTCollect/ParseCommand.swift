@@ -72,6 +72,9 @@ struct Parse: ParsableCommand {
                         writer.append(record, to: &buffer)
                         if buffer.count >= 1 << 20 { Console.writeOut(buffer); buffer.removeAll(keepingCapacity: true) }
                     }
+                } else if let s = try SourceParsing.parseEVTXJSONLines(path: path, kind: kind, context: context,
+                                                                        write: Console.writeOut) {
+                    stats = s
                 } else {
                     stats = try SourceParsing.parse(path: path, kind: kind, context: context) { record in
                         writer.append(record, to: &buffer)

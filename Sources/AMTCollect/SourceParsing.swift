@@ -29,6 +29,23 @@ enum SourceParsing {
         return try parseStream(first: first, rest: reader, kind: kind, context: context, emit: emit)
     }
 
+    /// When the file at `path` is to be read as EVTX (by `kind`, or by its signature), parses it
+    /// straight to JSON Lines: `write` gets batches of whole lines, the bytes `parse` and
+    /// `JSONLinesWriter` would give. `nil` for any other file (nothing written).
+    static func parseEVTXJSONLines(
+        path: FilePath, kind: String?, context: ParseContext, write: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> ParseStats? {
+        guard kind == Dataset.evtx || (kind ?? "auto") == "auto" else { return nil }
+        if kind != Dataset.evtx {
+            var probe = try SourceReader(path: path, cap: Int64.max, chunkSize: 8)
+            guard isEVTX(try probe.nextChunk()?.bytes ?? []) else { return nil }
+        }
+        var stats = ParseStats()
+        stats.dataset = Dataset.evtx
+        try EVTXReader(path: path).readJSONLines(context: context, stats: &stats, write: write)
+        return stats
+    }
+
     static func isEVTX(_ head: [UInt8]) -> Bool {
         head.starts(with: Array("ElfFile\0".utf8))
     }

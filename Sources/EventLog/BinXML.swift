@@ -33,6 +33,9 @@ enum Tok {
     case piTarget(String)
     case piData(String)
     case template(definition: Int, values: [SubValue])
+    /// Value text left in place: `units` UTF-16 code units at chunk offset `offset` (only from
+    /// `tokens(…, rawText: true)`).
+    case rawText(offset: Int, units: Int)
 }
 
 /// The rendered XML tree of one record.
@@ -102,6 +105,10 @@ struct BinXMLParser {
     private var userDataSlots: [Int: Bool] = [:]
     /// Compiled plans by outer and nested definition offsets.
     private var plans: [Int: Plan?] = [:]
+    /// The last plan looked up in `plans` and its key (records of one template often follow
+    /// one another).
+    private var lastPlanKey = -1
+    private var lastPlan: Plan??
     private var values = Plan.Values(outer: ValueCache(view: ByteView(UnsafeRawBufferPointer(start: nil, count: 0))),
                                      inner: ValueCache(view: ByteView(UnsafeRawBufferPointer(start: nil, count: 0))))
     var doc = XDoc()
@@ -114,6 +121,8 @@ struct BinXMLParser {
         templates.removeAll(keepingCapacity: true)
         badTemplates.removeAll(keepingCapacity: true)
         plans.removeAll(keepingCapacity: true)
+        lastPlanKey = -1
+        lastPlan = nil
         trees.removeAll(keepingCapacity: true)
         slots.removeAll()
         userDataSlots.removeAll(keepingCapacity: true)
@@ -127,6 +136,44 @@ struct BinXMLParser {
     /// needs the tree path (which also reports any damage).
     mutating func fastRecord(_ v: ByteView, from start: Int, to end: Int, recordID: UInt64, fileTime: UInt64,
                              context: ParseContext) -> Record? {
+        guard let (plan, fragment) = planned(v, from: start, to: end) else { return nil }
+        if let (range, outerDef) = fragment {
+            guard (try? fragmentUserData(v, range, outerDef: outerDef)) == true else { return nil }
+        }
+        return plan.record(&values, recordID: recordID, fileTime: fileTime, context: context,
+                           userData: fragment != nil ? Flatten.userData(doc, 1) : nil)
+    }
+
+    /// The record's JSON line (what `JSONLinesWriter` writes for `fastRecord`'s record, with the
+    /// `amt.evtx` flags `EVTXReader.read` adds) appended to `out`; `false` (nothing written) when
+    /// the record needs the tree path.
+    mutating func fastJSON(_ v: ByteView, from start: Int, to end: Int, recordID: UInt64, fileTime: UInt64,
+                           file: JSONFileContext, checksumBad: Bool, carved: Bool,
+                           scratch: inout JSONScratch, out: inout OutBytes) -> Bool {
+        guard let (plan, fragment) = planned(v, from: start, to: end) else { return false }
+        var userData: UserDataSource?
+        if let (range, outerDef) = fragment {
+            // The fragment as a compact tree when it is only elements, attributes and text;
+            // else as `fastRecord` renders it.
+            guard let outerTree = trees[outerDef] ?? nil,
+                  let toks = try? tokens(v, from: range.lowerBound, to: range.upperBound, nested: true, rawText: true)
+            else { return false }
+            if scratch.fragment.build(toks, v, otherElements: outerTree.nodes.count) {
+                userData = .fragment
+            } else {
+                guard (try? fragmentUserData(v, range, outerDef: outerDef)) == true else { return false }
+                userData = .doc(doc)
+            }
+        }
+        return plan.writeJSON(&values, recordID: recordID, fileTime: fileTime, file: file, userData: userData,
+                              checksumBad: checksumBad, carved: carved, scratch: &scratch, out: &out)
+    }
+
+    /// The compiled plan of a record body that is one template instance, with `values` read and
+    /// prepared; when the record's `UserData` is a nested value the plan does not hold (a section
+    /// 2 plan), where that value lies and the outer template's offset. `nil` when the record
+    /// needs the tree path.
+    private mutating func planned(_ v: ByteView, from start: Int, to end: Int) -> (Plan, (Range<Int>, Int)?)? {
         values.outer.reset(v)
         values.inner.reset(v)
         guard let outerDef = Self.instance(v, from: start, to: end, into: &values.outer) else { return nil }
@@ -168,8 +215,11 @@ struct BinXMLParser {
         }
         let key = outerDef << 32 | (innerDef & 0xFFFF_FFFF)
         let plan: Plan?
-        if let cached = plans[key] {
+        if key == lastPlanKey, let cached = lastPlan {
             plan = cached
+        } else if let cached = plans[key] {
+            plan = cached
+            (lastPlanKey, lastPlan) = (key, cached)
         } else {
             guard let outerTree = trees[outerDef] ?? nil else { return nil }
             var inner: Plan.Tree?
@@ -198,14 +248,12 @@ struct BinXMLParser {
             plans.updateValue(plan, forKey: key)
         }
         guard let plan else { return nil }
-        var userData: [(String, String)]?
-        if let fragment {
-            guard plan.section == 2, let data = try? fragmentUserData(v, fragment, outerDef: outerDef) else { return nil }
-            userData = data
+        if fragment != nil {
+            guard plan.section == 2 else { return nil }
         }
         values.outer.prepare()
         values.inner.prepare()
-        return plan.record(&values, recordID: recordID, fileTime: fileTime, context: context, userData: userData)
+        return (plan, fragment.map { ($0, outerDef) })
     }
 
     /// Whether the template at `outerDef` has no `EventData`, and its `UserData` is exactly the
@@ -227,11 +275,11 @@ struct BinXMLParser {
         return result
     }
 
-    /// Flattened `UserData` whose only content is the nested binary XML in `range`, rendered as
-    /// the tree path renders it (below `Event` and `UserData`, with the same limits). Throws, or
-    /// returns `nil`, where the tree path must decide (damage, unbalanced elements, limits).
-    private mutating func fragmentUserData(_ v: ByteView, _ range: Range<Int>, outerDef: Int) throws -> [(String, String)]? {
-        guard let tree = trees[outerDef] ?? nil else { return nil }
+    /// Renders into `doc` a `UserData` (element 1, below `Event` 0) whose only content is the
+    /// nested binary XML in `range`, as the tree path renders it (with the same limits). Throws,
+    /// or returns `false`, where the tree path must decide (damage, unbalanced elements, limits).
+    private mutating func fragmentUserData(_ v: ByteView, _ range: Range<Int>, outerDef: Int) throws -> Bool {
+        guard let tree = trees[outerDef] ?? nil else { return false }
         doc.reset()
         stack.removeAll(keepingCapacity: true)
         attrName = nil
@@ -247,8 +295,8 @@ struct BinXMLParser {
         flushAttr()
         // The tree path holds the template's elements too: stay clear of its element limit.
         guard stack == [0, 1], doc.roots == [0], doc.elements[0].content.count == 1,
-              doc.elements.count + tree.nodes.count < BinXMLLimits.elements else { return nil }
-        return Flatten.userData(doc, 1)
+              doc.elements.count + tree.nodes.count < BinXMLLimits.elements else { return false }
+        return true
     }
 
     /// The static tree of the template definition at `offset` (`nil`: unreadable, or it needs the
@@ -287,10 +335,15 @@ struct BinXMLParser {
         q += 4
         guard count <= BinXMLLimits.substitutions, q + count * 4 <= end else { return nil }
         var data = q + count * 4
-        for k in 0..<count {
-            let size = Int(v.base[q + 4 * k]) | Int(v.base[q + 4 * k + 1]) << 8
-            values.subs.append(SubValue(type: v.base[q + 4 * k + 2], offset: Int32(data), size: Int32(size)))
-            data += size
+        let first = values.subs.count
+        values.subs.append(contentsOf: repeatElement(SubValue(type: 0, offset: 0, size: 0), count: count))
+        values.subs.withUnsafeMutableBufferPointer { subs in
+            for k in 0..<count {
+                let size = Int(v.base[q + 4 * k]) | Int(v.base[q + 4 * k + 1]) << 8
+                subs[first + k] = SubValue(type: v.base[q + 4 * k + 2], offset: Int32(truncatingIfNeeded: data),
+                                           size: Int32(size))
+                data += size
+            }
         }
         guard data <= end, data == end || v.base[data] == 0x00 else { return nil }
         return defOffset
@@ -339,7 +392,8 @@ struct BinXMLParser {
     /// Tokens of the binary XML in `[start, end)` up to its end-of-stream token.
     /// `nested` says the stream is a binary XML substitution value (type 0x21), whose elements
     /// may lack the dependency identifier.
-    mutating func tokens(_ v: ByteView, from start: Int, to end: Int, nested: Bool) throws -> [Tok] {
+    /// `rawText`: value text is handed as `.rawText` (where it lies) instead of `.value`.
+    mutating func tokens(_ v: ByteView, from start: Int, to end: Int, nested: Bool, rawText: Bool = false) throws -> [Tok] {
         var out: [Tok] = []
         // Tokens take 4 bytes or more, but for a few one-byte ones.
         out.reserveCapacity(min(max(end - start, 0) / 4 + 8, 8192))
@@ -384,7 +438,12 @@ struct BinXMLParser {
             case 0x05:
                 guard p + 2 <= end else { throw short("value type", p, 2) }
                 let type = v.base[p + 1]
-                if type == ValueType.string {
+                if type == ValueType.string && rawText {
+                    let n = Int(try u16(p + 2, "value text"))
+                    guard p + 4 + n * 2 <= end, v.has(p + 4, n * 2) else { throw short("value text", p + 4, n * 2) }
+                    out.append(.rawText(offset: p + 4, units: n))
+                    p += 4 + n * 2
+                } else if type == ValueType.string {
                     let (s, next) = try chars(p + 2, "value text")
                     out.append(.value(.string(s)))
                     p = next
@@ -545,6 +604,8 @@ struct BinXMLParser {
                 if let top = stack.last { doc.elements[top].content.append(.cdata(s)) }
             case .piTarget(let n):
                 if let top = stack.last { doc.elements[top].content.append(.pi(n, "")) }
+            case .rawText(let offset, let units):
+                add(.string(v.utf16(offset, units: units) ?? ""))
             case .piData(let s):
                 if let top = stack.last, case .pi(let n, _)? = doc.elements[top].content.last {
                     doc.elements[top].content[doc.elements[top].content.count - 1] = .pi(n, s)
@@ -650,6 +711,7 @@ struct Fingerprint: Hashable {
             case .cdata(let s): out.append(11); text(s)
             case .piTarget(let n): out.append(12); text(n)
             case .piData(let s): out.append(13); text(s)
+            case .rawText: return nil
             case .template: return nil
             }
         }

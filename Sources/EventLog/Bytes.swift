@@ -23,19 +23,19 @@ struct ByteView {
     @inline(__always)
     func u16(_ offset: Int) -> UInt16? {
         guard has(offset, 2) else { return nil }
-        return UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+        return Load.u16(base.baseAddress.unsafelyUnwrapped + offset)
     }
 
     @inline(__always)
     func u32(_ offset: Int) -> UInt32? {
         guard has(offset, 4) else { return nil }
-        return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+        return Load.u32(base.baseAddress.unsafelyUnwrapped + offset)
     }
 
     @inline(__always)
     func u64(_ offset: Int) -> UInt64? {
         guard has(offset, 8) else { return nil }
-        return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        return Load.u64(base.baseAddress.unsafelyUnwrapped + offset)
     }
 
     /// `count` UTF-16LE code units at `offset` as a `String` (invalid surrogates become U+FFFD).
@@ -159,7 +159,7 @@ enum Bytes {
         guard n == b.count else { return false }
         var i = 0
         while i + 8 <= n {
-            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+            if Load.u64(a.baseAddress.unsafelyUnwrapped + i) != Load.u64(b.baseAddress.unsafelyUnwrapped + i) {
                 return false
             }
             i += 8
@@ -169,5 +169,30 @@ enum Bytes {
             i += 1
         }
         return true
+    }
+}
+
+/// Little-endian loads at any alignment, each a single load instruction (copied through a
+/// fixed-size memory copy; the standard library's unaligned loads were not always inlined).
+enum Load {
+    @inline(__always)
+    static func u16(_ p: UnsafeRawPointer) -> UInt16 {
+        var x: UInt16 = 0
+        withUnsafeMutableBytes(of: &x) { $0.baseAddress.unsafelyUnwrapped.copyMemory(from: p, byteCount: 2) }
+        return UInt16(littleEndian: x)
+    }
+
+    @inline(__always)
+    static func u32(_ p: UnsafeRawPointer) -> UInt32 {
+        var x: UInt32 = 0
+        withUnsafeMutableBytes(of: &x) { $0.baseAddress.unsafelyUnwrapped.copyMemory(from: p, byteCount: 4) }
+        return UInt32(littleEndian: x)
+    }
+
+    @inline(__always)
+    static func u64(_ p: UnsafeRawPointer) -> UInt64 {
+        var x: UInt64 = 0
+        withUnsafeMutableBytes(of: &x) { $0.baseAddress.unsafelyUnwrapped.copyMemory(from: p, byteCount: 8) }
+        return UInt64(littleEndian: x)
     }
 }

@@ -123,6 +123,57 @@ public struct EVTXReader: Sendable {
         })
     }
 
+    /// Streams every record of the file as JSON Lines: the bytes `JSONLinesWriter` writes for the
+    /// records `read` gives, in the same order, with the same `stats`. Records of compiled
+    /// templates are written straight from their values (no `Record` is built); the others go
+    /// through `Record`s. `write` gets the lines in batches of whole lines (about `batchBytes`
+    /// each, the last one smaller); memory stays bounded by one chunk, its caches and one batch.
+    /// Throws only for I/O failures and for errors thrown by `write`.
+    public func readJSONLines(context: ParseContext, stats: inout ParseStats, batchBytes: Int = 1 << 20,
+                              write: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var out = OutBytes(capacity: batchBytes + (1 << 16))
+        var scratch = JSONScratch()
+        defer {
+            out.free()
+            scratch.free()
+        }
+        let file = JSONFileContext(context)
+        let writer = JSONLinesWriter()
+        var line: [UInt8] = []
+        var writeFailed = false
+        do {
+            try walk(stats: &stats, parse: { parser, v, start, end, header in
+                if parser.fastJSON(v, from: start, to: end, recordID: header.id, fileTime: header.fileTime, file: file,
+                                   checksumBad: header.checksumBad, carved: header.carved,
+                                   scratch: &scratch, out: &out) {
+                    return
+                }
+                try parser.parseRecord(v, from: start, to: end)
+                var r = EventFacts.record(parser.doc, recordID: header.id, fileTime: header.fileTime,
+                                          dataset: Dataset.evtx, context: context)
+                if header.checksumBad { r.setExtra("evtx.checksum_ok", .bool(false)) }
+                if header.carved { r.setExtra("evtx.carved", .bool(true)) }
+                line.removeAll(keepingCapacity: true)
+                writer.append(r, to: &line)
+                line.withUnsafeBufferPointer { out.bytes($0.baseAddress!, $0.count) }
+            }, emit: { (_: Void, _) in
+                guard out.count >= batchBytes else { return }
+                do {
+                    try write(out.bytes)
+                } catch {
+                    writeFailed = true
+                    throw error
+                }
+                out.count = 0
+            })
+        } catch {
+            // What was read before a read failure still goes out (as `read`'s callers do).
+            if !writeFailed && out.count > 0 { try? write(out.bytes) }
+            throw error
+        }
+        if out.count > 0 { try write(out.bytes) }
+    }
+
     /// Same walk as `read`, handing each record's rendered XML (one string per record).
     public func readXML(stats: inout ParseStats, emit: (String) throws -> Void) throws {
         try walk(stats: &stats, parse: { parser, v, start, end, _ in
@@ -287,7 +338,7 @@ public struct EVTXReader: Sendable {
     static func allZero(_ v: ByteView, from: Int, to: Int) -> Bool {
         var i = from
         while i + 8 <= to {
-            if v.base.loadUnaligned(fromByteOffset: i, as: UInt64.self) != 0 { return false }
+            if Load.u64(v.base.baseAddress.unsafelyUnwrapped + i) != 0 { return false }
             i += 8
         }
         while i < to {

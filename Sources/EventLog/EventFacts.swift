@@ -412,7 +412,7 @@ enum MessageBytes {
         return s.withUTF8 { put($0, into: out, at: start) }
     }
 
-    private static func put(_ u: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+    static func put(_ u: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
         do {
             guard let src = u.baseAddress, let dst = out.baseAddress else { return start }
             var n = start
@@ -425,7 +425,7 @@ enum MessageBytes {
                 // Eight bytes at a time (SWAR): the first CR or LF is the lowest marked byte.
                 var found = false
                 while j + 8 <= count {
-                    let m = lineBreakMask(UnsafeRawPointer(src + j).loadUnaligned(as: UInt64.self))
+                    let m = lineBreakMask(Load.u64(src + j))
                     if m != 0 {
                         j += m.trailingZeroBitCount >> 3
                         found = true

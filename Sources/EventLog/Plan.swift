@@ -70,6 +70,8 @@ final class Plan {
     /// 1 EventData, 2 UserData, 0 neither.
     var section = 0
     var entries: [Entry] = []
+    /// The entries' keys as bytes, for the direct JSON path.
+    let keys: Keys
 
     /// `EventFacts.guidText` of the last provider GUID and activity id (records of one template
     /// mostly repeat them, often as the same `String`).
@@ -85,9 +87,9 @@ final class Plan {
         }
     }
 
-    private var guidMemo = [GUIDMemo(), GUIDMemo()]
+    var guidMemo = [GUIDMemo(), GUIDMemo()]
     /// The last hex `Keywords` value and its text.
-    private var lastKeywords: (UInt64, String?) = (0, nil)
+    var lastKeywords: (UInt64, String?) = (0, nil)
 
     // MARK: - Static trees
 
@@ -149,7 +151,7 @@ final class Plan {
             case .charRef(let c): piece = .constant(.string(String(UnicodeScalar(c).map { Character($0) } ?? "\u{FFFD}")))
             case .entityRef(let n): piece = .constant(.string(BinXMLParser.entity(n)))
             case .cdata(let s): piece = .constant(.string(s))
-            case .piTarget, .piData, .template: return nil
+            case .piTarget, .piData, .template, .rawText: return nil
             }
             if let piece {
                 if attr != nil { attr!.1.append(piece) } else if let top = stack.last { nodes[top].content.append(.piece(piece)) }
@@ -230,6 +232,8 @@ final class Plan {
             }
         }
         (section, entries) = try c.compile(candidates: c.kids(root))
+        keys = Keys(entries, system: [providerName, providerGUID, eventID, qualifiers, version, level, task, opcode,
+                                      keywords, timeCreated, activityID, processID, threadID, channel, computer, userID])
     }
 
     /// Mirrors `Flatten` on a static tree, producing entries whose values come from constants
