@@ -31,6 +31,7 @@ public struct DPInstParser: TextFormatParser {
     }
 
     private let context: ParseContext
+    private var lineBytes = LineBytes()
     private let zone: ZoneCache
     private var run: InstallRun?
     private var runTime: (Timestamp, TimeSource)?
@@ -45,7 +46,7 @@ public struct DPInstParser: TextFormatParser {
     }
 
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = Array(line.text.utf8)
+        let u = lineBytes.load(line.text)
         guard let (level, textStart) = Self.marker(u) else {
             if pending != nil, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
@@ -155,7 +156,7 @@ public struct DPInstParser: TextFormatParser {
 
     private mutating func flush(emit: (Record) throws -> Void) throws {
         guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
+        if pendingLines.count > 1 { r.message = pendingLines.joined() }
         pending = nil
         pendingLines.clear()
         try emit(r)

@@ -30,6 +30,7 @@ public struct InstallShieldParser: TextFormatParser {
     }
 
     private let context: ParseContext
+    private var lineBytes = LineBytes()
     private let zone: ZoneCache
     private let dayFirst: Bool
     private var run = InstallRun(kind: "InstallShield setup")
@@ -52,7 +53,7 @@ public struct InstallShieldParser: TextFormatParser {
     }
 
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = Array(line.text.utf8)
+        let u = lineBytes.load(line.text)
         guard let h = Self.parseHead(u, dayFirst: dayFirst) else {
             if pending != nil, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
@@ -100,7 +101,7 @@ public struct InstallShieldParser: TextFormatParser {
 
     private mutating func flush(emit: (Record) throws -> Void) throws {
         guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
+        if pendingLines.count > 1 { r.message = pendingLines.joined() }
         pending = nil
         pendingLines.clear()
         try emit(r)

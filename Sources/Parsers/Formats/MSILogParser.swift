@@ -94,6 +94,7 @@ public struct MSILogParser: TextFormatParser {
     enum Cause { case none, error }
 
     private let context: ParseContext
+    private var lineBytes = LineBytes()
     private let zone: ZoneCache
     private var dayFirst: Bool?
     private var session = Session()
@@ -144,7 +145,7 @@ public struct MSILogParser: TextFormatParser {
     // MARK: Entries
 
     private mutating func start(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = Array(line.text.utf8)
+        let u = lineBytes.load(line.text)
         var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
         r.hostName = context.hostName
         r.level = .information
@@ -194,7 +195,7 @@ public struct MSILogParser: TextFormatParser {
     private mutating func flush(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         guard var r = pending.take() else { return }
         if pendingLines.count > 1 {
-            r.message = joinEntry(pendingLines.lines)
+            r.message = pendingLines.joined()
             if pendingIsRunEngine {
                 for l in pendingLines.lines.dropFirst() {
                     let u = Array(l.utf8)

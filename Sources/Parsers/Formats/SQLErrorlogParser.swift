@@ -123,6 +123,7 @@ public struct SQLErrorlogParser: TextFormatParser {
     }
 
     private let context: ParseContext
+    private var lineBytes = LineBytes()
     private let zone: ZoneCache
     private var offsetSeconds: Int?
     private var facts = SQLServerFacts()
@@ -149,7 +150,7 @@ public struct SQLErrorlogParser: TextFormatParser {
     }
 
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = Array(line.text.utf8)
+        let u = lineBytes.load(line.text)
         guard let h = Self.parseHead(u) else {
             if pending != nil, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
@@ -174,7 +175,7 @@ public struct SQLErrorlogParser: TextFormatParser {
         // The message line of a pending `Error:` line from the same source joins it.
         if pendingIsError, errorHead == nil, source == pendingSource, !line.afterGap, var r = pending {
             pendingLines.append(String(decoding: u[h.textStart...], as: UTF8.self))
-            r.message = joinEntry(pendingLines.lines)
+            r.message = pendingLines.joined()
             pending = nil
             pendingLines.clear()
             pendingIsError = false
@@ -240,7 +241,7 @@ public struct SQLErrorlogParser: TextFormatParser {
 
     private mutating func flush(emit: (Record) throws -> Void) throws {
         guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
+        if pendingLines.count > 1 { r.message = pendingLines.joined() }
         pending = nil
         pendingLines.clear()
         pendingIsError = false

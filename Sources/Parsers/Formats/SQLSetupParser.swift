@@ -51,6 +51,7 @@ public struct SQLSetupParser: TextFormatParser {
     }
 
     private let context: ParseContext
+    private var lineBytes = LineBytes()
     private let zone: ZoneCache
     private let layout: Layout
     private var run = InstallRun(kind: "SQL Server setup")
@@ -118,7 +119,7 @@ public struct SQLSetupParser: TextFormatParser {
     }
 
     private mutating func feedSummary(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = Array(line.text.utf8)
+        let u = lineBytes.load(line.text)
         let indented = u.isEmpty || u[0] == 0x20 || u[0] == 0x09
         if indented, pending != nil, !line.afterGap, pendingLines.canTake {
             pendingLines.append(line.text)
@@ -137,7 +138,7 @@ public struct SQLSetupParser: TextFormatParser {
 
     private mutating func flushSection(stats: inout ParseStats) throws {
         guard var r = pending.take() else { return }
-        r.message = joinEntry(pendingLines.lines)
+        r.message = pendingLines.joined()
         let lines = pendingLines.lines
         pending = nil
         pendingLines.clear()
@@ -241,7 +242,7 @@ public struct SQLSetupParser: TextFormatParser {
     // MARK: Detail.txt
 
     private mutating func feedDetail(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = Array(line.text.utf8)
+        let u = lineBytes.load(line.text)
         guard let h = Self.parseDetailHead(u) else {
             if pending != nil, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
@@ -327,7 +328,7 @@ public struct SQLSetupParser: TextFormatParser {
 
     private mutating func flushDetail(emit: (Record) throws -> Void) throws {
         guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
+        if pendingLines.count > 1 { r.message = pendingLines.joined() }
         pending = nil
         pendingLines.clear()
         try emit(r)
@@ -397,8 +398,14 @@ public struct SQLSetupParser: TextFormatParser {
 
     /// `yyyy-MM-dd HH:mm:ss` as a local civil time (read as if UTC).
     static func dateTime(_ u: [UInt8]) -> Timestamp? {
-        guard u.count >= 19, u[4] == 0x2D, u[7] == 0x2D else { return nil }
-        var i = 0
+        dateTime(u, at: 0, end: u.count)
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss` in `u[at..<end]`. Every field has a bounded width, so a reading that
+    /// succeeds never looks past `at + 19`.
+    static func dateTime(_ u: [UInt8], at start: Int, end: Int) -> Timestamp? {
+        guard end - start >= 19, u[start + 4] == 0x2D, u[start + 7] == 0x2D else { return nil }
+        var i = start
         guard let y = Bytes.digits(u, &i, min: 4, max: 4) else { return nil }
         i += 1
         guard let mo = Bytes.digits(u, &i, min: 2, max: 2) else { return nil }
@@ -439,7 +446,7 @@ public struct SQLSetupParser: TextFormatParser {
         i += 1
         guard i < u.count, u[i] == 0x20 else { return nil }
         i += 1
-        guard let t = dateTime(Array(u[i..<min(u.count, i + 19)])) else { return nil }
+        guard let t = dateTime(u, at: i, end: min(u.count, i + 19)) else { return nil }
         i += 19
         guard i < u.count, u[i] == 0x20 else { return nil }
         i += 1

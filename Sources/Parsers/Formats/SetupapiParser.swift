@@ -47,6 +47,7 @@ public struct SetupapiParser: TextFormatParser {
     }
 
     private let context: ParseContext
+    private var lineBytes = LineBytes()
     private let zone: ZoneCache
     private let layout: Layout
     // dev layout
@@ -96,7 +97,7 @@ public struct SetupapiParser: TextFormatParser {
     // MARK: dev/app layout
 
     private mutating func feedDev(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = Array(line.text.utf8)
+        let u = lineBytes.load(line.text)
         if Bytes.isBlank(line.text) { return }
         // Header block: `[Device Install Log]` and its indented lines, up to `[BeginLog]`.
         if Bytes.has(u, P.deviceInstallLog) {
@@ -268,7 +269,7 @@ public struct SetupapiParser: TextFormatParser {
 
     private mutating func flushHeader(emit: (Record) throws -> Void) throws {
         guard !headerLines.isEmpty else { return }
-        var r = Record(dataset: Self.dataset, message: joinEntry(headerLines.lines), filePath: context.sourcePath, line: headerLine)
+        var r = Record(dataset: Self.dataset, message: headerLines.joined(), filePath: context.sourcePath, line: headerLine)
         r.hostName = context.hostName
         r.level = .information
         headerLines.clear()
@@ -312,7 +313,7 @@ public struct SetupapiParser: TextFormatParser {
     }
 
     private mutating func feedLegacy(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = Array(line.text.utf8)
+        let u = lineBytes.load(line.text)
         if let (d, secs, pid, tid) = Self.legacyHead(u) {
             try flushLegacy(emit: emit)
             date = d
@@ -373,7 +374,7 @@ public struct SetupapiParser: TextFormatParser {
 
     private mutating func flushLegacy(emit: (Record) throws -> Void) throws {
         guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
+        if pendingLines.count > 1 { r.message = pendingLines.joined() }
         pending = nil
         pendingLines.clear()
         try emit(r)
