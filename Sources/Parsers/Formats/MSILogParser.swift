@@ -106,6 +106,8 @@ public struct MSILogParser: TextFormatParser {
     private var pendingCause = false
     private var pendingIsRunEngine = false
     private var joinNext = false
+    /// `amt.msi.context` of the last engine line, built once and shared while it repeats.
+    private var contextExtras: (context: String, extras: [(String, JSONValue)])?
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
@@ -167,7 +169,12 @@ public struct MSILogParser: TextFormatParser {
             local = stamp(seconds: e.seconds, millis: e.millis)
             r.processID = e.pid
             r.threadID = e.tid
-            r.putExtra("msi", "context", .string(e.context))
+            if let cached = contextExtras, cached.context == e.context {
+                r.extras = cached.extras
+            } else {
+                r.putExtra("msi", "context", .string(e.context))
+                contextExtras = (e.context, r.extras)
+            }
             if e.customActionThread { r.putExtra("msi", "custom_action_thread", .bool(true)) }
             cause = engineText(u, from: e.textStart, record: &r, line: line, local: local)
         } else if let a = Self.parseAction(u) {

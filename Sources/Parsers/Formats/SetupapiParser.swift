@@ -56,7 +56,8 @@ public struct SetupapiParser: TextFormatParser {
     private var lastSeconds: Int?
     private var lastMillis = 0
     private var run: InstallRun?
-    private var sectionTitle: String?
+    /// `amt.setupapi.section` of the open section, built once and shared by its records.
+    private var sectionExtras: [(String, JSONValue)]?
     private var pendingSection: Record?
     private var headerLines = EntryBuffer()
     private var headerLine: Int?
@@ -129,7 +130,7 @@ public struct SetupapiParser: TextFormatParser {
             if e > 0, u[e - 1] == 0x5D { e -= 1 }
             let title = Bytes.string(u, P.sectionOpen.count, e)
             r.putExtra("setupapi", "section", .string(title))
-            sectionTitle = title
+            sectionExtras = r.extras
             var newRun = InstallRun(kind: "Device setup")
             newRun.product = title
             newRun.line = line.number
@@ -169,7 +170,7 @@ public struct SetupapiParser: TextFormatParser {
                 lastMillis = ms
             }
             var r = record(line, level: .information)
-            if let t = sectionTitle { r.putExtra("setupapi", "section", .string(t)) }
+            if let e = sectionExtras { r.extras = e }
             stampCurrent(&r)
             try emit(r)
             return
@@ -181,7 +182,7 @@ public struct SetupapiParser: TextFormatParser {
             let status = Bytes.string(u, P.exitStatus.count, e)
             let ok = status.hasPrefix("SUCCESS")
             var r = record(line, level: ok ? .information : .error)
-            if let t = sectionTitle { r.putExtra("setupapi", "section", .string(t)) }
+            if let e = sectionExtras { r.extras = e }
             r.putExtra("setupapi", "exit_status", .string(status))
             stampCurrent(&r)
             try emit(r)
@@ -227,7 +228,7 @@ public struct SetupapiParser: TextFormatParser {
                 if let ms = Bytes.digits(u, &k, min: 3, max: 3), k == u.count { advance(secs, ms) }
             }
         }
-        if let t = sectionTitle { r.putExtra("setupapi", "section", .string(t)) }
+        if let e = sectionExtras { r.extras = e }
         stampCurrent(&r)
         if level == .error {
             run?.noteError(Bytes.string(u, 3, u.count))
