@@ -135,6 +135,16 @@ public struct JSONLinesWriter: Sendable {
         out.removeLast(bound - written)
     }
 
+    /// Writes `record` and a trailing `\n` at the start of `buffer` when its worst case fits there,
+    /// and returns the bytes written; returns `nil` (writing nothing) when it may not fit. The
+    /// same bytes as `append(_:to:)`, without reserving space in an array per record.
+    public func write(_ record: Record, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        guard let base = buffer.baseAddress, RecordJSON.bound(of: record) <= buffer.count else { return nil }
+        var w = RawOut(base.assumingMemoryBound(to: UInt8.self))
+        Self.write(record, &w)
+        return w.count
+    }
+
     /// The fixed members are written as straight-line literals (their order and presence rules are
     /// the contract); `winlog` and `amt` extras use the member-tracking writer.
     static func write(_ record: Record, _ o: inout RawOut) {

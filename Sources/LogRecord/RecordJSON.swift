@@ -146,9 +146,10 @@ enum RecordJSON {
         }
     }
 
-    /// Every field's worst case plus the fixed keys and punctuation (generously).
+    /// Every field's worst case plus the fixed keys and punctuation (generously: the fixed keys,
+    /// numbers and timestamp of a record other than `winlog` take at most about 360 bytes).
     static func bound(of r: Record) -> Int {
-        var n = 1024
+        var n = 512
         n += bound(r.message) + bound(r.filePath) + bound(r.dataset) + bound(r.code) + bound(r.provider)
         n += bound(r.hostName) + bound(r.errorType) + bound(r.stackTrace)
         if let w = r.winlog {
