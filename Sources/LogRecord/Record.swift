@@ -47,11 +47,12 @@ public struct Record: Sendable, Equatable {
             }
         }
     }
-    private var winlogBox: WinlogBox?
+    @usableFromInline var winlogBox: WinlogBox?
     /// `amt.*` format-specific extras, as an ordered object below `amt` (e.g. key `msi` holding
     /// `{"product": …}`). Use `setExtra(_:_:)` to set a dotted path.
     public var extras: [(String, JSONValue)]
 
+    @inlinable
     public init(
         dataset: String,
         message: String,
@@ -136,6 +137,7 @@ public struct Record: Sendable, Equatable {
 
 /// Out-of-line storage for `Record.winlog`. Never mutated while shared (copy on write), so it
 /// is safe to send.
+@usableFromInline
 final class WinlogBox: @unchecked Sendable {
     var value: Winlog
     init(_ value: Winlog) { self.value = value }

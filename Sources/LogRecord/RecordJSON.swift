@@ -17,8 +17,24 @@ struct RawOut {
 
     @inlinable @inline(__always) mutating func bytes(_ b: UnsafeBufferPointer<UInt8>) {
         guard let base = b.baseAddress, b.count > 0 else { return }
-        (p + count).update(from: base, count: b.count)
-        count += b.count
+        let n = b.count
+        if n > 48 {
+            (p + count).update(from: base, count: n)
+            count += n
+            return
+        }
+        // Short runs (keys, punctuation, timestamps): word copies beat a call to memmove.
+        var i = 0
+        while i + 8 <= n {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            UnsafeMutableRawPointer(p + count + i).storeBytes(of: w, as: UInt64.self)
+            i += 8
+        }
+        while i < n {
+            p[count + i] = base[i]
+            i += 1
+        }
+        count += n
     }
 
     @inlinable @inline(__always) mutating func literal(_ s: StaticString) {
@@ -52,7 +68,8 @@ struct RawOut {
         depth -= 1
     }
 
-    /// A JSON string literal, escaped (at most 6 bytes per input byte + 2).
+    /// A JSON string literal, escaped (at most 6 bytes per input byte + 2). Words of eight bytes
+    /// that need no escape are copied whole; a word that does is written byte by byte.
     @inlinable mutating func string(_ s: String) {
         byte(0x22)
         var s = s
@@ -60,39 +77,44 @@ struct RawOut {
             guard let base = utf8.baseAddress else { return }
             let n = utf8.count
             var i = 0
-            var runStart = 0
-            while i < n {
-                while i + 8 <= n {
-                    let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                    if JSONEncoding.needsEscape(w) { break }
-                    i += 8
+            while i + 8 <= n {
+                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                if !JSONEncoding.needsEscape(w) {
+                    UnsafeMutableRawPointer(p + count).storeBytes(of: w, as: UInt64.self)
+                    count += 8
+                } else {
+                    for k in i..<(i + 8) { escapedByte(base[k]) }
                 }
-                guard i < n else { break }
-                let c = base[i]
-                if c >= 0x20 && c != 0x22 && c != 0x5C {
-                    i += 1
-                    continue
-                }
-                bytes(UnsafeBufferPointer(start: base + runStart, count: i - runStart))
-                byte(0x5C)
-                switch c {
-                case 0x22: byte(0x22)
-                case 0x5C: byte(0x5C)
-                case 0x0A: byte(UInt8(ascii: "n"))
-                case 0x0D: byte(UInt8(ascii: "r"))
-                case 0x09: byte(UInt8(ascii: "t"))
-                case 0x08: byte(UInt8(ascii: "b"))
-                case 0x0C: byte(UInt8(ascii: "f"))
-                default:
-                    byte(UInt8(ascii: "u")); byte(0x30); byte(0x30)
-                    byte(JSONEncoding.hexDigit(c >> 4)); byte(JSONEncoding.hexDigit(c & 0xF))
-                }
-                i += 1
-                runStart = i
+                i += 8
             }
-            bytes(UnsafeBufferPointer(start: base + runStart, count: n - runStart))
+            while i < n {
+                escapedByte(base[i])
+                i += 1
+            }
         }
         byte(0x22)
+    }
+
+    /// One byte of a string's UTF-8, escaped when JSON requires it.
+    @inlinable @inline(__always) mutating func escapedByte(_ c: UInt8) {
+        if c >= 0x20 && c != 0x22 && c != 0x5C {
+            p[count] = c
+            count += 1
+            return
+        }
+        byte(0x5C)
+        switch c {
+        case 0x22: byte(0x22)
+        case 0x5C: byte(0x5C)
+        case 0x0A: byte(UInt8(ascii: "n"))
+        case 0x0D: byte(UInt8(ascii: "r"))
+        case 0x09: byte(UInt8(ascii: "t"))
+        case 0x08: byte(UInt8(ascii: "b"))
+        case 0x0C: byte(UInt8(ascii: "f"))
+        default:
+            byte(UInt8(ascii: "u")); byte(0x30); byte(0x30)
+            byte(JSONEncoding.hexDigit(c >> 4)); byte(JSONEncoding.hexDigit(c & 0xF))
+        }
     }
 
     @inlinable mutating func int(_ v: Int64) {

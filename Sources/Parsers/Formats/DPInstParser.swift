@@ -32,6 +32,9 @@ public struct DPInstParser: TextFormatParser {
 
     private let context: ParseContext
     private var lineBytes = LineBytes()
+    /// The fields every record of this source shares; records start as a copy (measured cheaper
+    /// than building each with `Record.init`).
+    private let template: Record
     private let zone: ZoneCache
     private var run: InstallRun?
     private var runTime: (Timestamp, TimeSource)?
@@ -43,6 +46,7 @@ public struct DPInstParser: TextFormatParser {
     public init(context: ParseContext, sample: [String]) {
         self.context = context
         self.zone = ZoneCache(context.zone)
+        self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
     }
 
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
@@ -144,8 +148,9 @@ public struct DPInstParser: TextFormatParser {
     }
 
     private func record(_ line: TextLine, _ level: Severity) -> Record {
-        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-        r.hostName = context.hostName
+        var r = template
+        r.message = line.text
+        r.line = line.number
         r.level = level
         return r
     }

@@ -418,3 +418,14 @@ struct LineBytes {
         return b
     }
 }
+
+/// A record with the fields every record of a source shares (dataset, `log.file.path`,
+/// `host.name`, level `information`): parsers copy it and fill in the rest.
+enum RecordTemplate {
+    static func make(dataset: String, context: ParseContext) -> Record {
+        var r = Record(dataset: dataset, message: "", filePath: context.sourcePath)
+        r.hostName = context.hostName
+        r.level = .information
+        return r
+    }
+}

@@ -31,6 +31,9 @@ public struct InstallShieldParser: TextFormatParser {
 
     private let context: ParseContext
     private var lineBytes = LineBytes()
+    /// The fields every record of this source shares; records start as a copy (measured cheaper
+    /// than building each with `Record.init`).
+    private let template: Record
     private let zone: ZoneCache
     private let dayFirst: Bool
     private var run = InstallRun(kind: "InstallShield setup")
@@ -42,6 +45,7 @@ public struct InstallShieldParser: TextFormatParser {
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
+        self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
         self.zone = ZoneCache(context.zone)
         var dayFirst = false
         for line in sample {
@@ -61,8 +65,9 @@ public struct InstallShieldParser: TextFormatParser {
             }
             try flush(emit: emit)
             guard !Bytes.isBlank(line.text) else { return }
-            var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-            r.hostName = context.hostName
+            var r = template
+            r.message = line.text
+            r.line = line.number
             r.level = .information
             if let (ts, src) = lastTime { r.timestamp = ts; r.timeSource = src }
             try emit(r)
@@ -70,8 +75,9 @@ public struct InstallShieldParser: TextFormatParser {
         }
         try flush(emit: emit)
         if firstLine == nil { firstLine = line.number }
-        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-        r.hostName = context.hostName
+        var r = template
+        r.message = line.text
+        r.line = line.number
         r.level = .information
         if h.unknownDesignator {
             unknownDesignators += 1

@@ -95,6 +95,9 @@ public struct MSILogParser: TextFormatParser {
 
     private let context: ParseContext
     private var lineBytes = LineBytes()
+    /// The fields every record of this source shares; records start as a copy (measured cheaper
+    /// than building each with `Record.init`).
+    private let template: Record
     private let zone: ZoneCache
     private var dayFirst: Bool?
     private var session = Session()
@@ -111,6 +114,7 @@ public struct MSILogParser: TextFormatParser {
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
+        self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
         self.zone = ZoneCache(context.zone)
         for line in sample {
             let u = Array(line.utf8)
@@ -148,8 +152,9 @@ public struct MSILogParser: TextFormatParser {
 
     private mutating func start(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         let u = lineBytes.load(line.text)
-        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-        r.hostName = context.hostName
+        var r = template
+        r.message = line.text
+        r.line = line.number
         r.level = .information
         var local: Local? = nil
         var cause = false

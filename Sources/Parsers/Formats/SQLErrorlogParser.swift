@@ -124,6 +124,9 @@ public struct SQLErrorlogParser: TextFormatParser {
 
     private let context: ParseContext
     private var lineBytes = LineBytes()
+    /// The fields every record of this source shares; records start as a copy (measured cheaper
+    /// than building each with `Record.init`).
+    private let template: Record
     private let zone: ZoneCache
     private var offsetSeconds: Int?
     private var facts = SQLServerFacts()
@@ -139,6 +142,7 @@ public struct SQLErrorlogParser: TextFormatParser {
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
+        self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
         self.zone = ZoneCache(context.zone)
         for line in sample {
             let u = Array(line.utf8)
@@ -163,8 +167,9 @@ public struct SQLErrorlogParser: TextFormatParser {
             }
             try flush(emit: emit)
             guard !Bytes.isBlank(line.text) else { return }
-            var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-            r.hostName = context.hostName
+            var r = template
+            r.message = line.text
+            r.line = line.number
             r.level = .information
             try emit(r)
             return
@@ -186,8 +191,9 @@ public struct SQLErrorlogParser: TextFormatParser {
         inBanner = false
         startupParameters = false
 
-        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-        r.hostName = context.hostName
+        var r = template
+        r.message = line.text
+        r.line = line.number
         r.provider = source
         r.level = .information
         if let off = Self.utcAdjustment(u, at: h.textStart) {

@@ -52,6 +52,9 @@ public struct SQLSetupParser: TextFormatParser {
 
     private let context: ParseContext
     private var lineBytes = LineBytes()
+    /// The fields every record of this source shares; records start as a copy (measured cheaper
+    /// than building each with `Record.init`).
+    private let template: Record
     private let zone: ZoneCache
     private let layout: Layout
     private var run = InstallRun(kind: "SQL Server setup")
@@ -75,6 +78,7 @@ public struct SQLSetupParser: TextFormatParser {
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
+        self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
         self.zone = ZoneCache(context.zone)
         var detail = 0
         for line in sample where Self.parseDetailHead(Array(line.utf8.prefix(64))) != nil { detail += 1 }
@@ -128,8 +132,9 @@ public struct SQLSetupParser: TextFormatParser {
         if Bytes.isBlank(line.text) { return }
         try flushSection(stats: &stats)
         if heldSections.count >= Self.heldLimit { try releaseSections(emit: emit) }
-        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-        r.hostName = context.hostName
+        var r = template
+        r.message = line.text
+        r.line = line.number
         r.level = .information
         if firstLine == nil { firstLine = line.number }
         pending = r
@@ -250,16 +255,18 @@ public struct SQLSetupParser: TextFormatParser {
             }
             try flushDetail(emit: emit)
             guard !Bytes.isBlank(line.text) else { return }
-            var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-            r.hostName = context.hostName
+            var r = template
+            r.message = line.text
+            r.line = line.number
             r.level = .information
             stamp(&r, lastLocal)
             try emit(r)
             return
         }
         try flushDetail(emit: emit)
-        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-        r.hostName = context.hostName
+        var r = template
+        r.message = line.text
+        r.line = line.number
         r.level = .information
         r.threadID = h.thread
         r.provider = h.component

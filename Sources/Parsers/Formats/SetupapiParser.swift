@@ -48,6 +48,9 @@ public struct SetupapiParser: TextFormatParser {
 
     private let context: ParseContext
     private var lineBytes = LineBytes()
+    /// The fields every record of this source shares; records start as a copy (measured cheaper
+    /// than building each with `Record.init`).
+    private let template: Record
     private let zone: ZoneCache
     private let layout: Layout
     // dev layout
@@ -69,6 +72,7 @@ public struct SetupapiParser: TextFormatParser {
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
+        self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
         self.zone = ZoneCache(context.zone)
         var legacy = 0
         for line in sample where Self.legacyHead(Array(line.utf8.prefix(64))) != nil { legacy += 1 }
@@ -243,8 +247,9 @@ public struct SetupapiParser: TextFormatParser {
     }
 
     private func record(_ line: TextLine, level: Severity) -> Record {
-        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-        r.hostName = context.hostName
+        var r = template
+        r.message = line.text
+        r.line = line.number
         r.level = level
         return r
     }
