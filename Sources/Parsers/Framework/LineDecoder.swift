@@ -225,6 +225,14 @@ public struct LineDecoder {
                 // line has room.
                 if highSurrogate == nil, !skippingToLineEnd, line.count < maxLineBytes {
                     var j = i
+                    if !big, let base = buf.baseAddress {
+                        // Four little-endian units at a time: high bytes zero, low bytes 0x20–0x7F.
+                        while j + 8 <= end {
+                            let w = UInt64(littleEndian: UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self))
+                            guard Self.isPrintableASCIIUnits(w) else { break }
+                            j += 8
+                        }
+                    }
                     while j + 1 < end {
                         let lo = buf[j + loOffset], hi = buf[j + 1 - loOffset]
                         if hi != 0 || lo >= 0x80 || (lo < 0x20 && lo != 0x09) { break }
@@ -236,9 +244,21 @@ public struct LineDecoder {
                         line.append(contentsOf: repeatElement(0, count: take))
                         line.withUnsafeMutableBufferPointer { dst in
                             var k = i + loOffset
-                            for d in old..<(old + take) {
+                            var d = old
+                            if !big, let src = buf.baseAddress, let out = dst.baseAddress {
+                                // Four units to four bytes per step.
+                                while d + 4 <= old + take {
+                                    let w = UInt64(littleEndian: UnsafeRawPointer(src + k).loadUnaligned(as: UInt64.self))
+                                    let n = (w & 0xFF) | (w >> 8 & 0xFF00) | (w >> 16 & 0xFF_0000) | (w >> 24 & 0xFF00_0000)
+                                    UnsafeMutableRawPointer(out + d).storeBytes(of: UInt32(truncatingIfNeeded: n).littleEndian, as: UInt32.self)
+                                    d += 4
+                                    k += 8
+                                }
+                            }
+                            while d < old + take {
                                 dst[d] = buf[k]
                                 k += 2
+                                d += 1
                             }
                         }
                         i += take * 2
@@ -252,6 +272,17 @@ public struct LineDecoder {
                 if takeUnit(UInt16(hi) << 8 | UInt16(lo)) { try endLine(emit: emit) }
             }
         }
+    }
+
+    /// `true` when the four little-endian UTF-16 units in `w` are all printable ASCII (U+0020 to
+    /// U+007F; tabs and everything else take the unit-by-unit path).
+    @inline(__always)
+    static func isPrintableASCIIUnits(_ w: UInt64) -> Bool {
+        guard w & 0xFF80_FF80_FF80_FF80 == 0 else { return false }
+        // A guard bit per 16-bit lane keeps the subtraction from borrowing across lanes: the bit
+        // survives exactly when the lane's value is at least 0x20.
+        let x = (w | 0x8000_8000_8000_8000) &- 0x0020_0020_0020_0020
+        return x & 0x8000_8000_8000_8000 == 0x8000_8000_8000_8000
     }
 
     /// `true` when a byte of `w` is zero.
