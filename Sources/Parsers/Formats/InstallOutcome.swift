@@ -190,11 +190,33 @@ enum Bytes {
         guard !p.isEmpty else { return from }
         let last = u.count - p.count
         var i = max(0, from)
-        while i <= last {
-            if lower(u[i]) == p[0], hasCI(u, p, at: i) { return i }
-            i += 1
+        guard i <= last else { return nil }
+        let first = p[0]
+        let upper = first >= 0x61 && first <= 0x7A ? first - 0x20 : first
+        return u.withUnsafeBufferPointer { buf -> Int? in
+            guard let base = buf.baseAddress else { return nil }
+            let lowWord = UInt64(first) &* 0x0101_0101_0101_0101
+            let upWord = UInt64(upper) &* 0x0101_0101_0101_0101
+            while i <= last {
+                // Skip eight bytes at a time while none can start a match.
+                if i + 8 <= buf.count {
+                    let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                    if !hasZeroByte(w ^ lowWord) && !hasZeroByte(w ^ upWord) {
+                        i += 8
+                        continue
+                    }
+                }
+                let c = base[i]
+                if c == first || c == upper, hasCI(u, p, at: i) { return i }
+                i += 1
+            }
+            return nil
         }
-        return nil
+    }
+
+    @inline(__always)
+    static func hasZeroByte(_ w: UInt64) -> Bool {
+        (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080 != 0
     }
 
     /// Last offset of `p` in `u`.

@@ -210,11 +210,12 @@ public struct InstallShieldParser: TextFormatParser {
         if designator == nil, k < close { designator = (k, close) }
         var unknown = false
         if let (ds, de) = designator, de > ds {
-            let d = Array(u[ds..<de])
             let hour = secs / 3600
-            if P.pm.contains(where: { $0 == d || $0 == d.map(Bytes.lower) }) {
+            // The lists hold no upper-case ASCII, so "as written or ASCII-lower-cased equals an
+            // entry" is "ASCII-lower-cased equals it", compared in place.
+            if P.pm.contains(where: { $0.count == de - ds && Bytes.hasCI(u, $0, at: ds) }) {
                 if hour < 12 { secs += 12 * 3600 }
-            } else if P.am.contains(where: { $0 == d || $0 == d.map(Bytes.lower) }) {
+            } else if P.am.contains(where: { $0.count == de - ds && Bytes.hasCI(u, $0, at: ds) }) {
                 if hour == 12 { secs -= 12 * 3600 }
             } else {
                 unknown = true
