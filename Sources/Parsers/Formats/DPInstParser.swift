@@ -40,19 +40,23 @@ public struct DPInstParser: TextFormatParser {
     private var runTime: (Timestamp, TimeSource)?
     private var inBanner = false
     private var expectDate = false
-    private var pending: Record?
+    /// The entry being framed, valid while `hasPending` (kept in place rather than as an optional:
+    /// fewer moves of a large value per line).
+    private var pending: Record
+    private var hasPending = false
     private var pendingLines = EntryBuffer()
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
         self.zone = ZoneCache(context.zone)
         self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
+        self.pending = template
     }
 
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         let u = lineBytes.load(line.text)
         guard let (level, textStart) = Self.marker(u) else {
-            if pending != nil, !line.afterGap, pendingLines.canTake {
+            if hasPending, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
                 return
             }
@@ -82,7 +86,7 @@ public struct DPInstParser: TextFormatParser {
             expectDate = false
             if let t = Self.date(u, textStart) { runTime = t.0.timestamp(seconds: t.seconds, zone: zone) }
             // The banner's first line waited for this date.
-            if var p = pending, p.timestamp == nil { stamp(&p); pending = p }
+            if hasPending, pending.timestamp == nil { stamp(&pending) }
             try flush(emit: emit)
         } else {
             try flush(emit: emit)
@@ -110,6 +114,7 @@ public struct DPInstParser: TextFormatParser {
                 r.code = code.text
                 if failed { r.level = .error }
                 pending = r
+                hasPending = true
                 pendingLines.reset(line.text)
                 try flush(emit: emit)
                 if var done = run {
@@ -130,6 +135,7 @@ public struct DPInstParser: TextFormatParser {
             }
         }
         pending = r
+        hasPending = true
         pendingLines.reset(line.text)
     }
 
@@ -160,11 +166,11 @@ public struct DPInstParser: TextFormatParser {
     }
 
     private mutating func flush(emit: (Record) throws -> Void) throws {
-        guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = pendingLines.joined() }
-        pending = nil
+        guard hasPending else { return }
+        hasPending = false
+        if pendingLines.count > 1 { pending.message = pendingLines.joined() }
         pendingLines.clear()
-        try emit(r)
+        try emit(pending)
     }
 
     /// The marker at the start of a line and where its text starts.
