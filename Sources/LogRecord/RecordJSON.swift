@@ -69,52 +69,79 @@ struct RawOut {
     }
 
     /// A JSON string literal, escaped (at most 6 bytes per input byte + 2). Words of eight bytes
-    /// that need no escape are copied whole; a word that does is written byte by byte.
+    /// that need no escape are copied whole; in a word that does, the bytes before each escape are
+    /// copied and the escape written. Works on a local position (the output pointer could alias
+    /// `self`, so writes through it would otherwise force `count` back to memory every byte).
     @inlinable mutating func string(_ s: String) {
-        byte(0x22)
         var s = s
-        s.withUTF8 { utf8 in
-            guard let base = utf8.baseAddress else { return }
+        let dst = p
+        let start = count
+        count = s.withUTF8 { utf8 -> Int in
+            var c = start
+            dst[c] = 0x22
+            c += 1
+            guard let base = utf8.baseAddress else {
+                dst[c] = 0x22
+                return c + 1
+            }
             let n = utf8.count
             var i = 0
             while i + 8 <= n {
                 let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                if !JSONEncoding.needsEscape(w) {
-                    UnsafeMutableRawPointer(p + count).storeBytes(of: w, as: UInt64.self)
-                    count += 8
+                var mask = JSONEncoding.escapeMask(UInt64(littleEndian: w))
+                if mask == 0 {
+                    UnsafeMutableRawPointer(dst + c).storeBytes(of: w, as: UInt64.self)
+                    c += 8
                 } else {
-                    for k in i..<(i + 8) { escapedByte(base[k]) }
+                    var k = i
+                    while mask != 0 {
+                        let e = i + mask.trailingZeroBitCount >> 3
+                        while k < e { dst[c] = base[k]; c += 1; k += 1 }
+                        RawOut.escape(base[e], dst, &c)
+                        k = e + 1
+                        mask &= mask &- 1
+                    }
+                    while k < i + 8 { dst[c] = base[k]; c += 1; k += 1 }
                 }
                 i += 8
             }
             while i < n {
-                escapedByte(base[i])
+                let b = base[i]
+                if b >= 0x20 && b != 0x22 && b != 0x5C {
+                    dst[c] = b
+                    c += 1
+                } else {
+                    RawOut.escape(b, dst, &c)
+                }
                 i += 1
             }
+            dst[c] = 0x22
+            return c + 1
         }
-        byte(0x22)
     }
 
-    /// One byte of a string's UTF-8, escaped when JSON requires it.
-    @inlinable @inline(__always) mutating func escapedByte(_ c: UInt8) {
-        if c >= 0x20 && c != 0x22 && c != 0x5C {
-            p[count] = c
-            count += 1
+    /// The escape for byte `c` (one that JSON escapes) at `dst[at]`.
+    @inlinable @inline(__always)
+    static func escape(_ c: UInt8, _ dst: UnsafeMutablePointer<UInt8>, _ at: inout Int) {
+        dst[at] = 0x5C
+        switch c {
+        case 0x22: dst[at + 1] = 0x22
+        case 0x5C: dst[at + 1] = 0x5C
+        case 0x0A: dst[at + 1] = UInt8(ascii: "n")
+        case 0x0D: dst[at + 1] = UInt8(ascii: "r")
+        case 0x09: dst[at + 1] = UInt8(ascii: "t")
+        case 0x08: dst[at + 1] = UInt8(ascii: "b")
+        case 0x0C: dst[at + 1] = UInt8(ascii: "f")
+        default:
+            dst[at + 1] = UInt8(ascii: "u")
+            dst[at + 2] = 0x30
+            dst[at + 3] = 0x30
+            dst[at + 4] = JSONEncoding.hexDigit(c >> 4)
+            dst[at + 5] = JSONEncoding.hexDigit(c & 0xF)
+            at += 6
             return
         }
-        byte(0x5C)
-        switch c {
-        case 0x22: byte(0x22)
-        case 0x5C: byte(0x5C)
-        case 0x0A: byte(UInt8(ascii: "n"))
-        case 0x0D: byte(UInt8(ascii: "r"))
-        case 0x09: byte(UInt8(ascii: "t"))
-        case 0x08: byte(UInt8(ascii: "b"))
-        case 0x0C: byte(UInt8(ascii: "f"))
-        default:
-            byte(UInt8(ascii: "u")); byte(0x30); byte(0x30)
-            byte(JSONEncoding.hexDigit(c >> 4)); byte(JSONEncoding.hexDigit(c & 0xF))
-        }
+        at += 2
     }
 
     @inlinable mutating func int(_ v: Int64) {
