@@ -96,8 +96,15 @@ public struct DPInstParser: TextFormatParser {
             r.line = line.number
             run = r
         }
-        var r = record(line, level)
-        stamp(&r)
+        // The entry is built in place over the last one (already emitted by `flush`): only the
+        // fields a DPInst record sets are rewritten, the rest stay as in the template.
+        pending.message = line.text
+        pending.line = line.number
+        pending.level = level
+        pending.code = nil
+        pending.timestamp = nil
+        pending.timeSource = nil
+        stamp(&pending)
         if level == .error { run?.noteError(Bytes.string(u, textStart, u.count)) }
         if Bytes.has(u, P.foundPackage, at: textStart), run?.product == nil {
             var s = textStart + P.foundPackage.count
@@ -111,9 +118,8 @@ public struct DPInstParser: TextFormatParser {
             if let code = InstallShieldParser.number(u, &i) {
                 let v = UInt32(truncatingIfNeeded: code.value)
                 let failed = v & 0x8000_0000 != 0 || (v >> 16) & 0xFF != 0
-                r.code = code.text
-                if failed { r.level = .error }
-                pending = r
+                pending.code = code.text
+                if failed { pending.level = .error }
                 hasPending = true
                 pendingLines.reset(line.text)
                 try flush(emit: emit)
@@ -134,7 +140,6 @@ public struct DPInstParser: TextFormatParser {
                 return
             }
         }
-        pending = r
         hasPending = true
         pendingLines.reset(line.text)
     }

@@ -104,8 +104,10 @@ public struct SetupapiParser: TextFormatParser {
     private mutating func feedDev(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         let u = lineBytes.load(line.text)
         if Bytes.isBlank(line.text) { return }
+        // Only lines starting `[`, `>` or `<` can be headers or section marks.
+        let marks = u[0] == 0x5B || u[0] == 0x3E || u[0] == 0x3C
         // Header block: `[Device Install Log]` and its indented lines, up to `[BeginLog]`.
-        if Bytes.has(u, P.deviceInstallLog) {
+        if marks, Bytes.has(u, P.deviceInstallLog) {
             try flushHeader(emit: emit)
             headerLines.reset(line.text)
             headerLine = line.number
@@ -118,7 +120,7 @@ public struct SetupapiParser: TextFormatParser {
             }
             try flushHeader(emit: emit)
         }
-        if Bytes.has(u, P.sectionOpen) {
+        if marks, Bytes.has(u, P.sectionOpen) {
             try flushSectionStart(emit: emit)
             if var open = run {
                 // A new section before the last one ended: the last one is partial.
@@ -143,7 +145,7 @@ public struct SetupapiParser: TextFormatParser {
             stats.count("setupapi_sections")
             return
         }
-        if Bytes.has(u, P.sectionStart) {
+        if marks, Bytes.has(u, P.sectionStart) {
             var i = P.sectionStart.count
             Bytes.skipSpaces(u, &i)
             if let (d, secs, ms) = Self.dateTime(u, &i) {
@@ -164,7 +166,7 @@ public struct SetupapiParser: TextFormatParser {
             return
         }
         try flushSectionStart(emit: emit)
-        if Bytes.has(u, P.sectionEnd) {
+        if marks, Bytes.has(u, P.sectionEnd) {
             var i = P.sectionEnd.count
             Bytes.skipSpaces(u, &i)
             if let (d, secs, ms) = Self.dateTime(u, &i) {
@@ -179,7 +181,7 @@ public struct SetupapiParser: TextFormatParser {
             try emit(r)
             return
         }
-        if Bytes.has(u, P.exitStatus) {
+        if marks, Bytes.has(u, P.exitStatus) {
             var e = u.count
             while e > 0, u[e - 1] == 0x20 { e -= 1 }
             if e > 0, u[e - 1] == 0x5D { e -= 1 }
@@ -201,7 +203,7 @@ public struct SetupapiParser: TextFormatParser {
             try emit(s)
             return
         }
-        if Bytes.has(u, P.bootSession) || Bytes.has(u, P.beginLog) {
+        if marks, Bytes.has(u, P.bootSession) || Bytes.has(u, P.beginLog) {
             var r = record(line, level: .information)
             var i = P.bootSession.count
             Bytes.skipSpaces(u, &i)
