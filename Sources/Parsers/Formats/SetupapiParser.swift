@@ -51,6 +51,8 @@ public struct SetupapiParser: TextFormatParser {
     /// The fields every record of this source shares; records start as a copy (measured cheaper
     /// than building each with `Record.init`).
     private let template: Record
+    /// The body record being filled (see `feedDev`).
+    private var body: Record
     private let zone: ZoneCache
     private let layout: Layout
     // dev layout
@@ -73,6 +75,7 @@ public struct SetupapiParser: TextFormatParser {
     public init(context: ParseContext, sample: [String]) {
         self.context = context
         self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
+        self.body = template
         self.zone = ZoneCache(context.zone)
         var legacy = 0
         for line in sample where Self.legacyHead(Array(line.utf8.prefix(64))) != nil { legacy += 1 }
@@ -220,11 +223,19 @@ public struct SetupapiParser: TextFormatParser {
         var i = 0
         if Bytes.has(u, P.bangs) { level = .error; i = 3 } else if u[0] == 0x21 { level = .warning; i = 1 }
         Bytes.skipSpaces(u, &i)
-        var r = record(line, level: level)
+        // Built in place over the last body record (already emitted): every field a body record
+        // sets is rewritten, the rest stay as in the template.
+        body.message = line.text
+        body.line = line.number
+        body.level = level
+        body.provider = nil
+        body.extras = sectionExtras ?? []
+        body.timestamp = nil
+        body.timeSource = nil
         let cs = i
         while i < u.count, i - cs < 8, u[i] != 0x3A, u[i] != 0x20 { i += 1 }
         if i < u.count, u[i] == 0x3A, i > cs, i - cs <= 4 {
-            r.provider = String(decoding: u[cs..<i], as: UTF8.self)
+            body.provider = String(decoding: u[cs..<i], as: UTF8.self)
         }
         // Trailing time of day: `… 14:25:14.417`.
         if u.count >= 13 {
@@ -234,12 +245,14 @@ public struct SetupapiParser: TextFormatParser {
                 if let ms = Bytes.digits(u, &k, min: 3, max: 3), k == u.count { advance(secs, ms) }
             }
         }
-        if let e = sectionExtras { r.extras = e }
-        stampCurrent(&r)
+        if let (ts, src) = currentTime() {
+            body.timestamp = ts
+            body.timeSource = src
+        }
         if level == .error {
             run?.noteError(Bytes.string(u, 3, u.count))
         }
-        try emit(r)
+        try emit(body)
     }
 
     private mutating func advance(_ secs: Int, _ ms: Int) {
@@ -257,11 +270,15 @@ public struct SetupapiParser: TextFormatParser {
     }
 
     private func stampCurrent(_ r: inout Record) {
-        guard let date, let secs = lastSeconds,
-              let (ts, src) = date.timestamp(seconds: secs, millis: lastMillis, dayOffset: dayOffset, zone: zone)
-        else { return }
+        guard let (ts, src) = currentTime() else { return }
         r.timestamp = ts
         r.timeSource = src
+    }
+
+    /// The section's date with the last time of day a line stated, in UTC.
+    private func currentTime() -> (Timestamp, TimeSource)? {
+        guard let date, let secs = lastSeconds else { return nil }
+        return date.timestamp(seconds: secs, millis: lastMillis, dayOffset: dayOffset, zone: zone)
     }
 
     private mutating func flushSectionStart(emit: (Record) throws -> Void) throws {
