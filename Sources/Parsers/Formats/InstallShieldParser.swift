@@ -37,7 +37,9 @@ public struct InstallShieldParser: TextFormatParser {
     private let zone: ZoneCache
     private let dayFirst: Bool
     private var run = InstallRun(kind: "InstallShield setup")
-    private var pending: Record?
+    /// The entry being framed, valid while `hasPending`; built in place over the last one.
+    private var pending: Record
+    private var hasPending = false
     private var pendingLines = EntryBuffer()
     private var firstLine: Int?
     private var lastTime: (Timestamp, TimeSource)?
@@ -46,6 +48,7 @@ public struct InstallShieldParser: TextFormatParser {
     public init(context: ParseContext, sample: [String]) {
         self.context = context
         self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
+        self.pending = template
         self.zone = ZoneCache(context.zone)
         var dayFirst = false
         for line in sample {
@@ -59,7 +62,7 @@ public struct InstallShieldParser: TextFormatParser {
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         let u = lineBytes.load(line.text)
         guard let h = Self.parseHead(u, dayFirst: dayFirst) else {
-            if pending != nil, !line.afterGap, pendingLines.canTake {
+            if hasPending, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
                 return
             }
@@ -75,23 +78,26 @@ public struct InstallShieldParser: TextFormatParser {
         }
         try flush(emit: emit)
         if firstLine == nil { firstLine = line.number }
-        var r = template
-        r.message = line.text
-        r.line = line.number
-        r.level = .information
+        // Every field an entry record sets is rewritten; the rest stay as in the template.
+        pending.message = line.text
+        pending.line = line.number
+        pending.level = .information
+        pending.code = nil
+        pending.timestamp = nil
+        pending.timeSource = nil
         if h.unknownDesignator {
             unknownDesignators += 1
             if unknownDesignators == 1 { stats.note("line \(line.number.map(String.init) ?? "?"): unknown AM/PM designator, time read as 24-hour") }
         }
         if let (ts, src) = h.clock.timestamp(seconds: h.seconds, zone: zone) {
-            r.timestamp = ts
-            r.timeSource = src
+            pending.timestamp = ts
+            pending.timeSource = src
             lastTime = (ts, src)
         } else {
             stats.recordProblem("line \(line.number.map(String.init) ?? "?"): impossible date")
         }
-        classify(u, from: h.textStart, record: &r, line: line.number)
-        pending = r
+        Self.classify(u, from: h.textStart, record: &pending, run: &run, line: line.number)
+        hasPending = true
         pendingLines.reset(line.text)
     }
 
@@ -106,14 +112,14 @@ public struct InstallShieldParser: TextFormatParser {
     }
 
     private mutating func flush(emit: (Record) throws -> Void) throws {
-        guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = pendingLines.joined() }
-        pending = nil
+        guard hasPending else { return }
+        hasPending = false
+        if pendingLines.count > 1 { pending.message = pendingLines.joined() }
         pendingLines.clear()
-        try emit(r)
+        try emit(pending)
     }
 
-    private mutating func classify(_ u: [UInt8], from t: Int, record r: inout Record, line: Int?) {
+    private static func classify(_ u: [UInt8], from t: Int, record r: inout Record, run: inout InstallRun, line: Int?) {
         if Bytes.has(u, P.extraction, at: t), Bytes.has(u, P.failed, at: u.count - P.failed.count) {
             r.level = .verbose
             return
