@@ -60,6 +60,9 @@ public struct SQLSetupParser: TextFormatParser {
     private var run = InstallRun(kind: "SQL Server setup")
     private var sawExitCode = false
     private var pending: Record?
+    /// Detail: the entry being framed, valid while `hasDetail`; built in place over the last one.
+    private var detail: Record
+    private var hasDetail = false
     private var pendingLines = EntryBuffer()
     private var startLocal: Timestamp?
     private var endLocal: Timestamp?
@@ -79,6 +82,7 @@ public struct SQLSetupParser: TextFormatParser {
     public init(context: ParseContext, sample: [String]) {
         self.context = context
         self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
+        self.detail = template
         self.zone = ZoneCache(context.zone)
         var detail = 0
         for line in sample where Self.parseDetailHead(Array(line.utf8.prefix(64))) != nil { detail += 1 }
@@ -249,7 +253,7 @@ public struct SQLSetupParser: TextFormatParser {
     private mutating func feedDetail(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         let u = lineBytes.load(line.text)
         guard let h = Self.parseDetailHead(u) else {
-            if pending != nil, !line.afterGap, pendingLines.canTake {
+            if hasDetail, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
                 return
             }
@@ -264,16 +268,19 @@ public struct SQLSetupParser: TextFormatParser {
             return
         }
         try flushDetail(emit: emit)
-        var r = template
-        r.message = line.text
-        r.line = line.number
-        r.level = .information
-        r.threadID = h.thread
-        r.provider = h.component
+        // Built in place over the last entry (already emitted): every field a Detail record sets
+        // is rewritten, the rest stay as in the template.
+        detail.message = line.text
+        detail.line = line.number
+        detail.level = .information
+        detail.threadID = h.thread
+        detail.provider = h.component
+        detail.code = nil
+        detail.timestamp = zone.toUTC(h.time)
+        detail.timeSource = zone.source
         lastLocal = h.time
         if startLocal == nil { startLocal = h.time }
         if firstLine == nil { firstLine = line.number }
-        stamp(&r, h.time)
         let t = h.textStart
         var i = t
         Bytes.skipSpaces(u, &i)
@@ -281,14 +288,14 @@ public struct SQLSetupParser: TextFormatParser {
             currentRule = Bytes.string(u, c + 2, u.count)
         } else if Bytes.has(u, P.ruleEvaluationDone, at: i) {
             if Bytes.findCI(u, P.failed, from: i) != nil {
-                r.level = .error
+                detail.level = .error
                 if let rule = currentRule {
                     if run.failedAction == nil { run.failedAction = "rule \(rule)" }
                     run.noteError("Rule \(rule) failed")
                 }
             }
         } else if Bytes.has(u, P.exceptionType, at: i) {
-            r.level = .error
+            detail.level = .error
             if run.firstError == nil {
                 run.noteError(Bytes.string(u, i, u.count))
                 exceptionPending = true
@@ -311,13 +318,21 @@ public struct SQLSetupParser: TextFormatParser {
             } else {
                 value = Bytes.int(u, &k)
             }
-            if let value { setResult(value, record: &r, line: line.number, time: h.time) }
+            if let value {
+                var r = detail
+                setResult(value, record: &r, line: line.number, time: h.time)
+                detail = r
+            }
         } else if Bytes.has(u, P.errorResult, at: i) {
             var k = i + P.errorResult.count
             Bytes.skipSpaces(u, &k)
-            if let value = Bytes.int(u, &k), !sawExitCode || value != 0 { setResult(value, record: &r, line: line.number, time: h.time) }
+            if let value = Bytes.int(u, &k), !sawExitCode || value != 0 {
+                var r = detail
+                setResult(value, record: &r, line: line.number, time: h.time)
+                detail = r
+            }
         }
-        pending = r
+        hasDetail = true
         pendingLines.reset(line.text)
     }
 
@@ -334,11 +349,11 @@ public struct SQLSetupParser: TextFormatParser {
     }
 
     private mutating func flushDetail(emit: (Record) throws -> Void) throws {
-        guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = pendingLines.joined() }
-        pending = nil
+        guard hasDetail else { return }
+        hasDetail = false
+        if pendingLines.count > 1 { detail.message = pendingLines.joined() }
         pendingLines.clear()
-        try emit(r)
+        try emit(detail)
     }
 
     // MARK: Summary record
