@@ -53,6 +53,8 @@ struct Parse: ParsableCommand {
         let writer = RedactingWriter(base: base, redactor: redactor)
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20)
+        var out = RecordOutput()
+        defer { out.release() }
         for file in files {
             let path = FilePath(file)
             let context = ParseContext(sourcePath: file, hostName: host, zone: zone)
@@ -69,20 +71,19 @@ struct Parse: ParsableCommand {
                 } else if (kind ?? "auto") == "auto", MailFilter.isExpandable(path) {
                     // An archive (SQL setup's Log*.cab): every member is parsed as `<file>.expanded/<member>`.
                     stats = try Self.parseArchive(path: path, file: file, host: host, zone: zone) { record in
-                        writer.append(record, to: &buffer)
-                        if buffer.count >= 1 << 20 { Console.writeOut(buffer); buffer.removeAll(keepingCapacity: true) }
+                        out.write(record, writer)
                     }
-                } else if let s = try SourceParsing.parseEVTXJSONLines(path: path, kind: kind, context: context,
+                } else if !redactor.isActive, let s = try SourceParsing.parseEVTXJSONLines(path: path, kind: kind, context: context,
                                                                         write: Console.writeOut) {
                     stats = s
                 } else {
                     stats = try SourceParsing.parse(path: path, kind: kind, context: context) { record in
-                        writer.append(record, to: &buffer)
-                        if buffer.count >= 1 << 20 { Console.writeOut(buffer); buffer.removeAll(keepingCapacity: true) }
+                        out.write(record, writer)
                     }
                 }
                 Console.writeOut(buffer)
                 buffer.removeAll(keepingCapacity: true)
+                out.flush()
                 if stats.parseErrors > 0 || !stats.problems.isEmpty {
                     Console.say("\(file): \(stats.records) records, \(stats.parseErrors) could not be parsed")
                     for p in stats.problems { Console.say("  \(p)") }
@@ -90,6 +91,7 @@ struct Parse: ParsableCommand {
             } catch {
                 Console.writeOut(buffer)
                 buffer.removeAll(keepingCapacity: true)
+                out.flush()
                 Console.say("amt-collect: \(file): \(ErrorText.describe(error))")
                 failed = true
             }
@@ -121,15 +123,48 @@ struct Parse: ParsableCommand {
     }
 }
 
-/// The records writer of `parse`, redacting each record first when a mode is set.
+/// The records writer of `parse` and the redactor applied to each record first (when active).
 struct RedactingWriter {
     let base: JSONLinesWriter
     let redactor: Redactor
+}
 
-    func append(_ record: Record, to buffer: inout [UInt8]) {
-        guard redactor.isActive else { return base.append(record, to: &buffer) }
-        var r = record
-        redactor.redact(&r)
-        base.append(r, to: &buffer)
+/// Records' JSON lines collected in one buffer and written to stdout in large writes: each record
+/// is encoded straight into the buffer's free space.
+struct RecordOutput {
+    private let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 16)
+    private var used = 0
+
+    mutating func write(_ record: Record, _ writer: JSONLinesWriter) {
+        if let n = writer.write(record, into: UnsafeMutableRawBufferPointer(rebasing: storage[used...])) {
+            used += n
+            if used >= storage.count - (64 << 10) { flush() }
+            return
+        }
+        flush()
+        if let n = writer.write(record, into: storage) {
+            used = n
+            return
+        }
+        // Larger than the buffer's worst case allows: encode it on its own.
+        var bytes: [UInt8] = []
+        writer.append(record, to: &bytes)
+        Console.writeOut(bytes)
     }
+
+    mutating func flush() {
+        guard used > 0 else { return }
+        _ = try? FileDescriptor.standardOutput.writeAll(UnsafeRawBufferPointer(rebasing: storage[..<used]))
+        used = 0
+    }
+
+    /// Redacts the record first when the writer's redactor is active.
+    mutating func write(_ record: Record, _ writer: RedactingWriter) {
+        guard writer.redactor.isActive else { return write(record, writer.base) }
+        var r = record
+        writer.redactor.redact(&r)
+        write(r, writer.base)
+    }
+
+    func release() { storage.deallocate() }
 }

@@ -64,6 +64,17 @@ public enum JSONEncoding {
         return below != 0 || hasZero(w ^ (ones &* 0x22)) || hasZero(w ^ (ones &* 0x5C))
     }
 
+    /// The bytes of `w` (first byte in the low bits) that JSON escapes, exactly: bit 7 of each such
+    /// byte is set, every other bit is clear.
+    @inlinable @inline(__always)
+    static func escapeMask(_ w: UInt64) -> UInt64 {
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        /// High bit set exactly in the zero bytes of `x` (no borrows between bytes).
+        @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { ~(((x & low) &+ low) | x | low) }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        return zeroBytes(w & (ones &* 0xE0)) | zeroBytes(w ^ (ones &* 0x22)) | zeroBytes(w ^ (ones &* 0x5C))
+    }
+
     /// Appends a decimal integer.
     @inlinable
     public static func appendInt(_ v: Int64, to out: inout [UInt8]) {
@@ -135,59 +146,98 @@ public struct JSONLinesWriter: Sendable {
         out.removeLast(bound - written)
     }
 
+    /// Writes `record` and a trailing `\n` at the start of `buffer` when its worst case fits there,
+    /// and returns the bytes written; returns `nil` (writing nothing) when it may not fit. The
+    /// same bytes as `append(_:to:)`, without reserving space in an array per record.
+    public func write(_ record: Record, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        guard let base = buffer.baseAddress, RecordJSON.bound(of: record) <= buffer.count else { return nil }
+        var w = RawOut(base.assumingMemoryBound(to: UInt8.self))
+        Self.write(record, &w)
+        return w.count
+    }
+
+    /// The fixed members are written as straight-line literals (their order and presence rules are
+    /// the contract); `winlog` and `amt` extras use the member-tracking writer.
     static func write(_ record: Record, _ o: inout RawOut) {
-        o.byte(UInt8(ascii: "{"))
         if let ts = record.timestamp {
-            o.key("@timestamp")
-            o.byte(0x22)
+            o.literal("{\"@timestamp\":\"")
             ts.write(to: &o)
-            o.byte(0x22)
+            o.literal("\",\"message\":")
+        } else {
+            o.literal("{\"message\":")
         }
-        o.stringMember("message", record.message)
+        o.string(record.message)
 
-        if record.level != nil || record.filePath != nil || record.line != nil {
-            o.open("log")
-            if let level = record.level { o.stringMember("level", level.rawValue) }
-            if record.filePath != nil || record.line != nil {
-                o.open("file")
-                if let path = record.filePath { o.stringMember("path", path) }
-                if let line = record.line { o.intMember("line", Int64(line)) }
-                o.close()
+        let hasFile = record.filePath != nil || record.line != nil
+        if let level = record.level {
+            o.literal(",\"log\":{\"level\":")
+            o.literal(level.jsonLiteral)
+            if hasFile {
+                o.literal(",\"file\":{")
+                writeFile(record, &o)
+                o.byte(UInt8(ascii: "}"))
             }
-            o.close()
+            o.byte(UInt8(ascii: "}"))
+        } else if hasFile {
+            o.literal(",\"log\":{\"file\":{")
+            writeFile(record, &o)
+            o.literal("}}")
         }
 
-        o.open("event")
-        o.stringMember("dataset", record.dataset)
-        if let code = record.code { o.stringMember("code", code) }
-        if let outcome = record.outcome { o.stringMember("outcome", outcome.rawValue) }
-        if let provider = record.provider { o.stringMember("provider", provider) }
-        o.close()
+        o.literal(",\"event\":{\"dataset\":")
+        o.string(record.dataset)
+        if let code = record.code {
+            o.literal(",\"code\":")
+            o.string(code)
+        }
+        if let outcome = record.outcome {
+            o.literal(",\"outcome\":")
+            o.literal(outcome.jsonLiteral)
+        }
+        if let provider = record.provider {
+            o.literal(",\"provider\":")
+            o.string(provider)
+        }
+        o.byte(UInt8(ascii: "}"))
 
         if let host = record.hostName {
-            o.open("host")
-            o.stringMember("name", host)
-            o.close()
+            o.literal(",\"host\":{\"name\":")
+            o.string(host)
+            o.byte(UInt8(ascii: "}"))
         }
 
-        if record.processID != nil || record.threadID != nil {
-            o.open("process")
-            if let pid = record.processID { o.intMember("pid", Int64(pid)) }
+        if let pid = record.processID {
+            o.literal(",\"process\":{\"pid\":")
+            o.int(Int64(pid))
             if let tid = record.threadID {
-                o.open("thread")
-                o.intMember("id", Int64(tid))
-                o.close()
+                o.literal(",\"thread\":{\"id\":")
+                o.int(Int64(tid))
+                o.byte(UInt8(ascii: "}"))
             }
-            o.close()
+            o.byte(UInt8(ascii: "}"))
+        } else if let tid = record.threadID {
+            o.literal(",\"process\":{\"thread\":{\"id\":")
+            o.int(Int64(tid))
+            o.literal("}}")
         }
 
-        if record.errorType != nil || record.stackTrace != nil {
-            o.open("error")
-            if let type = record.errorType { o.stringMember("type", type) }
-            if let stack = record.stackTrace { o.stringMember("stack_trace", stack) }
-            o.close()
+        if let type = record.errorType {
+            o.literal(",\"error\":{\"type\":")
+            o.string(type)
+            if let stack = record.stackTrace {
+                o.literal(",\"stack_trace\":")
+                o.string(stack)
+            }
+            o.byte(UInt8(ascii: "}"))
+        } else if let stack = record.stackTrace {
+            o.literal(",\"error\":{\"stack_trace\":")
+            o.string(stack)
+            o.byte(UInt8(ascii: "}"))
         }
 
+        // The top-level object has members; nested objects below track their own.
+        o.depth = 0
+        o.hasMember = 1
         if let w = record.winlog {
             o.open("winlog")
             if let v = w.channel { o.stringMember("channel", v) }
@@ -223,15 +273,34 @@ public struct JSONLinesWriter: Sendable {
 
         if record.timeSource != nil || !record.extras.isEmpty {
             o.open("amt")
-            if let source = record.timeSource { o.stringMember("time_source", source.rawValue) }
+            if let source = record.timeSource {
+                o.literal("\"time_source\":")
+                o.literal(source.jsonLiteral)
+                o.hasMember |= 1 << UInt64(o.depth)
+            }
             for (k, v) in record.extras {
                 o.dynamicKey(k)
                 writeValue(v, &o)
             }
             o.close()
         }
-        o.byte(UInt8(ascii: "}"))
-        o.byte(0x0A)
+        o.literal("}\n")
+    }
+
+    /// `path` and `line` inside `log.file` (at least one is present).
+    @inline(__always)
+    static func writeFile(_ record: Record, _ o: inout RawOut) {
+        if let path = record.filePath {
+            o.literal("\"path\":")
+            o.string(path)
+            if let line = record.line {
+                o.literal(",\"line\":")
+                o.int(Int64(line))
+            }
+        } else if let line = record.line {
+            o.literal("\"line\":")
+            o.int(Int64(line))
+        }
     }
 
     static func writeValue(_ value: JSONValue, _ o: inout RawOut) {

@@ -47,11 +47,12 @@ public struct Record: Sendable, Equatable {
             }
         }
     }
-    private var winlogBox: WinlogBox?
+    @usableFromInline var winlogBox: WinlogBox?
     /// `amt.*` format-specific extras, as an ordered object below `amt` (e.g. key `msi` holding
     /// `{"product": …}`). Use `setExtra(_:_:)` to set a dotted path.
     public var extras: [(String, JSONValue)]
 
+    @inlinable
     public init(
         dataset: String,
         message: String,
@@ -71,37 +72,55 @@ public struct Record: Sendable, Equatable {
 
     /// Sets `amt.<path>` where `path` is dot-separated (`"msi.product"`), creating or extending
     /// nested objects and keeping insertion order. An existing value at the same path is replaced.
+    /// Empty path components (`"a..b"`, a leading or trailing dot) are ignored.
     public mutating func setExtra(_ path: String, _ value: JSONValue) {
-        let parts = path.split(separator: ".").map(String.init)
-        guard !parts.isEmpty else { return }
-        Record.set(&extras, parts[...], value)
+        let p = Record.trimDots(Substring(path))
+        guard !p.isEmpty else { return }
+        Record.set(&extras, p, value)
     }
 
     /// The value at `amt.<path>`, or `nil`.
     public func extra(_ path: String) -> JSONValue? {
-        var current: [(String, JSONValue)] = extras
-        let parts = path.split(separator: ".").map(String.init)
-        for (i, part) in parts.enumerated() {
-            guard let value = current.last(where: { $0.0 == part })?.1 else { return nil }
-            if i == parts.count - 1 { return value }
+        var p = Record.trimDots(Substring(path))
+        guard !p.isEmpty else { return nil }
+        var current = extras
+        while true {
+            let (head, rest) = Record.splitHead(p)
+            guard let value = current.last(where: { $0.0 == head })?.1 else { return nil }
+            if rest.isEmpty { return value }
             guard case .object(let inner) = value else { return nil }
             current = inner
+            p = rest
         }
-        return nil
     }
 
-    private static func set(_ object: inout [(String, JSONValue)], _ path: ArraySlice<String>, _ value: JSONValue) {
-        guard let head = path.first else { return }
-        let rest = path.dropFirst()
+    /// `path` without leading dots.
+    private static func trimDots(_ path: Substring) -> Substring {
+        var p = path
+        while p.utf8.first == UInt8(ascii: ".") { p = p.dropFirst() }
+        return p
+    }
+
+    /// The first component of a dotted path (not empty) and the rest, leading dots removed.
+    private static func splitHead(_ path: Substring) -> (Substring, Substring) {
+        guard let dot = path.utf8.firstIndex(of: UInt8(ascii: ".")) else { return (path, path[path.endIndex...]) }
+        return (path[..<dot], trimDots(path[path.index(after: dot)...]))
+    }
+
+    private static func set(_ object: inout [(String, JSONValue)], _ path: Substring, _ value: JSONValue) {
+        let (head, rest) = splitHead(path)
         let index = object.firstIndex(where: { $0.0 == head })
         if rest.isEmpty {
-            if let index { object[index].1 = value } else { object.append((head, value)) }
+            if let index { object[index].1 = value } else { object.append((String(head), value)) }
             return
         }
         var inner: [(String, JSONValue)] = []
-        if let index, case .object(let existing) = object[index].1 { inner = existing }
+        if let index, case .object(let existing) = object[index].1 {
+            inner = existing
+            object[index].1 = .null   // let `inner` be the only reference while it changes
+        }
         set(&inner, rest, value)
-        if let index { object[index].1 = .object(inner) } else { object.append((head, .object(inner))) }
+        if let index { object[index].1 = .object(inner) } else { object.append((String(head), .object(inner))) }
     }
 
     public static func == (lhs: Record, rhs: Record) -> Bool {
@@ -118,6 +137,7 @@ public struct Record: Sendable, Equatable {
 
 /// Out-of-line storage for `Record.winlog`. Never mutated while shared (copy on write), so it
 /// is safe to send.
+@usableFromInline
 final class WinlogBox: @unchecked Sendable {
     var value: Winlog
     init(_ value: Winlog) { self.value = value }

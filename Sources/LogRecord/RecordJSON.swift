@@ -17,8 +17,24 @@ struct RawOut {
 
     @inlinable @inline(__always) mutating func bytes(_ b: UnsafeBufferPointer<UInt8>) {
         guard let base = b.baseAddress, b.count > 0 else { return }
-        (p + count).update(from: base, count: b.count)
-        count += b.count
+        let n = b.count
+        if n > 48 {
+            (p + count).update(from: base, count: n)
+            count += n
+            return
+        }
+        // Short runs (keys, punctuation, timestamps): word copies beat a call to memmove.
+        var i = 0
+        while i + 8 <= n {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            UnsafeMutableRawPointer(p + count + i).storeBytes(of: w, as: UInt64.self)
+            i += 8
+        }
+        while i < n {
+            p[count + i] = base[i]
+            i += 1
+        }
+        count += n
     }
 
     @inlinable @inline(__always) mutating func literal(_ s: StaticString) {
@@ -52,47 +68,80 @@ struct RawOut {
         depth -= 1
     }
 
-    /// A JSON string literal, escaped (at most 6 bytes per input byte + 2).
+    /// A JSON string literal, escaped (at most 6 bytes per input byte + 2). Words of eight bytes
+    /// that need no escape are copied whole; in a word that does, the bytes before each escape are
+    /// copied and the escape written. Works on a local position (the output pointer could alias
+    /// `self`, so writes through it would otherwise force `count` back to memory every byte).
     @inlinable mutating func string(_ s: String) {
-        byte(0x22)
         var s = s
-        s.withUTF8 { utf8 in
-            guard let base = utf8.baseAddress else { return }
+        let dst = p
+        let start = count
+        count = s.withUTF8 { utf8 -> Int in
+            var c = start
+            dst[c] = 0x22
+            c += 1
+            guard let base = utf8.baseAddress else {
+                dst[c] = 0x22
+                return c + 1
+            }
             let n = utf8.count
             var i = 0
-            var runStart = 0
+            while i + 8 <= n {
+                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                var mask = JSONEncoding.escapeMask(UInt64(littleEndian: w))
+                if mask == 0 {
+                    UnsafeMutableRawPointer(dst + c).storeBytes(of: w, as: UInt64.self)
+                    c += 8
+                } else {
+                    var k = i
+                    while mask != 0 {
+                        let e = i + mask.trailingZeroBitCount >> 3
+                        while k < e { dst[c] = base[k]; c += 1; k += 1 }
+                        RawOut.escape(base[e], dst, &c)
+                        k = e + 1
+                        mask &= mask &- 1
+                    }
+                    while k < i + 8 { dst[c] = base[k]; c += 1; k += 1 }
+                }
+                i += 8
+            }
             while i < n {
-                while i + 8 <= n {
-                    let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                    if JSONEncoding.needsEscape(w) { break }
-                    i += 8
-                }
-                guard i < n else { break }
-                let c = base[i]
-                if c >= 0x20 && c != 0x22 && c != 0x5C {
-                    i += 1
-                    continue
-                }
-                bytes(UnsafeBufferPointer(start: base + runStart, count: i - runStart))
-                byte(0x5C)
-                switch c {
-                case 0x22: byte(0x22)
-                case 0x5C: byte(0x5C)
-                case 0x0A: byte(UInt8(ascii: "n"))
-                case 0x0D: byte(UInt8(ascii: "r"))
-                case 0x09: byte(UInt8(ascii: "t"))
-                case 0x08: byte(UInt8(ascii: "b"))
-                case 0x0C: byte(UInt8(ascii: "f"))
-                default:
-                    byte(UInt8(ascii: "u")); byte(0x30); byte(0x30)
-                    byte(JSONEncoding.hexDigit(c >> 4)); byte(JSONEncoding.hexDigit(c & 0xF))
+                let b = base[i]
+                if b >= 0x20 && b != 0x22 && b != 0x5C {
+                    dst[c] = b
+                    c += 1
+                } else {
+                    RawOut.escape(b, dst, &c)
                 }
                 i += 1
-                runStart = i
             }
-            bytes(UnsafeBufferPointer(start: base + runStart, count: n - runStart))
+            dst[c] = 0x22
+            return c + 1
         }
-        byte(0x22)
+    }
+
+    /// The escape for byte `c` (one that JSON escapes) at `dst[at]`.
+    @inlinable @inline(__always)
+    static func escape(_ c: UInt8, _ dst: UnsafeMutablePointer<UInt8>, _ at: inout Int) {
+        dst[at] = 0x5C
+        switch c {
+        case 0x22: dst[at + 1] = 0x22
+        case 0x5C: dst[at + 1] = 0x5C
+        case 0x0A: dst[at + 1] = UInt8(ascii: "n")
+        case 0x0D: dst[at + 1] = UInt8(ascii: "r")
+        case 0x09: dst[at + 1] = UInt8(ascii: "t")
+        case 0x08: dst[at + 1] = UInt8(ascii: "b")
+        case 0x0C: dst[at + 1] = UInt8(ascii: "f")
+        default:
+            dst[at + 1] = UInt8(ascii: "u")
+            dst[at + 2] = 0x30
+            dst[at + 3] = 0x30
+            dst[at + 4] = JSONEncoding.hexDigit(c >> 4)
+            dst[at + 5] = JSONEncoding.hexDigit(c & 0xF)
+            at += 6
+            return
+        }
+        at += 2
     }
 
     @inlinable mutating func int(_ v: Int64) {
@@ -129,7 +178,9 @@ struct RawOut {
     }
 }
 
-/// Upper bounds of the bytes a record's JSON can take, for reserving space once.
+/// Upper bounds of the bytes a record's JSON can take, for reserving space once. Cheap to compute
+/// (string lengths are stored): measured faster than counting the bytes that need escapes and
+/// reserving less.
 enum RecordJSON {
     /// Bytes an escaped string can take.
     @inline(__always) static func bound(_ s: String) -> Int { s.utf8.count * 6 + 2 }
@@ -144,9 +195,10 @@ enum RecordJSON {
         }
     }
 
-    /// Every field's worst case plus the fixed keys and punctuation (generously).
+    /// Every field's worst case plus the fixed keys and punctuation (generously: the fixed keys,
+    /// numbers and timestamp of a record other than `winlog` take at most about 360 bytes).
     static func bound(of r: Record) -> Int {
-        var n = 1024
+        var n = 512
         n += bound(r.message) + bound(r.filePath) + bound(r.dataset) + bound(r.code) + bound(r.provider)
         n += bound(r.hostName) + bound(r.errorType) + bound(r.stackTrace)
         if let w = r.winlog {
@@ -157,5 +209,40 @@ enum RecordJSON {
         }
         for (k, v) in r.extras { n += bound(k) + bound(v) + 2 }
         return n
+    }
+}
+
+extension Severity {
+    /// The value as a JSON string literal, quotes included.
+    @inline(__always) var jsonLiteral: StaticString {
+        switch self {
+        case .critical: "\"critical\""
+        case .error: "\"error\""
+        case .warning: "\"warning\""
+        case .information: "\"information\""
+        case .verbose: "\"verbose\""
+        case .debug: "\"debug\""
+        }
+    }
+}
+
+extension Outcome {
+    @inline(__always) var jsonLiteral: StaticString {
+        switch self {
+        case .success: "\"success\""
+        case .failure: "\"failure\""
+        case .unknown: "\"unknown\""
+        }
+    }
+}
+
+extension TimeSource {
+    @inline(__always) var jsonLiteral: StaticString {
+        switch self {
+        case .utc: "\"utc\""
+        case .offset: "\"offset\""
+        case .local: "\"local\""
+        case .assumed: "\"assumed\""
+        }
     }
 }

@@ -31,23 +31,32 @@ public struct DPInstParser: TextFormatParser {
     }
 
     private let context: ParseContext
+    private var lineBytes = LineBytes()
+    /// The fields every record of this source shares; records start as a copy (measured cheaper
+    /// than building each with `Record.init`).
+    private let template: Record
     private let zone: ZoneCache
     private var run: InstallRun?
     private var runTime: (Timestamp, TimeSource)?
     private var inBanner = false
     private var expectDate = false
-    private var pending: Record?
+    /// The entry being framed, valid while `hasPending` (kept in place rather than as an optional:
+    /// fewer moves of a large value per line).
+    private var pending: Record
+    private var hasPending = false
     private var pendingLines = EntryBuffer()
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
         self.zone = ZoneCache(context.zone)
+        self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
+        self.pending = template
     }
 
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = Array(line.text.utf8)
+        let u = lineBytes.load(line.text)
         guard let (level, textStart) = Self.marker(u) else {
-            if pending != nil, !line.afterGap, pendingLines.canTake {
+            if hasPending, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
                 return
             }
@@ -77,7 +86,7 @@ public struct DPInstParser: TextFormatParser {
             expectDate = false
             if let t = Self.date(u, textStart) { runTime = t.0.timestamp(seconds: t.seconds, zone: zone) }
             // The banner's first line waited for this date.
-            if var p = pending, p.timestamp == nil { stamp(&p); pending = p }
+            if hasPending, pending.timestamp == nil { stamp(&pending) }
             try flush(emit: emit)
         } else {
             try flush(emit: emit)
@@ -87,8 +96,15 @@ public struct DPInstParser: TextFormatParser {
             r.line = line.number
             run = r
         }
-        var r = record(line, level)
-        stamp(&r)
+        // The entry is built in place over the last one (already emitted by `flush`): only the
+        // fields a DPInst record sets are rewritten, the rest stay as in the template.
+        pending.message = line.text
+        pending.line = line.number
+        pending.level = level
+        pending.code = nil
+        pending.timestamp = nil
+        pending.timeSource = nil
+        stamp(&pending)
         if level == .error { run?.noteError(Bytes.string(u, textStart, u.count)) }
         if Bytes.has(u, P.foundPackage, at: textStart), run?.product == nil {
             var s = textStart + P.foundPackage.count
@@ -102,9 +118,9 @@ public struct DPInstParser: TextFormatParser {
             if let code = InstallShieldParser.number(u, &i) {
                 let v = UInt32(truncatingIfNeeded: code.value)
                 let failed = v & 0x8000_0000 != 0 || (v >> 16) & 0xFF != 0
-                r.code = code.text
-                if failed { r.level = .error }
-                pending = r
+                pending.code = code.text
+                if failed { pending.level = .error }
+                hasPending = true
                 pendingLines.reset(line.text)
                 try flush(emit: emit)
                 if var done = run {
@@ -124,7 +140,7 @@ public struct DPInstParser: TextFormatParser {
                 return
             }
         }
-        pending = r
+        hasPending = true
         pendingLines.reset(line.text)
     }
 
@@ -143,8 +159,9 @@ public struct DPInstParser: TextFormatParser {
     }
 
     private func record(_ line: TextLine, _ level: Severity) -> Record {
-        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-        r.hostName = context.hostName
+        var r = template
+        r.message = line.text
+        r.line = line.number
         r.level = level
         return r
     }
@@ -154,11 +171,11 @@ public struct DPInstParser: TextFormatParser {
     }
 
     private mutating func flush(emit: (Record) throws -> Void) throws {
-        guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
-        pending = nil
+        guard hasPending else { return }
+        hasPending = false
+        if pendingLines.count > 1 { pending.message = pendingLines.joined() }
         pendingLines.clear()
-        try emit(r)
+        try emit(pending)
     }
 
     /// The marker at the start of a line and where its text starts.

@@ -190,11 +190,33 @@ enum Bytes {
         guard !p.isEmpty else { return from }
         let last = u.count - p.count
         var i = max(0, from)
-        while i <= last {
-            if lower(u[i]) == p[0], hasCI(u, p, at: i) { return i }
-            i += 1
+        guard i <= last else { return nil }
+        let first = p[0]
+        let upper = first >= 0x61 && first <= 0x7A ? first - 0x20 : first
+        return u.withUnsafeBufferPointer { buf -> Int? in
+            guard let base = buf.baseAddress else { return nil }
+            let lowWord = UInt64(first) &* 0x0101_0101_0101_0101
+            let upWord = UInt64(upper) &* 0x0101_0101_0101_0101
+            while i <= last {
+                // Skip eight bytes at a time while none can start a match.
+                if i + 8 <= buf.count {
+                    let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                    if !hasZeroByte(w ^ lowWord) && !hasZeroByte(w ^ upWord) {
+                        i += 8
+                        continue
+                    }
+                }
+                let c = base[i]
+                if c == first || c == upper, hasCI(u, p, at: i) { return i }
+                i += 1
+            }
+            return nil
         }
-        return nil
+    }
+
+    @inline(__always)
+    static func hasZeroByte(_ w: UInt64) -> Bool {
+        (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080 != 0
     }
 
     /// Last offset of `p` in `u`.
@@ -305,14 +327,6 @@ struct LocalClock {
     }
 }
 
-/// Joins an entry's lines with `\n`, leaving out trailing blank lines.
-func joinEntry(_ lines: [String]) -> String {
-    var end = lines.count
-    while end > 1, Bytes.isBlank(lines[end - 1]) { end -= 1 }
-    if end == 1 { return lines[0] }
-    return lines[0..<end].joined(separator: "\n")
-}
-
 /// Local-time → UTC conversion with the site zone, cached per 15-minute bucket of local time:
 /// `SiteZone.localToUTC` asks the system time zone database twice per call, which costs more than
 /// parsing a line. Zone rules change offsets only at quarter-hour local times, so one conversion
@@ -359,29 +373,81 @@ extension Record {
 /// The lines of the entry being framed, bounded in count and bytes so that a file without entry
 /// heads (or a forced wrong format) cannot grow an entry without limit: past either bound the next
 /// line starts a record of its own.
+///
+/// The first line is kept apart and the storage of the others is reused, so that framing the usual
+/// one-line entry allocates nothing.
 struct EntryBuffer {
-    private(set) var lines: [String] = []
+    private var first = ""
+    private var more: [String] = []
+    private(set) var count = 0
     private(set) var bytes = 0
     static let maxLines = 10_000
     static let maxBytes = 4 << 20
 
-    var count: Int { lines.count }
-    var isEmpty: Bool { lines.isEmpty }
+    /// The lines in order.
+    var lines: [String] { count == 0 ? [] : [first] + more }
+    var isEmpty: Bool { count == 0 }
     /// `true` while another line may join.
-    var canTake: Bool { lines.count < Self.maxLines && bytes < Self.maxBytes }
+    var canTake: Bool { count < Self.maxLines && bytes < Self.maxBytes }
 
-    mutating func reset(_ first: String) {
-        lines = [first]
-        bytes = first.utf8.count
+    mutating func reset(_ line: String) {
+        first = line
+        more.removeAll(keepingCapacity: true)
+        count = 1
+        bytes = line.utf8.count
     }
 
     mutating func append(_ line: String) {
-        lines.append(line)
+        if count == 0 { first = line } else { more.append(line) }
+        count += 1
         bytes += line.utf8.count
     }
 
     mutating func clear() {
-        lines = []
+        first = ""
+        more.removeAll(keepingCapacity: true)
+        count = 0
         bytes = 0
+    }
+
+    /// The lines joined with `\n`, trailing blank lines left out .
+    func joined() -> String {
+        var end = more.count
+        while end > 0, Bytes.isBlank(more[end - 1]) { end -= 1 }
+        if end == 0 { return first }
+        var s = first
+        s.reserveCapacity(bytes + end)
+        for k in 0..<end {
+            s.append("\n")
+            s.append(more[k])
+        }
+        return s
+    }
+}
+
+/// A line's UTF-8 bytes in storage reused from line to line (no allocation per line once the
+/// storage has grown to the longest line).
+struct LineBytes {
+    private var storage: [UInt8] = []
+
+    /// The bytes of `text`. The result shares the storage: let it go before the next `load`.
+    mutating func load(_ text: String) -> [UInt8] {
+        var b: [UInt8] = []
+        swap(&b, &storage)
+        b.removeAll(keepingCapacity: true)
+        b.append(contentsOf: text.utf8)
+        storage = b
+        return b
+    }
+}
+
+/// A record with the fields every record of a source shares (dataset, `log.file.path`,
+/// `host.name`, level `information`): parsers copy it and fill in the rest.
+enum RecordTemplate {
+    static func make(dataset: String, context: ParseContext) -> Record {
+        var r = Record(dataset: dataset, message: "", filePath: context.sourcePath)
+        r.hostName = context.hostName
+        r.level = .information
+        return r
     }
 }

@@ -30,10 +30,16 @@ public struct InstallShieldParser: TextFormatParser {
     }
 
     private let context: ParseContext
+    private var lineBytes = LineBytes()
+    /// The fields every record of this source shares; records start as a copy (measured cheaper
+    /// than building each with `Record.init`).
+    private let template: Record
     private let zone: ZoneCache
     private let dayFirst: Bool
     private var run = InstallRun(kind: "InstallShield setup")
-    private var pending: Record?
+    /// The entry being framed, valid while `hasPending`; built in place over the last one.
+    private var pending: Record
+    private var hasPending = false
     private var pendingLines = EntryBuffer()
     private var firstLine: Int?
     private var lastTime: (Timestamp, TimeSource)?
@@ -41,6 +47,8 @@ public struct InstallShieldParser: TextFormatParser {
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
+        self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
+        self.pending = template
         self.zone = ZoneCache(context.zone)
         var dayFirst = false
         for line in sample {
@@ -52,16 +60,17 @@ public struct InstallShieldParser: TextFormatParser {
     }
 
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = Array(line.text.utf8)
+        let u = lineBytes.load(line.text)
         guard let h = Self.parseHead(u, dayFirst: dayFirst) else {
-            if pending != nil, !line.afterGap, pendingLines.canTake {
+            if hasPending, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
                 return
             }
             try flush(emit: emit)
             guard !Bytes.isBlank(line.text) else { return }
-            var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-            r.hostName = context.hostName
+            var r = template
+            r.message = line.text
+            r.line = line.number
             r.level = .information
             if let (ts, src) = lastTime { r.timestamp = ts; r.timeSource = src }
             try emit(r)
@@ -69,22 +78,26 @@ public struct InstallShieldParser: TextFormatParser {
         }
         try flush(emit: emit)
         if firstLine == nil { firstLine = line.number }
-        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-        r.hostName = context.hostName
-        r.level = .information
+        // Every field an entry record sets is rewritten; the rest stay as in the template.
+        pending.message = line.text
+        pending.line = line.number
+        pending.level = .information
+        pending.code = nil
+        pending.timestamp = nil
+        pending.timeSource = nil
         if h.unknownDesignator {
             unknownDesignators += 1
             if unknownDesignators == 1 { stats.note("line \(line.number.map(String.init) ?? "?"): unknown AM/PM designator, time read as 24-hour") }
         }
         if let (ts, src) = h.clock.timestamp(seconds: h.seconds, zone: zone) {
-            r.timestamp = ts
-            r.timeSource = src
+            pending.timestamp = ts
+            pending.timeSource = src
             lastTime = (ts, src)
         } else {
             stats.recordProblem("line \(line.number.map(String.init) ?? "?"): impossible date")
         }
-        classify(u, from: h.textStart, record: &r, line: line.number)
-        pending = r
+        Self.classify(u, from: h.textStart, record: &pending, run: &run, line: line.number)
+        hasPending = true
         pendingLines.reset(line.text)
     }
 
@@ -99,14 +112,14 @@ public struct InstallShieldParser: TextFormatParser {
     }
 
     private mutating func flush(emit: (Record) throws -> Void) throws {
-        guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
-        pending = nil
+        guard hasPending else { return }
+        hasPending = false
+        if pendingLines.count > 1 { pending.message = pendingLines.joined() }
         pendingLines.clear()
-        try emit(r)
+        try emit(pending)
     }
 
-    private mutating func classify(_ u: [UInt8], from t: Int, record r: inout Record, line: Int?) {
+    private static func classify(_ u: [UInt8], from t: Int, record r: inout Record, run: inout InstallRun, line: Int?) {
         if Bytes.has(u, P.extraction, at: t), Bytes.has(u, P.failed, at: u.count - P.failed.count) {
             r.level = .verbose
             return
@@ -203,11 +216,12 @@ public struct InstallShieldParser: TextFormatParser {
         if designator == nil, k < close { designator = (k, close) }
         var unknown = false
         if let (ds, de) = designator, de > ds {
-            let d = Array(u[ds..<de])
             let hour = secs / 3600
-            if P.pm.contains(where: { $0 == d || $0 == d.map(Bytes.lower) }) {
+            // The lists hold no upper-case ASCII, so "as written or ASCII-lower-cased equals an
+            // entry" is "ASCII-lower-cased equals it", compared in place.
+            if P.pm.contains(where: { $0.count == de - ds && Bytes.hasCI(u, $0, at: ds) }) {
                 if hour < 12 { secs += 12 * 3600 }
-            } else if P.am.contains(where: { $0 == d || $0 == d.map(Bytes.lower) }) {
+            } else if P.am.contains(where: { $0.count == de - ds && Bytes.hasCI(u, $0, at: ds) }) {
                 if hour == 12 { secs -= 12 * 3600 }
             } else {
                 unknown = true

@@ -94,6 +94,10 @@ public struct MSILogParser: TextFormatParser {
     enum Cause { case none, error }
 
     private let context: ParseContext
+    private var lineBytes = LineBytes()
+    /// The fields every record of this source shares; records start as a copy (measured cheaper
+    /// than building each with `Record.init`).
+    private let template: Record
     private let zone: ZoneCache
     private var dayFirst: Bool?
     private var session = Session()
@@ -105,9 +109,12 @@ public struct MSILogParser: TextFormatParser {
     private var pendingCause = false
     private var pendingIsRunEngine = false
     private var joinNext = false
+    /// `amt.msi.context` of the last engine line, built once and shared while it repeats.
+    private var contextExtras: (context: String, extras: [(String, JSONValue)])?
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
+        self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
         self.zone = ZoneCache(context.zone)
         for line in sample {
             let u = Array(line.utf8)
@@ -144,9 +151,10 @@ public struct MSILogParser: TextFormatParser {
     // MARK: Entries
 
     private mutating func start(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = Array(line.text.utf8)
-        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-        r.hostName = context.hostName
+        let u = lineBytes.load(line.text)
+        var r = template
+        r.message = line.text
+        r.line = line.number
         r.level = .information
         var local: Local? = nil
         var cause = false
@@ -166,7 +174,12 @@ public struct MSILogParser: TextFormatParser {
             local = stamp(seconds: e.seconds, millis: e.millis)
             r.processID = e.pid
             r.threadID = e.tid
-            r.putExtra("msi", "context", .string(e.context))
+            if let cached = contextExtras, cached.context == e.context {
+                r.extras = cached.extras
+            } else {
+                r.putExtra("msi", "context", .string(e.context))
+                contextExtras = (e.context, r.extras)
+            }
             if e.customActionThread { r.putExtra("msi", "custom_action_thread", .bool(true)) }
             cause = engineText(u, from: e.textStart, record: &r, line: line, local: local)
         } else if let a = Self.parseAction(u) {
@@ -194,7 +207,7 @@ public struct MSILogParser: TextFormatParser {
     private mutating func flush(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         guard var r = pending.take() else { return }
         if pendingLines.count > 1 {
-            r.message = joinEntry(pendingLines.lines)
+            r.message = pendingLines.joined()
             if pendingIsRunEngine {
                 for l in pendingLines.lines.dropFirst() {
                     let u = Array(l.utf8)

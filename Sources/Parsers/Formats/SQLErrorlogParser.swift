@@ -123,12 +123,18 @@ public struct SQLErrorlogParser: TextFormatParser {
     }
 
     private let context: ParseContext
+    private var lineBytes = LineBytes()
+    /// The fields every record of this source shares; records start as a copy (measured cheaper
+    /// than building each with `Record.init`).
+    private let template: Record
     private let zone: ZoneCache
     private var offsetSeconds: Int?
     private var facts = SQLServerFacts()
     private var factTime: (Timestamp, TimeSource)?
     private var factLine: Int?
-    private var pending: Record?
+    /// The entry being framed, valid while `hasPending`; built in place over the last one.
+    private var pending: Record
+    private var hasPending = false
     private var pendingLines = EntryBuffer()
     /// The pending entry is an `Error: N, Severity: S, State: T.` line waiting for its message.
     private var pendingIsError = false
@@ -138,6 +144,8 @@ public struct SQLErrorlogParser: TextFormatParser {
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
+        self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
+        self.pending = template
         self.zone = ZoneCache(context.zone)
         for line in sample {
             let u = Array(line.utf8)
@@ -149,9 +157,9 @@ public struct SQLErrorlogParser: TextFormatParser {
     }
 
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = Array(line.text.utf8)
+        let u = lineBytes.load(line.text)
         guard let h = Self.parseHead(u) else {
-            if pending != nil, !line.afterGap, pendingLines.canTake {
+            if hasPending, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
                 if inBanner { banner(u) }
                 if startupParameters, let s = Bytes.find(u, P.dashS) {
@@ -162,8 +170,9 @@ public struct SQLErrorlogParser: TextFormatParser {
             }
             try flush(emit: emit)
             guard !Bytes.isBlank(line.text) else { return }
-            var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-            r.hostName = context.hostName
+            var r = template
+            r.message = line.text
+            r.line = line.number
             r.level = .information
             try emit(r)
             return
@@ -172,23 +181,28 @@ public struct SQLErrorlogParser: TextFormatParser {
         let errorHead = Self.errorHead(u, at: h.textStart)
 
         // The message line of a pending `Error:` line from the same source joins it.
-        if pendingIsError, errorHead == nil, source == pendingSource, !line.afterGap, var r = pending {
+        if pendingIsError, errorHead == nil, source == pendingSource, !line.afterGap, hasPending {
             pendingLines.append(String(decoding: u[h.textStart...], as: UTF8.self))
-            r.message = joinEntry(pendingLines.lines)
-            pending = nil
+            pending.message = pendingLines.joined()
+            hasPending = false
             pendingLines.clear()
             pendingIsError = false
-            try emit(r)
+            try emit(pending)
             return
         }
         try flush(emit: emit)
         inBanner = false
         startupParameters = false
 
-        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-        r.hostName = context.hostName
-        r.provider = source
-        r.level = .information
+        // Every field an entry record sets is rewritten; the rest stay as in the template.
+        pending.message = line.text
+        pending.line = line.number
+        pending.provider = source
+        pending.level = .information
+        pending.code = nil
+        pending.extras = []
+        pending.timestamp = nil
+        pending.timeSource = nil
         if let off = Self.utcAdjustment(u, at: h.textStart) {
             offsetSeconds = off
             facts.utcAdjustmentMinutes = off / 60
@@ -197,30 +211,30 @@ public struct SQLErrorlogParser: TextFormatParser {
                               second: h.second, microsecond: h.micro)
         if let local {
             if let off = offsetSeconds {
-                r.timestamp = local.adding(seconds: Int64(-off))
-                r.timeSource = .offset
+                pending.timestamp = local.adding(seconds: Int64(-off))
+                pending.timeSource = .offset
             } else {
-                r.timestamp = zone.toUTC(local)
-                r.timeSource = zone.source
+                pending.timestamp = zone.toUTC(local)
+                pending.timeSource = zone.source
             }
         } else {
             stats.recordProblem("line \(line.number.map(String.init) ?? "?"): impossible date")
         }
         if let e = errorHead {
-            r.code = String(e.number)
-            r.putExtra("sql", "severity", .int(Int64(e.severity)))
-            r.putExtra("sql", "state", .int(Int64(e.state)))
-            r.level = e.severity >= 20 ? .critical : e.severity >= 11 ? .error : .information
+            pending.code = String(e.number)
+            pending.putExtra("sql", "severity", .int(Int64(e.severity)))
+            pending.putExtra("sql", "state", .int(Int64(e.state)))
+            pending.level = e.severity >= 20 ? .critical : e.severity >= 11 ? .error : .information
             pendingIsError = true
             pendingSource = source
             stats.count("sql_errors")
         } else {
-            readFacts(u, from: h.textStart, record: r)
+            readFacts(u, from: h.textStart, time: pending.timestamp, source: pending.timeSource, line: pending.line)
             if Bytes.has(u, P.stackDump, at: h.textStart) || Bytes.has(u, P.stackSignature, at: h.textStart) {
-                r.level = .critical
+                pending.level = .critical
             }
         }
-        pending = r
+        hasPending = true
         pendingLines.reset(line.text)
     }
 
@@ -239,23 +253,23 @@ public struct SQLErrorlogParser: TextFormatParser {
     }
 
     private mutating func flush(emit: (Record) throws -> Void) throws {
-        guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
-        pending = nil
+        guard hasPending else { return }
+        hasPending = false
+        if pendingLines.count > 1 { pending.message = pendingLines.joined() }
         pendingLines.clear()
         pendingIsError = false
-        try emit(r)
+        try emit(pending)
     }
 
     /// System facts from the first line of an entry.
-    private mutating func readFacts(_ u: [UInt8], from t: Int, record r: Record) {
+    private mutating func readFacts(_ u: [UInt8], from t: Int, time: Timestamp?, source: TimeSource?, line: Int?) {
         if Bytes.has(u, P.microsoftSQLServer, at: t), let dash = Bytes.find(u, P.spaceDashSpace, from: t) {
             facts.product = Bytes.string(u, t, dash)
             var e = dash + 3
             while e < u.count, u[e] != 0x20 { e += 1 }
             facts.version = Bytes.string(u, dash + 3, e)
-            factTime = r.timestamp.map { ($0, r.timeSource ?? .assumed) }
-            factLine = r.line
+            factTime = time.map { ($0, source ?? .assumed) }
+            factLine = line
             inBanner = true
             return
         }

@@ -51,11 +51,18 @@ public struct SQLSetupParser: TextFormatParser {
     }
 
     private let context: ParseContext
+    private var lineBytes = LineBytes()
+    /// The fields every record of this source shares; records start as a copy (measured cheaper
+    /// than building each with `Record.init`).
+    private let template: Record
     private let zone: ZoneCache
     private let layout: Layout
     private var run = InstallRun(kind: "SQL Server setup")
     private var sawExitCode = false
     private var pending: Record?
+    /// Detail: the entry being framed, valid while `hasDetail`; built in place over the last one.
+    private var detail: Record
+    private var hasDetail = false
     private var pendingLines = EntryBuffer()
     private var startLocal: Timestamp?
     private var endLocal: Timestamp?
@@ -74,6 +81,8 @@ public struct SQLSetupParser: TextFormatParser {
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
+        self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
+        self.detail = template
         self.zone = ZoneCache(context.zone)
         var detail = 0
         for line in sample where Self.parseDetailHead(Array(line.utf8.prefix(64))) != nil { detail += 1 }
@@ -118,7 +127,7 @@ public struct SQLSetupParser: TextFormatParser {
     }
 
     private mutating func feedSummary(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = Array(line.text.utf8)
+        let u = lineBytes.load(line.text)
         let indented = u.isEmpty || u[0] == 0x20 || u[0] == 0x09
         if indented, pending != nil, !line.afterGap, pendingLines.canTake {
             pendingLines.append(line.text)
@@ -127,8 +136,9 @@ public struct SQLSetupParser: TextFormatParser {
         if Bytes.isBlank(line.text) { return }
         try flushSection(stats: &stats)
         if heldSections.count >= Self.heldLimit { try releaseSections(emit: emit) }
-        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-        r.hostName = context.hostName
+        var r = template
+        r.message = line.text
+        r.line = line.number
         r.level = .information
         if firstLine == nil { firstLine = line.number }
         pending = r
@@ -137,7 +147,7 @@ public struct SQLSetupParser: TextFormatParser {
 
     private mutating func flushSection(stats: inout ParseStats) throws {
         guard var r = pending.take() else { return }
-        r.message = joinEntry(pendingLines.lines)
+        r.message = pendingLines.joined()
         let lines = pendingLines.lines
         pending = nil
         pendingLines.clear()
@@ -241,31 +251,36 @@ public struct SQLSetupParser: TextFormatParser {
     // MARK: Detail.txt
 
     private mutating func feedDetail(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = Array(line.text.utf8)
+        let u = lineBytes.load(line.text)
         guard let h = Self.parseDetailHead(u) else {
-            if pending != nil, !line.afterGap, pendingLines.canTake {
+            if hasDetail, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
                 return
             }
             try flushDetail(emit: emit)
             guard !Bytes.isBlank(line.text) else { return }
-            var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-            r.hostName = context.hostName
+            var r = template
+            r.message = line.text
+            r.line = line.number
             r.level = .information
             stamp(&r, lastLocal)
             try emit(r)
             return
         }
         try flushDetail(emit: emit)
-        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-        r.hostName = context.hostName
-        r.level = .information
-        r.threadID = h.thread
-        r.provider = h.component
+        // Built in place over the last entry (already emitted): every field a Detail record sets
+        // is rewritten, the rest stay as in the template.
+        detail.message = line.text
+        detail.line = line.number
+        detail.level = .information
+        detail.threadID = h.thread
+        detail.provider = h.component
+        detail.code = nil
+        detail.timestamp = zone.toUTC(h.time)
+        detail.timeSource = zone.source
         lastLocal = h.time
         if startLocal == nil { startLocal = h.time }
         if firstLine == nil { firstLine = line.number }
-        stamp(&r, h.time)
         let t = h.textStart
         var i = t
         Bytes.skipSpaces(u, &i)
@@ -273,14 +288,14 @@ public struct SQLSetupParser: TextFormatParser {
             currentRule = Bytes.string(u, c + 2, u.count)
         } else if Bytes.has(u, P.ruleEvaluationDone, at: i) {
             if Bytes.findCI(u, P.failed, from: i) != nil {
-                r.level = .error
+                detail.level = .error
                 if let rule = currentRule {
                     if run.failedAction == nil { run.failedAction = "rule \(rule)" }
                     run.noteError("Rule \(rule) failed")
                 }
             }
         } else if Bytes.has(u, P.exceptionType, at: i) {
-            r.level = .error
+            detail.level = .error
             if run.firstError == nil {
                 run.noteError(Bytes.string(u, i, u.count))
                 exceptionPending = true
@@ -303,13 +318,21 @@ public struct SQLSetupParser: TextFormatParser {
             } else {
                 value = Bytes.int(u, &k)
             }
-            if let value { setResult(value, record: &r, line: line.number, time: h.time) }
+            if let value {
+                var r = detail
+                setResult(value, record: &r, line: line.number, time: h.time)
+                detail = r
+            }
         } else if Bytes.has(u, P.errorResult, at: i) {
             var k = i + P.errorResult.count
             Bytes.skipSpaces(u, &k)
-            if let value = Bytes.int(u, &k), !sawExitCode || value != 0 { setResult(value, record: &r, line: line.number, time: h.time) }
+            if let value = Bytes.int(u, &k), !sawExitCode || value != 0 {
+                var r = detail
+                setResult(value, record: &r, line: line.number, time: h.time)
+                detail = r
+            }
         }
-        pending = r
+        hasDetail = true
         pendingLines.reset(line.text)
     }
 
@@ -326,11 +349,11 @@ public struct SQLSetupParser: TextFormatParser {
     }
 
     private mutating func flushDetail(emit: (Record) throws -> Void) throws {
-        guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
-        pending = nil
+        guard hasDetail else { return }
+        hasDetail = false
+        if pendingLines.count > 1 { detail.message = pendingLines.joined() }
         pendingLines.clear()
-        try emit(r)
+        try emit(detail)
     }
 
     // MARK: Summary record
@@ -397,8 +420,14 @@ public struct SQLSetupParser: TextFormatParser {
 
     /// `yyyy-MM-dd HH:mm:ss` as a local civil time (read as if UTC).
     static func dateTime(_ u: [UInt8]) -> Timestamp? {
-        guard u.count >= 19, u[4] == 0x2D, u[7] == 0x2D else { return nil }
-        var i = 0
+        dateTime(u, at: 0, end: u.count)
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss` in `u[at..<end]`. Every field has a bounded width, so a reading that
+    /// succeeds never looks past `at + 19`.
+    static func dateTime(_ u: [UInt8], at start: Int, end: Int) -> Timestamp? {
+        guard end - start >= 19, u[start + 4] == 0x2D, u[start + 7] == 0x2D else { return nil }
+        var i = start
         guard let y = Bytes.digits(u, &i, min: 4, max: 4) else { return nil }
         i += 1
         guard let mo = Bytes.digits(u, &i, min: 2, max: 2) else { return nil }
@@ -439,7 +468,7 @@ public struct SQLSetupParser: TextFormatParser {
         i += 1
         guard i < u.count, u[i] == 0x20 else { return nil }
         i += 1
-        guard let t = dateTime(Array(u[i..<min(u.count, i + 19)])) else { return nil }
+        guard let t = dateTime(u, at: i, end: min(u.count, i + 19)) else { return nil }
         i += 19
         guard i < u.count, u[i] == 0x20 else { return nil }
         i += 1

@@ -47,6 +47,12 @@ public struct SetupapiParser: TextFormatParser {
     }
 
     private let context: ParseContext
+    private var lineBytes = LineBytes()
+    /// The fields every record of this source shares; records start as a copy (measured cheaper
+    /// than building each with `Record.init`).
+    private let template: Record
+    /// The body record being filled (see `feedDev`).
+    private var body: Record
     private let zone: ZoneCache
     private let layout: Layout
     // dev layout
@@ -55,7 +61,8 @@ public struct SetupapiParser: TextFormatParser {
     private var lastSeconds: Int?
     private var lastMillis = 0
     private var run: InstallRun?
-    private var sectionTitle: String?
+    /// `amt.setupapi.section` of the open section, built once and shared by its records.
+    private var sectionExtras: [(String, JSONValue)]?
     private var pendingSection: Record?
     private var headerLines = EntryBuffer()
     private var headerLine: Int?
@@ -67,6 +74,8 @@ public struct SetupapiParser: TextFormatParser {
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
+        self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
+        self.body = template
         self.zone = ZoneCache(context.zone)
         var legacy = 0
         for line in sample where Self.legacyHead(Array(line.utf8.prefix(64))) != nil { legacy += 1 }
@@ -96,10 +105,12 @@ public struct SetupapiParser: TextFormatParser {
     // MARK: dev/app layout
 
     private mutating func feedDev(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = Array(line.text.utf8)
+        let u = lineBytes.load(line.text)
         if Bytes.isBlank(line.text) { return }
+        // Only lines starting `[`, `>` or `<` can be headers or section marks.
+        let marks = u[0] == 0x5B || u[0] == 0x3E || u[0] == 0x3C
         // Header block: `[Device Install Log]` and its indented lines, up to `[BeginLog]`.
-        if Bytes.has(u, P.deviceInstallLog) {
+        if marks, Bytes.has(u, P.deviceInstallLog) {
             try flushHeader(emit: emit)
             headerLines.reset(line.text)
             headerLine = line.number
@@ -112,7 +123,7 @@ public struct SetupapiParser: TextFormatParser {
             }
             try flushHeader(emit: emit)
         }
-        if Bytes.has(u, P.sectionOpen) {
+        if marks, Bytes.has(u, P.sectionOpen) {
             try flushSectionStart(emit: emit)
             if var open = run {
                 // A new section before the last one ended: the last one is partial.
@@ -128,7 +139,7 @@ public struct SetupapiParser: TextFormatParser {
             if e > 0, u[e - 1] == 0x5D { e -= 1 }
             let title = Bytes.string(u, P.sectionOpen.count, e)
             r.putExtra("setupapi", "section", .string(title))
-            sectionTitle = title
+            sectionExtras = r.extras
             var newRun = InstallRun(kind: "Device setup")
             newRun.product = title
             newRun.line = line.number
@@ -137,7 +148,7 @@ public struct SetupapiParser: TextFormatParser {
             stats.count("setupapi_sections")
             return
         }
-        if Bytes.has(u, P.sectionStart) {
+        if marks, Bytes.has(u, P.sectionStart) {
             var i = P.sectionStart.count
             Bytes.skipSpaces(u, &i)
             if let (d, secs, ms) = Self.dateTime(u, &i) {
@@ -158,7 +169,7 @@ public struct SetupapiParser: TextFormatParser {
             return
         }
         try flushSectionStart(emit: emit)
-        if Bytes.has(u, P.sectionEnd) {
+        if marks, Bytes.has(u, P.sectionEnd) {
             var i = P.sectionEnd.count
             Bytes.skipSpaces(u, &i)
             if let (d, secs, ms) = Self.dateTime(u, &i) {
@@ -168,19 +179,19 @@ public struct SetupapiParser: TextFormatParser {
                 lastMillis = ms
             }
             var r = record(line, level: .information)
-            if let t = sectionTitle { r.putExtra("setupapi", "section", .string(t)) }
+            if let e = sectionExtras { r.extras = e }
             stampCurrent(&r)
             try emit(r)
             return
         }
-        if Bytes.has(u, P.exitStatus) {
+        if marks, Bytes.has(u, P.exitStatus) {
             var e = u.count
             while e > 0, u[e - 1] == 0x20 { e -= 1 }
             if e > 0, u[e - 1] == 0x5D { e -= 1 }
             let status = Bytes.string(u, P.exitStatus.count, e)
             let ok = status.hasPrefix("SUCCESS")
             var r = record(line, level: ok ? .information : .error)
-            if let t = sectionTitle { r.putExtra("setupapi", "section", .string(t)) }
+            if let e = sectionExtras { r.extras = e }
             r.putExtra("setupapi", "exit_status", .string(status))
             stampCurrent(&r)
             try emit(r)
@@ -195,7 +206,7 @@ public struct SetupapiParser: TextFormatParser {
             try emit(s)
             return
         }
-        if Bytes.has(u, P.bootSession) || Bytes.has(u, P.beginLog) {
+        if marks, Bytes.has(u, P.bootSession) || Bytes.has(u, P.beginLog) {
             var r = record(line, level: .information)
             var i = P.bootSession.count
             Bytes.skipSpaces(u, &i)
@@ -212,11 +223,19 @@ public struct SetupapiParser: TextFormatParser {
         var i = 0
         if Bytes.has(u, P.bangs) { level = .error; i = 3 } else if u[0] == 0x21 { level = .warning; i = 1 }
         Bytes.skipSpaces(u, &i)
-        var r = record(line, level: level)
+        // Built in place over the last body record (already emitted): every field a body record
+        // sets is rewritten, the rest stay as in the template.
+        body.message = line.text
+        body.line = line.number
+        body.level = level
+        body.provider = nil
+        body.extras = sectionExtras ?? []
+        body.timestamp = nil
+        body.timeSource = nil
         let cs = i
         while i < u.count, i - cs < 8, u[i] != 0x3A, u[i] != 0x20 { i += 1 }
         if i < u.count, u[i] == 0x3A, i > cs, i - cs <= 4 {
-            r.provider = String(decoding: u[cs..<i], as: UTF8.self)
+            body.provider = String(decoding: u[cs..<i], as: UTF8.self)
         }
         // Trailing time of day: `… 14:25:14.417`.
         if u.count >= 13 {
@@ -226,12 +245,14 @@ public struct SetupapiParser: TextFormatParser {
                 if let ms = Bytes.digits(u, &k, min: 3, max: 3), k == u.count { advance(secs, ms) }
             }
         }
-        if let t = sectionTitle { r.putExtra("setupapi", "section", .string(t)) }
-        stampCurrent(&r)
+        if let (ts, src) = currentTime() {
+            body.timestamp = ts
+            body.timeSource = src
+        }
         if level == .error {
             run?.noteError(Bytes.string(u, 3, u.count))
         }
-        try emit(r)
+        try emit(body)
     }
 
     private mutating func advance(_ secs: Int, _ ms: Int) {
@@ -241,18 +262,23 @@ public struct SetupapiParser: TextFormatParser {
     }
 
     private func record(_ line: TextLine, level: Severity) -> Record {
-        var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-        r.hostName = context.hostName
+        var r = template
+        r.message = line.text
+        r.line = line.number
         r.level = level
         return r
     }
 
     private func stampCurrent(_ r: inout Record) {
-        guard let date, let secs = lastSeconds,
-              let (ts, src) = date.timestamp(seconds: secs, millis: lastMillis, dayOffset: dayOffset, zone: zone)
-        else { return }
+        guard let (ts, src) = currentTime() else { return }
         r.timestamp = ts
         r.timeSource = src
+    }
+
+    /// The section's date with the last time of day a line stated, in UTC.
+    private func currentTime() -> (Timestamp, TimeSource)? {
+        guard let date, let secs = lastSeconds else { return nil }
+        return date.timestamp(seconds: secs, millis: lastMillis, dayOffset: dayOffset, zone: zone)
     }
 
     private mutating func flushSectionStart(emit: (Record) throws -> Void) throws {
@@ -268,7 +294,7 @@ public struct SetupapiParser: TextFormatParser {
 
     private mutating func flushHeader(emit: (Record) throws -> Void) throws {
         guard !headerLines.isEmpty else { return }
-        var r = Record(dataset: Self.dataset, message: joinEntry(headerLines.lines), filePath: context.sourcePath, line: headerLine)
+        var r = Record(dataset: Self.dataset, message: headerLines.joined(), filePath: context.sourcePath, line: headerLine)
         r.hostName = context.hostName
         r.level = .information
         headerLines.clear()
@@ -312,7 +338,7 @@ public struct SetupapiParser: TextFormatParser {
     }
 
     private mutating func feedLegacy(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = Array(line.text.utf8)
+        let u = lineBytes.load(line.text)
         if let (d, secs, pid, tid) = Self.legacyHead(u) {
             try flushLegacy(emit: emit)
             date = d
@@ -373,7 +399,7 @@ public struct SetupapiParser: TextFormatParser {
 
     private mutating func flushLegacy(emit: (Record) throws -> Void) throws {
         guard var r = pending.take() else { return }
-        if pendingLines.count > 1 { r.message = joinEntry(pendingLines.lines) }
+        if pendingLines.count > 1 { r.message = pendingLines.joined() }
         pending = nil
         pendingLines.clear()
         try emit(r)

@@ -151,14 +151,26 @@ public struct LineDecoder {
                     continue
                 }
                 lastWasCR = false
-                // Run of ordinary bytes up to the next terminator, noting NULs on the way.
+                // Run of ordinary bytes up to the next terminator, noting NULs on the way: eight
+                // bytes at a time while a word holds no CR, LF or NUL.
                 var j = i
                 var sawNUL = false
-                while j < end {
-                    let d = buf[j]
-                    if d == 0x0A || d == 0x0D { break }
-                    if d == 0 { sawNUL = true }
-                    j += 1
+                scan: while j < end {
+                    if let base = buf.baseAddress {
+                        while j + 8 <= end {
+                            let w = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)
+                            if Self.hasZeroByte(w) || Self.hasZeroByte(w ^ 0x0A0A_0A0A_0A0A_0A0A)
+                                || Self.hasZeroByte(w ^ 0x0D0D_0D0D_0D0D_0D0D) { break }
+                            j += 8
+                        }
+                    }
+                    let stop = min(j + 8, end)
+                    while j < stop {
+                        let d = buf[j]
+                        if d == 0x0A || d == 0x0D { break scan }
+                        if d == 0 { sawNUL = true }
+                        j += 1
+                    }
                 }
                 let run = UnsafeBufferPointer(rebasing: buf[i..<j])
                 if j < end, line.isEmpty, !lineHadContent, !sawNUL, !skippingToLineEnd, run.count <= maxLineBytes {
@@ -196,32 +208,87 @@ public struct LineDecoder {
 
     private mutating func consumeUTF16(_ bytes: ArraySlice<UInt8>, emit: (TextLine) throws -> Void) rethrows {
         absoluteOffset += UInt64(bytes.count)
-        var i = bytes.startIndex
-        let end = bytes.endIndex
         let big = encoding.isBigEndian
-        line.reserveCapacity(256)
-        while i < end {
-            let lo: UInt8, hi: UInt8
-            if let first = oddByte {
+        let loOffset = big ? 1 : 0
+        try bytes.withUnsafeBufferPointer { buf in
+            var i = 0
+            let end = buf.count
+            if let first = oddByte, end > 0 {
                 oddByte = nil
-                if big { hi = first; lo = bytes[i] } else { lo = first; hi = bytes[i] }
-                i += 1
-            } else {
-                guard i + 1 < end else { oddByte = bytes[i]; i += 1; break }
-                if big { hi = bytes[i]; lo = bytes[i + 1] } else { lo = bytes[i]; hi = bytes[i + 1] }
+                let lo = big ? buf[0] : first, hi = big ? first : buf[0]
+                i = 1
+                if takeUnit(UInt16(hi) << 8 | UInt16(lo)) { try endLine(emit: emit) }
+            }
+            while i < end {
+                guard i + 1 < end else { oddByte = buf[i]; i += 1; break }
+                // Fast path: a run of printable ASCII (and tab) units, narrowed in one go while the
+                // line has room.
+                if highSurrogate == nil, !skippingToLineEnd, line.count < maxLineBytes {
+                    var j = i
+                    if !big, let base = buf.baseAddress {
+                        // Four little-endian units at a time: high bytes zero, low bytes 0x20–0x7F.
+                        while j + 8 <= end {
+                            let w = UInt64(littleEndian: UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self))
+                            guard Self.isPrintableASCIIUnits(w) else { break }
+                            j += 8
+                        }
+                    }
+                    while j + 1 < end {
+                        let lo = buf[j + loOffset], hi = buf[j + 1 - loOffset]
+                        if hi != 0 || lo >= 0x80 || (lo < 0x20 && lo != 0x09) { break }
+                        j += 2
+                    }
+                    let take = min((j - i) / 2, maxLineBytes - line.count)
+                    if take > 0 {
+                        let old = line.count
+                        line.append(contentsOf: repeatElement(0, count: take))
+                        line.withUnsafeMutableBufferPointer { dst in
+                            var k = i + loOffset
+                            var d = old
+                            if !big, let src = buf.baseAddress, let out = dst.baseAddress {
+                                // Four units to four bytes per step.
+                                while d + 4 <= old + take {
+                                    let w = UInt64(littleEndian: UnsafeRawPointer(src + k).loadUnaligned(as: UInt64.self))
+                                    let n = (w & 0xFF) | (w >> 8 & 0xFF00) | (w >> 16 & 0xFF_0000) | (w >> 24 & 0xFF00_0000)
+                                    UnsafeMutableRawPointer(out + d).storeBytes(of: UInt32(truncatingIfNeeded: n).littleEndian, as: UInt32.self)
+                                    d += 4
+                                    k += 8
+                                }
+                            }
+                            while d < old + take {
+                                dst[d] = buf[k]
+                                k += 2
+                                d += 1
+                            }
+                        }
+                        i += take * 2
+                        lineHadContent = true
+                        lastWasCR = false
+                        continue
+                    }
+                }
+                let lo = buf[i + loOffset], hi = buf[i + 1 - loOffset]
                 i += 2
+                if takeUnit(UInt16(hi) << 8 | UInt16(lo)) { try endLine(emit: emit) }
             }
-            // Fast path: printable ASCII (and tab) with room left on the line.
-            if hi == 0, lo >= 0x20 || lo == 0x09, lo < 0x80, highSurrogate == nil, !skippingToLineEnd,
-               line.count < maxLineBytes {
-                line.append(lo)
-                lineHadContent = true
-                lastWasCR = false
-                continue
-            }
-            let unit = UInt16(hi) << 8 | UInt16(lo)
-            if takeUnit(unit) { try endLine(emit: emit) }
         }
+    }
+
+    /// `true` when the four little-endian UTF-16 units in `w` are all printable ASCII (U+0020 to
+    /// U+007F; tabs and everything else take the unit-by-unit path).
+    @inline(__always)
+    static func isPrintableASCIIUnits(_ w: UInt64) -> Bool {
+        guard w & 0xFF80_FF80_FF80_FF80 == 0 else { return false }
+        // A guard bit per 16-bit lane keeps the subtraction from borrowing across lanes: the bit
+        // survives exactly when the lane's value is at least 0x20.
+        let x = (w | 0x8000_8000_8000_8000) &- 0x0020_0020_0020_0020
+        return x & 0x8000_8000_8000_8000 == 0x8000_8000_8000_8000
+    }
+
+    /// `true` when a byte of `w` is zero.
+    @inline(__always)
+    static func hasZeroByte(_ w: UInt64) -> Bool {
+        (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080 != 0
     }
 
     /// Takes one UTF-16 code unit; returns `true` when it ends a line (the caller then calls
@@ -320,14 +387,36 @@ public struct LineDecoder {
             if force, let n = nextNumber { nextNumber = n + 1 }
             return
         }
-        let bytes = line
+        // Lend the line's storage out while it is emitted (no copy), and take it back emptied.
+        var bytes: [UInt8] = []
+        swap(&bytes, &line)
+        defer {
+            bytes.removeAll(keepingCapacity: true)
+            swap(&bytes, &line)
+        }
         try bytes.withUnsafeBufferPointer { try emitLine($0, emit: emit) }
+    }
+
+    /// `true` when every byte is below 0x80 (eight at a time).
+    @inline(__always)
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let n = bytes.count
+        var i = 0
+        var acc: UInt64 = 0
+        while i + 8 <= n {
+            acc |= UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            i += 8
+        }
+        var tail: UInt8 = 0
+        while i < n { tail |= base[i]; i += 1 }
+        return acc & 0x8080_8080_8080_8080 == 0 && tail & 0x80 == 0
     }
 
     /// Decodes one complete line's bytes (UTF-8, or transcoded UTF-16) and emits it.
     private mutating func emitLine(_ bytes: UnsafeBufferPointer<UInt8>, emit: (TextLine) throws -> Void) rethrows {
         let text: String
-        if encoding.isUTF16 {
+        if encoding.isUTF16 || Self.isASCII(bytes) {
             text = String(decoding: bytes, as: UTF8.self)
         } else if let valid = String(validating: bytes, as: UTF8.self) {
             text = valid

@@ -58,9 +58,10 @@ public enum LegacyCodePage: String, Sendable {
 
     /// Decodes bytes of this code page to a String. Unassigned bytes become U+FFFD.
     public func decode(_ bytes: some Collection<UInt8>) -> String {
-        var scalars = String.UnicodeScalarView()
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(bytes.count + bytes.count / 2)
         for c in bytes {
-            if c < 0x80 { scalars.append(Unicode.Scalar(c)); continue }
+            if c < 0x80 { utf8.append(c); continue }
             let v: UInt32
             switch self {
             case .windows1252:
@@ -69,9 +70,17 @@ public enum LegacyCodePage: String, Sendable {
                 if c >= 0xC0 { v = 0x0410 + UInt32(c - 0xC0) }
                 else { v = LegacyCodePage.cp1251High[Int(c - 0x80)] }
             }
-            scalars.append(Unicode.Scalar(v) ?? "\u{FFFD}")
+            // Every mapped value is below U+10000 and not a surrogate: two or three UTF-8 bytes.
+            if v < 0x800 {
+                utf8.append(UInt8(0xC0 | (v >> 6)))
+                utf8.append(UInt8(0x80 | (v & 0x3F)))
+            } else {
+                utf8.append(UInt8(0xE0 | (v >> 12)))
+                utf8.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+                utf8.append(UInt8(0x80 | (v & 0x3F)))
+            }
         }
-        return String(scalars)
+        return String(decoding: utf8, as: UTF8.self)
     }
 
     /// 0x80–0x9F of Windows-1252 (0xFFFD where unassigned).
