@@ -167,24 +167,7 @@ struct OutBytes {
 
     /// `Timestamp.iso8601` of a FILETIME at microsecond precision.
     mutating func fileTime(_ t: UInt64) {
-        let ts = Timestamp(fileTime: t, precision: .microseconds)
-        let c = ts.civil
-        guard c.year >= 0 && c.year <= 9999 else { text(ts.iso8601); return }
-        reserve(27)
-        let p = base + count
-        @inline(__always) func put(_ v: Int, _ at: Int, _ width: Int) {
-            var v = v
-            var k = at + width - 1
-            while k >= at { p[k] = UInt8(truncatingIfNeeded: 0x30 &+ v % 10); v /= 10; k -= 1 }
-        }
-        put(c.year, 0, 4); p[4] = 0x2D
-        put(c.month, 5, 2); p[7] = 0x2D
-        put(c.day, 8, 2); p[10] = 0x54
-        put(c.hour, 11, 2); p[13] = 0x3A
-        put(c.minute, 14, 2); p[16] = 0x3A
-        put(c.second, 17, 2); p[19] = 0x2E
-        put(c.microsecond, 20, 6); p[26] = 0x5A
-        count += 27
+        timestamp(Timestamp(fileTime: t, precision: .microseconds))
     }
 
     /// Appends UTF-16LE code units as UTF-8, exactly as `UTF16Decoding.string` decodes them
