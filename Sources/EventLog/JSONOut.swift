@@ -237,32 +237,7 @@ struct OutBytes {
         o += 1
         var i = 0
         while i < n {
-            // Eight bytes at a time: stored as they are unless one of them needs escaping (the
-            // buffer has room for the worst case, so a whole word can always be stored).
-            while i + 16 <= n {
-                let w0 = Load.u64(src + i), w1 = Load.u64(src + i + 8)
-                if Self.needsEscape(w0) || Self.needsEscape(w1) { break }
-                UnsafeMutableRawPointer(out + o).storeBytes(of: w0.littleEndian, as: UInt64.self)
-                UnsafeMutableRawPointer(out + o + 8).storeBytes(of: w1.littleEndian, as: UInt64.self)
-                i += 16
-                o += 16
-            }
-            while i + 8 <= n {
-                let w = Load.u64(src + i)
-                if Self.needsEscape(w) { break }
-                UnsafeMutableRawPointer(out + o).storeBytes(of: w.littleEndian, as: UInt64.self)
-                i += 8
-                o += 8
-            }
-            if padded && i < n && i + 8 > n {
-                // The last bytes, as one word with the bytes past the end masked.
-                let (w, clean) = Self.tail(src + i, n - i)
-                if clean {
-                    UnsafeMutableRawPointer(out + o).storeBytes(of: w.littleEndian, as: UInt64.self)
-                    o += n - i
-                    break
-                }
-            }
+            if Self.copyClean(src, n, &i, out, &o, padded: padded) { break }
             // Then byte by byte up to the next word boundary past an escape (or to the end).
             let stop = min(n, i + 8)
             while i < stop {
@@ -273,20 +248,7 @@ struct OutBytes {
                     o += 1
                     continue
                 }
-                out[o] = 0x5C
-                switch c {
-                case 0x22: out[o + 1] = 0x22; o += 2
-                case 0x5C: out[o + 1] = 0x5C; o += 2
-                case 0x0A: out[o + 1] = UInt8(ascii: "n"); o += 2
-                case 0x0D: out[o + 1] = UInt8(ascii: "r"); o += 2
-                case 0x09: out[o + 1] = UInt8(ascii: "t"); o += 2
-                case 0x08: out[o + 1] = UInt8(ascii: "b"); o += 2
-                case 0x0C: out[o + 1] = UInt8(ascii: "f"); o += 2
-                default:
-                    out[o + 1] = UInt8(ascii: "u"); out[o + 2] = 0x30; out[o + 3] = 0x30
-                    out[o + 4] = Render.hexLower[Int(c >> 4)]; out[o + 5] = Render.hexLower[Int(c & 0xF)]
-                    o += 6
-                }
+                Self.escape(c, out, &o)
             }
         }
         out[o] = 0x22
@@ -307,31 +269,7 @@ struct OutBytes {
         var pending = false
         var lineBreak = false
         while i < n {
-            if !pending {
-                while i + 16 <= n {
-                    let w0 = Load.u64(src + i), w1 = Load.u64(src + i + 8)
-                    if Self.needsEscape(w0) || Self.needsEscape(w1) { break }
-                    UnsafeMutableRawPointer(out + o).storeBytes(of: w0.littleEndian, as: UInt64.self)
-                    UnsafeMutableRawPointer(out + o + 8).storeBytes(of: w1.littleEndian, as: UInt64.self)
-                    i += 16
-                    o += 16
-                }
-                while i + 8 <= n {
-                    let w = Load.u64(src + i)
-                    if Self.needsEscape(w) { break }
-                    UnsafeMutableRawPointer(out + o).storeBytes(of: w.littleEndian, as: UInt64.self)
-                    i += 8
-                    o += 8
-                }
-                if padded && i < n && i + 8 > n {
-                    let (w, clean) = Self.tail(src + i, n - i)
-                    if clean {
-                        UnsafeMutableRawPointer(out + o).storeBytes(of: w.littleEndian, as: UInt64.self)
-                        o += n - i
-                        break
-                    }
-                }
-            }
+            if !pending, Self.copyClean(src, n, &i, out, &o, padded: padded) { break }
             let stop = min(n, i + 8)
             while i < stop {
                 let c = src[i]
@@ -353,22 +291,64 @@ struct OutBytes {
                     o += 1
                     continue
                 }
-                out[o] = 0x5C
-                switch c {
-                case 0x22: out[o + 1] = 0x22; o += 2
-                case 0x5C: out[o + 1] = 0x5C; o += 2
-                case 0x09: out[o + 1] = UInt8(ascii: "t"); o += 2
-                case 0x08: out[o + 1] = UInt8(ascii: "b"); o += 2
-                case 0x0C: out[o + 1] = UInt8(ascii: "f"); o += 2
-                default:
-                    out[o + 1] = UInt8(ascii: "u"); out[o + 2] = 0x30; out[o + 3] = 0x30
-                    out[o + 4] = Render.hexLower[Int(c >> 4)]; out[o + 5] = Render.hexLower[Int(c & 0xF)]
-                    o += 6
-                }
+                Self.escape(c, out, &o)
             }
         }
         count = o
         return lineBreak
+    }
+
+    /// Copies the bytes of `src[i..<n]` that need no escaping, eight at a time, to `out[o...]`
+    /// (the buffer has room for the worst case, so a whole word can always be stored). Stops
+    /// before the word holding the first byte to escape; returns `true` when the end was reached
+    /// through the masked last word of a `padded` source.
+    @inline(__always)
+    static func copyClean(_ src: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int,
+                          _ out: UnsafeMutablePointer<UInt8>, _ o: inout Int, padded: Bool) -> Bool {
+        while i + 16 <= n {
+            let w0 = Load.u64(src + i), w1 = Load.u64(src + i + 8)
+            if needsEscape(w0) || needsEscape(w1) { break }
+            UnsafeMutableRawPointer(out + o).storeBytes(of: w0.littleEndian, as: UInt64.self)
+            UnsafeMutableRawPointer(out + o + 8).storeBytes(of: w1.littleEndian, as: UInt64.self)
+            i += 16
+            o += 16
+        }
+        while i + 8 <= n {
+            let w = Load.u64(src + i)
+            if needsEscape(w) { break }
+            UnsafeMutableRawPointer(out + o).storeBytes(of: w.littleEndian, as: UInt64.self)
+            i += 8
+            o += 8
+        }
+        if padded && i < n && i + 8 > n {
+            let (w, clean) = tail(src + i, n - i)
+            if clean {
+                UnsafeMutableRawPointer(out + o).storeBytes(of: w.littleEndian, as: UInt64.self)
+                o += n - i
+                i = n
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Writes the JSON escape of `c` (`"`, `\`, or a byte below 0x20) at `out[o...]`.
+    @inline(__always)
+    static func escape(_ c: UInt8, _ out: UnsafeMutablePointer<UInt8>, _ o: inout Int) {
+        out[o] = 0x5C
+        switch c {
+        case 0x22: out[o + 1] = 0x22; o += 2
+        case 0x5C: out[o + 1] = 0x5C; o += 2
+        case 0x0A: out[o + 1] = UInt8(ascii: "n"); o += 2
+        case 0x0D: out[o + 1] = UInt8(ascii: "r"); o += 2
+        case 0x09: out[o + 1] = UInt8(ascii: "t"); o += 2
+        case 0x08: out[o + 1] = UInt8(ascii: "b"); o += 2
+        case 0x0C: out[o + 1] = UInt8(ascii: "f"); o += 2
+        default:
+            out[o + 1] = UInt8(ascii: "u"); out[o + 2] = 0x30; out[o + 3] = 0x30
+            out[o + 4] = Render.hexLower[Int(c >> 4)]; out[o + 5] = Render.hexLower[Int(c & 0xF)]
+            o += 6
+        }
     }
 
     /// The `r` (1...7) bytes at `p` as a word, the rest filled with `A`, and whether none of
