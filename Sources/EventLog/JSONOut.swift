@@ -173,52 +173,9 @@ struct OutBytes {
     /// Appends UTF-16LE code units as UTF-8, exactly as `UTF16Decoding.string` decodes them
     /// (unpaired surrogates become U+FFFD).
     mutating func utf16(_ src: UnsafeRawBufferPointer, offset: Int, units: Int) {
-        guard units > 0, let raw = src.baseAddress else { return }
+        guard units > 0 else { return }
         reserve(units * 3)
-        var n = count
-        var k = 0
-        let out = base
-        while k < units {
-            // Four ASCII units at a time.
-            while k + 4 <= units {
-                let w = Load.u64(raw + offset + 2 * k)
-                if w & 0xFF80_FF80_FF80_FF80 != 0 { break }
-                let packed = (w & 0xFF) | ((w >> 8) & 0xFF00) | ((w >> 16) & 0xFF_0000) | ((w >> 24) & 0xFF00_0000)
-                UnsafeMutableRawPointer(out + n).storeBytes(of: UInt32(truncatingIfNeeded: packed).littleEndian, as: UInt32.self)
-                n += 4
-                k += 4
-            }
-            guard k < units else { break }
-            var u = UInt32(src[offset + 2 * k]) | UInt32(src[offset + 2 * k + 1]) << 8
-            k += 1
-            if u < 0x80 {
-                out[n] = UInt8(truncatingIfNeeded: u)
-                n += 1
-                continue
-            }
-            if u >= 0xD800 && u <= 0xDBFF, k < units {
-                let low = UInt32(src[offset + 2 * k]) | UInt32(src[offset + 2 * k + 1]) << 8
-                if low >= 0xDC00 && low <= 0xDFFF {
-                    u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00)
-                    k += 1
-                } else {
-                    u = 0xFFFD
-                }
-            } else if u >= 0xD800 && u <= 0xDFFF {
-                u = 0xFFFD
-            }
-            switch u {
-            case 0..<0x800:
-                out[n] = UInt8(truncatingIfNeeded: 0xC0 | (u >> 6)); out[n + 1] = UInt8(truncatingIfNeeded: 0x80 | (u & 0x3F)); n += 2
-            case 0x800..<0x10000:
-                out[n] = UInt8(truncatingIfNeeded: 0xE0 | (u >> 12)); out[n + 1] = UInt8(truncatingIfNeeded: 0x80 | ((u >> 6) & 0x3F))
-                out[n + 2] = UInt8(truncatingIfNeeded: 0x80 | (u & 0x3F)); n += 3
-            default:
-                out[n] = UInt8(truncatingIfNeeded: 0xF0 | (u >> 18)); out[n + 1] = UInt8(truncatingIfNeeded: 0x80 | ((u >> 12) & 0x3F))
-                out[n + 2] = UInt8(truncatingIfNeeded: 0x80 | ((u >> 6) & 0x3F)); out[n + 3] = UInt8(truncatingIfNeeded: 0x80 | (u & 0x3F)); n += 4
-            }
-        }
-        count = n
+        count += UTF16Decoding.transcode(src, offset: offset, units: units, into: base + count)
     }
 
     // MARK: - JSON
