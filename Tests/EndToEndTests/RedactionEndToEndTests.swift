@@ -48,7 +48,7 @@ import Testing
     static func copySite(_ name: String) throws -> (dir: URL, site: URL, out: URL) {
         let dir = try E2E.tempDir(name)
         let site = dir.appendingPathComponent("site")
-        try FileManager.default.copyItem(at: base.appendingPathComponent("root"), to: site)
+        try FileManager.default.copyItem(at: base.appendingPathComponent("tree"), to: site)
         let out = dir.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         return (dir, site, out)

@@ -10,7 +10,7 @@ import Testing
     typealias W = EVTXWriter
 
     static var url: URL {
-        Samples.packageRoot.appendingPathComponent("Fixtures/redaction-site/root/Windows/System32/winevt/Logs/Application.evtx")
+        Samples.packageRoot.appendingPathComponent("Fixtures/redaction-site/tree/Windows/System32/winevt/Logs/Application.evtx")
     }
 
     /// The events: a service error whose text holds a connection string, and a sign-in event
