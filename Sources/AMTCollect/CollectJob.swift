@@ -137,7 +137,7 @@ final class CollectJob {
         defer { if !finished { writer.abort() } }
 
         // Parse stage on its own thread.
-        let queue = BoundedQueue<StreamItem>(capacity: 6)
+        let queue = BoundedQueue<StreamItem>(capacity: 8)
         let context = (host: hostShown, zone: settings.zone, window: settings.window)
         var items = sources.enumerated().map { (index: $0.offset, path: $0.element.absolutePath,
                                                 relative: redactor.redact(path: $0.element.relativePath), entry: $0.element.entryID,
@@ -156,20 +156,16 @@ final class CollectJob {
         let activeRedactor: Redactor? = redactor.isActive ? redactor : nil
         let toRead = items
         let workDir = work
-        // Findings are judged on the parse thread, on every record that goes into the bundle (the
-        // archive thread has the compression to do). The main thread reads the engine only after
-        // the parse thread has finished.
+        // Three stages, each on its own thread: parse (read, redact, parse) → encode (findings, JSON
+        // Lines, SHA-256) → archive (compress, on this thread). Findings are judged on every record
+        // that goes into the bundle; this thread reads the engine only after the encoder finished.
         let judge = EngineBox(FindingsEngine(rules: settings.rules))
+        let encoded = BoundedQueue<EncodedItem>(capacity: 16)
+        let encoder = Worker(name: "amt-encode") {
+            EncodeStage.run(from: queue, to: encoded, engine: judge.engine)
+        }
         let producer = Worker(name: "amt-parse") {
-            let engine = judge.engine
-            let sink: (StreamItem) -> Void = { item in
-                if case .records(_, let batch) = item {
-                    batch.withUnsafeBufferPointer { records in
-                        for i in records.indices { engine.observe(records[i]) }
-                    }
-                }
-                queue.put(item)
-            }
+            let sink: (StreamItem) -> Void = { item in queue.put(item) }
             for item in toRead {
                 if queue.isClosed { break }
                 let decision = item.exportChannel == nil ? MailFilter.decide(path: item.path, relativePath: item.relative) : .collect
@@ -214,38 +210,37 @@ final class CollectJob {
         var done = 0
         var sqlFacts = SQLServerFacts()
         var installRuns = InstallRunLog()
-        // The records entry of the source being read, begun at its first batch.
+        // The records entry of the source being read, begun at its first chunk.
         var openRecords: String? = nil
-        let jsonWriter = JSONLinesWriter()
-        var jsonBuffer: [UInt8] = []
-        jsonBuffer.reserveCapacity(1 << 20)
         do {
-            while let item = queue.take() {
+            while let item = encoded.take() {
                 let p: ProcessedSource
+                let digest: EntryDigest?
                 switch item {
-                case .records(let relative, let batch):
+                case .bytes(let relative, let block):
                     if openRecords == nil {
-                        try writer.beginEntry(at: "records/" + relative + ".jsonl")
+                        try writer.beginEntry(at: "records/" + relative + ".jsonl", hashedByCaller: true)
                         openRecords = relative
                     }
-                    jsonBuffer.removeAll(keepingCapacity: true)
-                    // Borrow each record in place (no copy, no retains per field).
-                    batch.withUnsafeBufferPointer { records in
-                        for i in records.indices {
-                            jsonWriter.append(records[i], to: &jsonBuffer)
-                        }
-                    }
-                    try writer.writeToEntry(jsonBuffer)
+                    try writer.writeToEntry(block.bytes)
                     continue
-                case .done(let processed):
+                case .large(let relative, let bytes):
+                    if openRecords == nil {
+                        try writer.beginEntry(at: "records/" + relative + ".jsonl", hashedByCaller: true)
+                        openRecords = relative
+                    }
+                    try writer.writeToEntry(bytes)
+                    continue
+                case .done(let processed, let d):
                     p = processed
+                    digest = d
                 }
                 done += 1
                 Console.progress("[\(done)] \(p.relativePath)")
                 defer { if let r = p.rawTemp { Self.remove(r) } }
                 var recordsEntry: AddedEntry? = nil
                 if openRecords != nil {
-                    recordsEntry = try writer.endEntry()
+                    recordsEntry = try writer.endEntry(digest: digest)
                     openRecords = nil
                 }
                 if let fatal = p.fatal { throw CommandFailure(description: fatal) }
@@ -302,10 +297,13 @@ final class CollectJob {
                                                status: status, note: reason, parseErrors: p.stats.parseErrors))
             }
         } catch {
-            queue.close()
+            // Closing the encoder's output stops it; it then closes its input, which stops the parser.
+            encoded.close()
+            encoder.wait()
             producer.wait()
             throw error
         }
+        encoder.wait()
         producer.wait()
         Console.endProgress()
 

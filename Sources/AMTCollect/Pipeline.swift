@@ -2,14 +2,28 @@ import Foundation
 
 /// A bounded first-in first-out queue between two threads: `put` waits while it is full, `take`
 /// waits while it is empty, and returns `nil` once the queue is closed and drained.
+///
+/// A waiting side is woken only at half capacity (an empty queue's consumer once it holds half,
+/// a full queue's producer once half is free), so the threads hand over work in runs instead of
+/// waking each other for every item: on two cores, per-item wake-ups made the scheduler bounce the
+/// stages between cores and leave one idle.
 final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
+    /// One condition serves both sides: the producer waits only when the queue is full and the
+    /// consumer only when it holds less than half, so they never wait at the same time.
     private let condition = NSCondition()
-    private var items: [Element] = []
+    private var items: [Element?]
+    private var head = 0
+    private var count = 0
     private var closed = false
+    private var consumerWaiting = false
+    private var producerWaiting = false
     private let capacity: Int
+    private let half: Int
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
+        self.half = max(1, self.capacity / 2)
+        self.items = Array(repeating: nil, count: self.capacity)
     }
 
     /// Whether `close` was called (a failed consumer closes the queue to stop the producer).
@@ -21,19 +35,38 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
 
     func put(_ item: Element) {
         condition.lock()
-        while items.count >= capacity && !closed { condition.wait() }
-        if !closed { items.append(item) }
-        condition.broadcast()
-        condition.unlock()
+        defer { condition.unlock() }
+        while count == capacity && !closed {
+            producerWaiting = true
+            condition.wait()
+        }
+        guard !closed else { return }
+        items[(head + count) % capacity] = item
+        count += 1
+        if consumerWaiting && count >= half {
+            consumerWaiting = false
+            condition.broadcast()
+        }
     }
 
     func take() -> Element? {
         condition.lock()
         defer { condition.unlock() }
-        while items.isEmpty && !closed { condition.wait() }
-        guard !items.isEmpty else { return nil }
-        let item = items.removeFirst()
-        condition.broadcast()
+        if count == 0 {
+            while count < half && !closed {
+                consumerWaiting = true
+                condition.wait()
+            }
+        }
+        guard count > 0 else { return nil }
+        let item = items[head]
+        items[head] = nil
+        head = (head + 1) % capacity
+        count -= 1
+        if producerWaiting && count <= capacity - half {
+            producerWaiting = false
+            condition.broadcast()
+        }
         return item
     }
 
@@ -43,6 +76,8 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     func close() {
         condition.lock()
         closed = true
+        consumerWaiting = false
+        producerWaiting = false
         condition.broadcast()
         condition.unlock()
     }

@@ -72,6 +72,8 @@ public final class BundleWriter {
     private struct OpenStream {
         var path: String
         var hasher = SHA256()
+        /// False when the caller hashes the data and passes its digest to `endEntry`.
+        var hashes = true
         var bytes: Int64 = 0
         /// tar.gz: entry data is spooled here first, because a tar header states the size.
         var spool: FileDescriptor?
@@ -292,9 +294,13 @@ public final class BundleWriter {
     /// Until `endEntry()`, only `writeToEntry` may be called; pass batches (e.g. 64 KiB of lines),
     /// not single lines, as each call is one trip through libarchive and zlib. Zip writes the data straight into
     /// the archive (sizes after the data); tar.gz spools it to a temporary file beside the bundle.
-    public func beginEntry(at pathInBundle: String) throws {
+    ///
+    /// With `hashedByCaller`, the writer does not hash the data: the caller hashes exactly the bytes
+    /// it passes (on its own thread, with `EntryDigest`) and hands the digest to `endEntry(digest:)`.
+    public func beginEntry(at pathInBundle: String, hashedByCaller: Bool = false) throws {
         try checkNewEntry(pathInBundle)
         var open = OpenStream(path: pathInBundle)
+        open.hashes = !hashedByCaller
         switch format {
         case .zip:
             try writeHeader(pathInBundle, size: nil)
@@ -328,7 +334,7 @@ public final class BundleWriter {
         guard open.bytes + Int64(bytes.count) <= BundleWriter.maxStreamedEntryBytes else {
             throw BundleError(.tooLarge, "entry \(open.path) of \(finalPath) would exceed \(BundleWriter.maxStreamedEntryBytes) bytes")
         }
-        open.hasher.update(bufferPointer: bytes)
+        if open.hashes { open.hasher.update(bufferPointer: bytes) }
         open.bytes += Int64(bytes.count)
         stream = open
         if let spool = open.spool {
@@ -344,13 +350,25 @@ public final class BundleWriter {
         }
     }
 
-    /// Completes the entry started by `beginEntry`.
+    /// Completes the entry started by `beginEntry`. `digest` is required, and only allowed, when
+    /// the entry was begun with `hashedByCaller`; it must cover exactly the bytes written.
     @discardableResult
-    public func endEntry() throws -> AddedEntry {
+    public func endEntry(digest: EntryDigest? = nil) throws -> AddedEntry {
         guard state == .streaming, let open = stream else {
             throw BundleError(.invalidState, "no entry is open in \(finalPath)")
         }
-        let sha = hex(open.hasher.finalize())
+        let sha: String
+        if open.hashes {
+            guard digest == nil else {
+                throw BundleError(.invalidState, "entry \(open.path) of \(finalPath) is hashed by the writer; no digest may be passed")
+            }
+            sha = hex(open.hasher.finalize())
+        } else {
+            guard let digest, digest.bytes == open.bytes else {
+                throw BundleError(.invalidState, "entry \(open.path) of \(finalPath) needs the digest of its \(open.bytes) bytes")
+            }
+            sha = digest.sha256
+        }
         if let spool = open.spool, let spoolPath = open.spoolPath {
             // Copy the spool into the archive with its exact size, checking it reads back the same.
             defer {

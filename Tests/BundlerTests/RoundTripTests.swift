@@ -72,6 +72,37 @@ struct RoundTripTests {
         #expect(BundleVerifier.verify(final).isWhole)
     }
 
+    /// A streamed entry hashed by its producer (another thread in `collect`): the manifest gets
+    /// the producer's digest, and a digest that does not cover exactly the bytes written is refused.
+    @Test(arguments: ArchiveFormat.allCases)
+    func streamedEntryHashedByCaller(format: ArchiveFormat) throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let writer = try BundleWriter(outputDirectory: dir.path, bundleName: "AMT-S-1-20261127T063000Z", format: format, entryTime: testTime)
+        var expected: [UInt8] = []
+        var digest = EntryDigest()
+        try writer.beginEntry(at: "records/a.jsonl", hashedByCaller: true)
+        for i in 0..<500 {
+            let line = Array("{\"message\":\"line \(i)\"}\n".utf8)
+            expected += line
+            line.withUnsafeBytes { digest.update($0) }
+            try writer.writeToEntry(line)
+        }
+        #expect(throws: BundleError.self) { try writer.endEntry() }
+        let added = try writer.endEntry(digest: digest)
+        #expect(added.bytes == Int64(expected.count))
+        // The same bytes hashed by the writer itself.
+        let own = try writer.addData(at: "records/a-copy.jsonl", expected)
+        #expect(added.sha256 == own.sha256)
+
+        try writer.beginEntry(at: "records/b.jsonl", hashedByCaller: true)
+        try writer.writeToEntry(Array("{}\n".utf8))
+        var wrong = EntryDigest()
+        Array("{}".utf8).withUnsafeBytes { wrong.update($0) }
+        #expect(throws: BundleError.self) { try writer.endEntry(digest: wrong) }
+        writer.abort()
+    }
+
     @Test(arguments: ArchiveFormat.allCases)
     func reproducible(format: ArchiveFormat) throws {
         let a = try TempDir(), b = try TempDir()
