@@ -1,4 +1,6 @@
 import Crypto
+import Dispatch
+import Foundation
 import Logging
 import LogRecord
 import SystemPackage
@@ -162,21 +164,22 @@ public enum EmailPackager {
             guard count < 1000 else {
                 throw BundleError(.tooLarge, "the bundle \(bundle) would need \(count) parts of \(options.limit) bytes; raise --email-limit")
             }
-            // Write every part under its temporary name.
+            // Write every part under its temporary name, on two threads.
             var writers: [BundleWriter] = []
-            var cursors: [String: EntryCursor] = [:]
             var ok = true
             var largest: Int64 = 0
             var worst = 1.0
             var sizes: [Int64] = []
+            let manifestForParts = partManifest
+            writers = try writeParts(count: count, plan: plan, reader: reader, top: top, summary: newSummary,
+                                     directory: directory, options: options, logger: logger) { index in
+                var m = manifestForParts
+                m.part!.index = index
+                return m
+            }
             do {
-                for index in 1...count {
-                    var m = partManifest
-                    m.part!.index = index
-                    let writer = try writePart(index: index, plan: plan, manifest: m, reader: reader, top: top,
-                                               summary: newSummary, directory: directory, options: options,
-                                               cursors: &cursors, logger: logger)
-                    writers.append(writer)
+                for (k, writer) in writers.enumerated() {
+                    let index = k + 1
                     let size = try fileSize(writer.temporaryPath)
                     sizes.append(size)
                     let msg = message(options, attachment: writer.finalPath.lastComponent!.string,
@@ -289,7 +292,8 @@ public enum EmailPackager {
         Int64(2 * (top.utf8.count + 200) + 160 + (encrypted ? 64 : 0))
     }
 
-    /// SHA-256 of every segment in the plan, by segment entry path: one pass over the bundle.
+    /// SHA-256 of every segment in the plan, by segment entry path. The files with segments are
+    /// shared between two threads (about equal bytes each), each reading its files once.
     static func hashSegments(plan: PartPlanner.Plan, reader: BundleReader, top: String) throws -> [String: String] {
         var ranges: [String: [(path: String, offset: Int64, end: Int64)]] = [:]
         for pieces in plan.parts {
@@ -300,6 +304,30 @@ public enum EmailPackager {
             }
         }
         guard !ranges.isEmpty else { return [:] }
+        // Largest files first, each to the thread with fewer bytes so far.
+        var shares: [[String: [(path: String, offset: Int64, end: Int64)]]] = [[:], [:]]
+        var load: [Int64] = [0, 0]
+        for (file, list) in ranges.sorted(by: { ($0.value.last?.end ?? 0, $0.key) > ($1.value.last?.end ?? 0, $1.key) }) {
+            let t = load[0] <= load[1] ? 0 : 1
+            shares[t][file] = list
+            load[t] += list.map { $0.end }.max() ?? 0
+        }
+        let results = SegmentHashes()
+        let work = shares.filter { !$0.isEmpty }
+        DispatchQueue.concurrentPerform(iterations: work.count) { t in
+            do {
+                results.add(try hashSegments(work[t], reader: reader, top: top))
+            } catch {
+                results.fail(error)
+            }
+        }
+        return try results.value()
+    }
+
+    /// `hashSegments` for some of the files: one pass over the bundle.
+    private static func hashSegments(
+        _ ranges: [String: [(path: String, offset: Int64, end: Int64)]], reader: BundleReader, top: String
+    ) throws -> [String: String] {
         var out: [String: String] = [:]
         try reader.forEachEntry { entry in
             guard let inner = innerPath(entry.name, top: top), let list = ranges[inner]?.sorted(by: { $0.offset < $1.offset }) else { return nil }
@@ -354,6 +382,49 @@ public enum EmailPackager {
         return (files, placement)
     }
 
+    /// Writes parts `1...count` under their temporary names (completed, not yet published), split
+    /// between two threads: each takes a run of neighbouring parts, so a file whose segments go to
+    /// several parts is read forward once per thread, and recompressing the bundle takes both
+    /// cores. On failure every part written is removed and the first error (in part order) thrown.
+    static func writeParts(
+        count: Int, plan: PartPlanner.Plan, reader: BundleReader, top: String, summary: [UInt8],
+        directory: FilePath, options: EmailOptions, logger: Logger, manifest: @Sendable (Int) -> Manifest
+    ) throws -> [BundleWriter] {
+        let results = PartResults(count: count)
+        defer { results.release() }
+        let threads = count > 1 ? 2 : 1
+        // The parts' sizes are about equal: half of them each.
+        let runs = threads == 1 ? [1...count] : [1...(count / 2), (count / 2 + 1)...count]
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            var cursors: [String: EntryCursor] = [:]
+            for index in runs[t] {
+                do {
+                    let writer = try writePart(index: index, plan: plan, manifest: manifest(index), reader: reader, top: top,
+                                               summary: summary, directory: directory, options: options,
+                                               cursors: &cursors, logger: logger)
+                    results.set(index - 1, .success(writer))
+                } catch {
+                    results.set(index - 1, .failure(error))
+                    return
+                }
+            }
+        }
+        var writers: [BundleWriter] = []
+        var failure: (any Error)? = nil
+        for k in 0..<count {
+            switch results.get(k) {
+            case .success(let w)?: writers.append(w)
+            case .failure(let e)?: if failure == nil { failure = e }
+            case nil: break
+            }
+        }
+        if let failure {
+            for w in writers { w.abort() }
+            throw failure
+        }
+        return writers
+    }
+
     /// Writes part `index` under its temporary name (completed, not yet published).
     static func writePart(
         index: Int, plan: PartPlanner.Plan, manifest: Manifest, reader: BundleReader, top: String,
@@ -378,13 +449,15 @@ public enum EmailPackager {
             if wanted.removeValue(forKey: "SUMMARY.txt") != nil {
                 try writer.addData(at: "SUMMARY.txt", summary)
             }
-            // Segments continue where the previous part's segment of the same file stopped.
+            // Segments continue where the previous part's segment of the same file stopped; a thread
+            // whose first part holds a later segment moves its own reader there.
             for p in segments {
                 let cursor: EntryCursor
                 if let c = cursors[p.path] { cursor = c } else {
                     cursor = try EntryCursor(path: reader.path, passphrase: reader.passphrase, entry: "\(top)/\(p.path)")
                     cursors[p.path] = cursor
                 }
+                if cursor.position < p.offset { try cursor.read(p.offset - cursor.position) { _ in } }
                 guard cursor.position == p.offset else {
                     throw BundleError(.invalidState, "segment \(p.segment!) of \(p.path) starts at \(p.offset), the file was read to \(cursor.position)")
                 }
@@ -540,5 +613,47 @@ public enum EmailPackager {
             buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
         return hex(hasher.finalize())
+    }
+}
+
+/// The parts written by `EmailPackager.writeParts`, one slot per part: each thread fills only its
+/// own parts' slots, and they are read after both threads have finished.
+private final class PartResults: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<Result<BundleWriter, any Error>?>
+
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
+    }
+
+    func set(_ k: Int, _ value: Result<BundleWriter, any Error>) { slots[k] = value }
+    func get(_ k: Int) -> Result<BundleWriter, any Error>? { slots[k] }
+
+    func release() {
+        _ = slots.deinitialize()
+        slots.deallocate()
+    }
+}
+
+/// Segment hashes gathered from the threads of `EmailPackager.hashSegments`.
+private final class SegmentHashes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var hashes: [String: String] = [:]
+    private var failure: (any Error)?
+
+    func add(_ more: [String: String]) {
+        lock.lock(); defer { lock.unlock() }
+        hashes.merge(more) { a, _ in a }
+    }
+
+    func fail(_ error: any Error) {
+        lock.lock(); defer { lock.unlock() }
+        if failure == nil { failure = error }
+    }
+
+    func value() throws -> [String: String] {
+        lock.lock(); defer { lock.unlock() }
+        if let failure { throw failure }
+        return hashes
     }
 }
