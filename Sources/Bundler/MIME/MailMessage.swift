@@ -191,6 +191,52 @@ public struct MailMessage: Sendable {
         }
     }
 
+    /// Two base64 characters for every 12-bit value, first character in the low byte.
+    static let base64Pairs: [UInt16] = (0..<4096).map { UInt16(alphabet[$0 >> 6]) | UInt16(alphabet[$0 & 63]) << 8 }
+
+    /// Bytes `encodeLines` writes for `count` input bytes: 76-character lines, each ended by CRLF.
+    static func encodedLineBytes(_ count: Int) -> Int {
+        let lines = (count + bytesPerLine - 1) / bytesPerLine
+        return (count + 2) / 3 * 4 + lines * 2
+    }
+
+    /// Base64 of `raw` in lines of 76 characters ended by CRLF (the attachment body), written at
+    /// `out`, which has room for `encodedLineBytes(raw.count)`; returns the bytes written. Three
+    /// input bytes become two table lookups and one 4-byte store: the same text as `appendBase64`
+    /// line by line, several times faster.
+    static func encodeLines(_ raw: UnsafeRawBufferPointer, to out: UnsafeMutableRawPointer) -> Int {
+        base64Pairs.withUnsafeBufferPointer { pairs -> Int in
+            var w = 0
+            var start = 0
+            while start < raw.count {
+                let end = min(raw.count, start + bytesPerLine)
+                var i = start
+                while i + 3 <= end {
+                    let v = Int(raw[i]) << 16 | Int(raw[i + 1]) << 8 | Int(raw[i + 2])
+                    let four = UInt32(pairs[v >> 12]) | UInt32(pairs[v & 0xFFF]) << 16
+                    out.storeBytes(of: four.littleEndian, toByteOffset: w, as: UInt32.self)
+                    w += 4
+                    i += 3
+                }
+                if i < end {
+                    // The last 1 or 2 bytes of the input, with `=` padding.
+                    let b0 = Int(raw[i]), b1 = i + 1 < end ? Int(raw[i + 1]) : 0
+                    let v = b0 << 16 | b1 << 8
+                    out.storeBytes(of: alphabet[v >> 18 & 63], toByteOffset: w, as: UInt8.self)
+                    out.storeBytes(of: alphabet[v >> 12 & 63], toByteOffset: w + 1, as: UInt8.self)
+                    out.storeBytes(of: i + 1 < end ? alphabet[v >> 6 & 63] : UInt8(ascii: "="), toByteOffset: w + 2, as: UInt8.self)
+                    out.storeBytes(of: UInt8(ascii: "="), toByteOffset: w + 3, as: UInt8.self)
+                    w += 4
+                }
+                out.storeBytes(of: UInt8(0x0D), toByteOffset: w, as: UInt8.self)
+                out.storeBytes(of: UInt8(0x0A), toByteOffset: w + 1, as: UInt8.self)
+                w += 2
+                start = end
+            }
+            return w
+        }
+    }
+
     static func appendBase64(_ bytes: [UInt8], to out: inout [UInt8]) {
         bytes.withUnsafeBytes { appendBase64($0, to: &out) }
     }
@@ -268,8 +314,8 @@ public struct MailMessage: Sendable {
         let linesPerChunk = 1024
         let chunkBytes = MailMessage.bytesPerLine * linesPerChunk
         var buffer = [UInt8](repeating: 0, count: chunkBytes)
-        var encoded: [UInt8] = []
-        encoded.reserveCapacity(linesPerChunk * 78)
+        let encoded = UnsafeMutableRawBufferPointer.allocate(byteCount: MailMessage.encodedLineBytes(chunkBytes), alignment: 16)
+        defer { encoded.deallocate() }
         do {
             _ = try output.writeAll(head())
             while true {
@@ -283,17 +329,10 @@ public struct MailMessage: Sendable {
                     filled += n
                 }
                 if filled == 0 { break }
-                encoded.removeAll(keepingCapacity: true)
-                buffer.withUnsafeBytes { raw in
-                    var start = 0
-                    while start < filled {
-                        let end = min(filled, start + MailMessage.bytesPerLine)
-                        MailMessage.appendBase64(UnsafeRawBufferPointer(rebasing: raw[start..<end]), to: &encoded)
-                        encoded += [0x0D, 0x0A]
-                        start = end
-                    }
+                let n = buffer.withUnsafeBytes { raw in
+                    MailMessage.encodeLines(UnsafeRawBufferPointer(rebasing: raw[0..<filled]), to: encoded.baseAddress!)
                 }
-                _ = try output.writeAll(encoded)
+                _ = try output.writeAll(UnsafeRawBufferPointer(rebasing: encoded[0..<n]))
                 if filled < chunkBytes { break }
             }
             _ = try output.writeAll(tail())
