@@ -246,6 +246,11 @@ public final class FindingsEngine {
     private var sourceIndex: [String: Int] = [:]
     private var sourceNames: [String] = []
     private var templates: [String: TemplateState] = [:]
+    /// The dataset of the record before (records come in runs of one source): its lower-cased
+    /// form and candidate rules, so most records need no lower-casing or hashing for them.
+    private var lastDataset: (raw: String, lowered: String, rules: [Int])?
+    /// The histogram's source of the record before and its index.
+    private var lastSource: (name: String, index: Int)?
 
     public init(rules: RuleSet) {
         self.rules = rules.rules.map { RuleState(rule: $0) }
@@ -263,11 +268,20 @@ public final class FindingsEngine {
 
     /// Takes one record into account. O(number of rules); the message is lower-cased at most once.
     public func observe(_ record: Record) {
-        var scratch = CompiledMatch.Scratch(record)
+        let candidates: [Int]
+        let lowered: String
+        if let last = lastDataset, last.raw == record.dataset {
+            (lowered, candidates) = (last.lowered, last.rules)
+        } else {
+            lowered = record.dataset.lowercased()
+            candidates = rulesFor(dataset: lowered)
+            lastDataset = (record.dataset, lowered, candidates)
+        }
+        var scratch = CompiledMatch.Scratch(dataset: lowered)
         var template: String?
-        let candidates = rulesFor(dataset: scratch.dataset)
         for i in candidates {
-            guard compiled[i].matchesBesidesDataset(record, scratch: &scratch) else { continue }
+            let matches = compiled.withUnsafeBufferPointer { $0[i].matchesBesidesDataset(record, scratch: &scratch) }
+            guard matches else { continue }
             var key = ""
             if let by = rules[i].rule.groupBy {
                 if by == "template" {
@@ -372,8 +386,11 @@ public final class FindingsEngine {
         if latestHour != .min, hour <= latestHour - horizon { droppedOlder += 1; return }
         let name = r.filePath ?? r.dataset
         let index: Int
-        if let known = sourceIndex[name] {
+        if let last = lastSource, last.name == name {
+            index = last.index
+        } else if let known = sourceIndex[name] {
             index = known
+            lastSource = (name, known)
         } else if sourceNames.count < 4 * FindingsEngine.histogramSources {
             index = sourceNames.count
             sourceIndex[name] = index
@@ -398,14 +415,14 @@ public final class FindingsEngine {
         var key = template
         // One slot stays free for `other`, so at most `templateLimit` templates are kept.
         if templates[key] == nil, templates.count >= FindingsEngine.templateLimit - 1 { key = "other" }
-        if var s = templates[key] {
-            s.count += 1
-            if level < s.level { s.level = level }
+        if let k = templates.index(forKey: key) {
+            // Updated in place: no copy of the state and its example.
+            templates.values[k].count += 1
+            if level < templates.values[k].level { templates.values[k].level = level }
             if let t = r.timestamp {
-                if s.first.map({ t < $0 }) ?? true { s.first = t }
-                if s.last.map({ t > $0 }) ?? true { s.last = t }
+                if templates.values[k].first.map({ t < $0 }) ?? true { templates.values[k].first = t }
+                if templates.values[k].last.map({ t > $0 }) ?? true { templates.values[k].last = t }
             }
-            templates[key] = s
         } else {
             templates[key] = TemplateState(level: level, count: 1, first: r.timestamp, last: r.timestamp,
                                            example: Evidence(r), order: templates.count)

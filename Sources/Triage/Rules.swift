@@ -241,7 +241,8 @@ struct CompiledMatch: Sendable {
         var lowered: String?
         var provider: String??
 
-        init(_ r: Record) { dataset = r.dataset.lowercased() }
+        /// For a record whose dataset is `lowered`, already lower-cased.
+        init(dataset lowered: String) { dataset = lowered }
     }
 
     /// Whether the `datasets` condition holds for a (lower-cased) dataset.
