@@ -322,6 +322,7 @@ enum Bytes {
         return v
     }
 
+    @inline(__always)
     static func skipSpaces<U: LineByteBuffer>(_ u: U, _ i: inout Int) where U.Index == Int {
         while i < u.count, u[i] == 0x20 || u[i] == 0x09 { i += 1 }
     }
@@ -348,6 +349,7 @@ enum Bytes {
     }
 
     /// Between `min` and `max` decimal digits at `i`; advances `i`.
+    @inline(__always)
     static func digits<U: LineByteBuffer>(_ u: U, _ i: inout Int, min: Int = 1, max: Int) -> Int? where U.Index == Int {
         var p = i, v = 0, n = 0
         while p < u.count, n < max, isDigit(u[p]) {

@@ -181,7 +181,8 @@ public struct InstallShieldParser: TextFormatParser {
     }
 
     /// `false` when `u[t...]` cannot hold `exit status` or `setup returning ` (any case): neither
-    /// `ex` nor `se` starts at any position (eight positions per step, see `Bytes.findCI`).
+    /// `xi` nor `p ` (pairs inside the phrases, rarer in text than their first letters) is at any
+    /// position (eight positions per step, see `Bytes.findCI`).
     static func mayStateResult(_ u: UnsafeBufferPointer<UInt8>, from t: Int) -> Bool {
         guard let base = u.baseAddress else { return false }
         let ones: UInt64 = 0x0101_0101_0101_0101
@@ -190,14 +191,15 @@ public struct InstallShieldParser: TextFormatParser {
         while i + 9 <= u.count {
             let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) | fold
             let w1 = UInt64(littleEndian: UnsafeRawPointer(base + i + 1).loadUnaligned(as: UInt64.self)) | fold
-            let ex = Bytes.zeroBytes(w ^ (ones &* 0x65)) & Bytes.zeroBytes(w1 ^ (ones &* 0x78))
-            let se = Bytes.zeroBytes(w ^ (ones &* 0x73)) & Bytes.zeroBytes(w1 ^ (ones &* 0x65))
-            if ex | se != 0 { return true }
+            // Folding sets 0x20 in every byte: letters compare in lower case, space stays space.
+            let xi = Bytes.zeroBytes(w ^ (ones &* 0x78)) & Bytes.zeroBytes(w1 ^ (ones &* 0x69))
+            let pSpace = Bytes.zeroBytes(w ^ (ones &* 0x70)) & Bytes.zeroBytes(w1 ^ (ones &* 0x20))
+            if xi | pSpace != 0 { return true }
             i += 8
         }
         while i + 1 < u.count {
             let a = u[i] | 0x20, b = u[i + 1] | 0x20
-            if (a == 0x65 && b == 0x78) || (a == 0x73 && b == 0x65) { return true }
+            if (a == 0x78 && b == 0x69) || (a == 0x70 && b == 0x20) { return true }
             i += 1
         }
         return false
