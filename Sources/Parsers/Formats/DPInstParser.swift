@@ -22,7 +22,7 @@ public struct DPInstParser: TextFormatParser {
         var hits = 0, stars = 0
         for line in lines {
             let u = Array(line.utf8.prefix(32))
-            if marker(u) != nil { hits += 1 }
+            if u.withUnsafeBufferPointer({ marker($0) }) != nil { hits += 1 }
             if Bytes.has(u, P.stars) { stars += 1 }
         }
         if hits >= 3 && stars >= 1 { return 95 }
@@ -31,7 +31,6 @@ public struct DPInstParser: TextFormatParser {
     }
 
     private let context: ParseContext
-    private var lineBytes = LineBytes()
     /// The fields every record of this source shares; records start as a copy (measured cheaper
     /// than building each with `Record.init`).
     private let template: Record
@@ -54,14 +53,19 @@ public struct DPInstParser: TextFormatParser {
     }
 
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = lineBytes.load(line.text)
+        try line.withUTF8 { try feed(line, $0, stats: &stats, emit: emit) }
+    }
+
+    /// One line; `u` is its UTF-8.
+    private mutating func feed(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
+                               emit: (Record) throws -> Void) throws {
         guard let (level, textStart) = Self.marker(u) else {
             if hasPending, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
                 return
             }
             try flush(emit: emit)
-            guard !Bytes.isBlank(line.text) else { return }
+            guard !Bytes.isBlank(u) else { return }
             var r = record(line, .information)
             stamp(&r)
             try emit(r)
@@ -86,7 +90,10 @@ public struct DPInstParser: TextFormatParser {
             expectDate = false
             if let t = Self.date(u, textStart) { runTime = t.0.timestamp(seconds: t.seconds, zone: zone) }
             // The banner's first line waited for this date.
-            if hasPending, pending.timestamp == nil { stamp(&pending) }
+            if hasPending, pending.timestamp == nil, let (ts, src) = runTime {
+                pending.timestamp = ts
+                pending.timeSource = src
+            }
             try flush(emit: emit)
         } else {
             try flush(emit: emit)
@@ -102,18 +109,17 @@ public struct DPInstParser: TextFormatParser {
         pending.line = line.number
         pending.level = level
         pending.code = nil
-        pending.timestamp = nil
-        pending.timeSource = nil
-        stamp(&pending)
+        pending.timestamp = runTime?.0
+        pending.timeSource = runTime?.1
         if level == .error { run?.noteError(Bytes.string(u, textStart, u.count)) }
         if Bytes.has(u, P.foundPackage, at: textStart), run?.product == nil {
-            var s = textStart + P.foundPackage.count
+            var s = textStart + P.foundPackage.utf8CodeUnitCount
             Bytes.skipSpaces(u, &s)
             let path = Bytes.string(u, s, u.count).trimmingCharacters(in: "'.\"")
             run?.product = MSILogParser.fileName(String(path))
         }
         if Bytes.has(u, P.returning, at: textStart) {
-            var i = textStart + P.returning.count
+            var i = textStart + P.returning.utf8CodeUnitCount
             Bytes.skipSpaces(u, &i)
             if let code = InstallShieldParser.number(u, &i) {
                 let v = UInt32(truncatingIfNeeded: code.value)
@@ -166,7 +172,8 @@ public struct DPInstParser: TextFormatParser {
         return r
     }
 
-    private func stamp(_ r: inout Record) {
+    // `mutating`: called on a non-mutating method, `self` would be copied at every call.
+    private mutating func stamp(_ r: inout Record) {
         if let (ts, src) = runTime { r.timestamp = ts; r.timeSource = src }
     }
 
@@ -178,22 +185,26 @@ public struct DPInstParser: TextFormatParser {
         try emit(pending)
     }
 
-    /// The marker at the start of a line and where its text starts.
-    static func marker(_ u: [UInt8]) -> (Severity, Int)? {
+    /// The marker at the start of a line and where its text starts. Every marker is eight bytes
+    /// (DPInst pads them to eight columns; the padding tells its lines from other `INFO:`-prefixed
+    /// logs such as Python's `INFO:root:…`): the first eight bytes are compared as one word.
+    static func marker(_ u: UnsafeBufferPointer<UInt8>) -> (Severity, Int)? {
+        guard u.count >= 8, let base = u.baseAddress else { return nil }
+        let w = UInt64(littleEndian: UnsafeRawPointer(base).loadUnaligned(as: UInt64.self))
         let level: Severity
-        let n: Int
-        if Bytes.has(u, P.info) { level = .information; n = P.info.count }
-        else if Bytes.has(u, P.success) { level = .information; n = P.success.count }
-        else if Bytes.has(u, P.warning) { level = .warning; n = P.warning.count }
-        else if Bytes.has(u, P.error) { level = .error; n = P.error.count }
-        else { return nil }
-        var i = n
+        switch w {
+        case P.info, P.success: level = .information
+        case P.warning: level = .warning
+        case P.error: level = .error
+        default: return nil
+        }
+        var i = 8
         Bytes.skipSpaces(u, &i)
         return (level, i)
     }
 
     /// `06/23/2014 12:16:59` at `i`.
-    static func date(_ u: [UInt8], _ i: Int) -> (LocalClock, seconds: Int)? {
+    static func date(_ u: UnsafeBufferPointer<UInt8>, _ i: Int) -> (LocalClock, seconds: Int)? {
         var k = i
         guard let a = Bytes.digits(u, &k, max: 2), k < u.count, u[k] == 0x2F else { return nil }
         k += 1
@@ -207,14 +218,14 @@ public struct DPInstParser: TextFormatParser {
     }
 
     enum P {
-        // DPInst pads every marker to eight columns; the padding tells its lines from other
-        // `INFO:`-prefixed logs (Python's `INFO:root:…`).
-        static let info = [UInt8](ascii: "INFO:   ")
-        static let success = [UInt8](ascii: "SUCCESS:")
-        static let warning = [UInt8](ascii: "WARNING:")
-        static let error = [UInt8](ascii: "ERROR:  ")
-        static let stars = [UInt8](ascii: "**********")
-        static let foundPackage = [UInt8](ascii: "Found driver package:")
-        static let returning = [UInt8](ascii: "Returning with code")
+        /// The markers as little-endian words of their eight bytes.
+        static var info: UInt64 { Bytes.word("INFO:   ") }
+        static var success: UInt64 { Bytes.word("SUCCESS:") }
+        static var warning: UInt64 { Bytes.word("WARNING:") }
+        static var error: UInt64 { Bytes.word("ERROR:  ") }
+        // Literals, not arrays: they are tested on every line (a literal costs nothing to reach).
+        static var stars: StaticString { "**********" }
+        static var foundPackage: StaticString { "Found driver package:" }
+        static var returning: StaticString { "Returning with code" }
     }
 }

@@ -130,8 +130,14 @@ struct InstallRun {
     }
 }
 
+/// The bytes of one line as the byte helpers read them: zero-based, random access. `[UInt8]` and
+/// `UnsafeBufferPointer<UInt8>` (a line's UTF-8 read in place, see `TextLine.withUTF8`) are both.
+typealias LineByteBuffer = RandomAccessCollection<UInt8>
+
 /// Byte-level helpers for the install-log parsers' per-line work: no Foundation, no regular
-/// expressions. Lines arrive as `String`; parsers look at `Array(text.utf8)`.
+/// expressions. Lines arrive as `String`; parsers look at their UTF-8 bytes, in place
+/// (`TextLine.withUTF8`) or copied (`Array(text.utf8)`). Every helper takes a zero-based buffer
+/// (`Index == Int`, starting at 0): an `Array` or an `UnsafeBufferPointer`, never a slice.
 enum Bytes {
     @inline(__always)
     static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
@@ -152,7 +158,7 @@ enum Bytes {
     static func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c + 0x20 : c }
 
     /// `true` when `u` holds `p` at `at`.
-    static func has(_ u: [UInt8], _ p: [UInt8], at: Int = 0) -> Bool {
+    static func has<U: LineByteBuffer>(_ u: U, _ p: [UInt8], at: Int = 0) -> Bool where U.Index == Int {
         guard at >= 0, at + p.count <= u.count else { return false }
         var k = 0
         while k < p.count {
@@ -162,8 +168,34 @@ enum Bytes {
         return true
     }
 
+    /// `true` when `u` holds the ASCII literal `p` at `at`: for hot per-line tests, where a literal
+    /// costs nothing to reach (an array pattern is a lazily initialized global).
+    @inline(__always)
+    static func has<U: LineByteBuffer>(_ u: U, _ p: StaticString, at: Int = 0) -> Bool where U.Index == Int {
+        p.withUTF8Buffer { p in
+            guard at >= 0, at + p.count <= u.count else { return false }
+            var k = 0
+            while k < p.count {
+                if u[at + k] != p[k] { return false }
+                k += 1
+            }
+            return true
+        }
+    }
+
+    /// The first eight bytes of the literal `s` (at least eight long) as a little-endian word, to
+    /// compare with a word loaded from a line.
+    @inline(__always)
+    static func word(_ s: StaticString) -> UInt64 {
+        s.withUTF8Buffer { b in
+            var w: UInt64 = 0
+            for k in 0..<8 { w |= UInt64(b[k]) << (8 * UInt64(k)) }
+            return w
+        }
+    }
+
     /// `true` when `u` holds `p` at `at`, ignoring ASCII case (`p` must be lower-case).
-    static func hasCI(_ u: [UInt8], _ p: [UInt8], at: Int = 0) -> Bool {
+    static func hasCI<U: LineByteBuffer>(_ u: U, _ p: [UInt8], at: Int = 0) -> Bool where U.Index == Int {
         guard at >= 0, at + p.count <= u.count else { return false }
         var k = 0
         while k < p.count {
@@ -174,7 +206,7 @@ enum Bytes {
     }
 
     /// First offset of `p` in `u` at or after `from`.
-    static func find(_ u: [UInt8], _ p: [UInt8], from: Int = 0, to end: Int? = nil) -> Int? {
+    static func find<U: LineByteBuffer>(_ u: U, _ p: [UInt8], from: Int = 0, to end: Int? = nil) -> Int? where U.Index == Int {
         guard let first = p.first else { return from }
         let last = min(end ?? u.count, u.count) - p.count
         var i = max(0, from)
@@ -186,32 +218,64 @@ enum Bytes {
     }
 
     /// First offset of `p` in `u`, ignoring ASCII case (`p` must be lower-case).
-    static func findCI(_ u: [UInt8], _ p: [UInt8], from: Int = 0) -> Int? {
+    ///
+    /// Eight positions at a time, a word is skipped unless one of its bytes matches the pattern's
+    /// first byte and the byte after it matches the second (either case): a pair of letters is
+    /// rare enough in text that most words are passed over without looking at a byte.
+    static func findCI<U: LineByteBuffer>(_ u: U, _ p: [UInt8], from: Int = 0) -> Int? where U.Index == Int {
         guard !p.isEmpty else { return from }
         let last = u.count - p.count
         var i = max(0, from)
         guard i <= last else { return nil }
         let first = p[0]
         let upper = first >= 0x61 && first <= 0x7A ? first - 0x20 : first
-        return u.withUnsafeBufferPointer { buf -> Int? in
+        let found = u.withContiguousStorageIfAvailable { buf -> Int? in
             guard let base = buf.baseAddress else { return nil }
-            let lowWord = UInt64(first) &* 0x0101_0101_0101_0101
-            let upWord = UInt64(upper) &* 0x0101_0101_0101_0101
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let lowWord = UInt64(first) &* ones
+            let upWord = UInt64(upper) &* ones
+            // With a second byte, candidates need both; `secondFold` makes a letter's two cases
+            // one value (other bytes may then match spuriously, which the full test rejects).
+            let second: UInt8? = p.count > 1 ? p[1] : nil
+            let secondIsLetter = second.map { $0 >= 0x61 && $0 <= 0x7A } ?? false
+            let secondFold: UInt64 = secondIsLetter ? ones &* 0x20 : 0
+            let secondWord = UInt64(second ?? 0) &* ones
             while i <= last {
-                // Skip eight bytes at a time while none can start a match.
-                if i + 8 <= buf.count {
-                    let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                    if !hasZeroByte(w ^ lowWord) && !hasZeroByte(w ^ upWord) {
-                        i += 8
-                        continue
+                if i + 9 <= buf.count {
+                    let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                    var m = zeroBytes(w ^ lowWord) | zeroBytes(w ^ upWord)
+                    if second != nil, m != 0 {
+                        let w1 = UInt64(littleEndian: UnsafeRawPointer(base + i + 1).loadUnaligned(as: UInt64.self))
+                        m &= zeroBytes((w1 | secondFold) ^ secondWord)
                     }
+                    while m != 0 {
+                        let k = i + m.trailingZeroBitCount >> 3
+                        if k <= last, hasCI(buf, p, at: k) { return k }
+                        m &= m &- 1
+                    }
+                    i += 8
+                    continue
                 }
                 let c = base[i]
-                if c == first || c == upper, hasCI(u, p, at: i) { return i }
+                if c == first || c == upper, hasCI(buf, p, at: i) { return i }
                 i += 1
             }
             return nil
         }
+        if let found { return found }
+        // A buffer without contiguous storage (none of the parsers' buffers): byte by byte.
+        while i <= last {
+            if hasCI(u, p, at: i) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The high bit set exactly in the zero bytes of `x` (no borrow from one byte to the next).
+    @inline(__always)
+    static func zeroBytes(_ x: UInt64) -> UInt64 {
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return ~(((x & low) &+ low) | x | low)
     }
 
     @inline(__always)
@@ -220,7 +284,7 @@ enum Bytes {
     }
 
     /// Last offset of `p` in `u`.
-    static func findLast(_ u: [UInt8], _ p: [UInt8]) -> Int? {
+    static func findLast<U: LineByteBuffer>(_ u: U, _ p: [UInt8]) -> Int? where U.Index == Int {
         var i = u.count - p.count
         while i >= 0 {
             if has(u, p, at: i) { return i }
@@ -230,7 +294,7 @@ enum Bytes {
     }
 
     /// Decimal digits at `i` (at most 18), with an optional leading `-`; advances `i`.
-    static func int(_ u: [UInt8], _ i: inout Int) -> Int? {
+    static func int<U: LineByteBuffer>(_ u: U, _ i: inout Int) -> Int? where U.Index == Int {
         var p = i
         var negative = false
         if p < u.count, u[p] == UInt8(ascii: "-") { negative = true; p += 1 }
@@ -246,7 +310,7 @@ enum Bytes {
     }
 
     /// Hex digits at `i` (at most 16); advances `i`.
-    static func hex(_ u: [UInt8], _ i: inout Int) -> Int? {
+    static func hex<U: LineByteBuffer>(_ u: U, _ i: inout Int) -> Int? where U.Index == Int {
         var p = i, v = 0, n = 0
         while p < u.count, n < 16, isHex(u[p]) {
             v = v << 4 | hexValue(u[p])
@@ -258,12 +322,13 @@ enum Bytes {
         return v
     }
 
-    static func skipSpaces(_ u: [UInt8], _ i: inout Int) {
+    @inline(__always)
+    static func skipSpaces<U: LineByteBuffer>(_ u: U, _ i: inout Int) where U.Index == Int {
         while i < u.count, u[i] == 0x20 || u[i] == 0x09 { i += 1 }
     }
 
     /// The text of `u[a..<b]`, spaces trimmed at both ends.
-    static func string(_ u: [UInt8], _ a: Int, _ b: Int) -> String {
+    static func string<U: LineByteBuffer>(_ u: U, _ a: Int, _ b: Int) -> String where U.Index == Int {
         var a = max(0, a), b = min(b, u.count)
         guard a < b else { return "" }
         while a < b, u[a] == 0x20 || u[a] == 0x09 { a += 1 }
@@ -272,7 +337,7 @@ enum Bytes {
     }
 
     /// `h:mm:ss` (one or two hour digits) at `i` as seconds of the day; advances `i`.
-    static func clock(_ u: [UInt8], _ i: inout Int) -> Int? {
+    static func clock<U: LineByteBuffer>(_ u: U, _ i: inout Int) -> Int? where U.Index == Int {
         var p = i
         guard let h = digits(u, &p, max: 2), p < u.count, u[p] == 0x3A else { return nil }
         p += 1
@@ -284,7 +349,8 @@ enum Bytes {
     }
 
     /// Between `min` and `max` decimal digits at `i`; advances `i`.
-    static func digits(_ u: [UInt8], _ i: inout Int, min: Int = 1, max: Int) -> Int? {
+    @inline(__always)
+    static func digits<U: LineByteBuffer>(_ u: U, _ i: inout Int, min: Int = 1, max: Int) -> Int? where U.Index == Int {
         var p = i, v = 0, n = 0
         while p < u.count, n < max, isDigit(u[p]) {
             v = v * 10 + Int(u[p] - 0x30)
@@ -300,6 +366,22 @@ enum Bytes {
     static func isBlank(_ s: String) -> Bool {
         for c in s.utf8 where c != 0x20 && c != 0x09 { return false }
         return true
+    }
+
+    /// `true` for bytes that are spaces and tabs only (or none).
+    static func isBlank<U: LineByteBuffer>(_ u: U) -> Bool where U.Index == Int {
+        var i = 0
+        skipSpaces(u, &i)
+        return i == u.count
+    }
+}
+
+extension TextLine {
+    /// Calls `body` with the UTF-8 bytes of `text`, read in place: the decoder's lines are native
+    /// strings, whose bytes are contiguous (a copy is made only for a string that is not).
+    func withUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if let r = try text.utf8.withContiguousStorageIfAvailable(body) { return r }
+        return try Array(text.utf8).withUnsafeBufferPointer(body)
     }
 }
 
@@ -320,10 +402,17 @@ struct LocalClock {
     /// The timestamp `seconds` (plus `millis`) after this day's local midnight, `dayOffset` days
     /// later; `nil` for an impossible date.
     func timestamp(seconds: Int, millis: Int = 0, dayOffset: Int = 0, zone: ZoneCache) -> (Timestamp, TimeSource)? {
+        guard let midnight = zone.midnight(of: self, dayOffset: dayOffset) else { return nil }
+        let local = Timestamp(microsecondsSinceEpoch: midnight + Int64(seconds) * 1_000_000 + Int64(millis) * 1000)
+        return (zone.toUTC(local), zone.source)
+    }
+
+    /// Microseconds from the epoch to this day's midnight, `dayOffset` days later (local time read
+    /// as if UTC); `nil` for an impossible date.
+    func midnight(dayOffset: Int) -> Int64? {
         guard (1...12).contains(month), day >= 1, day <= Timestamp.daysIn(month: month, year: year) else { return nil }
         let days = Timestamp.daysFromCivil(year: year, month: month, day: day) + dayOffset
-        let local = Timestamp(microsecondsSinceEpoch: (Int64(days) * 86_400 + Int64(seconds)) * 1_000_000 + Int64(millis) * 1000)
-        return (zone.toUTC(local), zone.source)
+        return Int64(days) * 86_400_000_000
     }
 }
 
@@ -331,11 +420,21 @@ struct LocalClock {
 /// `SiteZone.localToUTC` asks the system time zone database twice per call, which costs more than
 /// parsing a line. Zone rules change offsets only at quarter-hour local times, so one conversion
 /// per bucket gives the same answer as converting every time.
+///
+/// It also keeps the midnight of the last local day asked for (`midnight(of:dayOffset:)`): the
+/// lines of a log nearly always share their day with the line before, so the calendar arithmetic
+/// runs once per day rather than once per line.
 final class ZoneCache {
     let zone: SiteZone
     let source: TimeSource
-    private var bucket: Int64 = .min
+    /// The current bucket as local microseconds `bucketStart..<bucketEnd` (empty: none yet).
+    private var bucketStart: Int64 = 0
+    private var bucketEnd: Int64 = 0
     private var shift: Int64 = 0
+    private var day = LocalClock(year: 0, month: 0, day: 0)
+    private var dayOffset = 0
+    private var dayMidnight: Int64?
+    private var hasDay = false
 
     static let bucketMicros: Int64 = 900 * 1_000_000
 
@@ -347,13 +446,26 @@ final class ZoneCache {
     /// `local` holds a wall-clock reading as if it were UTC; returns the UTC instant.
     func toUTC(_ local: Timestamp) -> Timestamp {
         let m = local.microseconds
-        let b = m >= 0 ? m / Self.bucketMicros : (m - Self.bucketMicros + 1) / Self.bucketMicros
-        if b != bucket {
+        if m < bucketStart || m >= bucketEnd {
+            let b = m >= 0 ? m / Self.bucketMicros : (m - Self.bucketMicros + 1) / Self.bucketMicros
             let start = Timestamp(microsecondsSinceEpoch: b * Self.bucketMicros, precision: local.precision)
             shift = start.microseconds - zone.localToUTC(start).microseconds
-            bucket = b
+            bucketStart = b * Self.bucketMicros
+            bucketEnd = bucketStart &+ Self.bucketMicros
         }
         return Timestamp(microsecondsSinceEpoch: m - shift, precision: local.precision)
+    }
+
+    /// `clock.midnight(dayOffset:)`, from the cache when the day is the one asked for last.
+    func midnight(of clock: LocalClock, dayOffset: Int) -> Int64? {
+        if hasDay, clock.day == day.day, clock.month == day.month, clock.year == day.year, dayOffset == self.dayOffset {
+            return dayMidnight
+        }
+        day = clock
+        self.dayOffset = dayOffset
+        dayMidnight = clock.midnight(dayOffset: dayOffset)
+        hasDay = true
+        return dayMidnight
     }
 }
 

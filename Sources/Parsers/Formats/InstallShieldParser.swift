@@ -25,12 +25,13 @@ public struct InstallShieldParser: TextFormatParser {
 
     public static func score(lines: [String], path: String) -> Int {
         var hits = 0
-        for line in lines where parseHead(Array(line.utf8.prefix(64)), dayFirst: false) != nil { hits += 1 }
+        for line in lines where Array(line.utf8.prefix(64)).withUnsafeBufferPointer({ parseHead($0, dayFirst: false) }) != nil {
+            hits += 1
+        }
         return hits >= 2 ? 95 : hits == 1 ? 60 : 0
     }
 
     private let context: ParseContext
-    private var lineBytes = LineBytes()
     /// The fields every record of this source shares; records start as a copy (measured cheaper
     /// than building each with `Record.init`).
     private let template: Record
@@ -60,14 +61,19 @@ public struct InstallShieldParser: TextFormatParser {
     }
 
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = lineBytes.load(line.text)
+        try line.withUTF8 { try feed(line, $0, stats: &stats, emit: emit) }
+    }
+
+    /// One line; `u` is its UTF-8.
+    private mutating func feed(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
+                               emit: (Record) throws -> Void) throws {
         guard let h = Self.parseHead(u, dayFirst: dayFirst) else {
             if hasPending, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
                 return
             }
             try flush(emit: emit)
-            guard !Bytes.isBlank(line.text) else { return }
+            guard !Bytes.isBlank(u) else { return }
             var r = template
             r.message = line.text
             r.line = line.number
@@ -119,26 +125,28 @@ public struct InstallShieldParser: TextFormatParser {
         try emit(pending)
     }
 
-    private static func classify(_ u: [UInt8], from t: Int, record r: inout Record, run: inout InstallRun, line: Int?) {
-        if Bytes.has(u, P.extraction, at: t), Bytes.has(u, P.failed, at: u.count - P.failed.count) {
+    private static func classify(_ u: UnsafeBufferPointer<UInt8>, from t: Int, record r: inout Record, run: inout InstallRun, line: Int?) {
+        if Bytes.has(u, P.extraction, at: t), Bytes.has(u, P.failed, at: u.count - P.failed.utf8CodeUnitCount) {
             r.level = .verbose
             return
         }
         if Bytes.has(u, P.product, at: t) || Bytes.has(u, P.productName, at: t) {
-            let s = t + (Bytes.has(u, P.product, at: t) ? P.product.count : P.productName.count)
+            let s = t + (Bytes.has(u, P.product, at: t) ? P.product.utf8CodeUnitCount : P.productName.utf8CodeUnitCount)
             let v = Bytes.string(u, s, u.count)
             if !v.isEmpty, run.product == nil { run.product = v }
             return
         }
         if Bytes.has(u, P.productVersion, at: t) {
-            let v = Bytes.string(u, t + P.productVersion.count, u.count)
+            let v = Bytes.string(u, t + P.productVersion.utf8CodeUnitCount, u.count)
             if !v.isEmpty, run.version == nil { run.version = v }
             return
         }
-        // Results.
+        // Results (most lines have none: one look for the letter pairs that start either phrase).
         var code: (text: String, value: Int)?
         var isOriginal = false
-        if let p = Bytes.findCI(u, P.exitStatus, from: t) {
+        if !Self.mayStateResult(u, from: t) {
+            // Neither `exit status` nor `setup returning ` is in the text.
+        } else if let p = Bytes.findCI(u, P.exitStatus, from: t) {
             var i = p + P.exitStatus.count
             while i < u.count, u[i] == 0x3A || u[i] == 0x20 || u[i] == 0x3D { i += 1 }
             code = Self.number(u, &i)
@@ -172,8 +180,33 @@ public struct InstallShieldParser: TextFormatParser {
         }
     }
 
+    /// `false` when `u[t...]` cannot hold `exit status` or `setup returning ` (any case): neither
+    /// `xi` nor `p ` (pairs inside the phrases, rarer in text than their first letters) is at any
+    /// position (eight positions per step, see `Bytes.findCI`).
+    static func mayStateResult(_ u: UnsafeBufferPointer<UInt8>, from t: Int) -> Bool {
+        guard let base = u.baseAddress else { return false }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let fold = ones &* 0x20
+        var i = max(0, t)
+        while i + 9 <= u.count {
+            let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) | fold
+            let w1 = UInt64(littleEndian: UnsafeRawPointer(base + i + 1).loadUnaligned(as: UInt64.self)) | fold
+            // Folding sets 0x20 in every byte: letters compare in lower case, space stays space.
+            let xi = Bytes.zeroBytes(w ^ (ones &* 0x78)) & Bytes.zeroBytes(w1 ^ (ones &* 0x69))
+            let pSpace = Bytes.zeroBytes(w ^ (ones &* 0x70)) & Bytes.zeroBytes(w1 ^ (ones &* 0x20))
+            if xi | pSpace != 0 { return true }
+            i += 8
+        }
+        while i + 1 < u.count {
+            let a = u[i] | 0x20, b = u[i + 1] | 0x20
+            if (a == 0x78 && b == 0x69) || (a == 0x70 && b == 0x20) { return true }
+            i += 1
+        }
+        return false
+    }
+
     /// `1603`, `-1`, `0x642` at `i`.
-    static func number(_ u: [UInt8], _ i: inout Int) -> (text: String, value: Int)? {
+    static func number(_ u: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> (text: String, value: Int)? {
         let s = i
         if Bytes.hasCI(u, [0x30, 0x78], at: i) {
             var k = i + 2
@@ -193,7 +226,7 @@ public struct InstallShieldParser: TextFormatParser {
     }
 
     /// `10-22-2018[12:17:12 AM]: ` → date, time of day, where the text starts.
-    static func parseHead(_ u: [UInt8], dayFirst: Bool) -> Head? {
+    static func parseHead(_ u: UnsafeBufferPointer<UInt8>, dayFirst: Bool) -> Head? {
         var i = 0
         guard let a = Bytes.digits(u, &i, max: 2), i < u.count, u[i] == 0x2D else { return nil }
         i += 1
@@ -201,7 +234,11 @@ public struct InstallShieldParser: TextFormatParser {
         i += 1
         guard let y = Bytes.digits(u, &i, min: 4, max: 4), i < u.count, u[i] == 0x5B else { return nil }
         i += 1
-        guard let close = Bytes.find(u, P.bracketColon, from: i, to: min(u.count, i + 40)) else { return nil }
+        // `]:` within the next 40 bytes.
+        var close = i
+        let closeEnd = min(u.count, i + 40) - 2
+        while close <= closeEnd, u[close] != 0x5D || u[close + 1] != 0x3A { close += 1 }
+        guard close <= closeEnd else { return nil }
         // Designator before the time (`오전 12:17:12`) or after it (`12:17:12 AM`).
         var k = i
         var designator: (Int, Int)? = nil
@@ -219,9 +256,11 @@ public struct InstallShieldParser: TextFormatParser {
             let hour = secs / 3600
             // The lists hold no upper-case ASCII, so "as written or ASCII-lower-cased equals an
             // entry" is "ASCII-lower-cased equals it", compared in place.
-            if P.pm.contains(where: { $0.count == de - ds && Bytes.hasCI(u, $0, at: ds) }) {
+            // `AM`/`PM` (any case) first: the common designators, read without the lists.
+            let ampm = de - ds == 2 && Bytes.lower(u[ds + 1]) == 0x6D ? Bytes.lower(u[ds]) : 0
+            if ampm == 0x70 || (ampm != 0x61 && P.pm.contains(where: { $0.count == de - ds && Bytes.hasCI(u, $0, at: ds) })) {
                 if hour < 12 { secs += 12 * 3600 }
-            } else if P.am.contains(where: { $0.count == de - ds && Bytes.hasCI(u, $0, at: ds) }) {
+            } else if ampm == 0x61 || P.am.contains(where: { $0.count == de - ds && Bytes.hasCI(u, $0, at: ds) }) {
                 if hour == 12 { secs -= 12 * 3600 }
             } else {
                 unknown = true
@@ -234,20 +273,21 @@ public struct InstallShieldParser: TextFormatParser {
     }
 
     enum P {
-        static let bracketColon = [UInt8](ascii: "]:")
-        static let extraction = [UInt8](ascii: "Extraction of '")
-        static let failed = [UInt8](ascii: "failed")
-        static let product = [UInt8](ascii: "Product=")
-        static let productName = [UInt8](ascii: "ProductName=")
-        static let productVersion = [UInt8](ascii: "ProductVersion=")
+        // Literals for the tests made on every line (a literal costs nothing to reach); arrays for
+        // the searches.
+        static var extraction: StaticString { "Extraction of '" }
+        static var failed: StaticString { "failed" }
+        static var product: StaticString { "Product=" }
+        static var productName: StaticString { "ProductName=" }
+        static var productVersion: StaticString { "ProductVersion=" }
+        static var error: StaticString { "Error" }
+        static var errorUpper: StaticString { "ERROR" }
+        static var fatal: StaticString { "Fatal" }
+        static var warning: StaticString { "Warning" }
+        static var warningUpper: StaticString { "WARNING" }
         static let exitStatus = [UInt8](ascii: "exit status")
         static let original = [UInt8](ascii: "original")
         static let returning = [UInt8](ascii: "setup returning ")
-        static let error = [UInt8](ascii: "Error")
-        static let errorUpper = [UInt8](ascii: "ERROR")
-        static let fatal = [UInt8](ascii: "Fatal")
-        static let warning = [UInt8](ascii: "Warning")
-        static let warningUpper = [UInt8](ascii: "WARNING")
         /// Lower-cased or exact designators.
         static let am: [[UInt8]] = ["am", "a.m.", "a. m.", "vorm.", "午前", "上午", "오전", "πμ", "π.μ.", "ص", "ق.ظ", "fm", "de."].map { Array($0.utf8) }
         static let pm: [[UInt8]] = ["pm", "p.m.", "p. m.", "nachm.", "午後", "下午", "오후", "μμ", "μ.μ.", "م", "ب.ظ", "em", "du."].map { Array($0.utf8) }

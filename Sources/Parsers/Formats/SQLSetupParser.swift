@@ -38,7 +38,8 @@ public struct SQLSetupParser: TextFormatParser {
         var detail = 0, aligned = [Int: Int](), keywords = 0, headers = 0
         for line in lines {
             let u = Array(line.utf8.prefix(200))
-            if parseDetailHead(u) != nil { detail += 1; continue }
+            var cache = DetailHeadCache()
+            if u.withUnsafeBufferPointer({ parseDetailHead($0, cache: &cache) }) != nil { detail += 1; continue }
             if let c = valueColumn(u) { aligned[c, default: 0] += 1 }
             if let f = u.first, f != 0x20, f != 0x09, u.last == 0x3A { headers += 1 }
             for k in P.keywords where Bytes.findCI(u, k) != nil { keywords += 1 }
@@ -52,6 +53,7 @@ public struct SQLSetupParser: TextFormatParser {
 
     private let context: ParseContext
     private var lineBytes = LineBytes()
+    private var headCache = DetailHeadCache()
     /// The fields every record of this source shares; records start as a copy (measured cheaper
     /// than building each with `Record.init`).
     private let template: Record
@@ -85,7 +87,10 @@ public struct SQLSetupParser: TextFormatParser {
         self.detail = template
         self.zone = ZoneCache(context.zone)
         var detail = 0
-        for line in sample where Self.parseDetailHead(Array(line.utf8.prefix(64))) != nil { detail += 1 }
+        var cache = DetailHeadCache()
+        for line in sample where Array(line.utf8.prefix(64)).withUnsafeBufferPointer({ Self.parseDetailHead($0, cache: &cache) }) != nil {
+            detail += 1
+        }
         layout = detail >= 1 ? .detail : .summary
     }
 
@@ -251,19 +256,27 @@ public struct SQLSetupParser: TextFormatParser {
     // MARK: Detail.txt
 
     private mutating func feedDetail(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = lineBytes.load(line.text)
-        guard let h = Self.parseDetailHead(u) else {
+        try line.withUTF8 { try feedDetail(line, $0, stats: &stats, emit: emit) }
+    }
+
+    /// One Detail.txt line; `u` is its UTF-8.
+    private mutating func feedDetail(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
+                                     emit: (Record) throws -> Void) throws {
+        guard let h = Self.parseDetailHead(u, cache: &headCache) else {
             if hasDetail, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
                 return
             }
             try flushDetail(emit: emit)
-            guard !Bytes.isBlank(line.text) else { return }
+            guard !Bytes.isBlank(u) else { return }
             var r = template
             r.message = line.text
             r.line = line.number
             r.level = .information
-            stamp(&r, lastLocal)
+            if let local = lastLocal {
+                r.timestamp = zone.toUTC(local)
+                r.timeSource = zone.source
+            }
             try emit(r)
             return
         }
@@ -309,10 +322,10 @@ public struct SQLSetupParser: TextFormatParser {
                 exceptionPending = false
             }
         } else if Bytes.has(u, P.setupClosed, at: i) {
-            var k = i + P.setupClosed.count
+            var k = i + P.setupClosed.utf8CodeUnitCount
             Bytes.skipSpaces(u, &k)
             var value: Int?
-            if Bytes.has(u, P.hexPrefix, at: k) {
+            if Bytes.has(u, "0x", at: k) {
                 k += 2
                 value = Bytes.hex(u, &k).map { Int(Int32(truncatingIfNeeded: $0)) }
             } else {
@@ -324,7 +337,7 @@ public struct SQLSetupParser: TextFormatParser {
                 detail = r
             }
         } else if Bytes.has(u, P.errorResult, at: i) {
-            var k = i + P.errorResult.count
+            var k = i + P.errorResult.utf8CodeUnitCount
             Bytes.skipSpaces(u, &k)
             if let value = Bytes.int(u, &k), !sawExitCode || value != 0 {
                 var r = detail
@@ -420,12 +433,14 @@ public struct SQLSetupParser: TextFormatParser {
 
     /// `yyyy-MM-dd HH:mm:ss` as a local civil time (read as if UTC).
     static func dateTime(_ u: [UInt8]) -> Timestamp? {
-        dateTime(u, at: 0, end: u.count)
+        var days = DetailHeadCache()
+        return u.withUnsafeBufferPointer { dateTime($0, at: 0, end: u.count, cache: &days) }
     }
 
-    /// `yyyy-MM-dd HH:mm:ss` in `u[at..<end]`. Every field has a bounded width, so a reading that
-    /// succeeds never looks past `at + 19`.
-    static func dateTime(_ u: [UInt8], at start: Int, end: Int) -> Timestamp? {
+    /// `yyyy-MM-dd HH:mm:ss` in `u[at..<end]`, the date's midnight taken from `cache` when it is the
+    /// last one read. Every field has a bounded width, so a reading that succeeds never looks past
+    /// `at + 19`.
+    static func dateTime(_ u: UnsafeBufferPointer<UInt8>, at start: Int, end: Int, cache: inout DetailHeadCache) -> Timestamp? {
         guard end - start >= 19, u[start + 4] == 0x2D, u[start + 7] == 0x2D else { return nil }
         var i = start
         guard let y = Bytes.digits(u, &i, min: 4, max: 4) else { return nil }
@@ -435,7 +450,7 @@ public struct SQLSetupParser: TextFormatParser {
         guard let d = Bytes.digits(u, &i, min: 2, max: 2), i < u.count, u[i] == 0x20 || u[i] == 0x54 else { return nil }
         i += 1
         guard let secs = Bytes.clock(u, &i) else { return nil }
-        guard let day = Timestamp(year: y, month: mo, day: d) else { return nil }
+        guard let day = cache.midnight(year: y, month: mo, day: d) else { return nil }
         return day.adding(seconds: Int64(secs))
     }
 
@@ -460,22 +475,51 @@ public struct SQLSetupParser: TextFormatParser {
         var textStart: Int
     }
 
+    /// What consecutive Detail.txt heads repeat: the date (its midnight) and the component.
+    struct DetailHeadCache {
+        private var year = 0, month = 0, day = 0
+        private var dayStart: Timestamp?
+        /// The component's bytes (up to seven, packed with the length) and text.
+        private var componentKey: UInt64 = .max
+        private var componentText = ""
+
+        /// Midnight of `year-month-day` as if UTC; `nil` for an impossible date.
+        mutating func midnight(year: Int, month: Int, day: Int) -> Timestamp? {
+            if let dayStart, year == self.year, month == self.month, day == self.day { return dayStart }
+            guard let t = Timestamp(year: year, month: month, day: day) else { return nil }
+            (self.year, self.month, self.day, dayStart) = (year, month, day, t)
+            return t
+        }
+
+        /// The text of `u[a..<b]`, made once while the same bytes repeat.
+        mutating func component(_ u: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> String {
+            guard b - a <= 7 else { return String(decoding: UnsafeBufferPointer(rebasing: u[a..<b]), as: UTF8.self) }
+            var key = UInt64(b - a)
+            for k in a..<b { key = key << 8 | UInt64(u[k]) }
+            if key != componentKey {
+                componentKey = key
+                componentText = String(decoding: UnsafeBufferPointer(rebasing: u[a..<b]), as: UTF8.self)
+            }
+            return componentText
+        }
+    }
+
     /// `(01) 2019-11-20 10:11:12 Slp: text`.
-    static func parseDetailHead(_ u: [UInt8]) -> DetailHead? {
+    static func parseDetailHead(_ u: UnsafeBufferPointer<UInt8>, cache: inout DetailHeadCache) -> DetailHead? {
         guard u.count >= 25, u[0] == 0x28 else { return nil }
         var i = 1
         guard let thread = Bytes.hex(u, &i), i < u.count, u[i] == 0x29, i <= 5 else { return nil }
         i += 1
         guard i < u.count, u[i] == 0x20 else { return nil }
         i += 1
-        guard let t = dateTime(u, at: i, end: min(u.count, i + 19)) else { return nil }
+        guard let t = dateTime(u, at: i, end: min(u.count, i + 19), cache: &cache) else { return nil }
         i += 19
         guard i < u.count, u[i] == 0x20 else { return nil }
         i += 1
         let cs = i
         while i < u.count, u[i] != 0x3A, u[i] != 0x20 { i += 1 }
         guard i < u.count, u[i] == 0x3A, i > cs else { return nil }
-        let component = String(decoding: u[cs..<i], as: UTF8.self)
+        let component = cache.component(u, cs, i)
         i += 1
         if i < u.count, u[i] == 0x20 { i += 1 }
         return DetailHead(thread: thread, time: t, component: component, textStart: i)
@@ -489,13 +533,13 @@ public struct SQLSetupParser: TextFormatParser {
         static let http = [UInt8](ascii: "http")
         static let pathMark = [UInt8](ascii: ":\\")
         static let colonSpace = [UInt8](ascii: ": ")
-        static let evaluatingRule = [UInt8](ascii: "Evaluating rule")
-        static let ruleEvaluationDone = [UInt8](ascii: "Rule evaluation done")
+        // Literals for the tests made on every Detail line (a literal costs nothing to reach).
+        static var evaluatingRule: StaticString { "Evaluating rule" }
+        static var ruleEvaluationDone: StaticString { "Rule evaluation done" }
         static let failed = [UInt8](ascii: "failed")
-        static let exceptionType = [UInt8](ascii: "Exception type:")
-        static let messageColon = [UInt8](ascii: "Message:")
-        static let setupClosed = [UInt8](ascii: "Setup closed with exit code:")
-        static let errorResult = [UInt8](ascii: "Error result:")
-        static let hexPrefix = [UInt8](ascii: "0x")
+        static var exceptionType: StaticString { "Exception type:" }
+        static var messageColon: StaticString { "Message:" }
+        static var setupClosed: StaticString { "Setup closed with exit code:" }
+        static var errorResult: StaticString { "Error result:" }
     }
 }

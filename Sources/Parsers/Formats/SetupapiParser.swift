@@ -34,9 +34,9 @@ public struct SetupapiParser: TextFormatParser {
         var dev = 0, legacy = 0
         for line in lines {
             let u = Array(line.utf8.prefix(64))
+            if u.withUnsafeBufferPointer({ legacyHead($0) }) != nil { legacy += 2 }
             if Bytes.has(u, P.sectionOpen) || Bytes.has(u, P.sectionEnd) || Bytes.has(u, P.deviceInstallLog)
                 || Bytes.has(u, P.bootSession) { dev += 1 }
-            if legacyHead(u) != nil { legacy += 2 }
             if u.count > 5, u[0] == 0x23, (u[1] == 0x2D || u[1] == 0x49 || u[1] == 0x57 || u[1] == 0x45 || u[1] == 0x56),
                Bytes.isDigit(u[2]), Bytes.isDigit(u[3]), Bytes.isDigit(u[4]) { legacy += 1 }
         }
@@ -47,7 +47,6 @@ public struct SetupapiParser: TextFormatParser {
     }
 
     private let context: ParseContext
-    private var lineBytes = LineBytes()
     /// The fields every record of this source shares; records start as a copy (measured cheaper
     /// than building each with `Record.init`).
     private let template: Record
@@ -63,7 +62,13 @@ public struct SetupapiParser: TextFormatParser {
     private var run: InstallRun?
     /// `amt.setupapi.section` of the open section, built once and shared by its records.
     private var sectionExtras: [(String, JSONValue)]?
+    /// The last body line's category as read (up to four bytes, packed) and as text: categories
+    /// repeat from line to line, so their text is made once per change.
+    private var providerKey: UInt64 = .max
+    private var providerText: String?
     private var pendingSection: Record?
+    /// `pendingSection != nil`, tested on every line without touching the record.
+    private var hasPendingSection = false
     private var headerLines = EntryBuffer()
     private var headerLine: Int?
     // legacy layout
@@ -78,14 +83,18 @@ public struct SetupapiParser: TextFormatParser {
         self.body = template
         self.zone = ZoneCache(context.zone)
         var legacy = 0
-        for line in sample where Self.legacyHead(Array(line.utf8.prefix(64))) != nil { legacy += 1 }
+        for line in sample where Array(line.utf8.prefix(64)).withUnsafeBufferPointer({ Self.legacyHead($0) }) != nil {
+            legacy += 1
+        }
         layout = legacy > 0 ? .legacy : .dev
     }
 
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        switch layout {
-        case .dev: try feedDev(line, stats: &stats, emit: emit)
-        case .legacy: try feedLegacy(line, stats: &stats, emit: emit)
+        try line.withUTF8 { u in
+            switch layout {
+            case .dev: try feedDev(line, u, stats: &stats, emit: emit)
+            case .legacy: try feedLegacy(line, u, stats: &stats, emit: emit)
+            }
         }
     }
 
@@ -104,9 +113,10 @@ public struct SetupapiParser: TextFormatParser {
 
     // MARK: dev/app layout
 
-    private mutating func feedDev(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = lineBytes.load(line.text)
-        if Bytes.isBlank(line.text) { return }
+    /// One line of the dev/app layout; `u` is its UTF-8.
+    private mutating func feedDev(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
+                                  emit: (Record) throws -> Void) throws {
+        if Bytes.isBlank(u) { return }
         // Only lines starting `[`, `>` or `<` can be headers or section marks.
         let marks = u[0] == 0x5B || u[0] == 0x3E || u[0] == 0x3C
         // Header block: `[Device Install Log]` and its indented lines, up to `[BeginLog]`.
@@ -145,6 +155,7 @@ public struct SetupapiParser: TextFormatParser {
             newRun.line = line.number
             run = newRun
             pendingSection = r
+            hasPendingSection = true
             stats.count("setupapi_sections")
             return
         }
@@ -221,7 +232,7 @@ public struct SetupapiParser: TextFormatParser {
         // Body line: `[!|!!!]    cat: text [time]`.
         var level = Severity.verbose
         var i = 0
-        if Bytes.has(u, P.bangs) { level = .error; i = 3 } else if u[0] == 0x21 { level = .warning; i = 1 }
+        if Bytes.has(u, "!!!") { level = .error; i = 3 } else if u[0] == 0x21 { level = .warning; i = 1 }
         Bytes.skipSpaces(u, &i)
         // Built in place over the last body record (already emitted): every field a body record
         // sets is rewritten, the rest stay as in the template.
@@ -235,16 +246,15 @@ public struct SetupapiParser: TextFormatParser {
         let cs = i
         while i < u.count, i - cs < 8, u[i] != 0x3A, u[i] != 0x20 { i += 1 }
         if i < u.count, u[i] == 0x3A, i > cs, i - cs <= 4 {
-            body.provider = String(decoding: u[cs..<i], as: UTF8.self)
-        }
-        // Trailing time of day: `… 14:25:14.417`.
-        if u.count >= 13 {
-            var k = u.count - 12
-            if u[k - 1] == 0x20, let secs = Bytes.clock(u, &k), k < u.count, u[k] == 0x2E {
-                k += 1
-                if let ms = Bytes.digits(u, &k, min: 3, max: 3), k == u.count { advance(secs, ms) }
+            var key: UInt64 = UInt64(i - cs)
+            for k in cs..<i { key = key << 8 | UInt64(u[k]) }
+            if key != providerKey {
+                providerKey = key
+                providerText = String(decoding: UnsafeBufferPointer(rebasing: u[cs..<i]), as: UTF8.self)
             }
+            body.provider = providerText
         }
+        if let (secs, ms) = Self.trailingTime(u) { advance(secs, ms) }
         if let (ts, src) = currentTime() {
             body.timestamp = ts
             body.timeSource = src
@@ -269,21 +279,24 @@ public struct SetupapiParser: TextFormatParser {
         return r
     }
 
-    private func stampCurrent(_ r: inout Record) {
+    // `mutating` (as `currentTime`): called on a non-mutating method, `self` (over a kilobyte)
+    // would be copied at every call.
+    private mutating func stampCurrent(_ r: inout Record) {
         guard let (ts, src) = currentTime() else { return }
         r.timestamp = ts
         r.timeSource = src
     }
 
     /// The section's date with the last time of day a line stated, in UTC.
-    private func currentTime() -> (Timestamp, TimeSource)? {
+    private mutating func currentTime() -> (Timestamp, TimeSource)? {
         guard let date, let secs = lastSeconds else { return nil }
         return date.timestamp(seconds: secs, millis: lastMillis, dayOffset: dayOffset, zone: zone)
     }
 
     private mutating func flushSectionStart(emit: (Record) throws -> Void) throws {
-        guard var r = pendingSection else { return }
+        guard hasPendingSection, var r = pendingSection else { return }
         pendingSection = nil
+        hasPendingSection = false
         stampCurrent(&r)
         if var open = run, open.timestamp == nil {
             open.timestamp = r.timestamp
@@ -301,8 +314,23 @@ public struct SetupapiParser: TextFormatParser {
         try emit(r)
     }
 
+    /// The time of day that ends a body line, ` HH:mm:ss.fff` (exactly that width), as seconds of
+    /// the day and milliseconds.
+    @inline(__always)
+    static func trailingTime(_ u: UnsafeBufferPointer<UInt8>) -> (Int, Int)? {
+        let n = u.count
+        guard n >= 13, u[n - 13] == 0x20, u[n - 10] == 0x3A, u[n - 7] == 0x3A, u[n - 4] == 0x2E else { return nil }
+        @inline(__always) func d(_ k: Int) -> Int { Int(u[n - k]) &- 0x30 }
+        let h1 = d(12), h2 = d(11), m1 = d(9), m2 = d(8), s1 = d(6), s2 = d(5), f1 = d(3), f2 = d(2), f3 = d(1)
+        guard UInt(h1) < 10, UInt(h2) < 10, UInt(m1) < 10, UInt(m2) < 10, UInt(s1) < 10, UInt(s2) < 10,
+              UInt(f1) < 10, UInt(f2) < 10, UInt(f3) < 10 else { return nil }
+        let h = h1 * 10 + h2, m = m1 * 10 + m2, s = s1 * 10 + s2
+        guard h < 24, m < 60, s < 61 else { return nil }
+        return (h * 3600 + m * 60 + min(s, 59), f1 * 100 + f2 * 10 + f3)
+    }
+
     /// `yyyy/MM/dd HH:mm:ss.fff` at `i`.
-    static func dateTime(_ u: [UInt8], _ i: inout Int) -> (LocalClock, Int, Int)? {
+    static func dateTime(_ u: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> (LocalClock, Int, Int)? {
         var k = i
         guard let y = Bytes.digits(u, &k, min: 4, max: 4), k < u.count, u[k] == 0x2F || u[k] == 0x2D else { return nil }
         k += 1
@@ -323,7 +351,7 @@ public struct SetupapiParser: TextFormatParser {
     // MARK: legacy layout
 
     /// `[2005/02/13 22:06:27 1680.3 Driver Install]` → date, time, pid, tid.
-    static func legacyHead(_ u: [UInt8]) -> (LocalClock, Int, Int?, Int?)? {
+    static func legacyHead(_ u: UnsafeBufferPointer<UInt8>) -> (LocalClock, Int, Int?, Int?)? {
         guard u.first == 0x5B else { return nil }
         var i = 1
         guard let (d, secs, _) = dateTime(u, &i) else { return nil }
@@ -337,8 +365,9 @@ public struct SetupapiParser: TextFormatParser {
         return (d, secs, pid, tid)
     }
 
-    private mutating func feedLegacy(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = lineBytes.load(line.text)
+    /// One line of the legacy layout; `u` is its UTF-8.
+    private mutating func feedLegacy(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
+                                     emit: (Record) throws -> Void) throws {
         if let (d, secs, pid, tid) = Self.legacyHead(u) {
             try flushLegacy(emit: emit)
             date = d
@@ -391,7 +420,7 @@ public struct SetupapiParser: TextFormatParser {
             return
         }
         try flushLegacy(emit: emit)
-        guard !Bytes.isBlank(line.text) else { return }
+        guard !Bytes.isBlank(u) else { return }
         var r = record(line, level: .information)
         stampCurrent(&r)
         try emit(r)
@@ -413,6 +442,5 @@ public struct SetupapiParser: TextFormatParser {
         static let deviceInstallLog = [UInt8](ascii: "[Device Install Log]")
         static let bootSession = [UInt8](ascii: "[Boot Session:")
         static let beginLog = [UInt8](ascii: "[BeginLog]")
-        static let bangs = [UInt8](ascii: "!!!")
     }
 }

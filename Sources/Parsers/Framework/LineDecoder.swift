@@ -152,15 +152,18 @@ public struct LineDecoder {
                 }
                 lastWasCR = false
                 // Run of ordinary bytes up to the next terminator, noting NULs on the way: eight
-                // bytes at a time while a word holds no CR, LF or NUL.
+                // bytes at a time while a word holds no control byte up to CR (that covers CR, LF
+                // and NUL in one test; a word with a tab is looked at byte by byte). The bytes
+                // passed over are OR-ed together to tell an ASCII run without a second pass.
                 var j = i
                 var sawNUL = false
+                var high: UInt64 = 0
                 scan: while j < end {
                     if let base = buf.baseAddress {
                         while j + 8 <= end {
                             let w = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)
-                            if Self.hasZeroByte(w) || Self.hasZeroByte(w ^ 0x0A0A_0A0A_0A0A_0A0A)
-                                || Self.hasZeroByte(w ^ 0x0D0D_0D0D_0D0D_0D0D) { break }
+                            if Self.hasByteBelowCRPlusOne(w) { break }
+                            high |= w
                             j += 8
                         }
                     }
@@ -169,13 +172,14 @@ public struct LineDecoder {
                         let d = buf[j]
                         if d == 0x0A || d == 0x0D { break scan }
                         if d == 0 { sawNUL = true }
+                        high |= UInt64(d)
                         j += 1
                     }
                 }
                 let run = UnsafeBufferPointer(rebasing: buf[i..<j])
                 if j < end, line.isEmpty, !lineHadContent, !sawNUL, !skippingToLineEnd, run.count <= maxLineBytes {
                     // A whole line inside this chunk: decode it in place, no copy.
-                    try emitLine(run, emit: emit)
+                    try emitLine(run, isASCII: high & 0x8080_8080_8080_8080 == 0, emit: emit)
                     lineHadContent = true   // consumed by the terminator that follows
                     emittedInPlace = true
                 } else {
@@ -291,6 +295,12 @@ public struct LineDecoder {
         (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080 != 0
     }
 
+    /// `true` when a byte of `w` is below 0x0E (NUL, tab, LF, CR and the other low controls).
+    @inline(__always)
+    static func hasByteBelowCRPlusOne(_ w: UInt64) -> Bool {
+        (w &- 0x0E0E_0E0E_0E0E_0E0E) & ~w & 0x8080_8080_8080_8080 != 0
+    }
+
     /// Takes one UTF-16 code unit; returns `true` when it ends a line (the caller then calls
     /// `endLine`). Kept free of the `emit` closure so that the per-unit path does not carry the
     /// closure's captures (measured: passing it here made UTF-16 decoding ~10x slower in `TextParsing`).
@@ -394,7 +404,7 @@ public struct LineDecoder {
             bytes.removeAll(keepingCapacity: true)
             swap(&bytes, &line)
         }
-        try bytes.withUnsafeBufferPointer { try emitLine($0, emit: emit) }
+        try bytes.withUnsafeBufferPointer { try emitLine($0, isASCII: nil, emit: emit) }
     }
 
     /// `true` when every byte is below 0x80 (eight at a time).
@@ -413,10 +423,12 @@ public struct LineDecoder {
         return acc & 0x8080_8080_8080_8080 == 0 && tail & 0x80 == 0
     }
 
-    /// Decodes one complete line's bytes (UTF-8, or transcoded UTF-16) and emits it.
-    private mutating func emitLine(_ bytes: UnsafeBufferPointer<UInt8>, emit: (TextLine) throws -> Void) rethrows {
+    /// Decodes one complete line's bytes (UTF-8, or transcoded UTF-16) and emits it. `isASCII`
+    /// is what the caller already knows of the bytes (`nil`: not known, they are looked at).
+    private mutating func emitLine(_ bytes: UnsafeBufferPointer<UInt8>, isASCII: Bool?,
+                                   emit: (TextLine) throws -> Void) rethrows {
         let text: String
-        if encoding.isUTF16 || Self.isASCII(bytes) {
+        if encoding.isUTF16 || (isASCII ?? Self.isASCII(bytes)) {
             text = String(decoding: bytes, as: UTF8.self)
         } else if let valid = String(validating: bytes, as: UTF8.self) {
             text = valid
