@@ -127,7 +127,12 @@ public enum JSONEncoding {
 
 /// Writes records as JSON Lines: one compact object per line, ECS field names as nested objects,
 /// fields that are `nil` left out. The same record always gives the same bytes.
-public struct JSONLinesWriter: Sendable {
+///
+/// A writer remembers the last date it wrote (records mostly come in time order), so use one per
+/// thread; it is not `Sendable`.
+public struct JSONLinesWriter {
+    private let dates = DateText()
+
     public init() {}
 
     /// Appends `record` and a trailing `\n` to `out`.
@@ -140,7 +145,7 @@ public struct JSONLinesWriter: Sendable {
         out.append(contentsOf: repeatElement(0, count: bound))
         let written = out.withUnsafeMutableBufferPointer { buf -> Int in
             var w = RawOut(buf.baseAddress! + start)
-            Self.write(record, &w)
+            Self.write(record, &w, dates)
             return w.count
         }
         out.removeLast(bound - written)
@@ -152,16 +157,16 @@ public struct JSONLinesWriter: Sendable {
     public func write(_ record: Record, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
         guard let base = buffer.baseAddress, RecordJSON.bound(of: record) <= buffer.count else { return nil }
         var w = RawOut(base.assumingMemoryBound(to: UInt8.self))
-        Self.write(record, &w)
+        Self.write(record, &w, dates)
         return w.count
     }
 
     /// The fixed members are written as straight-line literals (their order and presence rules are
     /// the contract); `winlog` and `amt` extras use the member-tracking writer.
-    static func write(_ record: Record, _ o: inout RawOut) {
+    static func write(_ record: Record, _ o: inout RawOut, _ dates: DateText) {
         if let ts = record.timestamp {
             o.literal("{\"@timestamp\":\"")
-            ts.write(to: &o)
+            ts.write(to: &o, dates: dates)
             o.literal("\",\"message\":")
         } else {
             o.literal("{\"message\":")

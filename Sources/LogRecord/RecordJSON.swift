@@ -73,51 +73,62 @@ struct RawOut {
     /// copied and the escape written. Works on a local position (the output pointer could alias
     /// `self`, so writes through it would otherwise force `count` back to memory every byte).
     @inlinable mutating func string(_ s: String) {
+        // The string's own storage when it has one (no copy, no retain); a copy otherwise.
+        if let written = s.utf8.withContiguousStorageIfAvailable({ [p, count] in RawOut.quoted($0, p, count) }) {
+            count = written
+            return
+        }
         var s = s
-        let dst = p
-        let start = count
-        count = s.withUTF8 { utf8 -> Int in
-            var c = start
-            dst[c] = 0x22
-            c += 1
-            guard let base = utf8.baseAddress else {
-                dst[c] = 0x22
-                return c + 1
-            }
-            let n = utf8.count
-            var i = 0
-            while i + 8 <= n {
-                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                var mask = JSONEncoding.escapeMask(UInt64(littleEndian: w))
-                if mask == 0 {
-                    UnsafeMutableRawPointer(dst + c).storeBytes(of: w, as: UInt64.self)
-                    c += 8
-                } else {
-                    var k = i
-                    while mask != 0 {
-                        let e = i + mask.trailingZeroBitCount >> 3
-                        while k < e { dst[c] = base[k]; c += 1; k += 1 }
-                        RawOut.escape(base[e], dst, &c)
-                        k = e + 1
-                        mask &= mask &- 1
-                    }
-                    while k < i + 8 { dst[c] = base[k]; c += 1; k += 1 }
-                }
-                i += 8
-            }
-            while i < n {
-                let b = base[i]
-                if b >= 0x20 && b != 0x22 && b != 0x5C {
-                    dst[c] = b
-                    c += 1
-                } else {
-                    RawOut.escape(b, dst, &c)
-                }
-                i += 1
-            }
+        count = s.withUTF8 { [p, count] in RawOut.quoted($0, p, count) }
+    }
+
+    /// Writes `utf8` as a quoted, escaped JSON string at `dst[start...]`; returns the new count.
+    @inlinable
+    static func quoted(_ utf8: UnsafeBufferPointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, _ start: Int) -> Int {
+        var c = start
+        dst[c] = 0x22
+        c += 1
+        guard let base = utf8.baseAddress else {
             dst[c] = 0x22
             return c + 1
         }
+        let n = utf8.count
+        var i = 0
+        while i + 8 <= n {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            var mask = JSONEncoding.escapeMask(UInt64(littleEndian: w))
+            if mask == 0 {
+                UnsafeMutableRawPointer(dst + c).storeBytes(of: w, as: UInt64.self)
+                c += 8
+            } else {
+                // The plain bytes before each escape come from the word itself: stored whole (the
+                // bytes past them are overwritten next; the caller's space has room for the word).
+                var k = i
+                while mask != 0 {
+                    let e = i + mask.trailingZeroBitCount >> 3
+                    UnsafeMutableRawPointer(dst + c).storeBytes(of: w >> UInt64(8 * (k - i)), as: UInt64.self)
+                    c += e - k
+                    RawOut.escape(base[e], dst, &c)
+                    k = e + 1
+                    mask &= mask &- 1
+                }
+                UnsafeMutableRawPointer(dst + c).storeBytes(of: w >> UInt64(8 * (k - i)), as: UInt64.self)
+                c += i + 8 - k
+            }
+            i += 8
+        }
+        while i < n {
+            let b = base[i]
+            if b >= 0x20 && b != 0x22 && b != 0x5C {
+                dst[c] = b
+                c += 1
+            } else {
+                RawOut.escape(b, dst, &c)
+            }
+            i += 1
+        }
+        dst[c] = 0x22
+        return c + 1
     }
 
     /// The escape for byte `c` (one that JSON escapes) at `dst[at]`.

@@ -76,38 +76,57 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Writes the ISO 8601 form through the record writer's pointer (at most 32 bytes).
-    func write(to o: inout RawOut) {
-        var tmp: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &tmp) { raw in
-            let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            var n = 0
-            let c = civil
-            if c.year >= 0 && c.year <= 9999 {
-                @inline(__always) func put(_ v: Int, _ width: Int) {
-                    var v = v
-                    var k = n + width - 1
-                    while k >= n { p[k] = UInt8(0x30 + v % 10); v /= 10; k -= 1 }
-                    n += width
-                }
-                put(c.year, 4); p[n] = 0x2D; n += 1
-                put(c.month, 2); p[n] = 0x2D; n += 1
-                put(c.day, 2); p[n] = 0x54; n += 1
-                put(c.hour, 2); p[n] = 0x3A; n += 1
-                put(c.minute, 2); p[n] = 0x3A; n += 1
-                put(c.second, 2); p[n] = 0x2E; n += 1
-                switch precision {
-                case .milliseconds: put(c.microsecond / 1000, 3)
-                case .microseconds: put(c.microsecond, 6)
-                }
-                p[n] = 0x5A; n += 1
-                o.bytes(UnsafeBufferPointer(start: p, count: n))
-            } else {
+    /// Writes the ISO 8601 form through the record writer's pointer (at most 32 bytes): the date
+    /// from `dates` when it is the day written last, digits in pairs from a table.
+    static let microsecondsPerDay: Int64 = 86_400_000_000
+
+    func write(to o: inout RawOut, dates: DateText) {
+        // Microseconds into the day: against the day written last first (no division).
+        var inDay = microseconds &- dates.start
+        if inDay < 0 || inDay >= Timestamp.microsecondsPerDay {
+            var days = microseconds / Timestamp.microsecondsPerDay
+            if microseconds % Timestamp.microsecondsPerDay < 0 { days -= 1 }
+            let (y, m, d) = Timestamp.civilFromDays(Int(days))
+            guard y >= 0 && y <= 9999 else {
                 var bytes: [UInt8] = []
                 appendISO8601(to: &bytes)
                 bytes.withUnsafeBufferPointer { o.bytes($0) }
+                return
+            }
+            dates.set(start: days * Timestamp.microsecondsPerDay, year: y, month: m, day: d)
+            inDay = microseconds - dates.start
+        }
+        let micro = Int(UInt64(inDay) % 1_000_000)
+        let rem = Int(UInt64(inDay) / 1_000_000)
+        var tmp: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        let n = withUnsafeMutableBytes(of: &tmp) { raw -> Int in
+            let p = raw.baseAddress!
+            // `YYYY-MM-DDT`, then `HH:MM:SS.` and the fraction.
+            p.storeBytes(of: dates.text.0, as: UInt64.self)
+            p.storeBytes(of: dates.text.1, toByteOffset: 8, as: UInt16.self)
+            p.storeBytes(of: UInt8(ascii: "T"), toByteOffset: 10, as: UInt8.self)
+            DigitPairs.put(rem / 3600, p + 11)
+            p.storeBytes(of: UInt8(ascii: ":"), toByteOffset: 13, as: UInt8.self)
+            DigitPairs.put(rem % 3600 / 60, p + 14)
+            p.storeBytes(of: UInt8(ascii: ":"), toByteOffset: 16, as: UInt8.self)
+            DigitPairs.put(rem % 60, p + 17)
+            p.storeBytes(of: UInt8(ascii: "."), toByteOffset: 19, as: UInt8.self)
+            switch precision {
+            case .milliseconds:
+                let ms = micro / 1000
+                p.storeBytes(of: UInt8(0x30 + ms / 100), toByteOffset: 20, as: UInt8.self)
+                DigitPairs.put(ms % 100, p + 21)
+                p.storeBytes(of: UInt8(ascii: "Z"), toByteOffset: 23, as: UInt8.self)
+                return 24
+            case .microseconds:
+                DigitPairs.put(micro / 10_000, p + 20)
+                DigitPairs.put(micro / 100 % 100, p + 22)
+                DigitPairs.put(micro % 100, p + 24)
+                p.storeBytes(of: UInt8(ascii: "Z"), toByteOffset: 26, as: UInt8.self)
+                return 27
             }
         }
+        withUnsafeBytes(of: &tmp) { o.bytes(UnsafeBufferPointer(start: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)) }
     }
 
     /// Appends the ISO 8601 form as UTF-8 bytes (hot path for the JSON writer).
@@ -244,5 +263,41 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         case 4, 6, 9, 11: 30
         default: 31
         }
+    }
+}
+
+/// The `YYYY-MM-DD` text of the day a JSON writer wrote last.
+public final class DateText {
+    /// Microseconds since the epoch of that day's midnight; before the first date, a value no
+    /// timestamp is within a day of.
+    private(set) var start: Int64 = .min / 2
+    /// `YYYY-MM-DD`: eight bytes and two.
+    private(set) var text: (UInt64, UInt16) = (0, 0)
+
+    init() {}
+
+    func set(start: Int64, year: Int, month: Int, day: Int) {
+        self.start = start
+        var t: (UInt64, UInt16) = (0, 0)
+        withUnsafeMutableBytes(of: &t) { raw in
+            let p = raw.baseAddress!
+            DigitPairs.put(year / 100, p)
+            DigitPairs.put(year % 100, p + 2)
+            p.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 4, as: UInt8.self)
+            DigitPairs.put(month, p + 5)
+            p.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 7, as: UInt8.self)
+            DigitPairs.put(day, p + 8)
+        }
+        text = t
+    }
+}
+
+/// Two decimal digits at a time.
+enum DigitPairs {
+    /// Writes `v` (0...99) as two digits at `p`.
+    @inline(__always) static func put(_ v: Int, _ p: UnsafeMutableRawPointer) {
+        let tens = v / 10
+        p.storeBytes(of: UInt8(truncatingIfNeeded: 0x30 + tens), as: UInt8.self)
+        p.storeBytes(of: UInt8(truncatingIfNeeded: 0x30 + v - 10 * tens), toByteOffset: 1, as: UInt8.self)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import LogRecord
 import Testing
 
@@ -127,4 +128,48 @@ import Testing
             }
         }
     }
+
+    /// Several escapes in one word (the plain bytes between them are stored from the word).
+    @Test func severalEscapesInOneWord() {
+        let specials: [Character] = ["\\", "\"", "\n", "\u{1}"]
+        for a in specials {
+            for b in specials {
+                for p1 in 0..<17 {
+                    for p2 in (p1 + 1)..<17 {
+                        var chars = Array("abcdefghijklmnopq")
+                        chars[p1] = a
+                        chars[p2] = b
+                        let s = String(chars)
+                        var out: [UInt8] = []
+                        JSONEncoding.appendString(s, to: &out)
+                        let back = try? JSONDecoder().decode(String.self, from: Data(out))
+                        #expect(back == s, "\(String(decoding: out, as: UTF8.self))")
+                    }
+                }
+            }
+        }
+    }
 }
+
+@Suite struct TimestampJSONTests {
+    /// One writer remembers the day it wrote last: times across midnights, backwards, before 1970
+    /// and past year 9999 all come out as `iso8601` says.
+    @Test func datesThroughOneWriter() throws {
+        let day: Int64 = 86_400_000_000
+        let base = try #require(Timestamp(year: 2026, month: 11, day: 27, hour: 23, minute: 59, second: 59)).microseconds
+        let times: [Int64] = [base, base + 999_999, base + 1_000_000, base - day, base + 5 * day + 123_456,
+                              0, -1, -day, -day - 1, -62_135_596_800_000_000, 253_402_300_799_999_999,
+                              253_402_300_800_000_000, base, base + 1]
+        let writer = JSONLinesWriter()
+        for precision in [Timestamp.Precision.milliseconds, .microseconds] {
+            for t in times {
+                let ts = Timestamp(microsecondsSinceEpoch: t, precision: precision)
+                var out: [UInt8] = []
+                writer.append(Record(dataset: "text", message: "m", timestamp: ts), to: &out)
+                let line = String(decoding: out, as: UTF8.self)
+                #expect(line.hasPrefix("{\"@timestamp\":\"\(ts.iso8601)\""), "\(t): \(line)")
+            }
+        }
+    }
+}
+
