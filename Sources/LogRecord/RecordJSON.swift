@@ -156,17 +156,29 @@ struct RawOut {
     }
 
     @inlinable mutating func int(_ v: Int64) {
-        if v == 0 { byte(0x30); return }
+        if v >= 0 && v < 10 { byte(0x30 + UInt8(truncatingIfNeeded: v)); return }
         var m = v.magnitude
         if v < 0 { byte(UInt8(ascii: "-")) }
-        var digits = 0
-        var t = m
-        while t > 0 { digits += 1; t /= 10 }
-        var k = count + digits - 1
-        while m > 0 {
-            p[k] = UInt8(0x30 + m % 10)
-            m /= 10
+        // Digits from the right, two per division.
+        var digits = 1
+        var limit: UInt64 = 10
+        while digits < 20 && m >= limit { digits += 1; limit = limit &* 10 }
+        var k = count + digits
+        while m >= 100 {
+            let q = m / 100
+            let r = Int(m - q * 100)
+            k -= 2
+            p[k] = UInt8(truncatingIfNeeded: 0x30 + r / 10)
+            p[k + 1] = UInt8(truncatingIfNeeded: 0x30 + r % 10)
+            m = q
+        }
+        if m >= 10 {
+            k -= 2
+            p[k] = UInt8(truncatingIfNeeded: 0x30 + m / 10)
+            p[k + 1] = UInt8(truncatingIfNeeded: 0x30 + m % 10)
+        } else {
             k -= 1
+            p[k] = UInt8(truncatingIfNeeded: 0x30 + m)
         }
         count += digits
     }

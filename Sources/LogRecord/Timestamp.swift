@@ -266,18 +266,30 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     }
 }
 
-/// The `YYYY-MM-DD` text of the day a JSON writer wrote last.
+/// The `YYYY-MM-DD` text of the day a JSON writer wrote last. Kept behind a pointer: reading it
+/// for every record costs no exclusivity checks, as a class's stored properties would.
 public final class DateText {
-    /// Microseconds since the epoch of that day's midnight; before the first date, a value no
-    /// timestamp is within a day of.
-    private(set) var start: Int64 = .min / 2
-    /// `YYYY-MM-DD`: eight bytes and two.
-    private(set) var text: (UInt64, UInt16) = (0, 0)
+    struct State {
+        /// Microseconds since the epoch of that day's midnight; before the first date, a value
+        /// no timestamp is within a day of.
+        var start: Int64 = .min / 2
+        /// `YYYY-MM-DD`: eight bytes and two.
+        var text: (UInt64, UInt16) = (0, 0)
+    }
 
-    init() {}
+    let state: UnsafeMutablePointer<State>
+
+    init() {
+        state = .allocate(capacity: 1)
+        state.initialize(to: State())
+    }
+
+    deinit { state.deallocate() }
+
+    var start: Int64 { state.pointee.start }
+    var text: (UInt64, UInt16) { state.pointee.text }
 
     func set(start: Int64, year: Int, month: Int, day: Int) {
-        self.start = start
         var t: (UInt64, UInt16) = (0, 0)
         withUnsafeMutableBytes(of: &t) { raw in
             let p = raw.baseAddress!
@@ -288,7 +300,7 @@ public final class DateText {
             p.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 7, as: UInt8.self)
             DigitPairs.put(day, p + 8)
         }
-        text = t
+        state.pointee = State(start: start, text: t)
     }
 }
 

@@ -68,6 +68,16 @@ import Testing
             JSONEncoding.appendInt(v, to: &out)
             #expect(String(decoding: out, as: UTF8.self) == String(v))
         }
+        // Through the record writer (line numbers): every digit count, both sides of each power of ten.
+        var values: [Int] = Array(0...1000) + [Int.max, Int.min, -1, -10, -99]
+        var power = 10
+        while power <= Int.max / 10 { values += [power - 1, power, power + 1]; power *= 10 }
+        let writer = JSONLinesWriter()
+        for v in values {
+            out.removeAll()
+            writer.append(Record(dataset: "text", message: "", filePath: "f", line: v), to: &out)
+            #expect(String(decoding: out, as: UTF8.self).contains("\"line\":\(v)}"), "\(v)")
+        }
     }
 
     @Test func severityWords() {

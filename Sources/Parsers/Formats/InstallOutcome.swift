@@ -103,8 +103,31 @@ struct InstallRun {
         if let failedAction { install.append(("failed_action", .string(failedAction))) }
         install.append(("complete", .bool(succeeded != nil)))
         r.extras.append(("install", .object(install)))
-        for (k, v) in extras { r.setExtra(k, v) }
+        // `head.leaf` extras under a new head become one object, built in order (what `setExtra`
+        // one by one gives, without walking the path each time); any other path goes through it.
+        var grouped: [(String, [(String, JSONValue)])] = []
+        for (k, v) in extras {
+            let parts = k.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !r.extras.contains(where: { $0.0 == parts[0] }) else {
+                flush(&grouped, into: &r)
+                r.setExtra(k, v)
+                continue
+            }
+            let head = String(parts[0]), leaf = String(parts[1])
+            if let g = grouped.firstIndex(where: { $0.0 == head }) {
+                if let i = grouped[g].1.firstIndex(where: { $0.0 == leaf }) { grouped[g].1[i].1 = v } else { grouped[g].1.append((leaf, v)) }
+            } else {
+                grouped.append((head, [(leaf, v)]))
+            }
+        }
+        flush(&grouped, into: &r)
         return r
+    }
+
+    /// Appends the objects gathered by `record` to `r`'s extras.
+    private func flush(_ grouped: inout [(String, [(String, JSONValue)])], into r: inout Record) {
+        for (head, members) in grouped { r.extras.append((head, .object(members))) }
+        grouped = []
     }
 
     /// One sentence: "Installation of Planned Failure 1.0.0.0 failed with exit code 1603: …".
