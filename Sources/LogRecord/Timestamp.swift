@@ -98,35 +98,33 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         }
         let micro = Int(UInt64(inDay) % 1_000_000)
         let rem = Int(UInt64(inDay) / 1_000_000)
-        var tmp: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        let n = withUnsafeMutableBytes(of: &tmp) { raw -> Int in
-            let p = raw.baseAddress!
-            // `YYYY-MM-DDT`, then `HH:MM:SS.` and the fraction.
-            p.storeBytes(of: dates.text.0, as: UInt64.self)
-            p.storeBytes(of: dates.text.1, toByteOffset: 8, as: UInt16.self)
-            p.storeBytes(of: UInt8(ascii: "T"), toByteOffset: 10, as: UInt8.self)
-            DigitPairs.put(rem / 3600, p + 11)
-            p.storeBytes(of: UInt8(ascii: ":"), toByteOffset: 13, as: UInt8.self)
-            DigitPairs.put(rem % 3600 / 60, p + 14)
-            p.storeBytes(of: UInt8(ascii: ":"), toByteOffset: 16, as: UInt8.self)
-            DigitPairs.put(rem % 60, p + 17)
-            p.storeBytes(of: UInt8(ascii: "."), toByteOffset: 19, as: UInt8.self)
-            switch precision {
-            case .milliseconds:
-                let ms = micro / 1000
-                p.storeBytes(of: UInt8(0x30 + ms / 100), toByteOffset: 20, as: UInt8.self)
-                DigitPairs.put(ms % 100, p + 21)
-                p.storeBytes(of: UInt8(ascii: "Z"), toByteOffset: 23, as: UInt8.self)
-                return 24
-            case .microseconds:
-                DigitPairs.put(micro / 10_000, p + 20)
-                DigitPairs.put(micro / 100 % 100, p + 22)
-                DigitPairs.put(micro % 100, p + 24)
-                p.storeBytes(of: UInt8(ascii: "Z"), toByteOffset: 26, as: UInt8.self)
-                return 27
-            }
+        // Straight into the writer's space (at most 27 bytes; it reserved room for them).
+        let p = UnsafeMutableRawPointer(o.p + o.count)
+        // `YYYY-MM-DDT`, then `HH:MM:SS.` and the fraction.
+        let text = dates.text
+        p.storeBytes(of: text.0, as: UInt64.self)
+        p.storeBytes(of: text.1, toByteOffset: 8, as: UInt16.self)
+        p.storeBytes(of: UInt8(ascii: "T"), toByteOffset: 10, as: UInt8.self)
+        DigitPairs.put(rem / 3600, p + 11)
+        p.storeBytes(of: UInt8(ascii: ":"), toByteOffset: 13, as: UInt8.self)
+        DigitPairs.put(rem % 3600 / 60, p + 14)
+        p.storeBytes(of: UInt8(ascii: ":"), toByteOffset: 16, as: UInt8.self)
+        DigitPairs.put(rem % 60, p + 17)
+        p.storeBytes(of: UInt8(ascii: "."), toByteOffset: 19, as: UInt8.self)
+        switch precision {
+        case .milliseconds:
+            let ms = micro / 1000
+            p.storeBytes(of: UInt8(truncatingIfNeeded: 0x30 + ms / 100), toByteOffset: 20, as: UInt8.self)
+            DigitPairs.put(ms % 100, p + 21)
+            p.storeBytes(of: UInt8(ascii: "Z"), toByteOffset: 23, as: UInt8.self)
+            o.count += 24
+        case .microseconds:
+            DigitPairs.put(micro / 10_000, p + 20)
+            DigitPairs.put(micro / 100 % 100, p + 22)
+            DigitPairs.put(micro % 100, p + 24)
+            p.storeBytes(of: UInt8(ascii: "Z"), toByteOffset: 26, as: UInt8.self)
+            o.count += 27
         }
-        withUnsafeBytes(of: &tmp) { o.bytes(UnsafeBufferPointer(start: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)) }
     }
 
     /// Appends the ISO 8601 form as UTF-8 bytes (hot path for the JSON writer).

@@ -107,13 +107,15 @@ struct InstallRun {
         // one by one gives, without walking the path each time); any other path goes through it.
         var grouped: [(String, [(String, JSONValue)])] = []
         for (k, v) in extras {
-            let parts = k.split(separator: ".", omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !r.extras.contains(where: { $0.0 == parts[0] }) else {
+            let u = k.utf8
+            guard let dot = u.firstIndex(of: UInt8(ascii: ".")), dot != u.startIndex,
+                  u.index(after: dot) != u.endIndex, !u[u.index(after: dot)...].contains(UInt8(ascii: ".")),
+                  let head = String(u[..<dot]), let leaf = String(u[u.index(after: dot)...]),
+                  !r.extras.contains(where: { $0.0 == head }) else {
                 flush(&grouped, into: &r)
                 r.setExtra(k, v)
                 continue
             }
-            let head = String(parts[0]), leaf = String(parts[1])
             if let g = grouped.firstIndex(where: { $0.0 == head }) {
                 if let i = grouped[g].1.firstIndex(where: { $0.0 == leaf }) { grouped[g].1[i].1 = v } else { grouped[g].1.append((leaf, v)) }
             } else {
