@@ -62,6 +62,17 @@ struct XDoc {
         elements.removeAll(keepingCapacity: true)
         roots.removeAll(keepingCapacity: true)
     }
+
+    /// Whether element `e` has two or more element children: then the names of its data are
+    /// numbered (`_1`, `_2` …) as the reference flattens them.
+    func hasSeveralElementChildren(_ e: Int) -> Bool {
+        var count = 0
+        for case .element in elements[e].content {
+            count += 1
+            if count > 1 { return true }
+        }
+        return false
+    }
 }
 
 /// Limits that keep hostile files from recursing or allocating without bound.

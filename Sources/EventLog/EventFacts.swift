@@ -183,21 +183,16 @@ enum Flatten {
                 out.append((path, t.flat))
             }
         }
-        // Names need numbering (`_1`, `_2` …) only when the element has two element children.
-        var elementChildren = 0
-        for case .element in doc.elements[e].content {
-            elementChildren += 1
-            if elementChildren > 1 { break }
-        }
+        let numbered = doc.hasSeveralElementChildren(e)
         var used = UsedNames()
         for case .element(let k) in doc.elements[e].content {
             if doc.elements[k].name == "Data", let key = dataName(doc, k) {
-                let p = elementChildren > 1 ? used.unique(key) : key
+                let p = numbered ? used.unique(key) : key
                 out.append((path.isEmpty ? p : join(path, "/", p), doc.text(of: k)?.flat ?? ""))
                 continue
             }
             let name = doc.elements[k].name
-            let key = elementChildren > 1 ? used.unique(name) : name
+            let key = numbered ? used.unique(name) : name
             generic(doc, k, path: path.isEmpty ? key : join(path, "/", key), into: &out)
         }
         if out.count == before && !path.isEmpty { out.append((path, "")) }

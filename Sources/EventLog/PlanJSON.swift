@@ -760,15 +760,11 @@ extension Flatten {
                 addRef(&s, keyStart: ks, valueStart: vs)
             }
         }
-        var elementChildren = 0
-        for case .element in doc.elements[e].content {
-            elementChildren += 1
-            if elementChildren > 1 { break }
-        }
+        let numbered = doc.hasSeveralElementChildren(e)
         var used = UsedNames()
         for case .element(let k) in doc.elements[e].content {
             if doc.elements[k].name == "Data", let key = dataName(doc, k) {
-                let p = elementChildren > 1 ? used.unique(key) : key
+                let p = numbered ? used.unique(key) : key
                 let ks = refKey(&s, "/", p)
                 let vs = s.arena.count
                 if let t = doc.text(of: k) { s.arena.text(t.flat) }
@@ -776,7 +772,7 @@ extension Flatten {
                 continue
             }
             let name = doc.elements[k].name
-            let key = elementChildren > 1 ? used.unique(name) : name
+            let key = numbered ? used.unique(name) : name
             if pathLen > 0 { s.path.byte(UInt8(ascii: "/")) }
             s.path.text(key)
             genericRefs(doc, k, &s)

@@ -184,6 +184,18 @@ enum Bytes {
 
     /// `true` when `u` holds `p` at `at`.
     static func has<U: LineByteBuffer>(_ u: U, _ p: [UInt8], at: Int = 0) -> Bool where U.Index == Int {
+        p.withUnsafeBufferPointer { has(u, $0, at: at) }
+    }
+
+    /// `true` when `u` holds the ASCII literal `p` at `at`: for hot per-line tests, where a literal
+    /// costs nothing to reach (an array pattern is a lazily initialized global).
+    @inline(__always)
+    static func has<U: LineByteBuffer>(_ u: U, _ p: StaticString, at: Int = 0) -> Bool where U.Index == Int {
+        p.withUTF8Buffer { has(u, $0, at: at) }
+    }
+
+    @inline(__always)
+    static func has<U: LineByteBuffer>(_ u: U, _ p: UnsafeBufferPointer<UInt8>, at: Int) -> Bool where U.Index == Int {
         guard at >= 0, at + p.count <= u.count else { return false }
         var k = 0
         while k < p.count {
@@ -191,21 +203,6 @@ enum Bytes {
             k += 1
         }
         return true
-    }
-
-    /// `true` when `u` holds the ASCII literal `p` at `at`: for hot per-line tests, where a literal
-    /// costs nothing to reach (an array pattern is a lazily initialized global).
-    @inline(__always)
-    static func has<U: LineByteBuffer>(_ u: U, _ p: StaticString, at: Int = 0) -> Bool where U.Index == Int {
-        p.withUTF8Buffer { p in
-            guard at >= 0, at + p.count <= u.count else { return false }
-            var k = 0
-            while k < p.count {
-                if u[at + k] != p[k] { return false }
-                k += 1
-            }
-            return true
-        }
     }
 
     /// The first eight bytes of the literal `s` (at least eight long) as a little-endian word, to
