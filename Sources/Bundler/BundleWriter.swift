@@ -42,7 +42,8 @@ public struct AddedEntry: Sendable, Equatable {
 /// time, owner and mode, no gzip time stamp). Zip entries use deflate, UTF-8 flagged names and
 /// 32-bit sizes (no zip64: a zip entry holds less than 4 GiB).
 ///
-/// Not thread-safe: one thread at a time. Memory is bounded by one 1 MiB chunk buffer.
+/// Not thread-safe: one thread at a time. Memory is bounded by one 1 MiB chunk buffer, allocated
+/// the first time a file is copied (a writer fed from memory only, like an email part, has none).
 public final class BundleWriter {
     /// Bytes read from a source per step.
     public static let chunkSize = 1 << 20
@@ -88,7 +89,14 @@ public final class BundleWriter {
     private var stream: OpenStream?
     private let entrySeconds: Int64
     private let logger: Logger
-    private let buffer: UnsafeMutableRawBufferPointer
+    private var chunkBuffer: UnsafeMutableRawBufferPointer?
+    /// The chunk buffer for copying files, allocated on first use.
+    private var buffer: UnsafeMutableRawBufferPointer {
+        if let b = chunkBuffer { return b }
+        let b = UnsafeMutableRawBufferPointer.allocate(byteCount: BundleWriter.chunkSize, alignment: 16)
+        chunkBuffer = b
+        return b
+    }
     private let passphrase: String?
 
     /// Creates the temporary file and starts the archive.
@@ -136,7 +144,6 @@ public final class BundleWriter {
         let micros = entryTime.microseconds
         self.entrySeconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
         self.logger = logger ?? Logger(label: "amt.bundler", factory: { _ in SwiftLogNoOpLogHandler() })
-        self.buffer = .allocate(byteCount: BundleWriter.chunkSize, alignment: 16)
         guard let entry = archive_entry_new() else { fatalError("archive_entry_new: out of memory") }
         self.entry = entry
 
@@ -162,7 +169,7 @@ public final class BundleWriter {
     deinit {
         if state != .finished { discard() }
         archive_entry_free(entry)
-        buffer.deallocate()
+        chunkBuffer?.deallocate()
     }
 
     private func startArchive() throws {

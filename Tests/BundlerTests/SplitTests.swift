@@ -44,13 +44,35 @@ import Testing
         Int64(try FileManager.default.attributesOfItem(atPath: p.string)[.size] as! Int)
     }
 
+    /// Hashing the segments as the parts are written, or in a pass before: the same parts, byte
+    /// for byte.
     @Test(arguments: [ArchiveFormat.zip, .tarGz])
-    func splitVerifyExtract(format: ArchiveFormat) throws {
+    func segmentHashingEitherWayGivesTheSameParts(format: ArchiveFormat) throws {
+        var parts: [[[UInt8]]] = []
+        for open in [32, 1] {
+            let dir = try TempDir("split-same")
+            defer { dir.cleanup() }
+            let bundle = try Self.makeBundle(in: dir, format: format)
+            var options = Self.options(150_000, format)
+            options.maxOpenParts = open
+            let result = try EmailPackager.package(bundle: bundle, options: options)
+            parts.append(try result.archives.map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0.string))) })
+        }
+        #expect(parts[0].count >= 3)
+        #expect(parts[0] == parts[1])
+    }
+
+    /// `partsOpen`: the parts' manifests written after all parts (segments hashed as written), or,
+    /// as for a bundle of many parts, the segments hashed in a pass over the bundle first.
+    @Test(arguments: [ArchiveFormat.zip, .tarGz], [true, false])
+    func splitVerifyExtract(format: ArchiveFormat, partsOpen: Bool) throws {
         let dir = try TempDir("split")
         defer { dir.cleanup() }
         let bundle = try Self.makeBundle(in: dir, format: format)
         let limit: Int64 = 150_000
-        let result = try EmailPackager.package(bundle: bundle, options: Self.options(limit, format))
+        var options = Self.options(limit, format)
+        options.maxOpenParts = partsOpen ? 32 : 1
+        let result = try EmailPackager.package(bundle: bundle, options: options)
         #expect(result.isSplit)
         #expect(result.archives.count >= 3)
         #expect(!FileManager.default.fileExists(atPath: bundle.string), "the unsplit bundle is removed")

@@ -19,6 +19,10 @@ public struct EmailOptions: Sendable {
     public var caseID: String
     /// The technician's address, used as the draft's `From`.
     public var from: String?
+    /// Most parts kept open at once so that their manifests can be written after all of them
+    /// (then the writers hash the segments as they write them); with more parts, one pass over
+    /// the bundle hashes the segments first. Each open part holds a descriptor and little memory.
+    var maxOpenParts = 32
 
     public init(limit: Int64, format: ArchiveFormat, compressionLevel: Int, entryTime: Timestamp,
                 passphrase: String? = nil, site: String, caseID: String, from: String? = nil) {
@@ -157,7 +161,11 @@ public enum EmailPackager {
                 continue
             }
             attempt += 1
-            let segmentHashes = try hashSegments(plan: plan, reader: reader, top: top)
+            // Segment hashes: when every part can stay open until all are written, the writers
+            // hash the segments as they write them and the manifests go in last; with more parts,
+            // one pass over the bundle hashes them first.
+            let deferred = count <= options.maxOpenParts
+            let segmentHashes = deferred ? [:] : try hashSegments(plan: plan, reader: reader, top: top)
             (files, placement) = layout(manifest: manifest, plan: plan, segmentHashes: segmentHashes, summary: newSummary)
             partManifest.files = files
             partManifest.part = Manifest.Part(index: 1, count: count, bundleID: top, placement: placement)
@@ -171,13 +179,27 @@ public enum EmailPackager {
             var worst = 1.0
             var sizes: [Int64] = []
             let manifestForParts = partManifest
-            writers = try writeParts(count: count, plan: plan, reader: reader, top: top, summary: newSummary,
-                                     directory: directory, options: options, logger: logger) { index in
+            let partManifestFor: @Sendable (Int) -> Manifest = { index in
                 var m = manifestForParts
                 m.part!.index = index
                 return m
             }
+            writers = try writeParts(count: count, plan: plan, reader: reader, top: top, summary: newSummary,
+                                     directory: directory, options: options, logger: logger,
+                                     manifest: deferred ? nil : partManifestFor)
             do {
+                if deferred {
+                    var hashes: [String: String] = [:]
+                    for w in writers { for e in w.entries { hashes[e.path] = e.sha256 } }
+                    (files, placement) = layout(manifest: manifest, plan: plan, segmentHashes: hashes, summary: newSummary)
+                    partManifest.files = files
+                    partManifest.part = Manifest.Part(index: 1, count: count, bundleID: top, placement: placement)
+                    for (k, writer) in writers.enumerated() {
+                        var m = partManifest
+                        m.part!.index = k + 1
+                        try writer.complete(manifest: m)
+                    }
+                }
                 for (k, writer) in writers.enumerated() {
                     let index = k + 1
                     let size = try fileSize(writer.temporaryPath)
@@ -382,13 +404,14 @@ public enum EmailPackager {
         return (files, placement)
     }
 
-    /// Writes parts `1...count` under their temporary names (completed, not yet published), split
-    /// between two threads: each takes a run of neighbouring parts, so a file whose segments go to
-    /// several parts is read forward once per thread, and recompressing the bundle takes both
-    /// cores. On failure every part written is removed and the first error (in part order) thrown.
+    /// Writes parts `1...count` under their temporary names (not yet published), split between
+    /// two threads: each takes a run of neighbouring parts, so a file whose segments go to several
+    /// parts is read forward once per thread, and recompressing the bundle takes both cores. Each
+    /// part is completed with `manifest(index)`, or left open for the caller when it is `nil`. On
+    /// failure every part written is removed and the first error (in part order) thrown.
     static func writeParts(
         count: Int, plan: PartPlanner.Plan, reader: BundleReader, top: String, summary: [UInt8],
-        directory: FilePath, options: EmailOptions, logger: Logger, manifest: @Sendable (Int) -> Manifest
+        directory: FilePath, options: EmailOptions, logger: Logger, manifest: (@Sendable (Int) -> Manifest)?
     ) throws -> [BundleWriter] {
         let results = PartResults(count: count)
         defer { results.release() }
@@ -399,7 +422,7 @@ public enum EmailPackager {
             var cursors: [String: EntryCursor] = [:]
             for index in runs[t] {
                 do {
-                    let writer = try writePart(index: index, plan: plan, manifest: manifest(index), reader: reader, top: top,
+                    let writer = try writePart(index: index, plan: plan, manifest: manifest?(index), reader: reader, top: top,
                                                summary: summary, directory: directory, options: options,
                                                cursors: &cursors, logger: logger)
                     results.set(index - 1, .success(writer))
@@ -425,9 +448,10 @@ public enum EmailPackager {
         return writers
     }
 
-    /// Writes part `index` under its temporary name (completed, not yet published).
+    /// Writes part `index` under its temporary name (not yet published), completed with
+    /// `manifest` when one is given.
     static func writePart(
-        index: Int, plan: PartPlanner.Plan, manifest: Manifest, reader: BundleReader, top: String,
+        index: Int, plan: PartPlanner.Plan, manifest: Manifest?, reader: BundleReader, top: String,
         summary: [UInt8], directory: FilePath, options: EmailOptions, cursors: inout [String: EntryCursor],
         logger: Logger
     ) throws -> BundleWriter {
@@ -469,7 +493,7 @@ public enum EmailPackager {
                 if cursor.position == end { cursors[p.path] = nil }
             }
             if wanted.isEmpty {
-                try writer.complete(manifest: manifest)
+                if let manifest { try writer.complete(manifest: manifest) }
                 return writer
             }
             var open: (entry: String, end: Int64)? = nil
@@ -519,7 +543,7 @@ public enum EmailPackager {
             if let missing = wanted.keys.sorted().first {
                 throw BundleError(.entryNotFound, "\(reader.path) has no entry \(top)/\(missing)", path: reader.path)
             }
-            try writer.complete(manifest: manifest)
+            if let manifest { try writer.complete(manifest: manifest) }
         } catch {
             writer.abort()
             throw error
