@@ -405,6 +405,41 @@ extension EndToEndTests {
         #expect((manifest["collection"] as? [String: Any])?["since"] as? String == "2026-11-25T00:00:00.000Z")
     }
 
+    /// Records cross many encoded blocks, and one record is larger than a block: every record
+    /// reaches the bundle whole and in order, and the bundle verifies.
+    @Test func recordsAcrossBlocksAndOneLargerThanABlock() throws {
+        let s = try makeSite("blocks")
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let logs = s.site.appendingPathComponent("inetpub/wwwroot/WebBRIX/App_Data/Logs")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        var text = ""
+        func line(_ i: Int, _ message: String) -> String {
+            "2026-11-25 10:\(String(format: "%02d:%02d", i / 60 % 60, i % 60)),000 [1] INFO AMT.Blocks - \(message)\n"
+        }
+        for i in 0..<3000 { text += line(i, "entry \(i) of the first run") }
+        let large = String(repeating: "0123456789", count: 40_000)
+        text += line(3000, large)
+        for i in 3001..<4000 { text += line(i, "entry \(i) of the second run") }
+        try Data(text.utf8).write(to: logs.appendingPathComponent("AMTError-blocks.log"))
+
+        let run = try E2E.run(collectArgs(s) + ["--email-limit", "0"], prefix: s.prefix, environment: fixedTime)
+        #expect(run.status == 0, "\(run.stderr)")
+        let bundle = try #require((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["bundle"] as? String)
+        #expect(try E2E.run(["verify", bundle]).status == 0)
+        let entries = try E2E.readArchive(bundle)
+        let records = try #require(entries.first { $0.key.hasSuffix("/records/inetpub/wwwroot/WebBRIX/App_Data/Logs/AMTError-blocks.log.jsonl") }?.value)
+        let lines = String(decoding: records, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 4000)
+        var previous = 0
+        for (k, l) in lines.enumerated() {
+            let obj = try #require(try JSONSerialization.jsonObject(with: Data(l.utf8)) as? [String: Any])
+            let lineNumber = try #require((obj["log"] as? [String: Any]).flatMap { ($0["file"] as? [String: Any])?["line"] as? Int })
+            #expect(lineNumber == previous + 1, "record \(k) is line \(lineNumber) after \(previous)")
+            previous = lineNumber
+            if k == 3000 { #expect(obj["message"] as? String == large) }
+        }
+    }
+
     @Test func catalogListsEntriesAndWhatTheyFound() throws {
         let site = E2E.packageRoot.appendingPathComponent("Fixtures/demo-site").path
         let r = try E2E.run(["catalog", "--root", site, "--json"])
