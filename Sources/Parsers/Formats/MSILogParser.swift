@@ -48,7 +48,7 @@ public struct MSILogParser: TextFormatParser {
         for line in lines {
             let u = Array(line.utf8.prefix(64))
             if Bytes.has(u, P.verboseStarted) || Bytes.has(u, P.loggingStarted) { return 100 }
-            if parseEngine(u) != nil { engine += 1; continue }
+            if u.withUnsafeBufferPointer({ parseEngine($0) }) != nil { engine += 1; continue }
             if Bytes.has(u, P.actionStart) || Bytes.has(u, P.actionEnded) { actions += 1 }
         }
         if engine >= 3 { return 90 }
@@ -94,7 +94,6 @@ public struct MSILogParser: TextFormatParser {
     enum Cause { case none, error }
 
     private let context: ParseContext
-    private var lineBytes = LineBytes()
     /// The fields every record of this source shares; records start as a copy (measured cheaper
     /// than building each with `Record.init`).
     private let template: Record
@@ -117,8 +116,10 @@ public struct MSILogParser: TextFormatParser {
         self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
         self.zone = ZoneCache(context.zone)
         for line in sample {
-            let u = Array(line.utf8)
-            if let d = Self.headerDate(u).map({ (year: $0.year, a: $0.a, b: $0.b, sep: $0.sep) }) ?? Self.propertyDate(u) {
+            let date = Array(line.utf8).withUnsafeBufferPointer { u in
+                Self.headerDate(u).map({ (year: $0.year, a: $0.a, b: $0.b, sep: $0.sep) }) ?? Self.propertyDate(u)
+            }
+            if let d = date {
                 settle(a: d.a, b: d.b, sep: d.sep)
                 if dayFirst != nil { break }
             }
@@ -151,7 +152,12 @@ public struct MSILogParser: TextFormatParser {
     // MARK: Entries
 
     private mutating func start(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        let u = lineBytes.load(line.text)
+        try line.withUTF8 { try start(line, $0, stats: &stats, emit: emit) }
+    }
+
+    /// One line that starts an entry; `u` is its UTF-8, read in place.
+    private mutating func start(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
+                                emit: (Record) throws -> Void) throws {
         var r = template
         r.message = line.text
         r.line = line.number
@@ -230,7 +236,7 @@ public struct MSILogParser: TextFormatParser {
     }
 
     /// `=== Verbose logging started: 31.01.2022  21:24:31  Build type: … ===` and friends.
-    private mutating func header(_ u: [UInt8], record r: inout Record, local: inout Local?, line: TextLine,
+    private mutating func header(_ u: UnsafeBufferPointer<UInt8>, record r: inout Record, local: inout Local?, line: TextLine,
                                  stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         let verboseStart = Bytes.has(u, P.verboseStarted)
         let loggingStart = Bytes.has(u, P.loggingStarted)
@@ -263,7 +269,7 @@ public struct MSILogParser: TextFormatParser {
 
     /// The text after `MSI (s) (A8:C4) [10:15:32:123]: `. Returns `true` when the line explains a
     /// failure (a cause for `first_error`).
-    private mutating func engineText(_ u: [UInt8], from t: Int, record r: inout Record, line: TextLine, local: Local?) -> Bool {
+    private mutating func engineText(_ u: UnsafeBufferPointer<UInt8>, from t: Int, record r: inout Record, line: TextLine, local: Local?) -> Bool {
         r.level = .verbose
         if Bytes.has(u, P.note, at: t) {
             r.level = .debug
@@ -371,7 +377,7 @@ public struct MSILogParser: TextFormatParser {
     }
 
     /// Lines without the engine prefix: custom action output, `Error 1722.`, `CustomAction …`.
-    private mutating func freeText(_ u: [UInt8], record r: inout Record) -> Bool {
+    private mutating func freeText(_ u: UnsafeBufferPointer<UInt8>, record r: inout Record) -> Bool {
         if Bytes.has(u, P.debug) { r.level = .debug; return false }
         if let code = Self.errorCode(u, at: 0) {
             r.level = .error
@@ -394,7 +400,7 @@ public struct MSILogParser: TextFormatParser {
         return false
     }
 
-    private mutating func action(_ a: ParsedAction, u: [UInt8], record r: inout Record) {
+    private mutating func action(_ a: ParsedAction, u: UnsafeBufferPointer<UInt8>, record r: inout Record) {
         r.putExtra("msi", "action", .string(a.name))
         guard let rv = a.returnValue else { return }
         r.putExtra("msi", "return_value", .int(Int64(rv)))
@@ -416,7 +422,7 @@ public struct MSILogParser: TextFormatParser {
         }
     }
 
-    private mutating func property(_ u: [UInt8]) {
+    private mutating func property(_ u: UnsafeBufferPointer<UInt8>) {
         // Property(S): Name = Value
         guard let close = Bytes.find(u, P.propertyClose) else { return }
         let nameStart = close + P.propertyClose.count
@@ -427,7 +433,7 @@ public struct MSILogParser: TextFormatParser {
         case "ProductName": session.propertyProductName = value
         case "ProductVersion": session.propertyProductVersion = value
         case "Date":
-            if let d = Self.dateParts(Array(value.utf8), 0) { settle(a: d.a, b: d.b, sep: d.sep) }
+            if let d = Array(value.utf8).withUnsafeBufferPointer({ Self.dateParts($0, 0) }) { settle(a: d.a, b: d.b, sep: d.sep) }
         default: break
         }
     }
@@ -553,7 +559,7 @@ public struct MSILogParser: TextFormatParser {
     }
 
     /// `MSI (s) (A8:C4) [10:15:32:123]: ` → its parts; `nil` for any other line.
-    static func parseEngine(_ u: [UInt8]) -> ParsedEngine? {
+    static func parseEngine(_ u: UnsafeBufferPointer<UInt8>) -> ParsedEngine? {
         guard Bytes.has(u, P.engine) else { return nil }
         var i = P.engine.count
         let cStart = i
@@ -586,7 +592,7 @@ public struct MSILogParser: TextFormatParser {
     /// `Action 10:15:32: X. Description` — and the same in other languages (`Aktion gestartet
     /// 10:15:32: X.`, `… Rückgabewert 3.`): words, a time, `: `, an action name and a dot, and for
     /// an ended action a number just before the final dot.
-    static func parseAction(_ u: [UInt8]) -> ParsedAction? {
+    static func parseAction(_ u: UnsafeBufferPointer<UInt8>) -> ParsedAction? {
         guard let f = u.first, (f >= 0x41 && f <= 0x5A) || f >= 0x80 else { return nil }
         var i = 0
         while i < u.count, i < 40, !Bytes.isDigit(u[i]), u[i] != 0x3A, u[i] != 0x28, u[i] != 0x5B { i += 1 }
@@ -612,11 +618,11 @@ public struct MSILogParser: TextFormatParser {
     }
 
     /// `Error 1722.` / `Fehler 1722.` / `Error: 1722` at `at` → 1722.
-    static func errorCode(_ u: [UInt8], at: Int) -> Int? {
+    static func errorCode(_ u: UnsafeBufferPointer<UInt8>, at: Int) -> Int? {
         wordCode(u, at: at, words: P.errorWords)
     }
 
-    static func wordCode(_ u: [UInt8], at: Int, words: [[UInt8]]) -> Int? {
+    static func wordCode(_ u: UnsafeBufferPointer<UInt8>, at: Int, words: [[UInt8]]) -> Int? {
         for w in words where Bytes.has(u, w, at: at) {
             var i = at + w.count
             if i < u.count, u[i] == 0x3A { i += 1 }
@@ -630,7 +636,7 @@ public struct MSILogParser: TextFormatParser {
     }
 
     /// `=== … : <date>  <time> …` → the date's parts and the time.
-    static func headerDate(_ u: [UInt8]) -> (year: Int, a: Int, b: Int, sep: UInt8, seconds: Int)? {
+    static func headerDate(_ u: UnsafeBufferPointer<UInt8>) -> (year: Int, a: Int, b: Int, sep: UInt8, seconds: Int)? {
         guard Bytes.has(u, P.headerPrefix), let c = Bytes.find(u, P.colonSpace) else { return nil }
         var i = c + 2
         Bytes.skipSpaces(u, &i)
@@ -641,7 +647,7 @@ public struct MSILogParser: TextFormatParser {
         return (d.year, d.a, d.b, d.sep, secs)
     }
 
-    static func propertyDate(_ u: [UInt8]) -> (year: Int, a: Int, b: Int, sep: UInt8)? {
+    static func propertyDate(_ u: UnsafeBufferPointer<UInt8>) -> (year: Int, a: Int, b: Int, sep: UInt8)? {
         guard Bytes.has(u, P.property), let p = Bytes.find(u, P.dateProperty) else { return nil }
         guard let d = dateParts(u, p + P.dateProperty.count) else { return nil }
         return (d.year, d.a, d.b, d.sep)
@@ -649,7 +655,7 @@ public struct MSILogParser: TextFormatParser {
 
     /// `a/b/yyyy`, `a.b.yyyy`, `a-b-yyyy` or `yyyy-MM-dd` / `yyyy/MM/dd` (returned as a = month,
     /// b = day with separator `-`… read month first: year-first dates are never day first).
-    static func dateParts(_ u: [UInt8], _ at: Int) -> (year: Int, a: Int, b: Int, sep: UInt8, end: Int)? {
+    static func dateParts(_ u: UnsafeBufferPointer<UInt8>, _ at: Int) -> (year: Int, a: Int, b: Int, sep: UInt8, end: Int)? {
         var i = at
         let s0 = i
         guard let x = Bytes.digits(u, &i, max: 4), i < u.count else { return nil }
