@@ -20,6 +20,23 @@ enum PieceText {
     }
 }
 
+/// What the pieces of one source gave, taken piece by piece: nothing, the one piece's result, or
+/// text from several.
+struct PieceTally {
+    private var present = 0
+    private var last = PieceText.absent
+
+    @inline(__always) mutating func add(_ r: PieceText) {
+        if r.isAbsent { return }
+        present += 1
+        last = r
+    }
+
+    @inline(__always) var result: PieceText {
+        present == 0 ? .absent : present == 1 ? last : .present
+    }
+}
+
 /// One flattened `EventData` / `UserData` entry of the record being written: its key (a plan
 /// entry's, or text in the arena) and its value's text in the arena.
 struct DataRef {
@@ -265,8 +282,7 @@ extension Plan {
     static func appendSource(_ pieces: UnsafeMutableBufferPointer<Keys.Piece>, _ start: Int, _ count: Int,
                              _ constants: UnsafeMutableBufferPointer<UInt8>, _ values: inout Values, _ ok: inout Bool,
                              into a: inout OutBytes) -> PieceText {
-        var present = 0
-        var last = PieceText.absent
+        var tally = PieceTally()
         var j = start
         while j < start + count {
             let p = pieces[j]
@@ -282,12 +298,9 @@ extension Plan {
                 ok = false
                 r = .absent
             }
-            if r.isAbsent { continue }
-            present += 1
-            last = r
+            tally.add(r)
         }
-        if present == 0 { return .absent }
-        return present == 1 ? last : .present
+        return tally.result
     }
 
     /// `appendRange` of a `System` field (`Keys.Field`).
@@ -378,8 +391,7 @@ extension Plan {
     /// Appends the flat text of `src` to `a` (what `eval(src)?.flat` gives).
     @inline(__always)
     static func appendSource(_ src: Source, _ values: inout Values, _ ok: inout Bool, into a: inout OutBytes) -> PieceText {
-        var present = 0
-        var last = PieceText.absent
+        var tally = PieceTally()
         for p in src {
             let r: PieceText
             switch p {
@@ -392,12 +404,9 @@ extension Plan {
                 ok = false
                 r = .absent
             }
-            if r.isAbsent { continue }
-            present += 1
-            last = r
+            tally.add(r)
         }
-        if present == 0 { return .absent }
-        return present == 1 ? last : .present
+        return tally.result
     }
 
     /// `flatten`, into `scratch.refs` with the values' text in `scratch.arena`.

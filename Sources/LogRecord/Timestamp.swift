@@ -266,7 +266,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
 /// The `YYYY-MM-DD` text of the day a JSON writer wrote last. Kept behind a pointer: reading it
 /// for every record costs no exclusivity checks, as a class's stored properties would.
-public final class DateText {
+final class DateText {
     struct State {
         /// Microseconds since the epoch of that day's midnight; before the first date, a value
         /// no timestamp is within a day of.
