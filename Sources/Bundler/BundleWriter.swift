@@ -82,7 +82,10 @@ public final class BundleWriter {
     }
 
     private var state: State = .open
+    /// libarchive's writer: tar.gz, encrypted zip, and zip at levels 0 and 5–9.
     private var archive: OpaquePointer?
+    /// The own zip writer (igzip): unencrypted zip at levels 1–4.
+    private var zip: ZipStreamWriter?
     private let entry: OpaquePointer
     private var fd: FileDescriptor?
     private var names: Set<String> = []
@@ -172,7 +175,18 @@ public final class BundleWriter {
         chunkBuffer?.deallocate()
     }
 
+    /// Whether `BundleWriter` writes zip itself with ISA-L's igzip rather than through libarchive
+    /// and zlib: unencrypted zip at deflate levels 1–4 (`--compression fast`). Levels 5–9 keep
+    /// zlib, whose higher levels compress smaller than igzip's on logs.
+    static func writesZipItself(format: ArchiveFormat, level: Int, encrypted: Bool) -> Bool {
+        format == .zip && !encrypted && (1...4).contains(level)
+    }
+
     private func startArchive() throws {
+        if Self.writesZipItself(format: format, level: compressionLevel, encrypted: isEncrypted) {
+            zip = ZipStreamWriter(fd: fd!, deflateLevel: compressionLevel, entrySeconds: entrySeconds)
+            return
+        }
         guard let a = archive_write_new() else { fatalError("archive_write_new: out of memory") }
         archive = a
         var r: Int32
@@ -446,10 +460,15 @@ public final class BundleWriter {
             throw BundleError(.manifestMismatch, "manifest for \(finalPath) cannot be encoded: \(error)")
         }
         _ = try writeWhole(Manifest.entryName, json)
-        let closed = Platform.withArchiveLocale { archive_write_close(archive) }
-        if closed != ARCHIVE_OK { throw failure(at: nil) }
-        archive_write_free(archive)
-        archive = nil
+        if let zip {
+            do { try zip.close() } catch { throw zipFailure(error, at: nil) }
+            self.zip = nil
+        } else {
+            let closed = Platform.withArchiveLocale { archive_write_close(archive) }
+            if closed != ARCHIVE_OK { throw failure(at: nil) }
+            archive_write_free(archive)
+            archive = nil
+        }
         if let fd {
             if let syncError = Platform.sync(fd) {
                 logger.debug("fsync failed; data is written but may not be on disk yet",
@@ -578,6 +597,10 @@ public final class BundleWriter {
 
     /// Writes an entry header; `size` nil means unknown (zip only).
     private func writeHeader(_ path: String, size: Int64?) throws {
+        if let zip {
+            do { try zip.beginEntry(name: Array("\(topFolder)/\(path)".utf8)) } catch { throw zipFailure(error, at: path) }
+            return
+        }
         archive_entry_clear(entry)
         let r: Int32 = Platform.withArchiveLocale {
             Platform.setPathname(entry, "\(topFolder)/\(path)")
@@ -606,6 +629,10 @@ public final class BundleWriter {
     }
 
     private func writeData(_ bytes: UnsafeRawBufferPointer, entry path: String) throws {
+        if let zip {
+            do { try zip.write(bytes) } catch { throw zipFailure(error, at: path) }
+            return
+        }
         var offset = 0
         while offset < bytes.count {
             let n = archive_write_data(archive, bytes.baseAddress! + offset, bytes.count - offset)
@@ -615,6 +642,10 @@ public final class BundleWriter {
     }
 
     private func finishEntry(_ path: String) throws {
+        if let zip {
+            do { try zip.endEntry() } catch { throw zipFailure(error, at: path) }
+            return
+        }
         if archive_write_finish_entry(archive) != ARCHIVE_OK { throw failure(at: path) }
     }
 
@@ -628,6 +659,15 @@ public final class BundleWriter {
             path: temporaryPath, cause: cause))
     }
 
+    /// The error for a failed write of the own zip writer; abandons the bundle.
+    private func zipFailure(_ error: any Error, at path: String?) -> BundleError {
+        let failure = error as? ZipStreamWriter.WriteFailure
+        let whereText = path.map { " at entry \($0)" } ?? ""
+        return fail(BundleError(
+            .writeFailed, "cannot write bundle \(finalPath) (temporary file \(temporaryPath))\(whereText): \(failure?.text ?? "\(error)")",
+            path: temporaryPath, cause: failure?.errno))
+    }
+
     /// Abandons the bundle and returns `error` for throwing.
     private func fail(_ error: BundleError) -> BundleError {
         logger.error("bundle abandoned", metadata: ["path": "\(finalPath)", "error": "\(error)"])
@@ -637,6 +677,7 @@ public final class BundleWriter {
     }
 
     private func discard() {
+        zip = nil
         if let archive {
             // Free without writing the trailer: the file is removed anyway.
             archive_write_fail(archive)
