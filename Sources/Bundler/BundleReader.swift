@@ -120,6 +120,17 @@ public struct BundleReader: Sendable {
     /// Decodes the bundle's `manifest.json` (the one in the top folder).
     /// - Throws: `.badManifest` when there is none or it does not decode.
     public func manifest() throws -> Manifest {
+        let bytes = try manifestBytes()
+        do {
+            return try Manifest.decode(bytes)
+        } catch {
+            throw BundleError(.badManifest, "manifest.json in \(path) does not decode: \(describe(error))", path: path)
+        }
+    }
+
+    /// The bytes of the bundle's `manifest.json` (the one in the top folder), as stored.
+    /// - Throws: `.badManifest` when there is none or it is larger than the manifest limit.
+    public func manifestBytes() throws -> [UInt8] {
         let session = try ReadSession(path, formats: formats, passphrase: passphrase)
         while let entry = try session.next() {
             guard let parts = BundlePath.split(entry.name), !parts.top.isEmpty, parts.inner == Manifest.entryName else { continue }
@@ -130,11 +141,7 @@ public struct BundleReader: Sendable {
                 }
                 bytes.append(contentsOf: chunk)
             }
-            do {
-                return try Manifest.decode(bytes)
-            } catch {
-                throw BundleError(.badManifest, "\(entry.name) in \(path) does not decode: \(describe(error))", path: path)
-            }
+            return bytes
         }
         throw BundleError(.badManifest, "\(path) has no manifest.json", path: path)
     }

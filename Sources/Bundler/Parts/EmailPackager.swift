@@ -81,7 +81,11 @@ public enum EmailPackager {
     public static func package(bundle: FilePath, options: EmailOptions, logger: Logger? = nil) throws -> EmailResult {
         let log = logger ?? Logger(label: "amt.bundler", factory: { _ in SwiftLogNoOpLogHandler() })
         let reader = try BundleReader(path: bundle, passphrase: options.passphrase)
-        let manifest = try reader.manifest()
+        let manifestBytes = try reader.manifestBytes()
+        let manifest: Manifest
+        do { manifest = try Manifest.decode(manifestBytes) } catch {
+            throw BundleError(.badManifest, "manifest.json in \(bundle) does not decode: \(describe(error))", path: bundle)
+        }
         let top = topName(bundle, options.format)
         let summaryBytes = (try? reader.read("\(top)/SUMMARY.txt", limit: 16 << 20)) ?? []
         let summary = String(decoding: summaryBytes, as: UTF8.self)
@@ -91,7 +95,7 @@ public enum EmailPackager {
         let single = message(options, attachment: bundle.lastComponent!.string, part: nil, summary: summary)
         if options.limit == 0 || single.size(attachmentBytes: bundleSize) <= options.limit {
             var m = single
-            m.token = try token(bundle)
+            m.token = token(manifest: manifestBytes)
             let eml = try m.write(attachment: bundle, to: directory.appending("\(top).eml"), replacing: true)
             return EmailResult(archives: [bundle], messages: [eml], isSplit: false, largestMessage: m.size(attachmentBytes: bundleSize))
         }
@@ -259,7 +263,7 @@ public enum EmailPackager {
             do {
                 for (k, path) in published.enumerated() {
                     var msg = message(options, attachment: path.lastComponent!.string, part: (k + 1, count), summary: bodyText)
-                    msg.token = try token(path)
+                    msg.token = token(manifest: try BundleReader(path: path, passphrase: options.passphrase).manifestBytes())
                     let name = PartLayout.partName(bundle: top, index: k + 1, count: count)
                     messages.append(try msg.write(attachment: path, to: directory.appending("\(name).eml"), replacing: true))
                 }
@@ -617,26 +621,11 @@ public enum EmailPackager {
         }
     }
 
-    /// 32 hex digits of the file's SHA-256 (Message-ID and boundary).
-    static func token(_ path: FilePath) throws -> String {
-        String(try sha256(of: path).prefix(32))
-    }
-
-    /// SHA-256 of a file, streamed.
-    static func sha256(of path: FilePath) throws -> String {
-        let fd: FileDescriptor
-        do { fd = try FileDescriptor.open(path, .readOnly, options: Platform.openOptions) } catch {
-            throw BundleError(.cannotOpen, "cannot open \(path)", path: path, cause: error as? Errno)
-        }
-        defer { try? fd.close() }
-        var hasher = SHA256()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) }
-            if n == 0 { break }
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-        }
-        return hex(hasher.finalize())
+    /// 32 hex digits of the SHA-256 of an archive's `manifest.json` (Message-ID and boundary):
+    /// unique to the archive, as the manifest lists every entry's SHA-256, the bundle's name and
+    /// time and, for a part, its index; and cheap, as only the manifest is read, not the archive.
+    static func token(manifest: [UInt8]) -> String {
+        String(hex(SHA256.hash(data: manifest)).prefix(32))
     }
 }
 
