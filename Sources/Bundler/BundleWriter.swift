@@ -40,7 +40,8 @@ public struct AddedEntry: Sendable, Equatable {
 /// whole bundle. Any write failure removes the temporary file and makes the writer unusable.
 /// Output is reproducible: the same entries in the same order give identical bytes (fixed entry
 /// time, owner and mode, no gzip time stamp). Zip entries use deflate, UTF-8 flagged names and
-/// 32-bit sizes (no zip64: a zip entry holds less than 4 GiB).
+/// 32-bit sizes (no zip64: a zip entry holds less than 4 GiB). Unencrypted zip at levels 1–4 is
+/// written by `ZipStreamWriter` (ISA-L's igzip); everything else by libarchive and zlib.
 ///
 /// Not thread-safe: one thread at a time. Memory is bounded by one 1 MiB chunk buffer, allocated
 /// the first time a file is copied (a writer fed from memory only, like an email part, has none).
@@ -297,6 +298,31 @@ public final class BundleWriter {
             zeroFilledBytes: zeroFilled, shortfall: shortfall)
         record(added)
         if let shortfall { logger.warning("entry is short", metadata: ["entry": "\(pathInBundle)", "why": "\(shortfall)"]) }
+        return added
+    }
+
+    /// Whether `addPacked` can be used: a zip written by `ZipStreamWriter` (levels 1–4, not
+    /// encrypted). Files for it are written with `PackedFileWriter` at `compressionLevel`.
+    public var takesPackedFiles: Bool { zip != nil }
+
+    /// Adds a file `PackedFileWriter` compressed (at this writer's `compressionLevel`): its
+    /// compressed bytes are copied into the archive as they are, with the size, CRC-32 and
+    /// SHA-256 it states. Only when `takesPackedFiles`.
+    /// - Throws: `.invalidState` when the writer does not take packed files; as `addFile`
+    ///   otherwise (`.writeFailed` also when the packed file cannot be read whole).
+    @discardableResult
+    public func addPacked(at pathInBundle: String, _ packed: PackedFile) throws -> AddedEntry {
+        try checkNewEntry(pathInBundle)
+        guard let zip else {
+            throw BundleError(.invalidState, "\(finalPath) is not a zip written with igzip: it cannot take a packed file")
+        }
+        do {
+            try zip.addPacked(name: Array("\(topFolder)/\(pathInBundle)".utf8), packed)
+        } catch {
+            throw zipFailure(error, at: pathInBundle)
+        }
+        let added = AddedEntry(path: pathInBundle, bytes: packed.bytes, sha256: packed.sha256, sourceBytes: packed.bytes)
+        record(added)
         return added
     }
 
@@ -661,7 +687,7 @@ public final class BundleWriter {
 
     /// The error for a failed write of the own zip writer; abandons the bundle.
     private func zipFailure(_ error: any Error, at path: String?) -> BundleError {
-        let failure = error as? ZipStreamWriter.WriteFailure
+        let failure = error as? IgzipWriteFailure
         let whereText = path.map { " at entry \($0)" } ?? ""
         return fail(BundleError(
             .writeFailed, "cannot write bundle \(finalPath) (temporary file \(temporaryPath))\(whereText): \(failure?.text ?? "\(error)")",
