@@ -45,6 +45,8 @@ struct ProcessedSource: Sendable {
     var relativePath: String
     var entryID: String
     var rawTemp: FilePath?
+    /// The raw copy at `rawTemp` compressed for `BundleWriter.addPacked`, when it was.
+    var rawPacked: PackedFile?
     var stats: ParseStats
     var counts: LevelCounts
     var outsideWindow: Int
@@ -154,6 +156,8 @@ final class CollectJob {
         }
         let exported = Set(exports.map(\.relativePath))
         let activeRedactor: Redactor? = redactor.isActive ? redactor : nil
+        // A zip written with igzip takes raw copies the parse stage compressed as it read them.
+        let packLevel: Int? = writer.takesPackedFiles ? writer.compressionLevel : nil
         let toRead = items
         let workDir = work
         // Three stages, each on its own thread: parse (read, redact, parse) → encode (findings, JSON
@@ -196,7 +200,7 @@ final class CollectJob {
                 let processed = SourceStage.process(
                     index: String(item.index), path: path, relativePath: item.relative, entryID: item.entry,
                     kind: item.kind, work: workDir, hostName: context.host, zone: context.zone,
-                    window: context.window, cap: item.cap, redactor: activeRedactor, sink: sink)
+                    window: context.window, cap: item.cap, redactor: activeRedactor, packLevel: packLevel, sink: sink)
                 queue.put(.done(processed))
             }
             queue.close()
@@ -266,7 +270,8 @@ final class CollectJob {
                 let reason = reasons.isEmpty ? nil : reasons.joined(separator: "; ")
 
                 if let raw = p.rawTemp {
-                    let added = try writer.addFile(at: "raw/" + p.relativePath, from: raw)
+                    let added = try p.rawPacked.map { try writer.addPacked(at: "raw/" + p.relativePath, $0) }
+                        ?? writer.addFile(at: "raw/" + p.relativePath, from: raw)
                     var file = ManifestFile.source(
                         added: added, source: p.relativePath, kind: dataset, role: .raw, stats: p.stats,
                         status: status, reason: reason, truncatedBytes: p.truncatedBytes, truncatedHow: p.truncatedHow,

@@ -1,3 +1,4 @@
+import Bundler
 import SystemPackage
 
 /// A failure to write amt-collect's own output (work files, bundle): fatal for the run, unlike a
@@ -8,8 +9,49 @@ struct OutputError: Error, CustomStringConvertible {
     var description: String { "cannot write \(path): \(cause)" }
 }
 
+/// Where the parse stage keeps the raw copy of a source: a plain work file, or one compressed as
+/// it is written for a bundle that takes packed files. Errors are `OutputError`.
+protocol RawCopyWriter: AnyObject {
+    var path: FilePath { get }
+    func append(_ bytes: UnsafeRawBufferPointer) throws
+    func close() throws
+    /// After `close`: the compressed file, when this writer compresses.
+    var packed: PackedFile? { get }
+}
+
+extension RawCopyWriter {
+    func append(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try append($0) }
+    }
+}
+
+/// A raw copy compressed as it is written (`PackedFileWriter`), for `BundleWriter.addPacked`.
+final class PackedRawCopy: RawCopyWriter {
+    let path: FilePath
+    private let writer: PackedFileWriter
+    private(set) var packed: PackedFile?
+
+    init(creating path: FilePath, deflateLevel: Int) throws {
+        self.path = path
+        do {
+            writer = try PackedFileWriter(creating: path, deflateLevel: deflateLevel)
+        } catch let e as Errno {
+            throw OutputError(path: path, cause: e)
+        }
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) throws {
+        do { try writer.append(bytes) } catch let e as Errno { throw OutputError(path: path, cause: e) }
+    }
+
+    func close() throws {
+        guard packed == nil else { return }
+        do { packed = try writer.close() } catch let e as Errno { throw OutputError(path: path, cause: e) }
+    }
+}
+
 /// Appends bytes to a new file through a 1 MiB buffer. Errors are `OutputError`.
-final class BufferedFileWriter {
+final class BufferedFileWriter: RawCopyWriter {
     let path: FilePath
     private let fd: FileDescriptor
     private var buffer: [UInt8] = []
@@ -40,6 +82,8 @@ final class BufferedFileWriter {
         buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 20 { try flush() }
     }
+
+    var packed: PackedFile? { nil }
 
     func flush() throws {
         guard !buffer.isEmpty else { return }

@@ -10,10 +10,13 @@ import Triage
 enum SourceStage {
     /// Records go to `sink` in batches as they are parsed (the archive stage encodes and
     /// compresses them); the returned value describes the source once it is read completely.
+    /// With `packLevel` (the bundle takes packed files), the raw copy of a text source is
+    /// compressed as it is written (`rawPacked`); event logs are parsed from their copy, which
+    /// therefore stays plain.
     static func process(
         index: String, path: FilePath, relativePath: String, entryID: String, kind: String,
         work: FilePath, hostName: String?, zone: SiteZone, window: TimeWindow, cap: Int64,
-        redactor: Redactor?, sink: (StreamItem) -> Void
+        redactor: Redactor?, packLevel: Int? = nil, sink: (StreamItem) -> Void
     ) -> ProcessedSource {
         var result = ProcessedSource(relativePath: relativePath, entryID: entryID)
         let rawPath = work.appending("raw-\(index)")
@@ -22,15 +25,22 @@ enum SourceStage {
         let text = active?.text(isConfig: kind == "config")
         do {
             var reader = try SourceReader(path: path, cap: cap)
-            let raw = try BufferedFileWriter(creating: rawPath)
-            result.rawTemp = rawPath
             let first = try reader.nextChunk()
+            let kindHint = kind == "auto" ? nil : kind
+            let isEVTX = SourceParsing.isEVTX(first?.bytes ?? []) || kindHint == Dataset.evtx
+            let raw: any RawCopyWriter = if let packLevel, !isEVTX {
+                try PackedRawCopy(creating: rawPath, deflateLevel: packLevel)
+            } else {
+                try BufferedFileWriter(creating: rawPath)
+            }
+            result.rawTemp = rawPath
 
             if kind == "config" {
                 // Configuration files are evidence to read, not logs: copied (redacted), not parsed.
                 let tee = TeeSource(reader: reader, raw: raw, redactor: text, first: first)
                 while try tee.nextChunk() != nil {}
                 try raw.close()
+                result.rawPacked = raw.packed
                 reader = tee.reader
                 result.stats.dataset = "config"
                 result.redactions = text?.counts
@@ -70,8 +80,7 @@ enum SourceStage {
                 accept(redacted)
             }
 
-            let kindHint = kind == "auto" ? nil : kind
-            if SourceParsing.isEVTX(first?.bytes ?? []) || kindHint == Dataset.evtx {
+            if isEVTX {
                 // Binary event logs are read by chunk offsets: copy first, then parse the copy.
                 if let first { try raw.append(first.bytes) }
                 while let chunk = try reader.nextChunk() { try raw.append(chunk.bytes) }
@@ -95,6 +104,7 @@ enum SourceStage {
                 result.stats = try SourceParsing.parseStream(first: head, rest: tee, kind: kindHint,
                                                              context: context, emit: emit)
                 try raw.close()
+                result.rawPacked = raw.packed
                 reader = tee.reader
                 result.redactions = text?.counts
             }
@@ -265,14 +275,14 @@ enum StreamItem: Sendable {
 /// state (bytes read, truncation) is the one the caller sees afterwards.
 final class TeeSource: ByteSource {
     private(set) var reader: SourceReader
-    let raw: BufferedFileWriter
+    let raw: any RawCopyWriter
     let redactor: TextRedactor?
     /// A chunk read before the tee was made (to look at the content), handed out first.
     private var first: ByteChunk?
     private var queued: [ByteChunk] = []
     private var ended = false
 
-    init(reader: SourceReader, raw: BufferedFileWriter, redactor: TextRedactor? = nil, first: ByteChunk? = nil) {
+    init(reader: SourceReader, raw: any RawCopyWriter, redactor: TextRedactor? = nil, first: ByteChunk? = nil) {
         self.reader = reader
         self.raw = raw
         self.redactor = redactor

@@ -1,5 +1,6 @@
 @testable import Bundler
 import CArchive
+import Crypto
 import Foundation
 import LogRecord
 import SystemPackage
@@ -242,4 +243,78 @@ private func pythonZipCheck(_ path: FilePath) -> (status: Int32, output: String)
     for i in z.infolist(): print(i.filename, i.file_size, i.date_time, oct(i.external_attr >> 16))
     """
     return run("/usr/bin/python3", ["-c", script, path.string])
+}
+
+/// Files compressed as they are written and put into a bundle as they are.
+@Suite("Packed files")
+struct PackedFileTests {
+    @Test func packedFileReadsBackAndVerifies() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let text = Array((0..<40_000).map { "line \($0): Badge \($0 % 977) granted\r\n" }.joined().utf8)
+        let packer = try PackedFileWriter(creating: dir.path.appending("raw-1"), deflateLevel: 1)
+        var offset = 0
+        while offset < text.count {
+            let n = min(70_001, text.count - offset)
+            try text[offset..<(offset + n)].withUnsafeBytes { try packer.append($0) }
+            offset += n
+        }
+        let packed = try packer.close()
+        #expect(packed.bytes == Int64(text.count))
+        #expect(packed.compressedBytes == Int64(try fileBytes(packed.path).count))
+        #expect(packed.compressedBytes < packed.bytes / 5)
+        #expect(packed.sha256 == hex(SHA256.hash(data: text)))
+
+        let writer = try BundleWriter(outputDirectory: dir.path, bundleName: "AMT-P-1-20261127T063000Z", format: .zip,
+                                      entryTime: testTime)
+        #expect(writer.takesPackedFiles)
+        try writer.beginEntry(at: "records/x.jsonl")
+        try writer.writeToEntry(Array("{}\n".utf8))
+        try writer.endEntry()
+        let added = try writer.addPacked(at: "raw/Windows/Temp/MSI 日本.LOG", packed)
+        #expect(added == AddedEntry(path: "raw/Windows/Temp/MSI 日本.LOG", bytes: packed.bytes, sha256: packed.sha256,
+                                    sourceBytes: packed.bytes))
+        let empty = try PackedFileWriter(creating: dir.path.appending("raw-2"), deflateLevel: 1).close()
+        try writer.addPacked(at: "raw/empty.log", empty)
+        let path = try writer.finish(manifest: sampleManifest(writer.entries))
+        let reader = try BundleReader(path: path)
+        #expect(try reader.read("AMT-P-1-20261127T063000Z/raw/Windows/Temp/MSI 日本.LOG", limit: 4 << 20) == text)
+        #expect(try reader.read("AMT-P-1-20261127T063000Z/raw/empty.log") == [])
+        #expect(BundleVerifier.verify(path).isWhole)
+        if let python = pythonZipCheck(path) {
+            #expect(python.status == 0, "\(python.output)")
+        }
+    }
+
+    @Test func onlyTheIgzipZipWriterTakesPackedFiles() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let packer = try PackedFileWriter(creating: dir.path.appending("raw-1"), deflateLevel: 1)
+        try [UInt8](repeating: 65, count: 1000).withUnsafeBytes { try packer.append($0) }
+        let packed = try packer.close()
+        for (format, level) in [(ArchiveFormat.zip, 5), (.tarGz, 1)] {
+            let writer = try BundleWriter(outputDirectory: dir.path, bundleName: "AMT-P-\(level)-20261127T063000Z",
+                                          format: format, entryTime: testTime, compressionLevel: level)
+            #expect(!writer.takesPackedFiles)
+            let error = #expect(throws: BundleError.self) { try writer.addPacked(at: "raw/a.log", packed) }
+            #expect(error?.code == .invalidState)
+            writer.abort()
+        }
+    }
+
+    /// A packed file shorter than it claims (damaged work folder) fails the bundle clearly.
+    @Test func shortPackedFileFailsTheBundle() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let packer = try PackedFileWriter(creating: dir.path.appending("raw-1"), deflateLevel: 1)
+        try sampleBytes(200_000, seed: 3).withUnsafeBytes { try packer.append($0) }
+        var packed = try packer.close()
+        packed.compressedBytes += 10
+        let writer = try BundleWriter(outputDirectory: dir.path, bundleName: "AMT-P-1-20261127T063000Z", format: .zip,
+                                      entryTime: testTime)
+        let error = #expect(throws: BundleError.self) { try writer.addPacked(at: "raw/a.log", packed) }
+        #expect(error?.code == .writeFailed)
+        #expect(error?.description.contains("ended after") == true, "\(String(describing: error))")
+        #expect(!Platform.fileExists(writer.temporaryPath), "the temporary bundle is removed")
+    }
 }
