@@ -82,7 +82,7 @@ struct Collect: ParsableCommand {
     @Option(help: ArgumentHelp("Per-file cap of raw bytes (keeps head and tail), e.g. 64M, 500K, 1G.", valueName: "SIZE"))
     var maxFileSize: String = "64M"
 
-    @Option(help: ArgumentHelp("Compression: fast (deflate level 1), normal (level 5) or small (level 9).", valueName: "MODE"))
+    @Option(help: ArgumentHelp("Compression: fast (deflate by ISA-L igzip, the default), normal (zlib level 5) or small (zlib level 9).", valueName: "MODE"))
     var compression: String = "fast"
 
     @Option(help: ArgumentHelp("Largest email message, attachment and text included: 10MB (default), 25M, 20MiB, 15000000 bytes; 0 = no limit. A larger bundle is split into parts, each with an .eml draft.", valueName: "SIZE"))
