@@ -169,7 +169,7 @@ final class CollectJob {
             EncodeStage.run(from: queue, to: encoded, engine: judge.engine)
         }
         let producer = Worker(name: "amt-parse") {
-            let sink: (StreamItem) -> Void = { item in queue.put(item) }
+            let sink: (consuming StreamItem) -> Void = { item in queue.put(item) }
             for item in toRead {
                 if queue.isClosed { break }
                 let decision = item.exportChannel == nil ? MailFilter.decide(path: item.path, relativePath: item.relative) : .collect

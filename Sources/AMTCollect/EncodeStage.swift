@@ -35,27 +35,27 @@ enum EncodeStage {
 
         while let item = input.take() {
             if output.isClosed { break }
-            switch item {
-            case .records(let relative, let batch):
+            switch consume item {
+            case .records(let relative, var batch):
                 if open == nil { open = (relative, EntryDigest()) }
-                batch.withUnsafeBufferPointer { records in
-                    guard let base = records.baseAddress else { return }
-                    for i in 0..<records.count {
-                        // Through the pointer: each record is borrowed in place, never copied.
-                        let record = base + i
-                        engine.observe(record.pointee)
-                        if block.write(record, with: writer) {
-                            if block.count >= EncodedItem.chunkBytes { ship() }
-                            continue
-                        }
-                        ship()
-                        if !block.write(record, with: writer) {
-                            // Larger than a block (a record of megabytes): shipped on its own.
-                            var alone: [UInt8] = []
-                            writer.append(record.pointee, to: &alone)
-                            alone.withUnsafeBytes { open!.digest.update($0) }
-                            output.put(.large(relative, alone))
-                        }
+                // Each record is moved out of the batch (reversed once, then popped from its end):
+                // read in place through a pointer, a record is copied for every call it is
+                // passed to, which retains and releases each of its strings.
+                // (Reversed through the buffer, whose swaps move; the array's would copy.)
+                batch.withUnsafeMutableBufferPointer { $0.reverse() }
+                while let record = batch.popLast() {
+                    engine.observe(record)
+                    if block.write(record, with: writer) {
+                        if block.count >= EncodedItem.chunkBytes { ship() }
+                        continue
+                    }
+                    ship()
+                    if !block.write(record, with: writer) {
+                        // Larger than a block (a record of megabytes): shipped on its own.
+                        var alone: [UInt8] = []
+                        writer.append(record, to: &alone)
+                        alone.withUnsafeBytes { open!.digest.update($0) }
+                        output.put(.large(relative, alone))
                     }
                 }
             case .done(let processed):
@@ -84,9 +84,9 @@ final class ByteBlock: @unchecked Sendable {
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
     /// Writes `record` when its worst case fits in the space left; false (nothing written) when not.
-    func write(_ record: UnsafePointer<Record>, with writer: JSONLinesWriter) -> Bool {
+    func write(_ record: Record, with writer: JSONLinesWriter) -> Bool {
         let rest = UnsafeMutableRawBufferPointer(start: base + count, count: ByteBlock.capacity - count)
-        guard let n = writer.write(record.pointee, into: rest) else { return false }
+        guard let n = writer.write(record, into: rest) else { return false }
         count += n
         return true
     }

@@ -33,7 +33,7 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         return closed
     }
 
-    func put(_ item: Element) {
+    func put(_ item: consuming Element) {
         condition.lock()
         defer { condition.unlock() }
         while count == capacity && !closed {

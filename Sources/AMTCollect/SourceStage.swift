@@ -16,7 +16,7 @@ enum SourceStage {
     static func process(
         index: String, path: FilePath, relativePath: String, entryID: String, kind: String,
         work: FilePath, hostName: String?, zone: SiteZone, window: TimeWindow, cap: Int64,
-        redactor: Redactor?, packLevel: Int? = nil, sink: (StreamItem) -> Void
+        redactor: Redactor?, packLevel: Int? = nil, sink: (consuming StreamItem) -> Void
     ) -> ProcessedSource {
         var result = ProcessedSource(relativePath: relativePath, entryID: entryID)
         let rawPath = work.appending("raw-\(index)")
@@ -68,8 +68,12 @@ enum SourceStage {
                 counts.add(record)
                 batch.append(record)
                 if batch.count >= StreamItem.batchSize {
-                    sink(.records(relativePath, batch))
-                    batch.removeAll(keepingCapacity: true)
+                    // Handed over whole: the encode stage then owns the only reference and moves
+                    // the records out instead of copying them.
+                    var full: [Record] = []
+                    swap(&full, &batch)
+                    sink(.records(relativePath, consume full))
+                    batch.reserveCapacity(StreamItem.batchSize)
                 }
             }
             // Text was redacted before it was parsed; event records are redacted field by field.
@@ -108,7 +112,11 @@ enum SourceStage {
                 reader = tee.reader
                 result.redactions = text?.counts
             }
-            if !batch.isEmpty { sink(.records(relativePath, batch)) }
+            if !batch.isEmpty {
+                var full: [Record] = []
+                swap(&full, &batch)
+                sink(.records(relativePath, consume full))
+            }
             result.counts = counts
             result.outsideWindow = outside
             result.sqlFacts = sqlFacts.isEmpty ? nil : sqlFacts
@@ -212,7 +220,7 @@ enum ArchiveExpansion {
     static func process(
         index: Int, path: FilePath, relativePath: String, entryID: String, work: FilePath,
         hostName: String?, zone: SiteZone, window: TimeWindow, cap: Int64,
-        redactor: Redactor?, sink: (StreamItem) -> Void
+        redactor: Redactor?, sink: (consuming StreamItem) -> Void
     ) {
         func note(_ rel: String, _ text: String, archive: Bool) -> ProcessedSource {
             var p = ProcessedSource(relativePath: rel, entryID: entryID)
