@@ -387,18 +387,22 @@ struct InstallRun: Sendable {
 
     /// `nil` unless the record is an install/setup summary record (`amt.install.*`).
     init?(record: Record) {
-        guard let outcome = record.outcome, record.extra("install") != nil else { return nil }
+        // `amt.install` is looked up once, its members in it (most records with an outcome are
+        // not install summaries: this runs for every one of them).
+        guard let outcome = record.outcome, let install = record.extra("install") else { return nil }
+        let members: [(String, JSONValue)] = if case .object(let m) = install { m } else { [] }
+        func member(_ key: String) -> JSONValue? { members.last(where: { $0.0 == key })?.1 }
         source = record.filePath ?? "?"
         time = record.timestamp
         self.outcome = outcome
-        product = record.extra("install.product")?.stringValue
-        exitCode = record.extra("install.exit_code").map { v -> String in
+        product = member("product")?.stringValue
+        exitCode = member("exit_code").map { v -> String in
             if let s = v.stringValue { return s }
             if let i = v.intValue { return String(i) }
             return "?"
         } ?? record.code
-        firstError = record.extra("install.first_error")?.stringValue
-        complete = record.extra("install.complete") != .bool(false)
+        firstError = member("first_error")?.stringValue
+        complete = member("complete") != .bool(false)
     }
 
     /// One line for the summary.

@@ -81,6 +81,10 @@ public struct Record: Sendable, Equatable {
 
     /// The value at `amt.<path>`, or `nil`.
     public func extra(_ path: String) -> JSONValue? {
+        // One component (the common case): no path parsing.
+        if !path.isEmpty, !path.utf8.contains(UInt8(ascii: ".")) {
+            return extras.last(where: { $0.0 == path })?.1
+        }
         var p = Record.trimDots(Substring(path))
         guard !p.isEmpty else { return nil }
         var current = extras

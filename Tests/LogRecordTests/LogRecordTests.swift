@@ -47,6 +47,15 @@ import Testing
         #expect(line == #"{"@timestamp":"2022-01-31T10:00:00.000Z","message":"line \"one\"\n\ttwo\u0001","log":{"level":"error","file":{"path":"Windows/Temp/MSI1.LOG","line":7}},"event":{"dataset":"msi","code":"1603","outcome":"failure"},"process":{"pid":42,"thread":{"id":7}},"amt":{"time_source":"local","msi":{"product":"WebBRIX","return_value":3}}}"# + "\n")
         #expect(r.extra("msi.product") == .string("WebBRIX"))
         #expect(r.extra("msi.missing") == nil)
+        // One component, with and without stray dots; an object's value; nothing for "" or ".".
+        r.setExtra("ndc", .string("first"))
+        r.extras.append(("ndc", .string("last")))
+        #expect(r.extra("ndc") == .string("last"))
+        #expect(r.extra(".ndc") == .string("last"))
+        #expect(r.extra("msi") == .object([("product", .string("WebBRIX")), ("return_value", .int(3))]))
+        #expect(r.extra("nope") == nil)
+        #expect(r.extra("") == nil)
+        #expect(r.extra(".") == nil)
     }
 
     @Test func winlogShape() {

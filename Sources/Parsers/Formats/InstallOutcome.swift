@@ -134,22 +134,27 @@ struct InstallRun {
 
     /// One sentence: "Installation of Planned Failure 1.0.0.0 failed with exit code 1603: …".
     var message: String {
-        var s = kind
-        if let product { s += " of \(product)" }
-        if let version { s += " \(version)" }
+        // Appended piece by piece into room reserved once (interpolation builds a string per piece).
+        var s = ""
+        s.reserveCapacity(kind.utf8.count + (product?.utf8.count ?? 0) + (version?.utf8.count ?? 0)
+                          + (exitCode?.utf8.count ?? 0) + (failedAction?.utf8.count ?? 0)
+                          + (firstError?.utf8.count ?? 0) + 64)
+        s += kind
+        if let product { s += " of "; s += product }
+        if let version { s += " "; s += version }
         switch succeeded {
         case true?:
             s += " succeeded"
-            if let exitCode { s += " (exit code \(exitCode))" }
+            if let exitCode { s += " (exit code "; s += exitCode; s += ")" }
             s += "."
         case false?:
             s += " failed"
-            if let exitCode { s += " with exit code \(exitCode)" }
-            if let failedAction { s += " in \(failedAction)" }
-            if let firstError { s += ": \(firstError)" } else { s += "." }
+            if let exitCode { s += " with exit code "; s += exitCode }
+            if let failedAction { s += " in "; s += failedAction }
+            if let firstError { s += ": "; s += firstError } else { s += "." }
         case nil:
             s += " did not finish in this log (no final result; partial)"
-            if let firstError { s += "; first error: \(firstError)" } else { s += "." }
+            if let firstError { s += "; first error: "; s += firstError } else { s += "." }
         }
         return s
     }
