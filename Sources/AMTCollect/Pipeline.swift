@@ -1,4 +1,5 @@
 import Foundation
+import LogRecord
 
 /// A bounded first-in first-out queue between two threads: `put` waits while it is full, `take`
 /// waits while it is empty, and returns `nil` once the queue is closed and drained.
@@ -106,4 +107,67 @@ final class Worker: @unchecked Sendable {
         while !finished { done.wait() }
         done.unlock()
     }
+}
+
+/// A byte source read on its own thread, a few chunks ahead of its consumer: for a text source,
+/// reading, redacting and compressing the raw copy (the `TeeSource`) run beside the parsing of the
+/// chunks already read, instead of taking turns with it on the parse stage's thread, which is the
+/// stage that limits a run.
+///
+/// `finish()` must be called once the consumer is done (also when it stopped early); after it, the
+/// wrapped source is no longer used and its state (bytes read, truncation) can be read.
+final class ReadAheadSource: ByteSource {
+    private enum Item: @unchecked Sendable {
+        case chunk(ByteChunk)
+        case failed(any Error)
+    }
+
+    /// Chunks read ahead at most.
+    static let depth = 4
+    private let queue = BoundedQueue<Item>(capacity: ReadAheadSource.depth)
+    private var worker: Worker?
+    private var ended = false
+
+    init(_ source: TeeSource) {
+        let queue = self.queue
+        let box = UncheckedBox(source)
+        worker = Worker(name: "amt-read") {
+            do {
+                while !queue.isClosed, let chunk = try box.value.nextChunk() { queue.put(.chunk(chunk)) }
+            } catch {
+                queue.put(.failed(error))
+            }
+            queue.close()
+        }
+    }
+
+    func nextChunk() throws -> ByteChunk? {
+        guard !ended, let item = queue.take() else {
+            ended = true
+            return nil
+        }
+        switch item {
+        case .chunk(let chunk):
+            return chunk
+        case .failed(let error):
+            ended = true
+            throw error
+        }
+    }
+
+    /// Stops the reading thread if it still runs and waits for it.
+    func finish() {
+        queue.close()
+        worker?.wait()
+        worker = nil
+    }
+
+    deinit { finish() }
+}
+
+/// Hands a non-`Sendable` value to exactly one other thread, which alone uses it until the
+/// handing thread waits for that thread to end.
+final class UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

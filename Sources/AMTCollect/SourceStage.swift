@@ -105,8 +105,12 @@ enum SourceStage {
             } else {
                 let tee = TeeSource(reader: reader, raw: raw, redactor: text, first: first)
                 let head = try tee.nextChunk()
-                result.stats = try SourceParsing.parseStream(first: head, rest: tee, kind: kindHint,
+                // The rest is read (and redacted, and its raw copy written) on its own thread.
+                let ahead = ReadAheadSource(tee)
+                defer { ahead.finish() }
+                result.stats = try SourceParsing.parseStream(first: head, rest: ahead, kind: kindHint,
                                                              context: context, emit: emit)
+                ahead.finish()
                 try raw.close()
                 result.rawPacked = raw.packed
                 reader = tee.reader
