@@ -160,9 +160,11 @@ final class CollectJob {
         let packLevel: Int? = writer.takesPackedFiles ? writer.compressionLevel : nil
         let toRead = items
         let workDir = work
-        // Three stages, each on its own thread: parse (read, redact, parse) → encode (findings, JSON
-        // Lines, SHA-256) → archive (compress, on this thread). Findings are judged on every record
-        // that goes into the bundle; this thread reads the engine only after the encoder finished.
+        // Three stages, each on its own thread: parse (parse; a text source is read, redacted and its
+        // raw copy compressed on a read-ahead thread beside it) → encode (findings, JSON Lines,
+        // SHA-256) → archive (compress, on this thread; raw copies are copied in compressed).
+        // Findings are judged on every record that goes into the bundle; this thread reads the
+        // engine only after the encoder finished.
         let judge = EngineBox(FindingsEngine(rules: settings.rules))
         let encoded = BoundedQueue<EncodedItem>(capacity: 16)
         let encoder = Worker(name: "amt-encode") {
