@@ -214,7 +214,8 @@ public struct AMTErrorParser: TextFormatParser {
     /// timestamp when there is none (or after a gap).
     private mutating func continuation(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         // Untimed text is cut into bounded entries instead of losing what exceeds the bound.
-        let orphanFull = entry.map { $0.kind == .orphan && $0.isFull(adding: line.text) } ?? false
+        // (Read in place: `entry.map` would copy the whole entry for every continuation line.)
+        let orphanFull = entry?.kind == .orphan && entry!.isFull(adding: line.text)
         if line.afterGap || entry == nil || orphanFull {
             try flush(stats: &stats, emit: emit)
             if line.text.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
@@ -226,11 +227,10 @@ public struct AMTErrorParser: TextFormatParser {
     }
 
     private mutating func start(_ line: TextLine, header: AMTEntryHeader, stats: inout ParseStats) {
-        var e = Entry(line: line.number, kind: .entry)
-        e.header = header
+        // Built in place (a local entry copied into `entry` costs two copies of its header).
+        entry = Entry(line: line.number, kind: .entry, header: header)
         let msg = Self.substring(line.text, from: header.messageStart)
-        e.append(String(msg), stats: &stats)
-        entry = e
+        entry!.append(String(msg), stats: &stats)
     }
 
     static func substring(_ text: String, from utf8Offset: Int) -> Substring {
@@ -240,18 +240,26 @@ public struct AMTErrorParser: TextFormatParser {
     }
 
     private mutating func flush(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
-        guard var e = entry else { return }
-        entry = nil
-        while e.lines.count > 1, let last = e.lines.last, last.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
-            e.lines.removeLast()
+        guard var e = entry.take() else { return }
+        while let last = e.more.last, last.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+            e.more.removeLast()
         }
-        var r = Record(dataset: Self.dataset, message: e.lines.count == 1 ? e.lines[0] : e.lines.joined(separator: "\n"),
+        // Most entries are one line: no array of lines is made for them.
+        let all: [String]? = e.more.isEmpty ? nil : e.allLines
+        let firstLine = e.first ?? ""
+        var r = Record(dataset: Self.dataset, message: all?.joined(separator: "\n") ?? firstLine,
                        filePath: context.sourcePath, line: e.line)
         r.hostName = context.hostName
         // Most entries are one message line without an exception: skip the analysis for them.
-        let single = e.lines.count == 1 && e.kind == .entry && e.entLib == nil
-        let exception = single && !DotNetException.mentionsException(e.lines[0])
-            ? nil : DotNetException.analyze(e.lines, firstLineIsMessage: e.kind == .entry)
+        let single = all == nil && e.first != nil && e.kind == .entry && e.entLib == nil
+        var lines: [String] = []
+        let exception: DotNetExceptionInfo?
+        if single && !DotNetException.mentionsException(firstLine) {
+            exception = nil
+        } else {
+            lines = all ?? e.allLines
+            exception = DotNetException.analyze(lines, firstLineIsMessage: e.kind == .entry)
+        }
         if let h = e.header {
             let t = h.time.resolved(dayFirst: dayFirst)
             if let (ts, source) = toUTC(t) {
@@ -260,7 +268,7 @@ public struct AMTErrorParser: TextFormatParser {
             } else {
                 stats.recordProblem("line \(e.line.map(String.init) ?? "?"): impossible date \(t.year)-\(t.month)-\(t.day) \(t.hour):\(t.minute)")
             }
-            r.level = h.level ?? Self.firstWordLevel(e.lines[0]) ?? (exception?.type != nil ? .error : .information)
+            r.level = h.level ?? Self.firstWordLevel(firstLine) ?? (exception?.type != nil ? .error : .information)
             r.provider = h.logger
             if let id = h.threadID { r.threadID = id } else { Self.setThread(&r, h.thread) }
             if let ndc = h.ndc { r.setExtra("ndc", .string(ndc)) }
@@ -268,7 +276,7 @@ public struct AMTErrorParser: TextFormatParser {
         } else if let fields = e.entLib {
             fields.apply(to: &r, dayFirst: dayFirst, stats: &stats, line: e.line)
         }
-        Self.apply(exception, lines: e.lines, to: &r)
+        Self.apply(exception, lines: lines, to: &r)
         if e.dropped > 0 { r.setExtra("entry_lines_dropped", .int(Int64(e.dropped))) }
         try emit(r)
     }
@@ -384,18 +392,23 @@ private struct Entry {
     var kind: Kind
     var header: AMTEntryHeader?
     var entLib: EntLib.Fields?
-    var lines: [String] = []
+    /// The first line kept, apart from the others: most entries have one line, and an array
+    /// holding it would be allocated for every entry.
+    var first: String?
+    /// The lines after the first.
+    var more: [String] = []
     var bytes = 0
     var dropped = 0
 
-    init(line: Int?, kind: Kind) {
+    init(line: Int?, kind: Kind, header: AMTEntryHeader? = nil) {
         self.line = line
         self.kind = kind
+        self.header = header
     }
 
     /// Whether one more line would exceed the entry bounds.
     func isFull(adding text: String) -> Bool {
-        lines.count + (entLib?.lineCount ?? 0) >= AMTErrorParser.maxEntryLines
+        lineCount + (entLib?.lineCount ?? 0) >= AMTErrorParser.maxEntryLines
             || bytes + text.utf8.count > AMTErrorParser.maxEntryBytes
     }
 
@@ -416,7 +429,16 @@ private struct Entry {
     }
 
     mutating func append(_ text: String, stats: inout ParseStats) {
-        if countLine(text, stats: &stats) { lines.append(text) }
+        guard countLine(text, stats: &stats) else { return }
+        if first == nil { first = text } else { more.append(text) }
+    }
+
+    var lineCount: Int { more.count + (first == nil ? 0 : 1) }
+
+    /// Every line kept, in order.
+    var allLines: [String] {
+        guard let first else { return more }
+        return [first] + more
     }
 }
 
