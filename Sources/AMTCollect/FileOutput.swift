@@ -61,7 +61,7 @@ final class BufferedFileWriter: RawCopyWriter {
     init(creating path: FilePath) throws {
         self.path = path
         do {
-            fd = try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate, .exclusiveCreate],
+            fd = try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate, .exclusiveCreate, .binary],
                                          permissions: [.ownerReadWrite])
         } catch let e as Errno {
             throw OutputError(path: path, cause: e)

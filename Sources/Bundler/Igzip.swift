@@ -163,7 +163,7 @@ public final class PackedFileWriter {
     /// - Throws: `Errno` when the file cannot be created.
     public init(creating path: FilePath, deflateLevel: Int) throws {
         self.path = path
-        fd = try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate, .exclusiveCreate],
+        fd = try FileDescriptor.open(path, .writeOnly, options: Platform.openOptions.union([.create, .truncate, .exclusiveCreate]),
                                      permissions: [.ownerReadWrite])
         out = OutputBuffer(fd: fd)
         deflater = IgzipDeflater(deflateLevel: deflateLevel)

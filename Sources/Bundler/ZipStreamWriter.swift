@@ -118,7 +118,7 @@ final class ZipStreamWriter {
         try checkSizes(size: size, compressed: compressed)
         let input: FileDescriptor
         do {
-            input = try FileDescriptor.open(packed.path, .readOnly)
+            input = try FileDescriptor.open(packed.path, .readOnly, options: Platform.openOptions)
         } catch {
             throw IgzipWriteFailure(errno: error as? Errno, text: "cannot open \(packed.path): \(error)")
         }

@@ -54,7 +54,7 @@ public struct EVTXReader: Sendable {
         self.path = path
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(path, .readOnly)
+            fd = try FileDescriptor.open(path, .readOnly, options: .binary)
         } catch let e as Errno {
             throw EVTXError(code: .io, path: path.string, message: "cannot open: \(e)", underlying: e)
         }
@@ -208,7 +208,7 @@ public struct EVTXReader: Sendable {
         }
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(path, .readOnly)
+            fd = try FileDescriptor.open(path, .readOnly, options: .binary)
         } catch let e as Errno {
             throw EVTXError(code: .io, path: path.string, message: "cannot open: \(e)", underlying: e)
         }

@@ -1,5 +1,6 @@
 #if os(Windows)
 import Foundation
+import ucrt
 import LogRecord
 import SystemPackage
 import WinSDK
@@ -88,7 +89,8 @@ struct SystemFileAccess: FileSystemAccess {
         }
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(path, .readOnly)
+            // Binary mode: the CRT descriptor would otherwise translate CRLF and stop at Ctrl-Z.
+            fd = try FileDescriptor.open(path, .readOnly, options: FileDescriptor.OpenOptions(rawValue: _O_BINARY))
         } catch {
             throw .system(error, "open", path)
         }
