@@ -132,6 +132,7 @@ public enum JSONEncoding {
 /// thread; it is not `Sendable`.
 public struct JSONLinesWriter {
     private let dates = DateText()
+    private let quotes = QuotedCache()
 
     public init() {}
 
@@ -145,7 +146,7 @@ public struct JSONLinesWriter {
         out.append(contentsOf: repeatElement(0, count: bound))
         let written = out.withUnsafeMutableBufferPointer { buf -> Int in
             var w = RawOut(buf.baseAddress! + start)
-            Self.write(record, &w, dates)
+            Self.write(record, &w, dates, quotes)
             return w.count
         }
         out.removeLast(bound - written)
@@ -157,13 +158,13 @@ public struct JSONLinesWriter {
     public func write(_ record: Record, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
         guard let base = buffer.baseAddress, RecordJSON.bound(of: record) <= buffer.count else { return nil }
         var w = RawOut(base.assumingMemoryBound(to: UInt8.self))
-        Self.write(record, &w, dates)
+        Self.write(record, &w, dates, quotes)
         return w.count
     }
 
     /// The fixed members are written as straight-line literals (their order and presence rules are
     /// the contract); `winlog` and `amt` extras use the member-tracking writer.
-    static func write(_ record: Record, _ o: inout RawOut, _ dates: DateText) {
+    static func write(_ record: Record, _ o: inout RawOut, _ dates: DateText, _ quotes: QuotedCache) {
         if let ts = record.timestamp {
             o.literal("{\"@timestamp\":\"")
             ts.write(to: &o, dates: dates)
@@ -179,13 +180,13 @@ public struct JSONLinesWriter {
             o.literal(level.jsonLiteral)
             if hasFile {
                 o.literal(",\"file\":{")
-                writeFile(record, &o)
+                writeFile(record, &o, quotes)
                 o.byte(UInt8(ascii: "}"))
             }
             o.byte(UInt8(ascii: "}"))
         } else if hasFile {
             o.literal(",\"log\":{\"file\":{")
-            writeFile(record, &o)
+            writeFile(record, &o, quotes)
             o.literal("}}")
         }
 
@@ -201,13 +202,13 @@ public struct JSONLinesWriter {
         }
         if let provider = record.provider {
             o.literal(",\"provider\":")
-            o.string(provider)
+            o.string(provider, cached: .provider, in: quotes)
         }
         o.byte(UInt8(ascii: "}"))
 
         if let host = record.hostName {
             o.literal(",\"host\":{\"name\":")
-            o.string(host)
+            o.string(host, cached: .host, in: quotes)
             o.byte(UInt8(ascii: "}"))
         }
 
@@ -283,9 +284,12 @@ public struct JSONLinesWriter {
                 o.literal(source.jsonLiteral)
                 o.hasMember |= 1 << UInt64(o.depth)
             }
+            // Strings in extras are cached by their place in the walk: records of one source
+            // mostly repeat the same extras in the same order.
+            var place = 0
             for (k, v) in record.extras {
                 o.dynamicKey(k)
-                writeValue(v, &o)
+                writeValue(v, &o, quotes, &place)
             }
             o.close()
         }
@@ -294,10 +298,10 @@ public struct JSONLinesWriter {
 
     /// `path` and `line` inside `log.file` (at least one is present).
     @inline(__always)
-    static func writeFile(_ record: Record, _ o: inout RawOut) {
+    static func writeFile(_ record: Record, _ o: inout RawOut, _ quotes: QuotedCache) {
         if let path = record.filePath {
             o.literal("\"path\":")
-            o.string(path)
+            o.string(path, cached: .path, in: quotes)
             if let line = record.line {
                 o.literal(",\"line\":")
                 o.int(Int64(line))
@@ -308,9 +312,15 @@ public struct JSONLinesWriter {
         }
     }
 
-    static func writeValue(_ value: JSONValue, _ o: inout RawOut) {
+    static func writeValue(_ value: JSONValue, _ o: inout RawOut, _ quotes: QuotedCache, _ place: inout Int) {
         switch value {
-        case .string(let s): o.string(s)
+        case .string(let s):
+            if let slot = QuotedCache.Slot(rawValue: QuotedCache.Slot.extra0.rawValue + place) {
+                o.string(s, cached: slot, in: quotes)
+            } else {
+                o.string(s)
+            }
+            place += 1
         case .int(let v): o.int(v)
         case .double, .bool, .null:
             var tmp: [UInt8] = []
@@ -320,7 +330,7 @@ public struct JSONLinesWriter {
             o.byte(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
                 if i > 0 { o.byte(UInt8(ascii: ",")) }
-                writeValue(item, &o)
+                writeValue(item, &o, quotes, &place)
             }
             o.byte(UInt8(ascii: "]"))
         case .object(let members):
@@ -329,7 +339,7 @@ public struct JSONLinesWriter {
                 if i > 0 { o.byte(UInt8(ascii: ",")) }
                 o.string(key)
                 o.byte(UInt8(ascii: ":"))
-                writeValue(item, &o)
+                writeValue(item, &o, quotes, &place)
             }
             o.byte(UInt8(ascii: "}"))
         }

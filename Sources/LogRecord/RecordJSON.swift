@@ -183,6 +183,30 @@ struct RawOut {
         count += digits
     }
 
+    /// `string(s)`, copied from `cache` when `s` is the string last written in `slot` (the same
+    /// storage), and remembered there otherwise.
+    mutating func string(_ s: String, cached slot: QuotedCache.Slot, in cache: QuotedCache) {
+        let n = s.utf8.count
+        guard n >= QuotedCache.minLength, n <= QuotedCache.maxLength,
+              let start = s.utf8.withContiguousStorageIfAvailable({ UnsafeRawPointer($0.baseAddress) }) ?? nil
+        else {
+            string(s)
+            return
+        }
+        let entry = cache.entries + slot.rawValue
+        if entry.pointee.start == start, entry.pointee.length == n {
+            entry.pointee.quoted.withUnsafeBufferPointer { bytes($0) }
+            return
+        }
+        let from = count
+        string(s)
+        entry.pointee.keep = s
+        entry.pointee.start = start
+        entry.pointee.length = n
+        entry.pointee.quoted.removeAll(keepingCapacity: true)
+        entry.pointee.quoted.append(contentsOf: UnsafeBufferPointer(start: p + from, count: count - from))
+    }
+
     @inlinable mutating func stringMember(_ k: StaticString, _ v: String) {
         key(k)
         string(v)
@@ -267,5 +291,40 @@ extension TimeSource {
         case .local: "\"local\""
         case .assumed: "\"assumed\""
         }
+    }
+}
+
+/// The quoted JSON text of the string a writer wrote last in each of a few fields that repeat from
+/// record to record (the source's path and host, a logger, a setupapi section…): written again by
+/// copying instead of escaping. A string is recognized by its storage (same address and length);
+/// the cache holds the string, so its storage stays alive and the address cannot be reused for
+/// other text meanwhile. Only strings of 16 bytes or more are cached: shorter ones are stored
+/// inline (their bytes have no lasting address) and cost little to escape. Kept behind a pointer,
+/// as `DateText`.
+final class QuotedCache {
+    enum Slot: Int {
+        case path, host, provider, extra0, extra1, extra2, extra3
+        static let count = 7
+    }
+
+    struct Entry {
+        var keep = ""
+        var start: UnsafeRawPointer?
+        var length = 0
+        var quoted: [UInt8] = []
+    }
+
+    static let minLength = 16
+    static let maxLength = 4096
+    let entries: UnsafeMutablePointer<Entry>
+
+    init() {
+        entries = .allocate(capacity: Slot.count)
+        entries.initialize(repeating: Entry(), count: Slot.count)
+    }
+
+    deinit {
+        entries.deinitialize(count: Slot.count)
+        entries.deallocate()
     }
 }

@@ -98,6 +98,41 @@ import Testing
     }
 }
 
+/// A writer copies the quoted text of a path, host, logger or extra that repeats the string of the
+/// record before; every line must equal what a fresh writer (nothing cached) writes.
+@Suite struct QuotedCacheTests {
+    func fresh(_ r: Record) -> String { JSONLinesWriter().line(r) }
+
+    @Test func repeatedAndChangingFieldsWriteAsFresh() {
+        let writer = JSONLinesWriter()
+        let pathA = "Program Files (x86)/AMT/\"Web\"BRIX\\Logs\tAMTError.log"
+        let pathB = "Program Files (x86)/AMT/\"Web\"BRIX\\Logs\tAMTError.lo2"  // same length
+        let section = "Device Install (Hardware initiated) - USB\\VID_3E0B&PID_8535\\12195420"
+        var lines: [(String, String)] = []
+        for i in 0..<40 {
+            var r = Record(dataset: "setupapi", message: "m\(i)", filePath: i % 7 < 5 ? pathA : pathB, line: i)
+            r.hostName = i % 3 == 0 ? "SRV-01.example.internal" : "SRV-02.example.internal"
+            r.provider = "WebBRIX.Services.DoorController"
+            r.setExtra("setupapi.section", .string(i < 20 ? section : section + "/\(i)"))
+            r.setExtra("setupapi.device", .string("PCI\\VEN_8086&DEV_\(1000 + i % 2)&SUBSYS_00000000"))
+            if i % 5 == 0 { r.setExtra("short", .string("x")) }
+            lines.append((writer.line(r), fresh(r)))
+        }
+        for (k, (cached, reference)) in lines.enumerated() { #expect(cached == reference, "record \(k)") }
+    }
+
+    /// Strings made and dropped one after another may reuse one address: the cache holds the
+    /// string it remembers, so a new one never takes its place unnoticed.
+    @Test func droppedStringsNeverAlias() {
+        let writer = JSONLinesWriter()
+        for i in 0..<500 {
+            let path = String(repeating: i % 2 == 0 ? "a" : "b", count: 20) + String(i % 10)
+            let r = Record(dataset: "text", message: "m", filePath: path, line: 1)
+            #expect(writer.line(r) == fresh(r), "record \(i)")
+        }
+    }
+}
+
 @Suite struct SiteZoneTests {
     @Test func fixedAndNamedZones() throws {
         let plus2 = try #require(SiteZone.named("+02:00"))
