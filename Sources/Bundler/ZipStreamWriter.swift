@@ -1,3 +1,4 @@
+import LogRecord
 import SystemPackage
 
 /// Writes a zip file front to back with deflate by Intel ISA-L's igzip and CRC-32 by ISA-L:
@@ -256,17 +257,8 @@ final class ZipStreamWriter {
         let minimum: Int64 = 315_532_800            // 1980-01-01T00:00:00Z
         let maximum: Int64 = 4_354_819_199          // 2107-12-31T23:59:59Z
         let s = min(max(seconds, minimum), maximum)
-        let days = s / 86_400, rest = s % 86_400
-        // Civil date from days since 1970 (proleptic Gregorian).
-        let z = days + 719_468
-        let era = z / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let rest = Int(s % 86_400)
+        let (year, month, day) = Timestamp.civilFromDays(Int(s / 86_400))
         let date = UInt16((year - 1980) << 9 | month << 5 | day)
         let time = UInt16((rest / 3600) << 11 | (rest % 3600 / 60) << 5 | (rest % 60) / 2)
         return (date, time)
