@@ -1,5 +1,6 @@
 import Foundation
 import LogRecord
+import Parsers
 
 /// A bounded first-in first-out queue between two threads: `put` waits while it is full, `take`
 /// waits while it is empty, and returns `nil` once the queue is closed and drained.
@@ -109,50 +110,69 @@ final class Worker: @unchecked Sendable {
     }
 }
 
-/// A byte source read on its own thread, a few chunks ahead of its consumer: for a text source,
-/// reading, redacting and compressing the raw copy (the `TeeSource`) run beside the parsing of the
-/// chunks already read, instead of taking turns with it on the parse stage's thread, which is the
-/// stage that limits a run.
+/// A text source read, redacted, copied and decoded into lines on its own thread, a few batches
+/// of lines ahead of its parser: the reading stage (the `TeeSource`: the raw copy and its
+/// compression) and the line decoding run beside the parsing of the lines already decoded,
+/// instead of taking turns with it on the parse stage's thread, which is the stage that limits a
+/// run.
 ///
-/// `finish()` must be called once the consumer is done (also when it stopped early); after it, the
-/// wrapped source is no longer used and its state (bytes read, truncation) can be read.
-final class ReadAheadSource: ByteSource {
+/// `finish()` must be called once the parser is done (also when it stopped early); after it, the
+/// tee is no longer used and its state (bytes read, truncation) can be read.
+final class ReadAheadLines: LineBatchSource {
     private enum Item: @unchecked Sendable {
-        case chunk(ByteChunk)
+        case lines([TextLine])
         case failed(any Error)
     }
 
-    /// Chunks read ahead at most.
+    /// Batches (a chunk's lines each) decoded ahead at most.
     static let depth = 4
-    private let queue = BoundedQueue<Item>(capacity: ReadAheadSource.depth)
+    private let queue = BoundedQueue<Item>(capacity: ReadAheadLines.depth)
+    private let finished: UncheckedBox<FinishedDecoder>
     private var worker: Worker?
     private var ended = false
 
-    init(_ source: TeeSource) {
+    /// Where the reading thread leaves its decoder at the end.
+    final class FinishedDecoder {
+        var decoder = LineDecoder()
+    }
+
+    /// - Parameters:
+    ///   - first: a chunk already read from `source` (to look at the content), decoded first.
+    init(_ source: TeeSource, first: ByteChunk?, maxLineBytes: Int = 1 << 20) {
         let queue = self.queue
         let box = UncheckedBox(source)
+        let finished = UncheckedBox(FinishedDecoder())
+        self.finished = finished
         worker = Worker(name: "amt-read") {
+            var lines = DecodingLineSource(PrependedSource(first: first, rest: box.value), maxLineBytes: maxLineBytes)
             do {
-                while !queue.isClosed, let chunk = try box.value.nextChunk() { queue.put(.chunk(chunk)) }
+                while !queue.isClosed, let batch = try lines.nextLines() { queue.put(.lines(batch)) }
             } catch {
                 queue.put(.failed(error))
             }
+            finished.value.decoder = lines.decoder
             queue.close()
         }
     }
 
-    func nextChunk() throws -> ByteChunk? {
+    func nextLines() throws -> [TextLine]? {
         guard !ended, let item = queue.take() else {
             ended = true
             return nil
         }
         switch item {
-        case .chunk(let chunk):
-            return chunk
+        case .lines(let lines):
+            return lines
         case .failed(let error):
             ended = true
             throw error
         }
+    }
+
+    /// The decoder as the reading thread left it (waits for that thread).
+    var decoder: LineDecoder {
+        finish()
+        return finished.value.decoder
     }
 
     /// Stops the reading thread if it still runs and waits for it.

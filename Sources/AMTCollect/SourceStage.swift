@@ -105,12 +105,17 @@ enum SourceStage {
             } else {
                 let tee = TeeSource(reader: reader, raw: raw, redactor: text, first: first)
                 let head = try tee.nextChunk()
-                // The rest is read (and redacted, and its raw copy written) on its own thread.
-                let ahead = ReadAheadSource(tee)
-                defer { ahead.finish() }
-                result.stats = try SourceParsing.parseStream(first: head, rest: ahead, kind: kindHint,
-                                                             context: context, emit: emit)
-                ahead.finish()
+                let resolved = SourceParsing.resolve(kind: kindHint, head: head?.bytes ?? [])
+                if resolved == Dataset.eventXML || resolved == Dataset.eventCSV {
+                    result.stats = try SourceParsing.parseStream(first: head, rest: tee, kind: kindHint,
+                                                                 context: context, emit: emit)
+                } else {
+                    // Text: read (redacted, its raw copy written) and decoded on its own thread.
+                    var ahead = ReadAheadLines(tee, first: head)
+                    defer { ahead.finish() }
+                    result.stats = try TextParsing.parse(lines: &ahead, dataset: resolved, context: context, emit: emit)
+                    ahead.finish()
+                }
                 try raw.close()
                 result.rawPacked = raw.packed
                 reader = tee.reader

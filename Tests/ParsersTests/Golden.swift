@@ -35,6 +35,12 @@ func expectGolden(
     let context = ParseContext(sourcePath: "parsers/" + relativePath, hostName: nil, zone: zone)
     // Split input into odd-sized chunks: output must not depend on how bytes arrive.
     let (records, stats) = try TextParsing.parse(bytes: bytes, dataset: dataset, context: context, chunkSize: 977)
+    // The same through batches of decoded lines, as collect's read-ahead thread hands them over.
+    var lines = DecodingLineSource(MemoryByteSource(bytes, chunkSize: 977))
+    var viaLines: [Record] = []
+    let linesStats = try TextParsing.parse(lines: &lines, dataset: dataset, context: context) { viaLines.append($0) }
+    #expect(viaLines == records, "\(relativePath): records parsed from line batches differ", sourceLocation: sourceLocation)
+    #expect(linesStats == stats, "\(relativePath): stats from line batches differ", sourceLocation: sourceLocation)
     var out: [UInt8] = []
     let writer = JSONLinesWriter()
     for r in records { writer.append(r, to: &out) }

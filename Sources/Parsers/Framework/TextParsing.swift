@@ -29,42 +29,85 @@ public enum TextParsing {
             }
             decoder.push(chunk) { sample.append($0) }
         }
+        // Phase 2: the rest, each line handed to the parser as it is decoded.
+        var stats = try run(sample: sample, ended: ended, dataset: dataset, context: context, emit: emit) { feed in
+            while let chunk = try source.nextChunk() {
+                try decoder.push(chunk, emit: feed)
+            }
+            try decoder.finish(emit: feed)
+        }
+        stats.take(decoder)
+        return stats
+    }
+
+    /// Parses lines decoded elsewhere (another thread may decode the next ones meanwhile), as
+    /// `parse(source:…)` parses bytes: the same detection, framing, records and stats.
+    public static func parse(
+        lines source: inout some LineBatchSource,
+        dataset: String? = nil,
+        context: ParseContext,
+        emit: (Record) throws -> Void
+    ) throws -> ParseStats {
+        var sample: [TextLine] = []
+        var ended = false
+        while sample.count < detectionLines {
+            guard let batch = try source.nextLines() else {
+                ended = true
+                break
+            }
+            sample.append(contentsOf: batch)
+        }
+        var stats = try run(sample: sample, ended: ended, dataset: dataset, context: context, emit: emit) { feed in
+            while var batch = try source.nextLines() {
+                // Moved out of the batch one by one (reversed once through its buffer, whose
+                // swaps move), not copied.
+                batch.withUnsafeMutableBufferPointer { $0.reverse() }
+                while let line = batch.popLast() { try feed(line) }
+            }
+        }
+        stats.take(source.decoder)
+        return stats
+    }
+
+    /// Detects the format from the sample (unless `dataset` names one) and parses the sample, then
+    /// the lines `rest` hands to the function it is given.
+    private static func run(
+        sample: [TextLine], ended: Bool, dataset: String?, context: ParseContext, emit: (Record) throws -> Void,
+        rest: ((TextLine) throws -> Void) throws -> Void
+    ) throws -> ParseStats {
         let forced: (any TextFormatParser.Type)? =
             dataset.flatMap { $0 == "auto" ? nil : TextFormats.parser(for: $0) }
         let sampleTexts = sample.prefix(detectionLines).map(\.text)
         let type = forced ?? TextFormats.detect(lines: Array(sampleTexts), path: context.sourcePath)
-        // Phase 2: with the concrete parser type (no existential on the per-line path).
+        // With the concrete parser type (no existential on the per-line path).
         var stats = try drive(type, sample: sample, sampleTexts: Array(sampleTexts), ended: ended,
-                              decoder: &decoder, source: &source, context: context, emit: emit)
+                              context: context, emit: emit, rest: rest)
         stats.dataset = type.dataset
-        stats.encoding = decoder.encodingDescription
-        stats.linesTruncated += decoder.linesTruncated
-        stats.bytesDropped += decoder.bytesDropped
         return stats
     }
 
     private static func drive<P: TextFormatParser>(
-        _ type: P.Type, sample: [TextLine], sampleTexts: [String], ended: Bool,
-        decoder: inout LineDecoder, source: inout some ByteSource, context: ParseContext,
-        emit: (Record) throws -> Void
+        _ type: P.Type, sample: [TextLine], sampleTexts: [String], ended: Bool, context: ParseContext,
+        emit: (Record) throws -> Void, rest: ((TextLine) throws -> Void) throws -> Void
     ) throws -> ParseStats {
-        var stats = ParseStats()
-        var parser = P(context: context, sample: sampleTexts)
-        var emitted = 0
-        func counting(_ record: Record) throws {
-            emitted += 1
-            try emit(record)
-        }
-        for line in sample { try parser.feed(line, stats: &stats, emit: counting) }
-        if !ended {
-            while let chunk = try source.nextChunk() {
-                try decoder.push(chunk) { try parser.feed($0, stats: &stats, emit: counting) }
+        // (`emit` is captured by the function handed to `rest`, which Swift allows only for a
+        // closure it may treat as escaping; it does not escape.)
+        try withoutActuallyEscaping(emit) { emit in
+            var stats = ParseStats()
+            var parser = P(context: context, sample: sampleTexts)
+            var emitted = 0
+            func counting(_ record: Record) throws {
+                emitted += 1
+                try emit(record)
             }
-            try decoder.finish { try parser.feed($0, stats: &stats, emit: counting) }
+            for line in sample { try parser.feed(line, stats: &stats, emit: counting) }
+            if !ended {
+                try rest { try parser.feed($0, stats: &stats, emit: counting) }
+            }
+            try parser.finish(stats: &stats, emit: counting)
+            stats.records = emitted
+            return stats
         }
-        try parser.finish(stats: &stats, emit: counting)
-        stats.records = emitted
-        return stats
     }
 
     /// Convenience for tests and small inputs: parses bytes in memory.
@@ -75,5 +118,52 @@ public enum TextParsing {
         var records: [Record] = []
         let stats = try parse(source: &source, dataset: dataset, context: context) { records.append($0) }
         return (records, stats)
+    }
+}
+
+/// Decoded lines in batches, in order; at the end, the decoder that made them (its encoding and
+/// counts of what it cut or dropped go into the parse stats).
+public protocol LineBatchSource {
+    /// The next lines (never empty), or `nil` at the end.
+    mutating func nextLines() throws -> [TextLine]?
+    /// After `nextLines` returned `nil`: the decoder, finished.
+    var decoder: LineDecoder { get }
+}
+
+/// Decodes a byte source chunk by chunk: one batch of lines per chunk that ends a line (for a
+/// thread that decodes ahead of the parser).
+public struct DecodingLineSource<Source: ByteSource>: LineBatchSource {
+    public private(set) var source: Source
+    public private(set) var decoder: LineDecoder
+    private var ended = false
+    private var lastCount = 0
+
+    public init(_ source: Source, maxLineBytes: Int = 1 << 20) {
+        self.source = source
+        decoder = LineDecoder(maxLineBytes: maxLineBytes)
+    }
+
+    public mutating func nextLines() throws -> [TextLine]? {
+        var lines: [TextLine] = []
+        lines.reserveCapacity(lastCount)
+        while lines.isEmpty && !ended {
+            if let chunk = try source.nextChunk() {
+                decoder.push(chunk) { lines.append($0) }
+            } else {
+                decoder.finish { lines.append($0) }
+                ended = true
+            }
+        }
+        lastCount = lines.count
+        return lines.isEmpty ? nil : lines
+    }
+}
+
+extension ParseStats {
+    /// Takes in what the decoder of a parse knows: the encoding, lines cut, bytes dropped.
+    mutating func take(_ decoder: LineDecoder) {
+        encoding = decoder.encodingDescription
+        linesTruncated += decoder.linesTruncated
+        bytesDropped += decoder.bytesDropped
     }
 }
