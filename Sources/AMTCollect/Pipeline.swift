@@ -124,8 +124,11 @@ final class ReadAheadLines: LineBatchSource {
         case failed(any Error)
     }
 
-    /// Batches (a chunk's lines each) decoded ahead at most.
-    static let depth = 4
+    /// Batches decoded ahead at most, and lines per batch: a chunk's lines are handed over in
+    /// batches of at most `batchLines`, so that the lines waiting (a few hundred KiB) and not a few
+    /// chunks' worth of strings (megabytes) add to the run's memory.
+    static let depth = 8
+    static let batchLines = 1024
     private let queue = BoundedQueue<Item>(capacity: ReadAheadLines.depth)
     private let finished: UncheckedBox<FinishedDecoder>
     private var worker: Worker?
@@ -146,7 +149,18 @@ final class ReadAheadLines: LineBatchSource {
         worker = Worker(name: "amt-read") {
             var lines = DecodingLineSource(PrependedSource(first: first, rest: box.value), maxLineBytes: maxLineBytes)
             do {
-                while !queue.isClosed, let batch = try lines.nextLines() { queue.put(.lines(batch)) }
+                while !queue.isClosed, let batch = try lines.nextLines() {
+                    if batch.count <= ReadAheadLines.batchLines {
+                        queue.put(.lines(batch))
+                        continue
+                    }
+                    var start = 0
+                    while start < batch.count {
+                        let end = min(start + ReadAheadLines.batchLines, batch.count)
+                        queue.put(.lines(Array(batch[start..<end])))
+                        start = end
+                    }
+                }
             } catch {
                 queue.put(.failed(error))
             }
