@@ -280,7 +280,7 @@ public final class FindingsEngine {
         var scratch = CompiledMatch.Scratch(dataset: lowered)
         var template: String?
         for i in candidates {
-            let matches = compiled.withUnsafeBufferPointer { $0[i].matchesBesidesDataset(record, scratch: &scratch) }
+            let matches = compiled[i].matchesBesidesDataset(record, scratch: &scratch)
             guard matches else { continue }
             var key = ""
             if let by = rules[i].rule.groupBy {

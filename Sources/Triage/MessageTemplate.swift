@@ -219,23 +219,37 @@ public enum MessageTemplate {
         return j
     }
 
-    /// `d.d.d.d` with each part 0…255, optionally `:port`.
+    /// `d.d.d.d` with each part 0…255, optionally `:port`. One pass, no allocation (it runs for
+    /// every dotted number in every warning and error message).
     static func isIPv4(_ run: ArraySlice<UInt8>) -> Bool {
-        var parts = run.split(separator: 0x3A, omittingEmptySubsequences: false)
-        if parts.count == 2 {
-            guard !parts[1].isEmpty, parts[1].allSatisfy(isDigit) else { return false }
-            parts.removeLast()
+        var octets = 0
+        var digits = 0
+        var value = 0
+        var i = run.startIndex
+        while i < run.endIndex {
+            let c = run[i]
+            if isDigit(c) {
+                digits += 1
+                value = value * 10 + Int(c - 0x30)
+                if digits > 3 || value > 255 { return false }
+            } else if c == 0x2E || c == 0x3A {
+                guard digits > 0 else { return false }
+                octets += 1
+                digits = 0
+                value = 0
+                if c == 0x3A {
+                    // `:port`: digits to the end, after exactly four octets.
+                    guard octets == 4 else { return false }
+                    let port = run[(i + 1)...]
+                    return !port.isEmpty && port.allSatisfy(isDigit)
+                }
+                if octets > 3 { return false }
+            } else {
+                return false
+            }
+            i += 1
         }
-        guard parts.count == 1 else { return false }
-        let octets = parts[0].split(separator: 0x2E, omittingEmptySubsequences: false)
-        guard octets.count == 4 else { return false }
-        for o in octets {
-            guard (1...3).contains(o.count), o.allSatisfy(isDigit) else { return false }
-            var v = 0
-            for d in o { v = v * 10 + Int(d - 0x30) }
-            if v > 255 { return false }
-        }
-        return true
+        return digits > 0 && octets == 3
     }
 
     /// Hex groups of at most four digits separated by `:`, either eight groups or with one `::`;

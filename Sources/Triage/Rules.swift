@@ -201,15 +201,18 @@ public struct MessagePattern: Sendable, Equatable {
 }
 
 /// A `Match` prepared for fast evaluation.
-struct CompiledMatch: Sendable {
-    var datasets: Set<String>?
-    var eventIDs: Set<Int>?
-    var codes: Set<String>?
-    var providers: [(kind: Int, text: String)]?  // 0 equal, 1 prefix, 2 contains
-    var levels: Set<String>?
-    var pattern: MessagePattern?
-    var outcome: String?
-    var extra: [(path: String, negated: Bool, values: Set<String>)]
+///
+/// A class, not a struct: a rule is checked against every record, and a struct read out of the
+/// engine's array for the call was copied each time (retaining each of its sets and strings).
+final class CompiledMatch: Sendable {
+    let datasets: Set<String>?
+    let eventIDs: Set<Int>?
+    let codes: Set<String>?
+    let providers: [(kind: Int, text: String)]?  // 0 equal, 1 prefix, 2 contains
+    let levels: Set<String>?
+    let pattern: MessagePattern?
+    let outcome: String?
+    let extra: [(path: String, negated: Bool, values: Set<String>)]
 
     init(_ m: Match) {
         datasets = m.datasets.map { Set($0.map { $0.lowercased() }) }

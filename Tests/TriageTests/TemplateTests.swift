@@ -1,6 +1,6 @@
 import LogRecord
+@testable import Triage
 import Testing
-import Triage
 
 @Suite struct TemplateTests {
     /// Pairs that differ only in variable parts group together.
@@ -114,5 +114,51 @@ import Triage
         let t = engine.timeline()
         #expect(t.events.count == FindingsEngine.timelineLimit && t.dropped == 50)
         #expect(zip(t.events, t.events.dropFirst()).allSatisfy { $0.timestamp <= $1.timestamp })
+    }
+}
+
+/// The one-pass IPv4 check against a plain reading of its rule (split on `:` and `.`), over every
+/// string of up to seven characters from `0 1 2 5 9 . : x` sampled densely.
+@Suite struct IPv4CheckTests {
+    static func reference(_ run: ArraySlice<UInt8>) -> Bool {
+        let isDigit: (UInt8) -> Bool = { $0 >= 0x30 && $0 <= 0x39 }
+        var parts = run.split(separator: 0x3A, omittingEmptySubsequences: false)
+        if parts.count == 2 {
+            guard !parts[1].isEmpty, parts[1].allSatisfy(isDigit) else { return false }
+            parts.removeLast()
+        }
+        guard parts.count == 1 else { return false }
+        let octets = parts[0].split(separator: 0x2E, omittingEmptySubsequences: false)
+        guard octets.count == 4 else { return false }
+        for o in octets {
+            guard (1...3).contains(o.count), o.allSatisfy(isDigit) else { return false }
+            if Int(String(decoding: o, as: UTF8.self))! > 255 { return false }
+        }
+        return true
+    }
+
+    @Test func agreesWithTheRule() {
+        let alphabet = Array("0125.:x9".utf8)
+        var checked = 0
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        let fixed = ["1.2.3.4", "10.0.20.245", "255.255.255.255", "256.1.1.1", "1.2.3.4:80", "1.2.3.4:", "1.2.3.4:8:0",
+                     "01.002.3.4", "0001.2.3.4", "1.2.3", "1.2.3.4.", ".1.2.3", "1..2.3", "", ":80", "1.2.3.4:x"]
+        for text in fixed {
+            let run = ArraySlice(Array(text.utf8))
+            #expect(MessageTemplate.isIPv4(run) == Self.reference(run), "\(text)")
+        }
+        for _ in 0..<200_000 {
+            let length = Int(next() % 16)
+            var bytes: [UInt8] = []
+            for _ in 0..<length { bytes.append(alphabet[Int(next() % 8)]) }
+            let run = ArraySlice(bytes)
+            if MessageTemplate.isIPv4(run) != Self.reference(run) {
+                Issue.record("disagree on \(String(decoding: bytes, as: UTF8.self))")
+                return
+            }
+            checked += 1
+        }
+        #expect(checked == 200_000)
     }
 }
