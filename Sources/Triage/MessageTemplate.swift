@@ -16,12 +16,13 @@ public enum MessageTemplate {
     public static let inputLimit = 300
 
     public static func make(_ message: String) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(min(message.utf8.count, inputLimit))
-        for b in message.utf8 {
-            if b == 0x0A || b == 0x0D || bytes.count >= inputLimit { break }
-            bytes.append(b)
-        }
+        // The first line, at most `inputLimit` bytes, copied in one piece.
+        var bytes: [UInt8] = message.utf8.withContiguousStorageIfAvailable { buf in
+            let limit = min(buf.count, inputLimit)
+            var end = 0
+            while end < limit, buf[end] != 0x0A, buf[end] != 0x0D { end += 1 }
+            return Array(buf[0..<end])
+        } ?? Array(message.utf8.prefix { $0 != 0x0A && $0 != 0x0D }.prefix(inputLimit))
         // Do not end inside a UTF-8 sequence.
         if bytes.count >= inputLimit {
             while let last = bytes.last, last & 0xC0 == 0x80 { bytes.removeLast() }
