@@ -80,6 +80,7 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LogRecord"]),
         .testTarget(name: "TriageTests", dependencies: ["Triage", "LogRecord"]),
         .testTarget(name: "BundlerTests", dependencies: ["Bundler", "LogRecord", "CArchive"]),
+        .testTarget(name: "CollectTests", dependencies: ["AMTCollect", "LogRecord", "Parsers"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["Bundler", "LogRecord", "CArchive"]

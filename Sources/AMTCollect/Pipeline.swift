@@ -141,7 +141,7 @@ final class ReadAheadLines: LineBatchSource {
 
     /// - Parameters:
     ///   - first: a chunk already read from `source` (to look at the content), decoded first.
-    init(_ source: TeeSource, first: ByteChunk?, maxLineBytes: Int = 1 << 20) {
+    init(_ source: some ByteSource & AnyObject, first: ByteChunk?, maxLineBytes: Int = 1 << 20) {
         let queue = self.queue
         let box = UncheckedBox(source)
         let finished = UncheckedBox(FinishedDecoder())

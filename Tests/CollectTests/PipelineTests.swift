@@ -1,0 +1,121 @@
+@testable import AMTCollect
+import Foundation
+import LogRecord
+import Parsers
+import Testing
+
+/// A byte source in memory, as a class (the read-ahead thread takes a reference), that can fail
+/// after a given number of chunks and counts how many it handed out.
+final class ScriptedSource: ByteSource, @unchecked Sendable {
+    private var chunks: [[UInt8]]
+    private let failAfter: Int?
+    private(set) var handedOut = 0
+
+    init(_ text: String, chunkSize: Int, failAfter: Int? = nil) {
+        let bytes = Array(text.utf8)
+        chunks = stride(from: 0, to: bytes.count, by: chunkSize).map { Array(bytes[$0..<min($0 + chunkSize, bytes.count)]) }
+        self.failAfter = failAfter
+    }
+
+    struct Failure: Error {}
+
+    func nextChunk() throws -> ByteChunk? {
+        if let failAfter, handedOut == failAfter { throw Failure() }
+        guard handedOut < chunks.count else { return nil }
+        handedOut += 1
+        return ByteChunk(bytes: chunks[handedOut - 1])
+    }
+}
+
+@Suite("Read-ahead lines")
+struct ReadAheadLinesTests {
+    static let text = (1...20_000).map { "11/1/2026 12:00:\(String(format: "%02d", $0 % 60)) AM line \($0)\r\n" }.joined()
+
+    /// Every line, in order and numbered, in batches of at most `batchLines`; the decoder's facts
+    /// come back with them.
+    @Test func allLinesInOrder() throws {
+        let source = ScriptedSource(Self.text, chunkSize: 70_001)
+        let first = try source.nextChunk()
+        let ahead = ReadAheadLines(source, first: first)
+        defer { ahead.finish() }
+        var numbers: [Int] = []
+        while let batch = try ahead.nextLines() {
+            #expect(!batch.isEmpty && batch.count <= ReadAheadLines.batchLines)
+            for line in batch {
+                numbers.append(line.number ?? -1)
+                #expect(line.text.hasSuffix(" line \(line.number ?? -1)"))
+            }
+        }
+        #expect(numbers == Array(1...20_000))
+        #expect(ahead.decoder.encodingDescription.lowercased().contains("utf-8"))
+    }
+
+    /// A read error on the reading thread reaches the parser, after the lines read before it.
+    @Test func readErrorReachesTheParser() throws {
+        let source = ScriptedSource(Self.text, chunkSize: 10_000, failAfter: 5)
+        let ahead = ReadAheadLines(source, first: nil)
+        defer { ahead.finish() }
+        var lines = 0
+        let error = #expect(throws: ScriptedSource.Failure.self) {
+            while let batch = try ahead.nextLines() { lines += batch.count }
+        }
+        #expect(error != nil)
+        #expect(lines > 0 && lines < 20_000)
+        #expect(try ahead.nextLines() == nil, "nothing after the error")
+    }
+
+    /// A parser that stops early releases the reading thread: `finish` returns and the source is
+    /// not read to its end.
+    @Test func stoppingEarlyReleasesTheReader() throws {
+        let big = String(repeating: Self.text, count: 20)
+        let source = ScriptedSource(big, chunkSize: 4_096)
+        let ahead = ReadAheadLines(source, first: nil)
+        _ = try ahead.nextLines()
+        ahead.finish()
+        #expect(source.handedOut < 1_000, "the reader stopped (\(source.handedOut) chunks read)")
+    }
+
+    /// Parsing from the read-ahead thread gives the records and stats of parsing the bytes directly.
+    @Test func sameRecordsAsParsingBytes() throws {
+        let context = ParseContext(sourcePath: "Logs/AMTError.log", hostName: "SRV", zone: .utc)
+        let direct = try TextParsing.parse(bytes: Array(Self.text.utf8), context: context, chunkSize: 65_536)
+        let ahead = ReadAheadLines(ScriptedSource(Self.text, chunkSize: 65_536), first: nil)
+        defer { ahead.finish() }
+        var lines: ReadAheadLines = ahead
+        var records: [Record] = []
+        let stats = try TextParsing.parse(lines: &lines, context: context) { records.append($0) }
+        #expect(records == direct.records)
+        #expect(stats == direct.stats)
+        #expect(records.count == 20_000)
+    }
+}
+
+@Suite("Bounded queue")
+struct BoundedQueueTests {
+    /// Items pass between threads in order; closing lets the consumer drain and then stop.
+    @Test func itemsPassInOrderThenCloseDrains() {
+        let queue = BoundedQueue<Int>(capacity: 8)
+        let producer = Worker(name: "test-producer") {
+            for i in 0..<10_000 { queue.put(i) }
+            queue.close()
+        }
+        var taken: [Int] = []
+        while let i = queue.take() { taken.append(i) }
+        producer.wait()
+        #expect(taken == Array(0..<10_000))
+    }
+
+    /// Closing releases a producer blocked on a full queue (its item is dropped).
+    @Test func closeReleasesABlockedProducer() {
+        let queue = BoundedQueue<Int>(capacity: 2)
+        let producer = Worker(name: "test-producer") {
+            for i in 0..<100 { queue.put(i) }
+        }
+        usleep(50_000)
+        queue.close()
+        producer.wait()
+        var left = 0
+        while queue.take() != nil { left += 1 }
+        #expect(left == 2)
+    }
+}
