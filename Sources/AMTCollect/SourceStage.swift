@@ -104,14 +104,17 @@ enum SourceStage {
                 }
             } else {
                 let tee = TeeSource(reader: reader, raw: raw, redactor: text, first: first)
-                let head = try tee.nextChunk()
-                let resolved = SourceParsing.resolve(kind: kindHint, head: head?.bytes ?? [])
+                // The kind is told by the first bytes as read (redaction leaves the structure of
+                // an exported event file alone).
+                let resolved = SourceParsing.resolve(kind: kindHint, head: first?.bytes ?? [])
                 if resolved == Dataset.eventXML || resolved == Dataset.eventCSV {
+                    let head = try tee.nextChunk()
                     result.stats = try SourceParsing.parseStream(first: head, rest: tee, kind: kindHint,
                                                                  context: context, emit: emit)
                 } else {
-                    // Text: read (redacted, its raw copy written) and decoded on its own thread.
-                    var ahead = ReadAheadLines(tee, first: head)
+                    // Text: read (redacted, its raw copy written) and decoded on its own thread,
+                    // the first chunk too.
+                    var ahead = ReadAheadLines(tee, first: nil)
                     defer { ahead.finish() }
                     result.stats = try TextParsing.parse(lines: &ahead, dataset: resolved, context: context, emit: emit)
                     ahead.finish()
