@@ -57,12 +57,9 @@ final class ZipStreamWriter {
     private static let dataDescriptorFlag: UInt16 = 0x0008
     private static let utf8Flag: UInt16 = 0x0800
 
-    /// The igzip level for a deflate level 1–4: 1 → 1, 2–4 → 2.
-    static func igzipLevel(forDeflateLevel level: Int) -> UInt32 { IgzipDeflater.level(forDeflateLevel: level) }
-
     /// - Parameters:
     ///   - fd: the output, positioned at its start; the caller closes it.
-    ///   - deflateLevel: 1–4 (see `igzipLevel`).
+    ///   - deflateLevel: 1–4 (see `IgzipDeflater.level(forDeflateLevel:)`).
     ///   - entrySeconds: every entry's modification time, seconds since 1970 (UTC).
     init(fd: FileDescriptor, deflateLevel: Int, entrySeconds: Int64, zip64Limit: UInt64 = 0xFFFF_FFFF) {
         self.zip64Limit = zip64Limit

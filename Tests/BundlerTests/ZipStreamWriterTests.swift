@@ -17,8 +17,8 @@ struct ZipStreamWriterTests {
         #expect(!BundleWriter.writesZipItself(format: .zip, level: 1, encrypted: true))
         #expect(!BundleWriter.writesZipItself(format: .tarGz, level: 1, encrypted: false))
         #expect(ArchiveFormat.defaultCompressionLevel == 1)
-        #expect(ZipStreamWriter.igzipLevel(forDeflateLevel: 1) == 1)
-        #expect(ZipStreamWriter.igzipLevel(forDeflateLevel: 3) == 2)
+        #expect(IgzipDeflater.level(forDeflateLevel: 1) == 1)
+        #expect(IgzipDeflater.level(forDeflateLevel: 3) == 2)
     }
 
     /// Both zip writers give bundles that read back the same and verify; the igzip one is larger
