@@ -130,24 +130,21 @@ final class ReadAheadLines: LineBatchSource {
     static let depth = 8
     static let batchLines = 1024
     private let queue = BoundedQueue<Item>(capacity: ReadAheadLines.depth)
-    private let finished: UncheckedBox<FinishedDecoder>
+    private let finished = FinishedDecoder()
     private var worker: Worker?
     private var ended = false
 
-    /// Where the reading thread leaves its decoder at the end.
-    final class FinishedDecoder {
+    /// Where the reading thread leaves its decoder at the end; read only after that thread ended.
+    private final class FinishedDecoder: @unchecked Sendable {
         var decoder = LineDecoder()
     }
 
-    /// - Parameters:
-    ///   - first: a chunk already read from `source` (to look at the content), decoded first.
-    init(_ source: some ByteSource & AnyObject, first: ByteChunk?, maxLineBytes: Int = 1 << 20) {
+    init(_ source: some ByteSource & AnyObject, maxLineBytes: Int = 1 << 20) {
         let queue = self.queue
         let box = UncheckedBox(source)
-        let finished = UncheckedBox(FinishedDecoder())
-        self.finished = finished
+        let finished = self.finished
         worker = Worker(name: "amt-read") {
-            var lines = DecodingLineSource(PrependedSource(first: first, rest: box.value), maxLineBytes: maxLineBytes)
+            var lines = DecodingLineSource(box.value, maxLineBytes: maxLineBytes)
             do {
                 while !queue.isClosed, let batch = try lines.nextLines() {
                     if batch.count <= ReadAheadLines.batchLines {
@@ -164,7 +161,7 @@ final class ReadAheadLines: LineBatchSource {
             } catch {
                 queue.put(.failed(error))
             }
-            finished.value.decoder = lines.decoder
+            finished.decoder = lines.decoder
             queue.close()
         }
     }
@@ -186,7 +183,7 @@ final class ReadAheadLines: LineBatchSource {
     /// The decoder as the reading thread left it (waits for that thread).
     var decoder: LineDecoder {
         finish()
-        return finished.value.decoder
+        return finished.decoder
     }
 
     /// Stops the reading thread if it still runs and waits for it.

@@ -114,7 +114,7 @@ enum SourceStage {
                 } else {
                     // Text: read (redacted, its raw copy written) and decoded on its own thread,
                     // the first chunk too.
-                    var ahead = ReadAheadLines(tee, first: nil)
+                    var ahead = ReadAheadLines(tee)
                     defer { ahead.finish() }
                     result.stats = try TextParsing.parse(lines: &ahead, dataset: resolved, context: context, emit: emit)
                     ahead.finish()

@@ -781,3 +781,10 @@ func hex(_ digest: some Sequence<UInt8>) -> String {
     }
     return String(decoding: out, as: UTF8.self)
 }
+
+extension FileDescriptor.OpenOptions {
+    /// The options that make a file descriptor read and write bytes as they are: `_O_BINARY` on
+    /// Windows (swift-system's CRT descriptors are otherwise in text mode, which translates line
+    /// ends and stops reading at Ctrl-Z), none elsewhere. For the collector's own work files too.
+    public static var binary: FileDescriptor.OpenOptions { Platform.openOptions }
+}

@@ -35,8 +35,7 @@ struct ReadAheadLinesTests {
     /// come back with them.
     @Test func allLinesInOrder() throws {
         let source = ScriptedSource(Self.text, chunkSize: 70_001)
-        let first = try source.nextChunk()
-        let ahead = ReadAheadLines(source, first: first)
+        let ahead = ReadAheadLines(source)
         defer { ahead.finish() }
         var numbers: [Int] = []
         while let batch = try ahead.nextLines() {
@@ -53,7 +52,7 @@ struct ReadAheadLinesTests {
     /// A read error on the reading thread reaches the parser, after the lines read before it.
     @Test func readErrorReachesTheParser() throws {
         let source = ScriptedSource(Self.text, chunkSize: 10_000, failAfter: 5)
-        let ahead = ReadAheadLines(source, first: nil)
+        let ahead = ReadAheadLines(source)
         defer { ahead.finish() }
         var lines = 0
         let error = #expect(throws: ScriptedSource.Failure.self) {
@@ -69,7 +68,7 @@ struct ReadAheadLinesTests {
     @Test func stoppingEarlyReleasesTheReader() throws {
         let big = String(repeating: Self.text, count: 20)
         let source = ScriptedSource(big, chunkSize: 4_096)
-        let ahead = ReadAheadLines(source, first: nil)
+        let ahead = ReadAheadLines(source)
         _ = try ahead.nextLines()
         ahead.finish()
         #expect(source.handedOut < 1_000, "the reader stopped (\(source.handedOut) chunks read)")
@@ -79,7 +78,7 @@ struct ReadAheadLinesTests {
     @Test func sameRecordsAsParsingBytes() throws {
         let context = ParseContext(sourcePath: "Logs/AMTError.log", hostName: "SRV", zone: .utc)
         let direct = try TextParsing.parse(bytes: Array(Self.text.utf8), context: context, chunkSize: 65_536)
-        let ahead = ReadAheadLines(ScriptedSource(Self.text, chunkSize: 65_536), first: nil)
+        let ahead = ReadAheadLines(ScriptedSource(Self.text, chunkSize: 65_536))
         defer { ahead.finish() }
         var lines: ReadAheadLines = ahead
         var records: [Record] = []
