@@ -167,6 +167,14 @@ import Testing
         #expect(da == db, "same input, different bundles")
     }
 
+    /// On Linux the binary allocates through mimalloc (Package.swift links it): mimalloc, asked to
+    /// be verbose, reports its start-up; with glibc's malloc nothing answers the variable.
+    @Test(.enabled(if: E2E.isLinux)) func allocatesThroughMimalloc() throws {
+        let run = try E2E.run(["--version"], environment: ["MIMALLOC_VERBOSE": "1"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("mimalloc: process init"), "mimalloc is not the allocator: \(run.stderr)")
+    }
+
     @Test func tarGzFormat() throws {
         let s = try makeSite("targz")
         defer { try? FileManager.default.removeItem(at: s.dir) }

@@ -98,6 +98,14 @@ enum E2E {
 
     static var isRoot: Bool { getuid() == 0 }
 
+    static var isLinux: Bool {
+        #if os(Linux)
+        true
+        #else
+        false
+        #endif
+    }
+
     /// Entries of an archive read back with libarchive (independent of the bundler's reader):
     /// path → bytes.
     static func readArchive(_ path: String) throws -> [String: [UInt8]] {
