@@ -139,7 +139,8 @@ final class CollectJob {
         defer { if !finished { writer.abort() } }
 
         // Parse stage on its own thread.
-        let queue = BoundedQueue<StreamItem>(capacity: 8)
+        // The parse stage limits a run: it is woken as soon as there is room for its output.
+        let queue = BoundedQueue<StreamItem>(capacity: 8, wakeConsumerAt: 1, wakeProducerAt: 1)
         let context = (host: hostShown, zone: settings.zone, window: settings.window)
         var items = sources.enumerated().map { (index: $0.offset, path: $0.element.absolutePath,
                                                 relative: redactor.redact(path: $0.element.relativePath), entry: $0.element.entryID,
@@ -166,7 +167,7 @@ final class CollectJob {
         // Findings are judged on every record that goes into the bundle; this thread reads the
         // engine only after the encoder finished.
         let judge = EngineBox(FindingsEngine(rules: settings.rules))
-        let encoded = BoundedQueue<EncodedItem>(capacity: 16)
+        let encoded = BoundedQueue<EncodedItem>(capacity: 16, wakeConsumerAt: 1)
         let encoder = Worker(name: "amt-encode") {
             EncodeStage.run(from: queue, to: encoded, engine: judge.engine)
         }

@@ -5,13 +5,15 @@ import Parsers
 /// A bounded first-in first-out queue between two threads: `put` waits while it is full, `take`
 /// waits while it is empty, and returns `nil` once the queue is closed and drained.
 ///
-/// A waiting side is woken only at half capacity (an empty queue's consumer once it holds half,
-/// a full queue's producer once half is free), so the threads hand over work in runs instead of
-/// waking each other for every item: on two cores, per-item wake-ups made the scheduler bounce the
-/// stages between cores and leave one idle.
+/// A waiting side is woken only once enough is there for a run of work: by default at half
+/// capacity (an empty queue's consumer once it holds half, a full queue's producer once half is
+/// free), so that two threads hand over work in runs instead of waking each other for every item
+/// (per-item wake-ups made the scheduler bounce the stages between cores). The side that limits a
+/// run is better woken at once (`wakeConsumerAt: 1` or `wakeProducerAt: 1`): every moment it
+/// waits for a run to gather is lost to the whole pipeline.
 final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     /// One condition serves both sides: the producer waits only when the queue is full and the
-    /// consumer only when it holds less than half, so they never wait at the same time.
+    /// consumer only when it is empty, so they never wait at the same time.
     private let condition = NSCondition()
     private var items: [Element?]
     private var head = 0
@@ -20,11 +22,19 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     private var consumerWaiting = false
     private var producerWaiting = false
     private let capacity: Int
-    private let half: Int
+    /// A waiting consumer is woken once this many items are queued.
+    private let consumerWake: Int
+    /// A waiting producer is woken once this many places are free.
+    private let producerWake: Int
 
-    init(capacity: Int) {
+    /// - Parameters:
+    ///   - wakeConsumerAt: items queued that wake a waiting `take` (default: half the capacity).
+    ///   - wakeProducerAt: free places that wake a waiting `put` (default: half the capacity).
+    init(capacity: Int, wakeConsumerAt: Int? = nil, wakeProducerAt: Int? = nil) {
         self.capacity = max(1, capacity)
-        self.half = max(1, self.capacity / 2)
+        let half = max(1, self.capacity / 2)
+        self.consumerWake = min(self.capacity, max(1, wakeConsumerAt ?? half))
+        self.producerWake = min(self.capacity, max(1, wakeProducerAt ?? half))
         self.items = Array(repeating: nil, count: self.capacity)
     }
 
@@ -45,7 +55,7 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         guard !closed else { return }
         items[(head + count) % capacity] = item
         count += 1
-        if consumerWaiting && count >= half {
+        if consumerWaiting && count >= consumerWake {
             consumerWaiting = false
             condition.broadcast()
         }
@@ -55,7 +65,7 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         if count == 0 {
-            while count < half && !closed {
+            while count < consumerWake && !closed {
                 consumerWaiting = true
                 condition.wait()
             }
@@ -65,7 +75,7 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         items[head] = nil
         head = (head + 1) % capacity
         count -= 1
-        if producerWaiting && count <= capacity - half {
+        if producerWaiting && count <= capacity - producerWake {
             producerWaiting = false
             condition.broadcast()
         }
@@ -129,7 +139,8 @@ final class ReadAheadLines: LineBatchSource {
     /// chunks' worth of strings (megabytes) add to the run's memory.
     static let depth = 8
     static let batchLines = 1024
-    private let queue = BoundedQueue<Item>(capacity: ReadAheadLines.depth)
+    /// The parser, the stage that limits a run, is woken as soon as a batch is there.
+    private let queue = BoundedQueue<Item>(capacity: ReadAheadLines.depth, wakeConsumerAt: 1)
     private let finished = FinishedDecoder()
     private var worker: Worker?
     private var ended = false

@@ -104,6 +104,37 @@ struct BoundedQueueTests {
         #expect(taken == Array(0..<10_000))
     }
 
+    /// Woken at one item, a waiting consumer gets a lone item at once (by default it would wait for
+    /// half the capacity, or for the close); woken at one free place, a producer blocked on a full
+    /// queue goes on after a single take.
+    @Test func wakeAtOneHandsOverSingleItems() {
+        let queue = BoundedQueue<Int>(capacity: 8, wakeConsumerAt: 1, wakeProducerAt: 1)
+        let tookFirst = DispatchSemaphore(value: 0)
+        let consumer = Worker(name: "test-consumer") {
+            guard queue.take() == 0 else { return }
+            tookFirst.signal()
+        }
+        usleep(20_000)   // let the consumer wait on the empty queue
+        queue.put(0)
+        #expect(tookFirst.wait(timeout: .now() + 10) == .success, "a lone item did not wake the consumer")
+        consumer.wait()
+
+        for i in 1...8 { queue.put(i) }   // full
+        let putNinth = DispatchSemaphore(value: 0)
+        let producer = Worker(name: "test-producer") {
+            queue.put(9)
+            putNinth.signal()
+        }
+        usleep(20_000)   // let the producer wait on the full queue
+        #expect(queue.take() == 1)
+        #expect(putNinth.wait(timeout: .now() + 10) == .success, "one free place did not wake the producer")
+        producer.wait()
+        queue.close()
+        var rest: [Int] = []
+        while let i = queue.take() { rest.append(i) }
+        #expect(rest == Array(2...9))
+    }
+
     /// Closing releases a producer blocked on a full queue (its item is dropped).
     @Test func closeReleasesABlockedProducer() {
         let queue = BoundedQueue<Int>(capacity: 2)
