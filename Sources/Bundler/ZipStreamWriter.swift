@@ -64,6 +64,7 @@ final class ZipStreamWriter {
     init(fd: FileDescriptor, deflateLevel: Int, entrySeconds: Int64, zip64Limit: UInt64 = 0xFFFF_FFFF) {
         self.zip64Limit = zip64Limit
         out = OutputBuffer(fd: fd)
+        out.writeback = Writeback()
         deflater = IgzipDeflater(deflateLevel: deflateLevel)
         (dosDate, dosTime) = Self.dosDateTime(entrySeconds)
         unixTime = (0...Int64(Int32.max)).contains(entrySeconds) ? UInt32(entrySeconds) : nil

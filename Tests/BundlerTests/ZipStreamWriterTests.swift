@@ -108,6 +108,33 @@ struct ZipStreamWriterTests {
         }
     }
 
+    /// A bundle's output starts the device write of what it wrote every `Writeback.step` bytes
+    /// (the whole ranges, once each), and the file holds exactly the bytes put.
+    @Test func outputBufferStartsWritebackAsItGoes() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let path = dir.path.appending("out.bin")
+        let fd = try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite])
+        let out = OutputBuffer(fd: fd)
+        out.writeback = Writeback()
+        var expected: [UInt8] = []
+        var kicks: [Int64] = []
+        for i in 0..<(20 * 64) {   // 20 MiB in 16 KiB pieces
+            let piece = [UInt8](repeating: UInt8(i & 0xFF), count: 16 << 10)
+            try out.room(piece.count)
+            piece.withUnsafeBytes { out.freeSpace.copyMemory(from: $0) }
+            out.commit(piece.count)
+            expected += piece
+            if let s = out.writeback?.started, s != kicks.last ?? 0 { kicks.append(s) }
+        }
+        try out.flush()
+        try fd.close()
+        #expect(kicks.count == 2, "\(kicks)")
+        #expect(kicks.allSatisfy { $0 % Int64(OutputBuffer.size) == 0 && $0 >= Writeback.step })
+        #expect(zip(kicks, kicks.dropFirst()).allSatisfy { $1 - $0 >= Writeback.step })
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path.string)) == Data(expected))
+    }
+
     @Test func dosDateTime() {
         // 2026-11-27T06:30:00Z
         let (date, time) = ZipStreamWriter.dosDateTime(1_795_761_000)

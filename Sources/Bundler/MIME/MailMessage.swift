@@ -311,13 +311,15 @@ public struct MailMessage: Sendable {
             if !closed { try? output.close() }
             if !published { Platform.removeFile(temporary) }
         }
-        let linesPerChunk = 1024
+        let linesPerChunk = 8192
         let chunkBytes = MailMessage.bytesPerLine * linesPerChunk
         var buffer = [UInt8](repeating: 0, count: chunkBytes)
         let encoded = UnsafeMutableRawBufferPointer.allocate(byteCount: MailMessage.encodedLineBytes(chunkBytes), alignment: 16)
         defer { encoded.deallocate() }
+        var writeback = Writeback()
+        var written: Int64 = 0
         do {
-            _ = try output.writeAll(head())
+            written += Int64(try output.writeAll(head()))
             while true {
                 // Fill the whole chunk (short reads happen), so lines break every 57 bytes.
                 var filled = 0
@@ -332,7 +334,8 @@ public struct MailMessage: Sendable {
                 let n = buffer.withUnsafeBytes { raw in
                     MailMessage.encodeLines(UnsafeRawBufferPointer(rebasing: raw[0..<filled]), to: encoded.baseAddress!)
                 }
-                _ = try output.writeAll(UnsafeRawBufferPointer(rebasing: encoded[0..<n]))
+                written += Int64(try output.writeAll(UnsafeRawBufferPointer(rebasing: encoded[0..<n])))
+                writeback.wrote(upTo: written, fd: output)
                 if filled < chunkBytes { break }
             }
             _ = try output.writeAll(tail())

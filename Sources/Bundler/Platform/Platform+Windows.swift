@@ -92,6 +92,9 @@ enum Platform {
         _commit(fd.rawValue) == 0 ? nil : Errno(rawValue: errno)
     }
 
+    /// Windows writes back on its own schedule; `sync` commits the rest.
+    static func startWriteback(_ fd: FileDescriptor, offset: Int64, length: Int64) {}
+
     /// Windows has no fsync for a directory; the file's data was committed before the rename.
     static func syncDirectory(_ directory: FilePath) {}
 
