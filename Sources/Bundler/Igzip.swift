@@ -224,9 +224,11 @@ public final class PackedFileWriter {
 }
 
 /// What `PackedFileWriter` wrote: a raw deflate stream of `bytes` bytes whose CRC-32 and
-/// SHA-256 are given.
+/// SHA-256 are given. (Also an entry's stream inside a zip, from `offset`: see `ZipDirectory`.)
 public struct PackedFile: Sendable, Equatable {
     public var path: FilePath
+    /// Where the deflate stream starts in the file.
+    public var offset: Int64 = 0
     /// Bytes before compression.
     public var bytes: Int64
     /// Bytes of the file (compressed).

@@ -122,6 +122,13 @@ final class ZipStreamWriter {
             throw IgzipWriteFailure(errno: error as? Errno, text: "cannot open \(packed.path): \(error)")
         }
         defer { try? input.close() }
+        if packed.offset != 0 {
+            do {
+                _ = try input.seek(offset: packed.offset, from: .start)
+            } catch {
+                throw IgzipWriteFailure(errno: error as? Errno, text: "cannot read \(packed.path): \(error)")
+            }
+        }
         let offset = out.position
         let flags = Self.nameFlag(name)
         try localHeader(name: name, flags: flags, crc: packed.crc32, compressed: compressed, size: size)

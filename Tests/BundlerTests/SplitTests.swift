@@ -21,9 +21,10 @@ import Testing
          ("SUMMARY.txt", Array("amt-collect support bundle — summary\nCASE 42\n".utf8), .summary, nil)]
     }
 
-    static func makeBundle(in dir: TempDir, format: ArchiveFormat, passphrase: String? = nil) throws -> FilePath {
+    static func makeBundle(in dir: TempDir, format: ArchiveFormat, passphrase: String? = nil,
+                           level: Int = ArchiveFormat.defaultCompressionLevel) throws -> FilePath {
         let writer = try BundleWriter(outputDirectory: dir.path, bundleName: name, format: format, entryTime: testTime,
-                                      passphrase: passphrase)
+                                      compressionLevel: level, passphrase: passphrase)
         var listed: [Manifest.File] = []
         for f in files() {
             let added = try writer.addData(at: f.path, f.bytes)
@@ -66,13 +67,44 @@ import Testing
     /// as for a bundle of many parts, the segments hashed in a pass over the bundle first.
     @Test(arguments: [ArchiveFormat.zip, .tarGz], [true, false])
     func splitVerifyExtract(format: ArchiveFormat, partsOpen: Bool) throws {
+        try Self.splitVerifyExtract(format: format, partsOpen: partsOpen, level: 5)
+    }
+
+    /// Parts the igzip zip writer writes (level 1, the default) take the bundle's whole files as the
+    /// bundle holds them: the same deflate stream, CRC-32 and sizes, nothing inflated and compressed
+    /// again (the bundle is written by zlib at level 9, so a stream compressed again would differ). The set
+    /// verifies and extracts as at any other level.
+    @Test(arguments: [true, false])
+    func wholeFilesAreCopiedIntoIgzipParts(partsOpen: Bool) throws {
+        try Self.splitVerifyExtract(format: .zip, partsOpen: partsOpen, level: 1)
+    }
+
+    static func splitVerifyExtract(format: ArchiveFormat, partsOpen: Bool, level: Int) throws {
         let dir = try TempDir("split")
         defer { dir.cleanup() }
-        let bundle = try Self.makeBundle(in: dir, format: format)
+        let bundle = try Self.makeBundle(in: dir, format: format, level: level == 1 ? 9 : ArchiveFormat.defaultCompressionLevel)
+        let inBundle = format == .zip ? try #require(ZipDirectory.deflatedEntries(bundle)) : [:]
+        let bundleBytes = try Data(contentsOf: URL(fileURLWithPath: bundle.string))
         let limit: Int64 = 150_000
         var options = Self.options(limit, format)
+        options.compressionLevel = level
         options.maxOpenParts = partsOpen ? 32 : 1
         let result = try EmailPackager.package(bundle: bundle, options: options)
+        if level == 1 {
+            var copied: [String] = []
+            for part in result.archives {
+                let entries = try #require(ZipDirectory.deflatedEntries(part))
+                let partBytes = try Data(contentsOf: URL(fileURLWithPath: part.string))
+                for (name, e) in entries where !name.hasSuffix("/SUMMARY.txt") && !name.hasSuffix("/manifest.json") && !name.contains(".seg") {
+                    let b = try #require(inBundle[name], "\(name) is not in the bundle")
+                    #expect(e.crc32 == b.crc32 && e.bytes == b.bytes && e.compressedBytes == b.compressedBytes, "\(name)")
+                    #expect(partBytes[Int(e.offset)..<Int(e.offset + e.compressedBytes)]
+                            == bundleBytes[Int(b.offset)..<Int(b.offset + b.compressedBytes)], "\(name) was compressed again")
+                    copied.append(name)
+                }
+            }
+            #expect(copied.count >= 4, "\(copied)")
+        }
         #expect(result.isSplit)
         #expect(result.archives.count >= 3)
         #expect(!FileManager.default.fileExists(atPath: bundle.string), "the unsplit bundle is removed")

@@ -114,6 +114,7 @@ public enum EmailPackager {
     ) throws -> EmailResult {
         let directory = bundle.removingLastComponent()
         var items = planItems(bundle: bundle, manifest: manifest, top: top, bundleSize: bundleSize, format: options.format)
+        let copies = wholeFileCopies(bundle: bundle, manifest: manifest, top: top, options: options)
         // tar.gz states no per-entry compressed size: estimates are corrected from the parts written.
         var refinements = options.format == .zip ? 0 : 2
         let overhead = entryOverhead(top: top, encrypted: options.passphrase != nil)
@@ -190,7 +191,7 @@ public enum EmailPackager {
             }
             writers = try writeParts(count: count, plan: plan, reader: reader, top: top, summary: newSummary,
                                      directory: directory, options: options, logger: logger,
-                                     manifest: deferred ? nil : partManifestFor)
+                                     manifest: deferred ? nil : partManifestFor, copies: copies)
             do {
                 if deferred {
                     var hashes: [String: String] = [:]
@@ -408,6 +409,23 @@ public enum EmailPackager {
         return (files, placement)
     }
 
+    /// The files a part takes whole as the bundle holds them, by path: their deflate streams are
+    /// copied (neither inflated nor compressed again, nor hashed: the bundle manifest has their
+    /// SHA-256). Only from a zip the igzip writer wrote without encryption, into parts like it;
+    /// `SUMMARY.txt` is not among them (parts add their PARTS section to it).
+    static func wholeFileCopies(bundle: FilePath, manifest: Manifest, top: String, options: EmailOptions) -> [String: PackedFile] {
+        guard options.format == .zip, options.passphrase == nil,
+              BundleWriter.writesZipItself(format: options.format, level: options.compressionLevel, encrypted: false),
+              let entries = ZipDirectory.deflatedEntries(bundle) else { return [:] }
+        var copies: [String: PackedFile] = [:]
+        for f in manifest.files where f.status != .skipped && f.path != "SUMMARY.txt" {
+            guard var packed = entries["\(top)/\(f.path)"], packed.bytes == f.bytes else { continue }
+            packed.sha256 = f.sha256
+            copies[f.path] = packed
+        }
+        return copies
+    }
+
     /// Writes parts `1...count` under their temporary names (not yet published), split between
     /// two threads: each takes a run of neighbouring parts, so a file whose segments go to several
     /// parts is read forward once per thread, and recompressing the bundle takes both cores. Each
@@ -415,7 +433,8 @@ public enum EmailPackager {
     /// failure every part written is removed and the first error (in part order) thrown.
     static func writeParts(
         count: Int, plan: PartPlanner.Plan, reader: BundleReader, top: String, summary: [UInt8],
-        directory: FilePath, options: EmailOptions, logger: Logger, manifest: (@Sendable (Int) -> Manifest)?
+        directory: FilePath, options: EmailOptions, logger: Logger, manifest: (@Sendable (Int) -> Manifest)?,
+        copies: [String: PackedFile] = [:]
     ) throws -> [BundleWriter] {
         let results = PartResults(count: count)
         defer { results.release() }
@@ -428,7 +447,7 @@ public enum EmailPackager {
                 do {
                     let writer = try writePart(index: index, plan: plan, manifest: manifest?(index), reader: reader, top: top,
                                                summary: summary, directory: directory, options: options,
-                                               cursors: &cursors, logger: logger)
+                                               cursors: &cursors, copies: copies, logger: logger)
                     results.set(index - 1, .success(writer))
                 } catch {
                     results.set(index - 1, .failure(error))
@@ -457,7 +476,7 @@ public enum EmailPackager {
     static func writePart(
         index: Int, plan: PartPlanner.Plan, manifest: Manifest?, reader: BundleReader, top: String,
         summary: [UInt8], directory: FilePath, options: EmailOptions, cursors: inout [String: EntryCursor],
-        logger: Logger
+        copies: [String: PackedFile] = [:], logger: Logger
     ) throws -> BundleWriter {
         let count = plan.parts.count
         let writer = try BundleWriter(
@@ -495,6 +514,18 @@ public enum EmailPackager {
                 // The file's last segment: let its reader go (a buffer and a descriptor each).
                 let end = plan.parts.joined().filter { $0.path == p.path }.map { $0.offset + $0.length }.max() ?? 0
                 if cursor.position == end { cursors[p.path] = nil }
+            }
+            // Whole files the bundle holds deflated: their streams copied as they are, in bundle order.
+            if writer.takesPackedFiles {
+                let whole = wanted.compactMap { path, ranges -> (path: String, packed: PackedFile)? in
+                    guard let packed = copies[path], ranges.count == 1, ranges[0].offset == 0,
+                          ranges[0].end == packed.bytes else { return nil }
+                    return (path, packed)
+                }
+                for (path, packed) in whole.sorted(by: { $0.packed.offset < $1.packed.offset }) {
+                    _ = try writer.addPacked(at: path, packed)
+                    wanted[path] = nil
+                }
             }
             if wanted.isEmpty {
                 if let manifest { try writer.complete(manifest: manifest) }

@@ -49,6 +49,46 @@ enum ZipDirectory {
         return out
     }
 
+    /// Entry name → where its deflate stream lies and what it holds, for the entries a part can
+    /// copy as they are: deflated, not encrypted, sizes without zip64 fields. `nil` when the file
+    /// is not a zip this reader understands.
+    static func deflatedEntries(_ path: FilePath) -> [String: PackedFile]? {
+        guard let fd = try? FileDescriptor.open(path, .readOnly, options: Platform.openOptions) else { return nil }
+        defer { try? fd.close() }
+        guard let size = Platform.regularFileSize(fd), size >= 22 else { return nil }
+        let tailLength = Int(min(size, 22 + 65_535))
+        guard let tail = read(fd, at: size - Int64(tailLength), count: tailLength) else { return nil }
+        var i = tail.count - 22
+        while i >= 0, !(tail[i] == 0x50 && tail[i + 1] == 0x4B && tail[i + 2] == 0x05 && tail[i + 3] == 0x06) { i -= 1 }
+        guard i >= 0 else { return nil }
+        let count = Int(le16(tail, i + 10))
+        let directorySize = Int64(le32(tail, i + 12))
+        let directoryOffset = Int64(le32(tail, i + 16))
+        guard directorySize <= Int64(maxDirectoryBytes), directoryOffset + directorySize <= size,
+              let dir = read(fd, at: directoryOffset, count: Int(directorySize)) else { return nil }
+        var out: [String: PackedFile] = [:]
+        var p = 0
+        for _ in 0..<count {
+            guard p + 46 <= dir.count, le32(dir, p) == 0x0201_4B50 else { return nil }
+            let flags = le16(dir, p + 8), method = le16(dir, p + 10)
+            let crc = le32(dir, p + 16), compressed = le32(dir, p + 20), bytes = le32(dir, p + 24)
+            let nameLength = Int(le16(dir, p + 28)), extra = Int(le16(dir, p + 30)), comment = Int(le16(dir, p + 32))
+            let local = le32(dir, p + 42)
+            let end = p + 46 + nameLength + extra + comment
+            guard end <= dir.count else { return nil }
+            let name = String(decoding: dir[(p + 46)..<(p + 46 + nameLength)], as: UTF8.self)
+            p = end
+            // Encrypted (bit 0), not deflate, or sizes in zip64 fields: not copied.
+            guard flags & 1 == 0, method == 8, compressed != 0xFFFF_FFFF, bytes != 0xFFFF_FFFF, local != 0xFFFF_FFFF,
+                  let header = read(fd, at: Int64(local), count: 30), le32(header, 0) == 0x0403_4B50 else { continue }
+            let data = Int64(local) + 30 + Int64(le16(header, 26)) + Int64(le16(header, 28))
+            guard data + Int64(compressed) <= directoryOffset else { continue }
+            out[name] = PackedFile(path: path, offset: data, bytes: Int64(bytes), compressedBytes: Int64(compressed),
+                                   crc32: crc, sha256: "")
+        }
+        return out
+    }
+
     private static func read(_ fd: FileDescriptor, at offset: Int64, count: Int) -> [UInt8]? {
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
