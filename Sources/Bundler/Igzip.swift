@@ -7,10 +7,13 @@ import SystemPackage
 /// when it is synced before its rename, instead of all of it being written during that wait.
 struct Writeback {
     static let step: Int64 = 8 << 20
-    /// Bytes handed to the device so far (from the start of the file).
-    private(set) var started: Int64 = 0
+    /// Where the bytes not yet handed to the device start.
+    private(set) var started: Int64
 
-    /// `end`: bytes written to `fd` so far.
+    /// `from`: where in the file this writer starts.
+    init(from: Int64 = 0) { started = from }
+
+    /// `end`: the file offset this writer has written up to.
     mutating func wrote(upTo end: Int64, fd: FileDescriptor) {
         guard end - started >= Self.step else { return }
         Platform.startWriteback(fd, offset: started, length: end - started)

@@ -1,4 +1,6 @@
 import Crypto
+import Dispatch
+import Foundation
 import LogRecord
 import SystemPackage
 
@@ -290,13 +292,15 @@ public struct MailMessage: Sendable {
         }
         let temporary = final.removingLastComponent().appending(
             ".\(final.lastComponent?.string ?? "message.eml").partial-\(Platform.currentProcessID)")
-        let input: FileDescriptor
+        let attachmentBytes: Int64
         do {
-            input = try FileDescriptor.open(attachment, .readOnly, options: Platform.openOptions)
+            let input = try FileDescriptor.open(attachment, .readOnly, options: Platform.openOptions)
+            defer { try? input.close() }
+            guard let size = Platform.regularFileSize(input) else { throw Errno.invalidArgument }
+            attachmentBytes = size
         } catch {
             throw BundleError(.sourceUnreadable, "cannot read \(attachment) to attach it", path: attachment, cause: error as? Errno)
         }
-        defer { try? input.close() }
         let output: FileDescriptor
         do {
             output = try FileDescriptor.open(
@@ -311,37 +315,30 @@ public struct MailMessage: Sendable {
             if !closed { try? output.close() }
             if !published { Platform.removeFile(temporary) }
         }
-        let linesPerChunk = 8192
-        let chunkBytes = MailMessage.bytesPerLine * linesPerChunk
-        var buffer = [UInt8](repeating: 0, count: chunkBytes)
-        let encoded = UnsafeMutableRawBufferPointer.allocate(byteCount: MailMessage.encodedLineBytes(chunkBytes), alignment: 16)
-        defer { encoded.deallocate() }
-        var writeback = Writeback()
-        var written: Int64 = 0
         do {
-            written += Int64(try output.writeAll(head()))
-            while true {
-                // Fill the whole chunk (short reads happen), so lines break every 57 bytes.
-                var filled = 0
-                while filled < chunkBytes {
-                    let n = try buffer.withUnsafeMutableBytes {
-                        try input.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...]))
-                    }
-                    if n == 0 { break }
-                    filled += n
+            let head = head()
+            _ = try output.writeAll(head)
+            // The base64 lines: a large attachment in two halves, each on its own thread (whole
+            // lines each, so that the second half's place in the file is known).
+            let bodyStart = Int64(head.count)
+            let lines = (attachmentBytes + Int64(Self.bytesPerLine) - 1) / Int64(Self.bytesPerLine)
+            let split = attachmentBytes >= Self.twoThreadsFrom ? lines / 2 * Int64(Self.bytesPerLine) : attachmentBytes
+            let ranges = [0..<split, split..<attachmentBytes].filter { !$0.isEmpty }
+            let failures = RangeFailures(count: ranges.count)
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
+                do {
+                    try Self.encode(attachment, ranges[k], into: temporary, at: bodyStart + Self.base64Size(ranges[k].lowerBound))
+                } catch {
+                    failures.set(k, error)
                 }
-                if filled == 0 { break }
-                let n = buffer.withUnsafeBytes { raw in
-                    MailMessage.encodeLines(UnsafeRawBufferPointer(rebasing: raw[0..<filled]), to: encoded.baseAddress!)
-                }
-                written += Int64(try output.writeAll(UnsafeRawBufferPointer(rebasing: encoded[0..<n])))
-                writeback.wrote(upTo: written, fd: output)
-                if filled < chunkBytes { break }
             }
-            _ = try output.writeAll(tail())
+            if let failure = failures.first { throw failure }
+            _ = try output.writeAll(toAbsoluteOffset: bodyStart + Self.base64Size(attachmentBytes), tail())
             _ = Platform.sync(output)
             closed = true
             try output.close()
+        } catch let error as BundleError {
+            throw error
         } catch {
             throw BundleError(.writeFailed, "cannot write \(temporary) for \(final)", path: temporary, cause: error as? Errno)
         }
@@ -352,6 +349,69 @@ public struct MailMessage: Sendable {
         }
         published = true
         return final
+    }
+
+    /// Attachments from this size on are encoded by two threads.
+    static let twoThreadsFrom: Int64 = 4 << 20
+
+    /// Encodes `range` of the file at `attachment` as base64 lines into `message` from `offset`,
+    /// through descriptors of its own (so that two threads never share a file position).
+    static func encode(_ attachment: FilePath, _ range: Range<Int64>, into message: FilePath, at offset: Int64) throws {
+        let input: FileDescriptor
+        do {
+            input = try FileDescriptor.open(attachment, .readOnly, options: Platform.openOptions)
+        } catch {
+            throw BundleError(.sourceUnreadable, "cannot read \(attachment) to attach it", path: attachment, cause: error as? Errno)
+        }
+        defer { try? input.close() }
+        let output = try FileDescriptor.open(message, .writeOnly, options: Platform.openOptions)
+        defer { try? output.close() }
+        _ = try input.seek(offset: range.lowerBound, from: .start)
+        _ = try output.seek(offset: offset, from: .start)
+        let chunkBytes = bytesPerLine * 8192
+        var buffer = [UInt8](repeating: 0, count: chunkBytes)
+        let encoded = UnsafeMutableRawBufferPointer.allocate(byteCount: encodedLineBytes(chunkBytes), alignment: 16)
+        defer { encoded.deallocate() }
+        var writeback = Writeback(from: offset)
+        var written = offset
+        var left: Int64 = range.upperBound - range.lowerBound
+        while left > 0 {
+            // Fill the whole chunk (short reads happen), so lines break every 57 bytes.
+            let want = Int(min(Int64(chunkBytes), left))
+            var filled = 0
+            while filled < want {
+                let n = try buffer.withUnsafeMutableBytes {
+                    try input.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled..<want]))
+                }
+                if n == 0 {
+                    throw BundleError(.sourceUnreadable, "\(attachment) ended while it was attached", path: attachment)
+                }
+                filled += n
+            }
+            let n = buffer.withUnsafeBytes { raw in
+                encodeLines(UnsafeRawBufferPointer(rebasing: raw[0..<filled]), to: encoded.baseAddress!)
+            }
+            written += Int64(try output.writeAll(UnsafeRawBufferPointer(rebasing: encoded[0..<n])))
+            writeback.wrote(upTo: written, fd: output)
+            left -= Int64(filled)
+        }
+    }
+}
+
+/// The first error of the threads encoding an attachment, in range order.
+private final class RangeFailures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var errors: [(any Error)?]
+    init(count: Int) { errors = Array(repeating: nil, count: count) }
+    func set(_ k: Int, _ error: any Error) {
+        lock.lock()
+        errors[k] = error
+        lock.unlock()
+    }
+    var first: (any Error)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return errors.compactMap { $0 }.first
     }
 }
 
