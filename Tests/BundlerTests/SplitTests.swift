@@ -239,6 +239,42 @@ import Testing
         #expect(BundleWriter.leftoverPID(".notes.txt.partial-4242") == nil)
     }
 
+    /// A bundle entry read through its located deflate stream (ISA-L) gives the file's bytes, and
+    /// a damaged stream or a CRC-32 that does not match is an error, not wrong bytes.
+    @Test func deflatedEntryReaderChecksWhatItInflates() throws {
+        let dir = try TempDir("inflate")
+        defer { dir.cleanup() }
+        let bundle = try Self.makeBundle(in: dir, format: .zip)
+        let entries = try #require(ZipDirectory.deflatedEntries(bundle))
+        func inflate(_ e: PackedFile) throws -> [UInt8] {
+            let reader = try DeflatedEntryReader(e)
+            var out: [UInt8] = []
+            while true {
+                let chunk = try reader.next()
+                if chunk.isEmpty { return out }
+                out += chunk
+            }
+        }
+        for f in Self.files() where f.path != "SUMMARY.txt" {
+            let e = try #require(entries["\(Self.name)/\(f.path)"])
+            #expect(try inflate(e) == f.bytes, "\(f.path)")
+        }
+        let log = try #require(entries["\(Self.name)/raw/app/AMTError.log"])
+        var wrongCRC = log
+        wrongCRC.crc32 ^= 1
+        #expect(throws: BundleError.self) { _ = try inflate(wrongCRC) }
+        var short = log
+        short.compressedBytes -= 100
+        #expect(throws: BundleError.self) { _ = try inflate(short) }
+        // A damaged byte in the middle of the stream.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: bundle.string)))
+        bytes[Int(log.offset + log.compressedBytes / 2)] ^= 0xFF
+        let damaged = try dir.file("damaged.zip", bytes)
+        var broken = log
+        broken.path = damaged
+        #expect(throws: (any Error).self) { _ = try inflate(broken) }
+    }
+
     @Test func zipDirectoryAccountsForEveryByte() throws {
         let dir = try TempDir("zipdir")
         defer { dir.cleanup() }

@@ -114,7 +114,7 @@ public enum EmailPackager {
     ) throws -> EmailResult {
         let directory = bundle.removingLastComponent()
         var items = planItems(bundle: bundle, manifest: manifest, top: top, bundleSize: bundleSize, format: options.format)
-        let copies = wholeFileCopies(bundle: bundle, manifest: manifest, top: top, options: options)
+        let deflated = deflatedFiles(bundle: bundle, manifest: manifest, top: top, options: options)
         // tar.gz states no per-entry compressed size: estimates are corrected from the parts written.
         var refinements = options.format == .zip ? 0 : 2
         let overhead = entryOverhead(top: top, encrypted: options.passphrase != nil)
@@ -191,7 +191,7 @@ public enum EmailPackager {
             }
             writers = try writeParts(count: count, plan: plan, reader: reader, top: top, summary: newSummary,
                                      directory: directory, options: options, logger: logger,
-                                     manifest: deferred ? nil : partManifestFor, copies: copies)
+                                     manifest: deferred ? nil : partManifestFor, deflated: deflated)
             do {
                 if deferred {
                     var hashes: [String: String] = [:]
@@ -409,21 +409,22 @@ public enum EmailPackager {
         return (files, placement)
     }
 
-    /// The files a part takes whole as the bundle holds them, by path: their deflate streams are
-    /// copied (neither inflated nor compressed again, nor hashed: the bundle manifest has their
-    /// SHA-256). Only from a zip the igzip writer wrote without encryption, into parts like it;
-    /// `SUMMARY.txt` is not among them (parts add their PARTS section to it).
-    static func wholeFileCopies(bundle: FilePath, manifest: Manifest, top: String, options: EmailOptions) -> [String: PackedFile] {
+    /// The bundle's files whose deflate streams parts use directly, by path: a part takes a whole
+    /// one as the bundle holds it (neither inflated nor compressed again, nor hashed: the bundle
+    /// manifest has its SHA-256), and segments are cut from one inflated by ISA-L. Only from a zip
+    /// without encryption, into parts the igzip writer writes; `SUMMARY.txt` is not among them
+    /// (parts add their PARTS section to it).
+    static func deflatedFiles(bundle: FilePath, manifest: Manifest, top: String, options: EmailOptions) -> [String: PackedFile] {
         guard options.format == .zip, options.passphrase == nil,
               BundleWriter.writesZipItself(format: options.format, level: options.compressionLevel, encrypted: false),
               let entries = ZipDirectory.deflatedEntries(bundle) else { return [:] }
-        var copies: [String: PackedFile] = [:]
+        var files: [String: PackedFile] = [:]
         for f in manifest.files where f.status != .skipped && f.path != "SUMMARY.txt" {
             guard var packed = entries["\(top)/\(f.path)"], packed.bytes == f.bytes else { continue }
             packed.sha256 = f.sha256
-            copies[f.path] = packed
+            files[f.path] = packed
         }
-        return copies
+        return files
     }
 
     /// Writes parts `1...count` under their temporary names (not yet published), split between
@@ -434,7 +435,7 @@ public enum EmailPackager {
     static func writeParts(
         count: Int, plan: PartPlanner.Plan, reader: BundleReader, top: String, summary: [UInt8],
         directory: FilePath, options: EmailOptions, logger: Logger, manifest: (@Sendable (Int) -> Manifest)?,
-        copies: [String: PackedFile] = [:]
+        deflated: [String: PackedFile] = [:]
     ) throws -> [BundleWriter] {
         let results = PartResults(count: count)
         defer { results.release() }
@@ -447,7 +448,7 @@ public enum EmailPackager {
                 do {
                     let writer = try writePart(index: index, plan: plan, manifest: manifest?(index), reader: reader, top: top,
                                                summary: summary, directory: directory, options: options,
-                                               cursors: &cursors, copies: copies, logger: logger)
+                                               cursors: &cursors, deflated: deflated, logger: logger)
                     results.set(index - 1, .success(writer))
                 } catch {
                     results.set(index - 1, .failure(error))
@@ -476,7 +477,7 @@ public enum EmailPackager {
     static func writePart(
         index: Int, plan: PartPlanner.Plan, manifest: Manifest?, reader: BundleReader, top: String,
         summary: [UInt8], directory: FilePath, options: EmailOptions, cursors: inout [String: EntryCursor],
-        copies: [String: PackedFile] = [:], logger: Logger
+        deflated: [String: PackedFile] = [:], logger: Logger
     ) throws -> BundleWriter {
         let count = plan.parts.count
         let writer = try BundleWriter(
@@ -501,7 +502,8 @@ public enum EmailPackager {
             for p in segments {
                 let cursor: EntryCursor
                 if let c = cursors[p.path] { cursor = c } else {
-                    cursor = try EntryCursor(path: reader.path, passphrase: reader.passphrase, entry: "\(top)/\(p.path)")
+                    cursor = try EntryCursor(path: reader.path, passphrase: reader.passphrase, entry: "\(top)/\(p.path)",
+                                             deflated: deflated[p.path])
                     cursors[p.path] = cursor
                 }
                 if cursor.position < p.offset { try cursor.read(p.offset - cursor.position) { _ in } }
@@ -518,7 +520,7 @@ public enum EmailPackager {
             // Whole files the bundle holds deflated: their streams copied as they are, in bundle order.
             if writer.takesPackedFiles {
                 let whole = wanted.compactMap { path, ranges -> (path: String, packed: PackedFile)? in
-                    guard let packed = copies[path], ranges.count == 1, ranges[0].offset == 0,
+                    guard let packed = deflated[path], ranges.count == 1, ranges[0].offset == 0,
                           ranges[0].end == packed.bytes else { return nil }
                     return (path, packed)
                 }

@@ -7,15 +7,26 @@ final class EntryCursor {
     let name: String
     /// Bytes of the entry handed out so far.
     private(set) var position: Int64 = 0
-    private let session: ReadSession
-    /// Bytes read from the archive but not handed out yet (inside the session's buffer).
+    /// Through libarchive, or the entry's deflate stream located in the zip and inflated by ISA-L.
+    private enum Source {
+        case archive(ReadSession)
+        case deflated(DeflatedEntryReader)
+    }
+    private let source: Source
+    /// Bytes read from the archive but not handed out yet (inside the reader's buffer).
     private var pending = UnsafeRawBufferPointer(start: nil, count: 0)
 
-    /// Opens `path` and moves to the entry named `entry` (full name).
+    /// Opens `path` and moves to the entry named `entry` (full name); with `deflated` (where
+    /// `ZipDirectory` found the entry's stream), reads that stream instead.
     /// - Throws: `.entryNotFound`, or what reading the archive throws.
-    init(path: FilePath, passphrase: String?, entry: String) throws {
+    init(path: FilePath, passphrase: String?, entry: String, deflated: PackedFile? = nil) throws {
         name = entry
-        session = try ReadSession(path, passphrase: passphrase)
+        if let deflated {
+            source = .deflated(try DeflatedEntryReader(deflated))
+            return
+        }
+        let session = try ReadSession(path, passphrase: passphrase)
+        source = .archive(session)
         while let e = try session.next() {
             if e.name == entry { return }
         }
@@ -28,9 +39,15 @@ final class EntryCursor {
         var left = count
         while left > 0 {
             if pending.isEmpty {
-                pending = try session.readSome(of: name)
-                if pending.isEmpty {
-                    throw BundleError(.corrupt, "entry \(name) of \(session.path) ends \(left) bytes early", path: session.path)
+                switch source {
+                case .archive(let session):
+                    pending = try session.readSome(of: name)
+                    if pending.isEmpty {
+                        throw BundleError(.corrupt, "entry \(name) of \(session.path) ends \(left) bytes early", path: session.path)
+                    }
+                case .deflated(let reader):
+                    pending = try reader.next()
+                    if pending.isEmpty { throw BundleError(.corrupt, "entry \(name) ends \(left) bytes early") }
                 }
             }
             let take = Int(min(Int64(pending.count), left))
