@@ -1,5 +1,4 @@
 import Crypto
-import Dispatch
 import Foundation
 import LogRecord
 import SystemPackage
@@ -318,22 +317,10 @@ public struct MailMessage: Sendable {
         do {
             let head = head()
             _ = try output.writeAll(head)
-            // The base64 lines: a large attachment in two halves, each on its own thread (whole
-            // lines each, so that the second half's place in the file is known).
-            let bodyStart = Int64(head.count)
-            let lines = (attachmentBytes + Int64(Self.bytesPerLine) - 1) / Int64(Self.bytesPerLine)
-            let split = attachmentBytes >= Self.twoThreadsFrom ? lines / 2 * Int64(Self.bytesPerLine) : attachmentBytes
-            let ranges = [0..<split, split..<attachmentBytes].filter { !$0.isEmpty }
-            let failures = RangeFailures(count: ranges.count)
-            DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
-                do {
-                    try Self.encode(attachment, ranges[k], into: temporary, at: bodyStart + Self.base64Size(ranges[k].lowerBound))
-                } catch {
-                    failures.set(k, error)
-                }
-            }
-            if let failure = failures.first { throw failure }
-            _ = try output.writeAll(toAbsoluteOffset: bodyStart + Self.base64Size(attachmentBytes), tail())
+            // The base64 lines, encoded on this thread while another writes the lines encoded
+            // before (one writer: two writing the same file wait on each other in the kernel).
+            try Self.encode(attachment, bytes: attachmentBytes, into: output, at: Int64(head.count))
+            _ = try output.writeAll(tail())
             _ = Platform.sync(output)
             closed = true
             try output.close()
@@ -351,12 +338,10 @@ public struct MailMessage: Sendable {
         return final
     }
 
-    /// Attachments from this size on are encoded by two threads.
-    static let twoThreadsFrom: Int64 = 4 << 20
-
-    /// Encodes `range` of the file at `attachment` as base64 lines into `message` from `offset`,
-    /// through descriptors of its own (so that two threads never share a file position).
-    static func encode(_ attachment: FilePath, _ range: Range<Int64>, into message: FilePath, at offset: Int64) throws {
+    /// Encodes the `bytes` bytes of the file at `attachment` as base64 lines into `output`, which
+    /// is positioned at `offset`: read and encoded here, written by a second thread, a few chunks
+    /// apart (`EncodedChunks`).
+    static func encode(_ attachment: FilePath, bytes: Int64, into output: FileDescriptor, at offset: Int64) throws {
         let input: FileDescriptor
         do {
             input = try FileDescriptor.open(attachment, .readOnly, options: Platform.openOptions)
@@ -364,54 +349,150 @@ public struct MailMessage: Sendable {
             throw BundleError(.sourceUnreadable, "cannot read \(attachment) to attach it", path: attachment, cause: error as? Errno)
         }
         defer { try? input.close() }
-        let output = try FileDescriptor.open(message, .writeOnly, options: Platform.openOptions)
-        defer { try? output.close() }
-        _ = try input.seek(offset: range.lowerBound, from: .start)
-        _ = try output.seek(offset: offset, from: .start)
         let chunkBytes = bytesPerLine * 8192
+        let chunks = EncodedChunks(slots: 3, bytes: encodedLineBytes(chunkBytes))
+        let writer = Thread {
+            var writeback = Writeback(from: offset)
+            var written = offset
+            var failed = false
+            while let (k, count) = chunks.nextFull() {
+                // After a failed write the rest is only released (the encoder stops soon).
+                if !failed {
+                    do {
+                        written += Int64(try output.writeAll(UnsafeRawBufferPointer(rebasing: chunks.slot(k)[0..<count])))
+                        writeback.wrote(upTo: written, fd: output)
+                    } catch {
+                        failed = true
+                        chunks.fail(error)
+                    }
+                }
+                chunks.release(k)
+            }
+            chunks.writerEnded()
+        }
+        writer.start()
         var buffer = [UInt8](repeating: 0, count: chunkBytes)
-        let encoded = UnsafeMutableRawBufferPointer.allocate(byteCount: encodedLineBytes(chunkBytes), alignment: 16)
-        defer { encoded.deallocate() }
-        var writeback = Writeback(from: offset)
-        var written = offset
-        var left: Int64 = range.upperBound - range.lowerBound
-        while left > 0 {
+        var left = bytes
+        var failure: (any Error)? = nil
+        while left > 0, chunks.failure == nil {
             // Fill the whole chunk (short reads happen), so lines break every 57 bytes.
             let want = Int(min(Int64(chunkBytes), left))
             var filled = 0
-            while filled < want {
-                let n = try buffer.withUnsafeMutableBytes {
-                    try input.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled..<want]))
+            do {
+                while filled < want {
+                    let n = try buffer.withUnsafeMutableBytes {
+                        try input.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled..<want]))
+                    }
+                    if n == 0 { throw BundleError(.sourceUnreadable, "\(attachment) ended while it was attached", path: attachment) }
+                    filled += n
                 }
-                if n == 0 {
-                    throw BundleError(.sourceUnreadable, "\(attachment) ended while it was attached", path: attachment)
-                }
-                filled += n
+            } catch {
+                failure = error
+                break
             }
+            let k = chunks.nextFree()
             let n = buffer.withUnsafeBytes { raw in
-                encodeLines(UnsafeRawBufferPointer(rebasing: raw[0..<filled]), to: encoded.baseAddress!)
+                encodeLines(UnsafeRawBufferPointer(rebasing: raw[0..<filled]), to: chunks.slot(k).baseAddress!)
             }
-            written += Int64(try output.writeAll(UnsafeRawBufferPointer(rebasing: encoded[0..<n])))
-            writeback.wrote(upTo: written, fd: output)
+            chunks.fill(k, count: n)
             left -= Int64(filled)
         }
+        chunks.finish()
+        chunks.waitForWriter()
+        if let failure { throw failure }
+        if let failure = chunks.failure { throw failure }
     }
 }
 
-/// The first error of the threads encoding an attachment, in range order.
-private final class RangeFailures: @unchecked Sendable {
-    private let lock = NSLock()
-    private var errors: [(any Error)?]
-    init(count: Int) { errors = Array(repeating: nil, count: count) }
-    func set(_ k: Int, _ error: any Error) {
-        lock.lock()
-        errors[k] = error
-        lock.unlock()
+/// Encoded chunks between the thread that encodes an attachment and the one that writes it: a
+/// ring of `slots` buffers, filled in order and written in order.
+private final class EncodedChunks: @unchecked Sendable {
+    private let condition = NSCondition()
+    private let buffers: [UnsafeMutableRawBufferPointer]
+    private var counts: [Int]
+    private var filled = 0
+    private var written = 0
+    private var finished = false
+    private var writerDone = false
+    private var error: (any Error)?
+
+    init(slots: Int, bytes: Int) {
+        buffers = (0..<slots).map { _ in .allocate(byteCount: bytes, alignment: 16) }
+        counts = Array(repeating: 0, count: slots)
     }
-    var first: (any Error)? {
-        lock.lock()
-        defer { lock.unlock() }
-        return errors.compactMap { $0 }.first
+
+    deinit { for b in buffers { b.deallocate() } }
+
+    func slot(_ k: Int) -> UnsafeMutableRawBufferPointer { buffers[k] }
+
+    /// Encoder: the next buffer to fill, once the writer has written what it held.
+    func nextFree() -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        while filled - written == buffers.count { condition.wait() }
+        return filled % buffers.count
+    }
+
+    /// Encoder: buffer `k` holds `count` bytes to write.
+    func fill(_ k: Int, count: Int) {
+        condition.lock()
+        counts[k] = count
+        filled += 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Encoder: nothing more comes.
+    func finish() {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Writer: the next filled buffer and its byte count; `nil` once all are written and the
+    /// encoder finished.
+    func nextFull() -> (Int, Int)? {
+        condition.lock()
+        defer { condition.unlock() }
+        while written == filled && !finished { condition.wait() }
+        guard written < filled else { return nil }
+        let k = written % buffers.count
+        return (k, counts[k])
+    }
+
+    /// Writer: buffer `k` is written (or failed) and free again.
+    func release(_ k: Int) {
+        condition.lock()
+        written += 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Writer: a write failed; the encoder stops at its next chunk.
+    func fail(_ e: any Error) {
+        condition.lock()
+        if error == nil { error = e }
+        condition.unlock()
+    }
+
+    var failure: (any Error)? {
+        condition.lock()
+        defer { condition.unlock() }
+        return error
+    }
+
+    func writerEnded() {
+        condition.lock()
+        writerDone = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func waitForWriter() {
+        condition.lock()
+        while !writerDone { condition.wait() }
+        condition.unlock()
     }
 }
 
