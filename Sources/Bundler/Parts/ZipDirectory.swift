@@ -7,44 +7,62 @@ enum ZipDirectory {
     /// Largest central directory read: 64 MiB.
     static let maxDirectoryBytes = 64 << 20
 
-    /// Entry name → bytes it takes in the archive. `nil` when the file is not a zip this reader
-    /// understands (zip64, multi-disk, damaged): callers fall back to an estimate.
-    static func packedSizes(_ path: FilePath) -> [String: Int64]? {
-        guard let fd = try? FileDescriptor.open(path, .readOnly, options: Platform.openOptions) else { return nil }
-        defer { try? fd.close() }
+    /// One record of the central directory.
+    struct Record {
+        var name: String
+        var flags: UInt16
+        var method: UInt16
+        var crc: UInt32
+        var compressed: UInt32
+        var bytes: UInt32
+        /// Offset of the entry's local header.
+        var local: UInt32
+        /// Bytes of the record itself.
+        var recordBytes: Int
+    }
+
+    /// The central directory of the zip open at `fd`: its records in directory order and where it
+    /// starts. `nil` when the file is not a zip this reader understands (zip64, multi-disk, damaged).
+    static func records(_ fd: FileDescriptor) -> (records: [Record], directoryOffset: Int64)? {
         guard let size = Platform.regularFileSize(fd), size >= 22 else { return nil }
         let tailLength = Int(min(size, 22 + 65_535))
         guard let tail = read(fd, at: size - Int64(tailLength), count: tailLength) else { return nil }
-        var eocd: Int? = nil
-        var i = tail.count - 22
-        while i >= 0 {
-            if tail[i] == 0x50, tail[i + 1] == 0x4B, tail[i + 2] == 0x05, tail[i + 3] == 0x06 { eocd = i; break }
-            i -= 1
-        }
-        guard let e = eocd else { return nil }
+        var e = tail.count - 22
+        while e >= 0, !(tail[e] == 0x50 && tail[e + 1] == 0x4B && tail[e + 2] == 0x05 && tail[e + 3] == 0x06) { e -= 1 }
+        guard e >= 0 else { return nil }
         let count = Int(le16(tail, e + 10))
         let directorySize = Int64(le32(tail, e + 12))
         let directoryOffset = Int64(le32(tail, e + 16))
         guard directorySize <= Int64(maxDirectoryBytes), directoryOffset + directorySize <= size,
               let dir = read(fd, at: directoryOffset, count: Int(directorySize)) else { return nil }
-        var records: [(name: String, offset: Int64, recordBytes: Int64)] = []
+        var records: [Record] = []
         var p = 0
         for _ in 0..<count {
             guard p + 46 <= dir.count, le32(dir, p) == 0x0201_4B50 else { return nil }
             let nameLength = Int(le16(dir, p + 28)), extra = Int(le16(dir, p + 30)), comment = Int(le16(dir, p + 32))
-            let local = Int64(le32(dir, p + 42))
             let end = p + 46 + nameLength + extra + comment
             guard end <= dir.count else { return nil }
-            let name = String(decoding: dir[(p + 46)..<(p + 46 + nameLength)], as: UTF8.self)
-            records.append((name, local, Int64(end - p)))
+            records.append(Record(name: String(decoding: dir[(p + 46)..<(p + 46 + nameLength)], as: UTF8.self),
+                                  flags: le16(dir, p + 8), method: le16(dir, p + 10), crc: le32(dir, p + 16),
+                                  compressed: le32(dir, p + 20), bytes: le32(dir, p + 24), local: le32(dir, p + 42),
+                                  recordBytes: end - p))
             p = end
         }
-        let sorted = records.sorted { $0.offset < $1.offset }
+        return (records, directoryOffset)
+    }
+
+    /// Entry name → bytes it takes in the archive. `nil` when the file is not a zip this reader
+    /// understands (zip64, multi-disk, damaged): callers fall back to an estimate.
+    static func packedSizes(_ path: FilePath) -> [String: Int64]? {
+        guard let fd = try? FileDescriptor.open(path, .readOnly, options: Platform.openOptions) else { return nil }
+        defer { try? fd.close() }
+        guard let (records, directoryOffset) = records(fd) else { return nil }
+        let sorted = records.sorted { $0.local < $1.local }
         var out: [String: Int64] = [:]
         for (k, r) in sorted.enumerated() {
-            let next = k + 1 < sorted.count ? sorted[k + 1].offset : directoryOffset
-            guard next >= r.offset else { return nil }
-            out[r.name] = next - r.offset + r.recordBytes
+            let next = k + 1 < sorted.count ? Int64(sorted[k + 1].local) : directoryOffset
+            guard next >= Int64(r.local) else { return nil }
+            out[r.name] = next - Int64(r.local) + Int64(r.recordBytes)
         }
         return out
     }
@@ -55,36 +73,16 @@ enum ZipDirectory {
     static func deflatedEntries(_ path: FilePath) -> [String: PackedFile]? {
         guard let fd = try? FileDescriptor.open(path, .readOnly, options: Platform.openOptions) else { return nil }
         defer { try? fd.close() }
-        guard let size = Platform.regularFileSize(fd), size >= 22 else { return nil }
-        let tailLength = Int(min(size, 22 + 65_535))
-        guard let tail = read(fd, at: size - Int64(tailLength), count: tailLength) else { return nil }
-        var i = tail.count - 22
-        while i >= 0, !(tail[i] == 0x50 && tail[i + 1] == 0x4B && tail[i + 2] == 0x05 && tail[i + 3] == 0x06) { i -= 1 }
-        guard i >= 0 else { return nil }
-        let count = Int(le16(tail, i + 10))
-        let directorySize = Int64(le32(tail, i + 12))
-        let directoryOffset = Int64(le32(tail, i + 16))
-        guard directorySize <= Int64(maxDirectoryBytes), directoryOffset + directorySize <= size,
-              let dir = read(fd, at: directoryOffset, count: Int(directorySize)) else { return nil }
+        guard let (records, directoryOffset) = records(fd) else { return nil }
         var out: [String: PackedFile] = [:]
-        var p = 0
-        for _ in 0..<count {
-            guard p + 46 <= dir.count, le32(dir, p) == 0x0201_4B50 else { return nil }
-            let flags = le16(dir, p + 8), method = le16(dir, p + 10)
-            let crc = le32(dir, p + 16), compressed = le32(dir, p + 20), bytes = le32(dir, p + 24)
-            let nameLength = Int(le16(dir, p + 28)), extra = Int(le16(dir, p + 30)), comment = Int(le16(dir, p + 32))
-            let local = le32(dir, p + 42)
-            let end = p + 46 + nameLength + extra + comment
-            guard end <= dir.count else { return nil }
-            let name = String(decoding: dir[(p + 46)..<(p + 46 + nameLength)], as: UTF8.self)
-            p = end
+        for r in records {
             // Encrypted (bit 0), not deflate, or sizes in zip64 fields: not copied.
-            guard flags & 1 == 0, method == 8, compressed != 0xFFFF_FFFF, bytes != 0xFFFF_FFFF, local != 0xFFFF_FFFF,
-                  let header = read(fd, at: Int64(local), count: 30), le32(header, 0) == 0x0403_4B50 else { continue }
-            let data = Int64(local) + 30 + Int64(le16(header, 26)) + Int64(le16(header, 28))
-            guard data + Int64(compressed) <= directoryOffset else { continue }
-            out[name] = PackedFile(path: path, offset: data, bytes: Int64(bytes), compressedBytes: Int64(compressed),
-                                   crc32: crc, sha256: "")
+            guard r.flags & 1 == 0, r.method == 8, r.compressed != 0xFFFF_FFFF, r.bytes != 0xFFFF_FFFF, r.local != 0xFFFF_FFFF,
+                  let header = read(fd, at: Int64(r.local), count: 30), le32(header, 0) == 0x0403_4B50 else { continue }
+            let data = Int64(r.local) + 30 + Int64(le16(header, 26)) + Int64(le16(header, 28))
+            guard data + Int64(r.compressed) <= directoryOffset else { continue }
+            out[r.name] = PackedFile(path: path, offset: data, bytes: Int64(r.bytes), compressedBytes: Int64(r.compressed),
+                                     crc32: r.crc, sha256: "")
         }
         return out
     }
