@@ -18,8 +18,10 @@ public enum AMTErrorLayout: String, Sendable, CaseIterable {
     case entLib = "entlib"
 }
 
-/// The fields of an entry's first line, before the zone and day/month order are applied.
-struct AMTEntryHeader {
+/// The fields of an entry's first line, before the zone and day/month order are applied. A class:
+/// the header travels from the matcher through the pending entry to the record, and as a value it
+/// was copied (every string retained) several times per entry.
+final class AMTEntryHeader {
     var time: SniffedTime
     var level: Severity?
     /// Thread as written (`6`, `ASP.NET worker`).
@@ -32,6 +34,11 @@ struct AMTEntryHeader {
     var context: String?
     /// UTF-8 offset of the message in the line.
     var messageStart: Int
+
+    init(time: SniffedTime, messageStart: Int) {
+        self.time = time
+        self.messageStart = messageStart
+    }
 }
 
 /// Byte-level matchers for entry first lines, one per line-based layout. Each returns `nil` when
@@ -117,7 +124,7 @@ enum AMTErrorMatch {
         var i = t.end
         guard i == b.count || b[i] == 0x20 || b[i] == 0x09 else { return nil }
         i = skipSpaces(b, i)
-        var h = AMTEntryHeader(time: t, messageStart: i)
+        let h = AMTEntryHeader(time: t, messageStart: i)
         // A bracketed level token (`[ERR]`, `[Error]`) is layout, not message.
         if i < b.count, b[i] == UInt8(ascii: "["), let r = bracket(b, i), let lvl = levelWord(b, r.inner) {
             h.level = lvl
@@ -131,12 +138,12 @@ enum AMTErrorMatch {
         var i = t.end
         guard i < b.count, b[i] == 0x20 else { return nil }
         i = skipSpaces(b, i)
-        var h = AMTEntryHeader(time: t, messageStart: 0)
+        let h = AMTEntryHeader(time: t, messageStart: 0)
         // Bracket tokens before the level: the first is the thread.
         var brackets = 0
         while i < b.count, b[i] == UInt8(ascii: "["), brackets < 3 {
             guard let r = bracket(b, i) else { return nil }
-            if h.thread == nil && h.threadID == nil { setThread(&h, b, r.inner, &cache) }
+            if h.thread == nil && h.threadID == nil { setThread(h, b, r.inner, &cache) }
             brackets += 1
             i = skipSpaces(b, r.end)
         }
@@ -149,7 +156,7 @@ enum AMTErrorMatch {
         // `%-5level [%thread] %logger`
         while i < b.count, b[i] == UInt8(ascii: "["), brackets < 3 {
             guard let r = bracket(b, i) else { return nil }
-            if h.thread == nil && h.threadID == nil { setThread(&h, b, r.inner, &cache) }
+            if h.thread == nil && h.threadID == nil { setThread(h, b, r.inner, &cache) }
             brackets += 1
             i = skipSpaces(b, r.end)
         }
@@ -184,7 +191,7 @@ enum AMTErrorMatch {
         var i = t.end
         guard i < b.count, b[i] == UInt8(ascii: "|") else { return nil }
         i += 1
-        var h = AMTEntryHeader(time: t, messageStart: 0)
+        let h = AMTEntryHeader(time: t, messageStart: 0)
         var before: [String] = []
         // Up to three fields before the level (`${threadid}`, `${machinename}` …).
         for _ in 0..<4 {
@@ -230,7 +237,7 @@ enum AMTErrorMatch {
         guard i < b.count, b[i] == 0x20 else { return nil }
         i = skipSpaces(b, i)
         guard i < b.count, b[i] == UInt8(ascii: "["), let r = bracket(b, i), let lvl = levelWord(b, r.inner) else { return nil }
-        var h = AMTEntryHeader(time: t, messageStart: skipOneSpace(b, r.end))
+        let h = AMTEntryHeader(time: t, messageStart: skipOneSpace(b, r.end))
         h.level = lvl
         return h
     }
@@ -238,7 +245,7 @@ enum AMTErrorMatch {
     // MARK: - Helpers
 
     /// A numeric thread becomes `threadID` without making a string; any other is `thread`.
-    static func setThread(_ h: inout AMTEntryHeader, _ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ cache: inout StringCache) {
+    static func setThread(_ h: AMTEntryHeader, _ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ cache: inout StringCache) {
         if !r.isEmpty, r.count <= 9 {
             var v = 0
             var numeric = true
