@@ -22,18 +22,20 @@ public enum AMTErrorLayout: String, Sendable, CaseIterable {
 /// the header travels from the matcher through the pending entry to the record, and as a value it
 /// was copied (every string retained) several times per entry.
 final class AMTEntryHeader {
-    var time: SniffedTime
-    var level: Severity?
+    // Set by the matcher that makes the header, then only read: no dynamic exclusivity checks
+    // (each access to a class's stored property would otherwise register with the runtime).
+    @exclusivity(unchecked) var time: SniffedTime
+    @exclusivity(unchecked) var level: Severity?
     /// Thread as written (`6`, `ASP.NET worker`).
-    var thread: String?
+    @exclusivity(unchecked) var thread: String?
     /// Thread as a number, when it is one.
-    var threadID: Int?
-    var logger: String?
-    var ndc: String?
+    @exclusivity(unchecked) var threadID: Int?
+    @exclusivity(unchecked) var logger: String?
+    @exclusivity(unchecked) var ndc: String?
     /// NLog fields before the level that are not a thread id.
-    var context: String?
+    @exclusivity(unchecked) var context: String?
     /// UTF-8 offset of the message in the line.
-    var messageStart: Int
+    @exclusivity(unchecked) var messageStart: Int
 
     init(time: SniffedTime, messageStart: Int) {
         self.time = time
