@@ -50,37 +50,33 @@ enum SourceStage {
                 }
                 return result
             }
-            var batch: [Record] = []
-            batch.reserveCapacity(StreamItem.batchSize)
+            let tally = Tally()
             let context = ParseContext(sourcePath: relativePath, hostName: hostName, zone: zone)
-            var counts = LevelCounts()
-            var outside = 0
-            var sqlFacts = SQLServerFacts()
-            var installRuns = InstallRunLog()
-            var recordRedactions = RedactionCounts()
             func accept(_ record: Record) {
-                if record.outcome != nil, let run = InstallRun(record: record) { installRuns.add(run) }
-                if record.dataset == Dataset.sqlErrorlog, let f = SQLServerFacts(record: record) { sqlFacts = sqlFacts.merge(f) }
+                if record.outcome != nil, let run = InstallRun(record: record) { tally.installRuns.add(run) }
+                if record.dataset == Dataset.sqlErrorlog, let f = SQLServerFacts(record: record) {
+                    tally.sqlFacts = tally.sqlFacts.merge(f)
+                }
                 guard window.contains(record.timestamp) else {
-                    outside += 1
+                    tally.outside += 1
                     return
                 }
-                counts.add(record)
-                batch.append(record)
-                if batch.count >= StreamItem.batchSize {
+                tally.counts.add(record)
+                tally.batch.append(record)
+                if tally.batch.count >= StreamItem.batchSize {
                     // Handed over whole: the encode stage then owns the only reference and moves
                     // the records out instead of copying them.
                     var full: [Record] = []
-                    swap(&full, &batch)
+                    swap(&full, &tally.batch)
                     sink(.records(relativePath, consume full))
-                    batch.reserveCapacity(StreamItem.batchSize)
+                    tally.batch.reserveCapacity(StreamItem.batchSize)
                 }
             }
             // Text was redacted before it was parsed; event records are redacted field by field.
             let emit: (Record) throws -> Void = { record in
                 guard let active, record.dataset == Dataset.evtx else { return accept(record) }
                 var redacted = record
-                recordRedactions.add(active.redact(&redacted))
+                tally.recordRedactions.add(active.redact(&redacted))
                 accept(redacted)
             }
 
@@ -91,13 +87,13 @@ enum SourceStage {
                 try raw.close()
                 result.stats = try SourceParsing.parseEVTX(path: rawPath, context: context, emit: emit)
                 if let active {
-                    result.redactions = recordRedactions
+                    result.redactions = tally.recordRedactions
                     // A binary log cannot be rewritten: when its records needed redaction (always
                     // under pii) the raw file stays on site and the redacted records stand in.
-                    if active.mode == .pii || !recordRedactions.isEmpty {
+                    if active.mode == .pii || !tally.recordRedactions.isEmpty {
                         result.rawLeftOut = active.mode == .pii
                             ? "left out: a binary event log cannot be redacted (redaction pii); its redacted records stand in"
-                            : "left out: \(recordRedactions.total) values in its records were redacted and a binary event log cannot be rewritten; its redacted records stand in"
+                            : "left out: \(tally.recordRedactions.total) values in its records were redacted and a binary event log cannot be rewritten; its redacted records stand in"
                         CollectJob.remove(rawPath)
                         result.rawTemp = nil
                     }
@@ -124,15 +120,15 @@ enum SourceStage {
                 reader = tee.reader
                 result.redactions = text?.counts
             }
-            if !batch.isEmpty {
+            if !tally.batch.isEmpty {
                 var full: [Record] = []
-                swap(&full, &batch)
+                swap(&full, &tally.batch)
                 sink(.records(relativePath, consume full))
             }
-            result.counts = counts
-            result.outsideWindow = outside
-            result.sqlFacts = sqlFacts.isEmpty ? nil : sqlFacts
-            result.installRuns = installRuns
+            result.counts = tally.counts
+            result.outsideWindow = tally.outside
+            result.sqlFacts = tally.sqlFacts.isEmpty ? nil : tally.sqlFacts
+            result.installRuns = tally.installRuns
             if let t = reader.truncation {
                 result.truncatedBytes = t.droppedBytes
                 result.truncatedHow = t.how
@@ -279,6 +275,23 @@ enum ArchiveExpansion {
     }
 }
 
+
+/// What the parse stage keeps of one source's records as they pass: the batch being filled and the
+/// counts. An object used by the parse thread only: as local variables captured by the parsers'
+/// `emit` closure, every record's access to them went through the runtime's exclusivity checks.
+final class Tally {
+    @exclusivity(unchecked) var batch: [Record]
+    @exclusivity(unchecked) var counts = LevelCounts()
+    @exclusivity(unchecked) var outside = 0
+    @exclusivity(unchecked) var sqlFacts = SQLServerFacts()
+    @exclusivity(unchecked) var installRuns = InstallRunLog()
+    @exclusivity(unchecked) var recordRedactions = RedactionCounts()
+
+    init() {
+        batch = []
+        batch.reserveCapacity(StreamItem.batchSize)
+    }
+}
 
 /// What the parse stage hands the archive stage: batches of a source's records as they are
 /// parsed, then the source's description once it is read completely.

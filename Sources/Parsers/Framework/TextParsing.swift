@@ -93,21 +93,30 @@ public enum TextParsing {
         // (`emit` is captured by the function handed to `rest`, which Swift allows only for a
         // closure it may treat as escaping; it does not escape.)
         try withoutActuallyEscaping(emit) { emit in
-            var stats = ParseStats()
-            var parser = P(context: context, sample: sampleTexts)
-            var emitted = 0
+            // The parser and its counts live in an object: captured as local variables by the
+            // closure handed to `rest`, each line's access to them went through the runtime's
+            // exclusivity checks.
+            let run = Run(P(context: context, sample: sampleTexts))
             func counting(_ record: Record) throws {
-                emitted += 1
+                run.emitted += 1
                 try emit(record)
             }
-            for line in sample { try parser.feed(line, stats: &stats, emit: counting) }
+            for line in sample { try run.parser.feed(line, stats: &run.stats, emit: counting) }
             if !ended {
-                try rest { try parser.feed($0, stats: &stats, emit: counting) }
+                try rest { try run.parser.feed($0, stats: &run.stats, emit: counting) }
             }
-            try parser.finish(stats: &stats, emit: counting)
-            stats.records = emitted
-            return stats
+            try run.parser.finish(stats: &run.stats, emit: counting)
+            run.stats.records = run.emitted
+            return run.stats
         }
+    }
+
+    /// One parse's state; used by one thread only.
+    private final class Run<P: TextFormatParser> {
+        @exclusivity(unchecked) var parser: P
+        @exclusivity(unchecked) var stats = ParseStats()
+        @exclusivity(unchecked) var emitted = 0
+        init(_ parser: P) { self.parser = parser }
     }
 
     /// Convenience for tests and small inputs: parses bytes in memory.
