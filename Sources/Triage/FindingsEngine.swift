@@ -232,25 +232,27 @@ public final class FindingsEngine {
         var order: Int
     }
 
-    private var rules: [RuleState]
+    // One thread observes at a time (collect's encode stage): the state skips the runtime's
+    // exclusivity checks, which every record's observation went through.
+    @exclusivity(unchecked) private var rules: [RuleState]
     /// The rules' conditions, in the order of `rules`.
     private let compiled: [CompiledMatch]
     /// Lower-cased dataset → indices of the rules it can match.
-    private var datasetRules: [String: [Int]] = [:]
-    private var timelineEvents: [Timeline.Event] = []
-    private var timelineDropped = 0
+    @exclusivity(unchecked) private var datasetRules: [String: [Int]] = [:]
+    @exclusivity(unchecked) private var timelineEvents: [Timeline.Event] = []
+    @exclusivity(unchecked) private var timelineDropped = 0
     /// Hour index (hours since the epoch) → source index → count.
-    private var hourly: [Int64: [Int: Int]] = [:]
-    private var latestHour: Int64 = .min
-    private var droppedOlder = 0
-    private var sourceIndex: [String: Int] = [:]
-    private var sourceNames: [String] = []
-    private var templates: [String: TemplateState] = [:]
+    @exclusivity(unchecked) private var hourly: [Int64: [Int: Int]] = [:]
+    @exclusivity(unchecked) private var latestHour: Int64 = .min
+    @exclusivity(unchecked) private var droppedOlder = 0
+    @exclusivity(unchecked) private var sourceIndex: [String: Int] = [:]
+    @exclusivity(unchecked) private var sourceNames: [String] = []
+    @exclusivity(unchecked) private var templates: [String: TemplateState] = [:]
     /// The dataset of the record before (records come in runs of one source): its lower-cased
     /// form and candidate rules, so most records need no lower-casing or hashing for them.
-    private var lastDataset: (raw: String, lowered: String, rules: [Int])?
+    @exclusivity(unchecked) private var lastDataset: (raw: String, lowered: String, rules: [Int])?
     /// The histogram's source of the record before and its index.
-    private var lastSource: (name: String, index: Int)?
+    @exclusivity(unchecked) private var lastSource: (name: String, index: Int)?
 
     public init(rules: RuleSet) {
         self.rules = rules.rules.map { RuleState(rule: $0) }
