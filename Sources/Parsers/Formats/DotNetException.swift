@@ -1,3 +1,12 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(ucrt)
+import ucrt
+#endif
 /// What an entry's text says about a .NET exception, as `Exception.ToString()` and the common
 /// logging frameworks write it.
 public struct DotNetExceptionInfo: Sendable, Equatable {
@@ -140,9 +149,11 @@ public enum DotNetException {
         }
         let lineStart = i
         var prefixed = false
-        for marker in ["---> ", "--> ", "Inner Exception:", "Inner exception:", "InnerException:",
-                       "Inner Exception :", "Exception:", "Exception :", "Type :", "Type:", "Unhandled Exception:",
-                       "Unhandled exception:"] where hasPrefix(b, i, marker) {
+        // Every marker starts with `-`, `I`, `E`, `T` or `U`: other lines (most, frames) skip the list.
+        let first = i < b.count ? b[i] : 0
+        let mayBeMarked = first == UInt8(ascii: "-") || first == UInt8(ascii: "I") || first == UInt8(ascii: "E")
+            || first == UInt8(ascii: "T") || first == UInt8(ascii: "U")
+        for marker in Self.typeMarkers where mayBeMarked && hasPrefix(b, i, marker) {
             i += marker.utf8.count
             while i < b.count, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
             // AggregateException: `---> (Inner Exception #0) System.X: …`
@@ -276,12 +287,14 @@ public enum DotNetException {
 
     /// Whether `Exception` occurs in the line (a fast pre-check before the type search).
     static func containsException(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard b.count >= 9 else { return false }
+        guard b.count >= 9, let base = b.baseAddress else { return false }
         var k = 1
         let end = b.count - 7
-        // Look for 'x' and check the letters around it: "E" "x" "ception".
+        // Find each 'x' (memchr: many bytes at a time) and check the letters around it: "E" "x" "ception".
         while k < end {
-            if b[k] == UInt8(ascii: "x"), b[k - 1] == UInt8(ascii: "E"), b[k + 1] == UInt8(ascii: "c"),
+            guard let hit = memchr(base + k, Int32(UInt8(ascii: "x")), end - k) else { return false }
+            k = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if b[k - 1] == UInt8(ascii: "E"), b[k + 1] == UInt8(ascii: "c"),
                b[k + 2] == UInt8(ascii: "e"), b[k + 3] == UInt8(ascii: "p"), b[k + 4] == UInt8(ascii: "t"),
                b[k + 5] == UInt8(ascii: "i"), b[k + 6] == UInt8(ascii: "o"), b[k + 7] == UInt8(ascii: "n") {
                 return true
@@ -290,6 +303,11 @@ public enum DotNetException {
         }
         return false
     }
+
+    /// What may stand before an exception type at the start of a line.
+    static let typeMarkers = ["---> ", "--> ", "Inner Exception:", "Inner exception:", "InnerException:",
+                              "Inner Exception :", "Exception:", "Exception :", "Type :", "Type:", "Unhandled Exception:",
+                              "Unhandled exception:"]
 
     static func hasPrefix(_ b: UnsafeBufferPointer<UInt8>, _ at: Int, _ s: String) -> Bool {
         var k = at
