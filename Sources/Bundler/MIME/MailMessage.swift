@@ -291,15 +291,19 @@ public struct MailMessage: Sendable {
         }
         let temporary = final.removingLastComponent().appending(
             ".\(final.lastComponent?.string ?? "message.eml").partial-\(Platform.currentProcessID)")
+        let input: FileDescriptor
         let attachmentBytes: Int64
         do {
-            let input = try FileDescriptor.open(attachment, .readOnly, options: Platform.openOptions)
-            defer { try? input.close() }
-            guard let size = Platform.regularFileSize(input) else { throw Errno.invalidArgument }
+            input = try FileDescriptor.open(attachment, .readOnly, options: Platform.openOptions)
+            guard let size = Platform.regularFileSize(input) else {
+                try? input.close()
+                throw Errno.invalidArgument
+            }
             attachmentBytes = size
         } catch {
             throw BundleError(.sourceUnreadable, "cannot read \(attachment) to attach it", path: attachment, cause: error as? Errno)
         }
+        defer { try? input.close() }
         let output: FileDescriptor
         do {
             output = try FileDescriptor.open(
@@ -319,7 +323,7 @@ public struct MailMessage: Sendable {
             _ = try output.writeAll(head)
             // The base64 lines, encoded on this thread while another writes the lines encoded
             // before (one writer: two writing the same file wait on each other in the kernel).
-            try Self.encode(attachment, bytes: attachmentBytes, into: output, at: Int64(head.count))
+            try Self.encode(input, attachment, bytes: attachmentBytes, into: output, at: Int64(head.count))
             _ = try output.writeAll(tail())
             _ = Platform.sync(output)
             closed = true
@@ -338,17 +342,11 @@ public struct MailMessage: Sendable {
         return final
     }
 
-    /// Encodes the `bytes` bytes of the file at `attachment` as base64 lines into `output`, which
-    /// is positioned at `offset`: read and encoded here, written by a second thread, a few chunks
-    /// apart (`EncodedChunks`).
-    static func encode(_ attachment: FilePath, bytes: Int64, into output: FileDescriptor, at offset: Int64) throws {
-        let input: FileDescriptor
-        do {
-            input = try FileDescriptor.open(attachment, .readOnly, options: Platform.openOptions)
-        } catch {
-            throw BundleError(.sourceUnreadable, "cannot read \(attachment) to attach it", path: attachment, cause: error as? Errno)
-        }
-        defer { try? input.close() }
+    /// Encodes the `bytes` bytes of `input` (the file at `attachment`, from its start) as base64
+    /// lines into `output`, which is positioned at `offset`: read and encoded here, written by a
+    /// second thread, a few chunks apart (`EncodedChunks`).
+    static func encode(_ input: FileDescriptor, _ attachment: FilePath, bytes: Int64, into output: FileDescriptor,
+                       at offset: Int64) throws {
         let chunkBytes = bytesPerLine * 8192
         let chunks = EncodedChunks(slots: 3, bytes: encodedLineBytes(chunkBytes))
         let writer = Thread {
