@@ -52,24 +52,6 @@ public struct Record: Sendable, Equatable {
     /// `{"product": …}`). Use `setExtra(_:_:)` to set a dotted path.
     public var extras: [(String, JSONValue)]
 
-    @inlinable
-    public init(
-        dataset: String,
-        message: String,
-        timestamp: Timestamp? = nil,
-        level: Severity? = nil,
-        filePath: String? = nil,
-        line: Int? = nil
-    ) {
-        self.dataset = dataset
-        self.message = message
-        self.timestamp = timestamp
-        self.level = level
-        self.filePath = filePath
-        self.line = line
-        self.extras = []
-    }
-
     /// Sets `amt.<path>` where `path` is dot-separated (`"msi.product"`), creating or extending
     /// nested objects and keeping insertion order. An existing value at the same path is replaced.
     /// Empty path components (`"a..b"`, a leading or trailing dot) are ignored.
@@ -136,6 +118,27 @@ public struct Record: Sendable, Equatable {
             && lhs.stackTrace == rhs.stackTrace && lhs.timeSource == rhs.timeSource
             && lhs.winlog == rhs.winlog
             && JSONValue.object(lhs.extras) == JSONValue.object(rhs.extras)
+    }
+}
+
+extension Record {
+    /// A record with the fields every parser sets; the others are `nil` (no extras).
+    ///
+    /// Declared here and not in the type so that the compiler still makes the memberwise
+    /// initializer this one calls: built through assignments in an initializer's body, a record
+    /// came out as a copy of the one being built (every string retained and released once more,
+    /// at each record a parser made).
+    public init(
+        dataset: String,
+        message: String,
+        timestamp: Timestamp? = nil,
+        level: Severity? = nil,
+        filePath: String? = nil,
+        line: Int? = nil
+    ) {
+        self.init(timestamp: timestamp, message: message, level: level, filePath: filePath, line: line,
+                  dataset: dataset, code: nil, outcome: nil, provider: nil, hostName: nil, processID: nil,
+                  threadID: nil, errorType: nil, stackTrace: nil, timeSource: nil, winlogBox: nil, extras: [])
     }
 }
 

@@ -70,6 +70,7 @@ enum AMTErrorMatch {
     static func time(_ b: UnsafeBufferPointer<UInt8>, yearFirst: Bool) -> SniffedTime? {
         guard let c = b.first, c >= 0x30, c <= 0x39 else { return nil }
         if yearFirst, let t = isoFast(b) { return t }
+        if !yearFirst, let t = usFast(b) { return t }
         var scanner = ByteScanner(Array(b.prefix(48)))
         guard let t = TimestampSniffer.sniff(&scanner) else { return nil }
         switch t.order {
@@ -117,6 +118,82 @@ enum AMTErrorMatch {
             || (b[i + 1] == UInt8(ascii: "G") && b[i + 2] == UInt8(ascii: "M")) { return nil }
         return SniffedTime(year: y0 * 1000 + y1 * 100 + y2 * 10 + y3, month: month, day: day, hour: hour, minute: minute,
                            second: second, microsecond: micro, fractionDigits: digits, zone: .none, order: .yearFirst, end: i)
+    }
+
+    /// The product's own `M/d/yyyy h:mm:ss[.fff] [AM|PM]` read straight from the buffer (no copy),
+    /// giving exactly what `TimestampSniffer` gives for it; `nil` sends the line to the sniffer,
+    /// which reads every other form (zones, `a.m.`, `T`, dotted dates, a 24-hour clock with AM/PM).
+    @inline(__always)
+    static func usFast(_ b: UnsafeBufferPointer<UInt8>) -> SniffedTime? {
+        let n = b.count
+        var i = 0
+        @inline(__always) func number(_ most: Int) -> (value: Int, digits: Int) {
+            var v = 0, k = 0
+            while i < n, k < most, b[i] &- 0x30 < 10 {
+                v = v * 10 + Int(b[i] &- 0x30)
+                i += 1
+                k += 1
+            }
+            return (v, k)
+        }
+        @inline(__always) func eat(_ c: UInt8) -> Bool {
+            guard i < n, b[i] == c else { return false }
+            i += 1
+            return true
+        }
+        let first = number(2)
+        guard first.digits > 0, eat(UInt8(ascii: "/")) else { return nil }
+        let second = number(2)
+        guard second.digits > 0, eat(UInt8(ascii: "/")) else { return nil }
+        let year = number(4)
+        guard year.digits == 4, i < n, b[i] == 0x20 || b[i] == 0x09 else { return nil }
+        let a = first.value, m = second.value
+        guard a >= 1, m >= 1, a <= 31, m <= 31, a <= 12 || m <= 12 else { return nil }
+        while i < n, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
+        let h = number(2)
+        guard h.digits > 0, eat(UInt8(ascii: ":")) else { return nil }
+        let mi = number(2)
+        guard mi.digits == 2, eat(UInt8(ascii: ":")) else { return nil }
+        let sec = number(2)
+        guard sec.digits == 2, h.value <= 23, mi.value <= 59, sec.value <= 60 else { return nil }
+        var hour = h.value
+        var micro = 0, fractionDigits = 0
+        if i + 1 < n, b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: ",") || b[i] == UInt8(ascii: ":"),
+           b[i + 1] &- 0x30 < 10 {
+            i += 1
+            while i < n, b[i] &- 0x30 < 10 {
+                if fractionDigits < 6 { micro = micro * 10 + Int(b[i] &- 0x30) }
+                fractionDigits += 1
+                i += 1
+            }
+            for _ in min(fractionDigits, 6)..<6 { micro *= 10 }
+        }
+        var p = i
+        while p < n, b[p] == 0x20 || b[p] == 0x09 { p += 1 }
+        if p + 1 < n, b[p] | 0x20 == UInt8(ascii: "a") || b[p] | 0x20 == UInt8(ascii: "p") {
+            if b[p + 1] | 0x20 == UInt8(ascii: "m") {
+                guard (1...12).contains(hour) else { return nil }
+                if b[p] | 0x20 == UInt8(ascii: "a") {
+                    if hour == 12 { hour = 0 }
+                } else if hour != 12 {
+                    hour += 12
+                }
+                i = p + 2
+                p = i
+                while p < n, b[p] == 0x20 || b[p] == 0x09 { p += 1 }
+            } else if b[p + 1] == UInt8(ascii: ".") {
+                return nil
+            }
+        }
+        // A zone after the time is the sniffer's business.
+        if i < n, b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { return nil }
+        if p + 2 < n, (b[p] == UInt8(ascii: "U") && b[p + 1] == UInt8(ascii: "T") && b[p + 2] == UInt8(ascii: "C"))
+            || (b[p] == UInt8(ascii: "G") && b[p + 1] == UInt8(ascii: "M") && b[p + 2] == UInt8(ascii: "T")) { return nil }
+        // Month first for '/' unless the first number cannot be a month (as the sniffer reads it).
+        let dayFirst = a > 12
+        return SniffedTime(year: year.value, month: dayFirst ? m : a, day: dayFirst ? a : m, hour: hour,
+                           minute: mi.value, second: sec.value, microsecond: micro, fractionDigits: fractionDigits,
+                           zone: .none, order: .ambiguous(first: a, second: m, separator: UInt8(ascii: "/")), end: i)
     }
 
     // MARK: - Layouts
@@ -285,23 +362,37 @@ enum AMTErrorMatch {
             guard isUpper || (isLower && k != r.lowerBound) else { return nil }
             packed = packed &<< 8 | UInt64(c | 0x20)
         }
-        if n <= 8 { return shortLevels[packed] }
+        if n <= 8 { return shortLevel(packed) }
         return Severity(word: text(b, r))
     }
 
-    /// Level words of up to 8 letters, lower-case, packed big-endian into a `UInt64`; built from
-    /// `Severity(word:)` so both agree.
-    static let shortLevels: [UInt64: Severity] = {
+    /// Level words of up to 8 letters, lower-case, packed big-endian into a `UInt64`, sorted by
+    /// that key; built from `Severity(word:)` so both agree. Searched by halves: most first words
+    /// looked up are not level words, and hashing each one cost more than the search.
+    static let shortLevels: [(key: UInt64, level: Severity)] = {
         let words = ["fatal", "ftl", "crit", "critical", "crt", "emergency", "emerg", "alert", "panic", "error", "err",
                      "eror", "erro", "severe", "failure", "warn", "warning", "wrn", "wrng", "info", "inf", "notice",
                      "note", "success", "verbose", "vrb", "trace", "trc", "finest", "finer", "debug", "dbg", "dbug", "fine"]
-        var table: [UInt64: Severity] = [:]
+        var table: [(key: UInt64, level: Severity)] = []
         for w in words where w.utf8.count <= 8 {
             guard let level = Severity(word: w) else { continue }
-            table[w.utf8.reduce(UInt64(0)) { $0 &<< 8 | UInt64($1) }] = level
+            table.append((w.utf8.reduce(UInt64(0)) { $0 &<< 8 | UInt64($1) }, level))
         }
-        return table
+        return table.sorted { $0.key < $1.key }
     }()
+
+    static func shortLevel(_ packed: UInt64) -> Severity? {
+        shortLevels.withUnsafeBufferPointer { t in
+            var lo = 0, hi = t.count
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                let k = t[mid].key
+                if k == packed { return t[mid].level }
+                if k < packed { lo = mid + 1 } else { hi = mid }
+            }
+            return nil
+        }
+    }
 
     static func text(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)

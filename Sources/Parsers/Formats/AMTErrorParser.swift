@@ -247,7 +247,7 @@ public struct AMTErrorParser: TextFormatParser {
         // Most entries are one line: no array of lines is made for them.
         let all: [String]? = e.more.isEmpty ? nil : e.allLines
         let firstLine = e.first ?? ""
-        var r = Record(dataset: Self.dataset, message: all?.joined(separator: "\n") ?? firstLine,
+        var r = Record(dataset: Self.dataset, message: all.map { TextJoin.lines($0, 0..<$0.count) } ?? firstLine,
                        filePath: context.sourcePath, line: e.line)
         r.hostName = context.hostName
         // Most entries are one message line without an exception: skip the analysis for them.

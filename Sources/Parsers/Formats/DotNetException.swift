@@ -78,15 +78,7 @@ public enum DotNetException {
     /// The stack trace text: the entry from the exception's start to its end, joined with `\n`.
     public static func stackTrace(_ lines: [String], _ info: DotNetExceptionInfo) -> String {
         guard info.startLine >= 0, info.startLine < lines.count else { return "" }
-        let first = lines[info.startLine]
-        let u = first.utf8
-        let start = u.index(u.startIndex, offsetBy: min(info.startOffset, u.count))
-        var out = String(first[start...])
-        for line in lines[(info.startLine + 1)...] {
-            out += "\n"
-            out += line
-        }
-        return out
+        return TextJoin.lines(lines, info.startLine..<lines.count, skip: info.startOffset)
     }
 
     // MARK: - Line classification
@@ -96,27 +88,27 @@ public enum DotNetException {
     static func isFrame(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         while i < b.count, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
-        if hasPrefix(b, i, "at ") {
+        if starts(b, i, "at ") {
             // Indented frames may lack a call (`at offset 12 in file`); at column 0 require one.
             return containsByte(b, from: i, UInt8(ascii: "("))
                 || (i > 0 && containsByte(b, from: i, UInt8(ascii: ".")))
         }
         if i > 0 {
-            for word in ["bei ", "\u{E0} ", "en ", "em ", "\u{432} "] where hasPrefix(b, i, word) {
+            for word in Self.localizedFrameWords where starts(b, i, word) {
                 return containsByte(b, from: i, UInt8(ascii: "("))
             }
         }
-        if hasPrefix(b, i, "Stack Trace :") || hasPrefix(b, i, "Stack Trace:") {
+        if starts(b, i, "Stack Trace :") || starts(b, i, "Stack Trace:") {
             var j = i + 12
             while j < b.count, b[j] == 0x20 || b[j] == 0x3A { j += 1 }
-            return hasPrefix(b, j, "at ")
+            return starts(b, j, "at ")
         }
         return false
     }
 
     /// `Error Number:18456,State:1,Class:14` → `18456`.
     static func sqlErrorNumber(_ b: UnsafeBufferPointer<UInt8>) -> String? {
-        guard hasPrefix(b, 0, "Error Number:") else { return nil }
+        guard starts(b, 0, "Error Number:") else { return nil }
         var i = 13
         var digits: [UInt8] = []
         if i < b.count, b[i] == UInt8(ascii: "-") { digits.append(b[i]); i += 1 }
@@ -140,7 +132,7 @@ public enum DotNetException {
         var i = 0
         while i < b.count, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
         // Enterprise Library exception formatter.
-        if hasPrefix(b, i, "An exception of type '") {
+        if starts(b, i, "An exception of type '") {
             let s = i + 22
             if let t = typeToken(b, s), t.end < b.count, b[t.end] == UInt8(ascii: "'") {
                 found.append(Found(type: t.text, hresult: nil, start: i))
@@ -157,7 +149,7 @@ public enum DotNetException {
             i += marker.utf8.count
             while i < b.count, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
             // AggregateException: `---> (Inner Exception #0) System.X: …`
-            if hasPrefix(b, i, "(Inner Exception #") {
+            if starts(b, i, "(Inner Exception #") {
                 while i < b.count, b[i] != UInt8(ascii: ")") { i += 1 }
                 i += 1
                 while i < b.count, b[i] == 0x20 { i += 1 }
@@ -188,9 +180,9 @@ public enum DotNetException {
         // Inline inner exceptions (.NET Framework writes ` ---> Inner.Type: msg` on one line).
         var k = i
         while k + 5 <= b.count {
-            if b[k] == UInt8(ascii: "-"), hasPrefix(b, k, "---> ") {
+            if b[k] == UInt8(ascii: "-"), starts(b, k, "---> ") {
                 var s = k + 5
-                if hasPrefix(b, s, "(Inner Exception #") {
+                if starts(b, s, "(Inner Exception #") {
                     while s < b.count, b[s] != UInt8(ascii: ")") { s += 1 }
                     s += 1
                     while s < b.count, b[s] == 0x20 { s += 1 }
@@ -216,9 +208,9 @@ public enum DotNetException {
         if b[i] == UInt8(ascii: ":") { return .some(nil) }
         if allowComma, b[i] == UInt8(ascii: ",") { return .some(nil) }
         // ` (0x80131904)` (HRESULT) or, from .NET Core's Win32Exception, ` (258)` (native error).
-        if b[i] == 0x20, hasPrefix(b, i, " (") {
+        if b[i] == 0x20, starts(b, i, " (") {
             let hs = i + 2
-            let hex = hasPrefix(b, hs, "0x")
+            let hex = starts(b, hs, "0x")
             i = hex ? hs + 2 : hs
             let digitsStart = i
             while i < b.count, hex ? isHex(b[i]) : (b[i] >= 0x30 && b[i] <= 0x39) { i += 1 }
@@ -309,6 +301,9 @@ public enum DotNetException {
                               "Inner Exception :", "Exception:", "Exception :", "Type :", "Type:", "Unhandled Exception:",
                               "Unhandled exception:"]
 
+    /// German, French, Spanish, Portuguese and Russian for the `at` of a frame.
+    static let localizedFrameWords: [StaticString] = ["bei ", "\u{E0} ", "en ", "em ", "\u{432} "]
+
     static func hasPrefix(_ b: UnsafeBufferPointer<UInt8>, _ at: Int, _ s: String) -> Bool {
         var k = at
         for c in s.utf8 {
@@ -318,9 +313,16 @@ public enum DotNetException {
         return true
     }
 
+    /// `hasPrefix` for a literal: compared in place.
+    @inline(__always)
+    static func starts(_ b: UnsafeBufferPointer<UInt8>, _ at: Int, _ s: StaticString) -> Bool {
+        let n = s.utf8CodeUnitCount
+        guard at >= 0, at + n <= b.count, let base = b.baseAddress else { return false }
+        return memcmp(base + at, s.utf8Start, n) == 0
+    }
+
     static func containsByte(_ b: UnsafeBufferPointer<UInt8>, from: Int, _ c: UInt8) -> Bool {
-        var k = from
-        while k < b.count { if b[k] == c { return true }; k += 1 }
-        return false
+        guard from < b.count, let base = b.baseAddress else { return false }
+        return memchr(base + from, Int32(c), b.count - from) != nil
     }
 }

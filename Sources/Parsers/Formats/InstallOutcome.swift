@@ -554,13 +554,7 @@ struct EntryBuffer {
         var end = more.count
         while end > 0, Bytes.isBlank(more[end - 1]) { end -= 1 }
         if end == 0 { return first }
-        var s = first
-        s.reserveCapacity(bytes + end)
-        for k in 0..<end {
-            s.append("\n")
-            s.append(more[k])
-        }
-        return s
+        return TextJoin.lines(first: first, more: more, moreCount: end)
     }
 }
 

@@ -51,21 +51,23 @@ public struct ByteScanner {
         return false
     }
 
-    /// Consumes the ASCII string `s` if it is next (case-insensitively when asked).
+    /// Consumes the ASCII string `s` if it is next (case-insensitively when asked). A static
+    /// string: its bytes are read in place (timestamps try several designators per line).
     @discardableResult
-    public mutating func eat(_ s: String, caseInsensitive: Bool = false) -> Bool {
-        let u = Array(s.utf8)
-        guard position + u.count <= bytes.count else { return false }
-        for (k, c) in u.enumerated() {
+    public mutating func eat(_ s: StaticString, caseInsensitive: Bool = false) -> Bool {
+        let n = s.utf8CodeUnitCount
+        guard position + n <= bytes.count else { return false }
+        let u = s.utf8Start
+        for k in 0..<n {
             var b = bytes[position + k]
-            var e = c
+            var e = u[k]
             if caseInsensitive {
                 if b >= 0x41, b <= 0x5A { b += 0x20 }
                 if e >= 0x41, e <= 0x5A { e += 0x20 }
             }
             if b != e { return false }
         }
-        position += u.count
+        position += n
         return true
     }
 
