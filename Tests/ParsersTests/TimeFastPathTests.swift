@@ -1,3 +1,4 @@
+import LogRecord
 @testable import Parsers
 import Testing
 
@@ -44,5 +45,22 @@ import Testing
             if let t = TimestampSniffer.sniff(line), case .ambiguous = t.order, !line.hasPrefix("[") { want = t }
             #expect(got == want, "\(line)")
         }
+    }
+}
+
+/// The AMTError matcher reads level words from the line's bytes; `Severity(word:)` is the
+/// vocabulary. Both must agree on every word, in the cases the matcher takes.
+@Suite struct LevelWordTests {
+    @Test func levelWordsAgreeWithSeverity() {
+        var words = AMTErrorMatch.levelWords
+        words += ["Door", "Errors", "Informations", "Inform", "Warnings", "X", "Exception", "Emergencyy", "Informationa"]
+        for w in words {
+            for form in [w.uppercased(), w.prefix(1).uppercased() + w.dropFirst()] {
+                var s = form
+                let got = s.withUTF8 { AMTErrorMatch.levelWord($0, 0..<$0.count) }
+                #expect(got == Severity(word: form), "\(form)")
+            }
+        }
+        #expect(AMTErrorMatch.longLevels.count == 3)
     }
 }

@@ -363,23 +363,37 @@ enum AMTErrorMatch {
             packed = packed &<< 8 | UInt64(c | 0x20)
         }
         if n <= 8 { return shortLevel(packed) }
-        return Severity(word: text(b, r))
+        for (word, level) in longLevels where word.count == n {
+            var same = true
+            for k in 0..<n where b[r.lowerBound + k] | 0x20 != word[k] { same = false; break }
+            if same { return level }
+        }
+        return nil
     }
+
+    /// Every word `Severity(word:)` takes, lower-case.
+    static let levelWords = ["fatal", "ftl", "crit", "critical", "crt", "emergency", "emerg", "alert", "panic", "error",
+                             "err", "eror", "erro", "severe", "failure", "warn", "warning", "wrn", "wrng", "info", "inf",
+                             "information", "informational", "notice", "note", "success", "verbose", "vrb", "trace", "trc",
+                             "finest", "finer", "debug", "dbg", "dbug", "fine"]
 
     /// Level words of up to 8 letters, lower-case, packed big-endian into a `UInt64`, sorted by
     /// that key; built from `Severity(word:)` so both agree. Searched by halves: most first words
     /// looked up are not level words, and hashing each one cost more than the search.
     static let shortLevels: [(key: UInt64, level: Severity)] = {
-        let words = ["fatal", "ftl", "crit", "critical", "crt", "emergency", "emerg", "alert", "panic", "error", "err",
-                     "eror", "erro", "severe", "failure", "warn", "warning", "wrn", "wrng", "info", "inf", "notice",
-                     "note", "success", "verbose", "vrb", "trace", "trc", "finest", "finer", "debug", "dbg", "dbug", "fine"]
         var table: [(key: UInt64, level: Severity)] = []
-        for w in words where w.utf8.count <= 8 {
+        for w in levelWords where w.utf8.count <= 8 {
             guard let level = Severity(word: w) else { continue }
             table.append((w.utf8.reduce(UInt64(0)) { $0 &<< 8 | UInt64($1) }, level))
         }
         return table.sorted { $0.key < $1.key }
     }()
+
+    /// The level words longer than 8 letters, lower-case, with their level.
+    static let longLevels: [(word: [UInt8], level: Severity)] = levelWords.compactMap { w in
+        guard w.utf8.count > 8, let level = Severity(word: w) else { return nil }
+        return (Array(w.utf8), level)
+    }
 
     static func shortLevel(_ packed: UInt64) -> Severity? {
         shortLevels.withUnsafeBufferPointer { t in
