@@ -233,7 +233,7 @@ public struct MSILogParser: TextFormatParser {
         pendingLines.clear()
         pendingCause = false
         pendingIsRunEngine = false
-        try out(r, pendingLocal, stats: &stats, emit: emit)
+        try out(&r, pendingLocal, stats: &stats, emit: emit)
         pendingLocal = nil
     }
 
@@ -469,8 +469,8 @@ public struct MSILogParser: TextFormatParser {
         run.line = run.succeeded != nil ? (session.resultLine ?? session.startLine) : session.startLine
         let local = run.succeeded != nil ? (session.resultLocal ?? session.lastLocal) : session.lastLocal
         if let package = session.package { run.extras.append(("msi.package", .string(package))) }
-        let record = run.record(dataset: Self.dataset, context: context, stats: &stats)
-        try out(record, local, stats: &stats, emit: emit)
+        var record = run.record(dataset: Self.dataset, context: context, stats: &stats)
+        try out(&record, local, stats: &stats, emit: emit)
     }
 
     // MARK: Time
@@ -505,19 +505,20 @@ public struct MSILogParser: TextFormatParser {
         dayFirst = says
     }
 
-    private mutating func out(_ record: Record, _ local: Local?, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    /// Emits `record` (resolving its local time), or holds it back while the day/month order is
+    /// not known. Changed in place: the caller's record is not used afterwards.
+    private mutating func out(_ record: inout Record, _ local: Local?, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
         if dayFirst == nil, local != nil || !held.isEmpty {
-            held.append((record, local))
             heldBytes += record.message.utf8.count
+            held.append((record, local))
             if held.count >= Self.heldLimit || heldBytes >= Self.heldBytesLimit {
                 try release(stats: &stats, emit: emit, force: true)
             }
             return
         }
         if !held.isEmpty { try release(stats: &stats, emit: emit, force: true) }
-        var r = record
-        resolve(&r, local, stats: &stats)
-        try emit(r)
+        resolve(&record, local, stats: &stats)
+        try emit(record)
     }
 
     private mutating func release(stats: inout ParseStats, emit: (Record) throws -> Void, force: Bool) throws {
