@@ -304,29 +304,38 @@ public final class FindingsEngine {
     }
 
     private func add(_ record: Record, rule i: Int, group: String) {
+        FindingsEngine.add(record, to: &rules[i], group: group)
+    }
+
+    /// In one access to the rule's state: read through `rules[i]` several times, the state and its
+    /// rule were copied at every matching record.
+    private static func add(_ record: Record, to state: inout RuleState, group: String) {
         var key = group
-        if rules[i].groups[key] == nil {
-            if rules[i].groupOrder.count >= Rule.groupLimit - 1 { key = "other" }
-            if rules[i].groups[key] == nil {
-                rules[i].groups[key] = GroupState()
-                rules[i].groupOrder.append(key)
+        if state.groups[key] == nil {
+            if state.groupOrder.count >= Rule.groupLimit - 1 { key = "other" }
+            if state.groups[key] == nil {
+                state.groups[key] = GroupState()
+                state.groupOrder.append(key)
             }
         }
-        FindingsEngine.update(&rules[i].groups[key]!, with: record, rule: rules[i].rule)
+        let limits = (evidence: state.rule.evidenceLimit, window: state.rule.window, threshold: state.rule.threshold)
+        update(&state.groups[key]!, with: record, evidenceLimit: limits.evidence, window: limits.window,
+               threshold: limits.threshold)
     }
 
     /// Counts `record` into one group's state (in place: no copy of the evidence or the ring).
-    private static func update(_ g: inout GroupState, with record: Record, rule: Rule) {
+    private static func update(_ g: inout GroupState, with record: Record, evidenceLimit: Int, window: Int?,
+                               threshold: Int) {
         g.count += 1
         if let t = record.timestamp {
             if g.first.map({ t < $0 }) ?? true { g.first = t }
             if g.last.map({ t > $0 }) ?? true { g.last = t }
         }
-        FindingsEngine.keepEarliest(record, in: &g.evidence, limit: rule.evidenceLimit)
+        FindingsEngine.keepEarliest(record, in: &g.evidence, limit: evidenceLimit)
         if !g.fired {
-            if let window = rule.window {
+            if let window {
                 if let t = record.timestamp {
-                    let size = min(rule.threshold, FindingsEngine.thresholdRingLimit)
+                    let size = min(threshold, FindingsEngine.thresholdRingLimit)
                     if g.ring.count < size { g.ring.append(t.microseconds) } else {
                         g.ring[g.ringNext] = t.microseconds
                         g.ringNext = (g.ringNext + 1) % size
@@ -337,7 +346,7 @@ public final class FindingsEngine {
                         g.ring = []
                     }
                 }
-            } else if g.count >= rule.threshold {
+            } else if g.count >= threshold {
                 g.fired = true
             }
         }
@@ -415,19 +424,27 @@ public final class FindingsEngine {
 
     private func templateObserve(_ r: Record, level: Severity, template: String) {
         var key = template
+        var k = templates.index(forKey: key)
         // One slot stays free for `other`, so at most `templateLimit` templates are kept.
-        if templates[key] == nil, templates.count >= FindingsEngine.templateLimit - 1 { key = "other" }
-        if let k = templates.index(forKey: key) {
-            // Updated in place: no copy of the state and its example.
-            templates.values[k].count += 1
-            if level < templates.values[k].level { templates.values[k].level = level }
-            if let t = r.timestamp {
-                if templates.values[k].first.map({ t < $0 }) ?? true { templates.values[k].first = t }
-                if templates.values[k].last.map({ t > $0 }) ?? true { templates.values[k].last = t }
-            }
+        if k == nil, templates.count >= FindingsEngine.templateLimit - 1 {
+            key = "other"
+            k = templates.index(forKey: key)
+        }
+        if let k {
+            // Updated in place, in one access: no copy of the state and its example.
+            FindingsEngine.count(&templates.values[k], level: level, at: r.timestamp)
         } else {
             templates[key] = TemplateState(level: level, count: 1, first: r.timestamp, last: r.timestamp,
                                            example: Evidence(r), order: templates.count)
+        }
+    }
+
+    private static func count(_ state: inout TemplateState, level: Severity, at time: Timestamp?) {
+        state.count += 1
+        if level < state.level { state.level = level }
+        if let t = time {
+            if state.first.map({ t < $0 }) ?? true { state.first = t }
+            if state.last.map({ t > $0 }) ?? true { state.last = t }
         }
     }
 

@@ -205,19 +205,13 @@ public enum MessageTemplate {
 
     /// End index of a GUID starting at `i`, or nil.
     static func guidEnd(_ b: [UInt8], _ i: Int) -> Int? {
-        let groups = [8, 4, 4, 4, 12]
-        var j = i
-        for (k, len) in groups.enumerated() {
-            for _ in 0..<len {
-                guard j < b.count, isHex(b[j]) else { return nil }
-                j += 1
-            }
-            if k < 4 {
-                guard j < b.count, b[j] == 0x2D else { return nil }
-                j += 1
-            }
+        // Fixed width: the dashes' places are checked first (it runs at every token start).
+        guard i >= 0, i + 36 <= b.count, b[i + 8] == 0x2D, b[i + 13] == 0x2D, b[i + 18] == 0x2D, b[i + 23] == 0x2D
+        else { return nil }
+        for j in i..<(i + 36) where j != i + 8 && j != i + 13 && j != i + 18 && j != i + 23 {
+            guard isHex(b[j]) else { return nil }
         }
-        return j
+        return i + 36
     }
 
     /// `d.d.d.d` with each part 0…255, optionally `:port`. One pass, no allocation (it runs for
