@@ -102,7 +102,7 @@ struct Parse: ParsableCommand {
     /// Expands an archive into a temporary folder and parses each member; the members' stats are
     /// added up, and members left out or damage are reported as problems.
     static func parseArchive(
-        path: FilePath, file: String, host: String?, zone: SiteZone, emit: (Record) throws -> Void
+        path: FilePath, file: String, host: String?, zone: SiteZone, emit: RecordSink
     ) throws -> ParseStats {
         let work = FilePath(FileManager.default.temporaryDirectory.path)
             .appending("amt-parse-\(ProcessInfo.processInfo.processIdentifier)")

@@ -16,7 +16,7 @@ enum SourceParsing {
     /// Parses the file at `path`. `kind` is a dataset id, or `nil`/`auto` to decide by content.
     /// Returns the stats; bad content is counted there, only I/O failures and `emit` throw.
     static func parse(
-        path: FilePath, kind: String?, context: ParseContext, emit: (Record) throws -> Void
+        path: FilePath, kind: String?, context: ParseContext, emit: RecordSink
     ) throws -> ParseStats {
         // Look at the signature with a small read: EVTX files are read by chunk offsets instead.
         var probe = try SourceReader(path: path, cap: Int64.max, chunkSize: 8)
@@ -51,14 +51,14 @@ enum SourceParsing {
     }
 
     /// Parses an .evtx file (random access by chunk).
-    static func parseEVTX(path: FilePath, context: ParseContext, emit: (Record) throws -> Void) throws -> ParseStats {
+    static func parseEVTX(path: FilePath, context: ParseContext, emit: RecordSink) throws -> ParseStats {
         var stats = ParseStats()
         stats.dataset = Dataset.evtx
         let evtx = try EVTXReader(path: path)
         var count = 0
         try evtx.read(context: context, stats: &stats) { record in
             count += 1
-            try emit(record)
+            try emit(&record)
         }
         stats.records = count
         return stats
@@ -67,7 +67,7 @@ enum SourceParsing {
     /// Parses a streamed source that is not EVTX: exported event XML/CSV or any text log.
     /// `first` is the first chunk, already read to look at the content.
     static func parseStream<S: ByteSource>(
-        first: ByteChunk?, rest: S, kind: String?, context: ParseContext, emit: (Record) throws -> Void
+        first: ByteChunk?, rest: S, kind: String?, context: ParseContext, emit: RecordSink
     ) throws -> ParseStats {
         let resolved = resolve(kind: kind, head: first?.bytes ?? [])
         var source = PrependedSource(first: first, rest: rest)
@@ -76,9 +76,9 @@ enum SourceParsing {
             var stats = ParseStats()
             stats.dataset = resolved
             var count = 0
-            func counting(_ record: Record) throws {
+            func counting(_ record: inout Record) throws {
                 count += 1
-                try emit(record)
+                try emit(&record)
             }
             if resolved == Dataset.eventXML {
                 try EventExportParser.parseXML(source: &source, context: context, stats: &stats, emit: counting)

@@ -52,7 +52,7 @@ enum SourceStage {
             }
             let tally = Tally()
             let context = ParseContext(sourcePath: relativePath, hostName: hostName, zone: zone)
-            func accept(_ record: Record) {
+            func accept(_ record: inout Record) {
                 if record.outcome != nil, let run = InstallRun(record: record) { tally.installRuns.add(run) }
                 if record.dataset == Dataset.sqlErrorlog, let f = SQLServerFacts(record: record) {
                     tally.sqlFacts = tally.sqlFacts.merge(f)
@@ -62,7 +62,7 @@ enum SourceStage {
                     return
                 }
                 tally.counts.add(record)
-                tally.batch.append(record)
+                tally.batch.append(record.take())
                 if tally.batch.count >= StreamItem.batchSize {
                     // Handed over whole: the encode stage then owns the only reference and moves
                     // the records out instead of copying them.
@@ -73,11 +73,11 @@ enum SourceStage {
                 }
             }
             // Text was redacted before it was parsed; event records are redacted field by field.
-            let emit: (Record) throws -> Void = { record in
-                guard let active, record.dataset == Dataset.evtx else { return accept(record) }
-                var redacted = record
-                tally.recordRedactions.add(active.redact(&redacted))
-                accept(redacted)
+            let emit: RecordSink = { record in
+                if let active, record.dataset == Dataset.evtx {
+                    tally.recordRedactions.add(active.redact(&record))
+                }
+                accept(&record)
             }
 
             if isEVTX {

@@ -100,12 +100,12 @@ public struct EVTXReader: Sendable {
     /// Streams every record of the file as `Record`s (dataset `windows.evtx`), counting damage in
     /// `stats` (counters `chunks`, `chunks_skipped`, `checksum_failures`, `records_carved`,
     /// `records_failed`). Throws only for I/O failures and for errors thrown by `emit`.
-    public func read(context: ParseContext, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    public func read(context: ParseContext, stats: inout ParseStats, emit: RecordSink) throws {
         try read(context: context, stats: &stats, fastPath: true, emit: emit)
     }
 
     /// `fastPath: false` builds every record from its rendered tree (tests compare the two).
-    func read(context: ParseContext, stats: inout ParseStats, fastPath: Bool, emit: (Record) throws -> Void) throws {
+    func read(context: ParseContext, stats: inout ParseStats, fastPath: Bool, emit: RecordSink) throws {
         try walk(stats: &stats, parse: { parser, v, start, end, header in
             if fastPath, let r = parser.fastRecord(v, from: start, to: end, recordID: header.id,
                                                    fileTime: header.fileTime, context: context) {
@@ -114,12 +114,11 @@ public struct EVTXReader: Sendable {
             try parser.parseRecord(v, from: start, to: end)
             return EventFacts.record(parser.doc, recordID: header.id, fileTime: header.fileTime,
                                      dataset: Dataset.evtx, context: context)
-        }, emit: { (r: Record, header) in
-            if !header.checksumBad && !header.carved { return try emit(r) }
-            var r = r
+        }, emit: { (r: inout Record, header) in
+            if !header.checksumBad && !header.carved { return try emit(&r) }
             if header.checksumBad { r.setExtra("evtx.checksum_ok", .bool(false)) }
             if header.carved { r.setExtra("evtx.carved", .bool(true)) }
-            try emit(r)
+            try emit(&r)
         })
     }
 
@@ -156,7 +155,7 @@ public struct EVTXReader: Sendable {
                 line.removeAll(keepingCapacity: true)
                 writer.append(r, to: &line)
                 line.withUnsafeBufferPointer { out.bytes($0.baseAddress!, $0.count) }
-            }, emit: { (_: Void, _) in
+            }, emit: { (_: inout Void, _) in
                 guard out.count >= batchBytes else { return }
                 do {
                     try write(out.bytes)
@@ -187,7 +186,7 @@ public struct EVTXReader: Sendable {
         try walk(stats: &stats, parse: { parser, v, start, end, _ in
             try parser.parseRecord(v, from: start, to: end)
             return parser.doc
-        }, emit: body)
+        }, emit: { doc, header in try body(doc, header) })
     }
 
     struct RecordHeader {
@@ -202,7 +201,7 @@ public struct EVTXReader: Sendable {
     /// The chunk-by-chunk walk shared by `read` and `readXML`.
     typealias Parse<T> = (inout BinXMLParser, ByteView, Int, Int, RecordHeader) throws -> T
 
-    func walk<T>(stats: inout ParseStats, parse: Parse<T>, emit: (T, RecordHeader) throws -> Void) throws {
+    func walk<T>(stats: inout ParseStats, parse: Parse<T>, emit: (inout T, RecordHeader) throws -> Void) throws {
         for c in ["chunks", "chunks_skipped", "checksum_failures", "records_carved", "records_failed"] {
             stats.count(c, by: 0)
         }
@@ -243,7 +242,7 @@ public struct EVTXReader: Sendable {
 
     private func processChunk<T>(_ v: ByteView, index: Int, fileOffset: Int64, validBytes: Int,
                                  parser: inout BinXMLParser, stats: inout ParseStats,
-                                 parse: Parse<T>, emit: (T, RecordHeader) throws -> Void) throws {
+                                 parse: Parse<T>, emit: (inout T, RecordHeader) throws -> Void) throws {
         if Self.allZero(v, validBytes) { return }
         guard v.u64(0) == Self.chunkMagic else {
             stats.count("chunks_skipped")
@@ -279,10 +278,10 @@ public struct EVTXReader: Sendable {
                                               chunkOffset: fileOffset, offset: off,
                                               checksumBad: checksumBad, carved: carving)
                     do {
-                        let item = try parse(&parser, v, off + Self.recordHeaderSize, off + size - 4, header)
+                        var item = try parse(&parser, v, off + Self.recordHeaderSize, off + size - 4, header)
                         stats.records += 1
                         if carving { stats.count("records_carved") }
-                        try emit(item, header)
+                        try emit(&item, header)
                         carving = false
                         off += size
                         continue

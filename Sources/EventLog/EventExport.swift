@@ -15,7 +15,7 @@ public enum EventExportParser {
     /// `<Event>` elements (`wevtutil qe /f:xml`), in UTF-8 or UTF-16. Records get the same fields
     /// as EVTX records; when the export carries `RenderingInfo/Message`, that text is the message.
     public static func parseXML(source: inout some ByteSource, context: ParseContext, stats: inout ParseStats,
-                                emit: (Record) throws -> Void) throws {
+                                emit: RecordSink) throws {
         stats.dataset = Dataset.eventXML
         var decoder = StreamingUTF8()
         var buffer: [UInt8] = []
@@ -66,7 +66,7 @@ public enum EventExportParser {
                         r.message = (r.provider.map { $0 + " " } ?? "") + (r.code.map { $0 + ": " } ?? "") + EventFacts.oneLine(text)
                     }
                     stats.records += 1
-                    try emit(r)
+                    try emit(&r)
                 } catch let e as MiniXML.Failure {
                     stats.recordProblem("event at byte \(consumed + Int64(begin) + Int64(e.offset)) (UTF-8): \(e.what)")
                 }
@@ -106,7 +106,7 @@ public enum EventExportParser {
     /// `dd.MM.yyyy HH:mm:ss`, `d/M/yyyy HH:mm:ss` (slashes without AM/PM) or ISO 8601; it is
     /// converted to UTC with `context.zone`.
     public static func parseCSV(source: inout some ByteSource, context: ParseContext, stats: inout ParseStats,
-                                emit: (Record) throws -> Void) throws {
+                                emit: RecordSink) throws {
         stats.dataset = Dataset.eventCSV
         var decoder = StreamingUTF8()
         var csv = CSVRows()
@@ -127,9 +127,9 @@ public enum EventExportParser {
                     stats.recordProblem("line \(line): \(row.count) columns, need at least 4 (level, date, source, event id)")
                     continue
                 }
-                let r = csvRecord(row, line: line, context: context, stats: &stats)
+                var r = csvRecord(row, line: line, context: context, stats: &stats)
                 stats.records += 1
-                try emit(r)
+                try emit(&r)
             }
             rows.removeAll(keepingCapacity: true)
         }

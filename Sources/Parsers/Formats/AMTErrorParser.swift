@@ -166,7 +166,7 @@ public struct AMTErrorParser: TextFormatParser {
 
     // MARK: - Parsing
 
-    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         if !announced {
             announced = true
             stats.count("layout.\(layout.rawValue)")
@@ -196,13 +196,13 @@ public struct AMTErrorParser: TextFormatParser {
             try flush(stats: &stats, emit: emit)
             var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
             r.hostName = context.hostName
-            try emit(r)
+            try emit(&r)
             return
         }
         try continuation(line, stats: &stats, emit: emit)
     }
 
-    public mutating func finish(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    public mutating func finish(stats: inout ParseStats, emit: RecordSink) throws {
         if !heldSeparators.isEmpty {
             stats.count("separator_lines", by: heldSeparators.count)
             heldSeparators = []
@@ -212,7 +212,7 @@ public struct AMTErrorParser: TextFormatParser {
 
     /// A line that does not start an entry: joins the pending one, or starts an entry without a
     /// timestamp when there is none (or after a gap).
-    private mutating func continuation(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    private mutating func continuation(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         // Untimed text is cut into bounded entries instead of losing what exceeds the bound.
         // (Read in place: `entry.map` would copy the whole entry for every continuation line.)
         let orphanFull = entry?.kind == .orphan && entry!.isFull(adding: line.text)
@@ -243,7 +243,7 @@ public struct AMTErrorParser: TextFormatParser {
         }
     }
 
-    private mutating func flush(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    private mutating func flush(stats: inout ParseStats, emit: RecordSink) throws {
         guard var e = entry.take() else { return }
         while let last = e.more.last, last.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
             e.more.removeLast()
@@ -282,7 +282,7 @@ public struct AMTErrorParser: TextFormatParser {
         }
         Self.apply(exception, lines: lines, to: &r)
         if e.dropped > 0 { r.setExtra("entry_lines_dropped", .int(Int64(e.dropped))) }
-        try emit(r)
+        try emit(&r)
     }
 
     /// `t.timestamp(zone: context.zone)`, with the site-zone shift reused within a local quarter
@@ -334,7 +334,7 @@ public struct AMTErrorParser: TextFormatParser {
 
     // MARK: - Enterprise Library blocks
 
-    private mutating func feedEntLib(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    private mutating func feedEntLib(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         var text = line.text
         let key: (index: Int, valueStart: Int)? = text.withUTF8 { EntLib.key($0) }
         let separator = text.withUTF8 { EntLib.isSeparator($0) }
@@ -366,7 +366,7 @@ public struct AMTErrorParser: TextFormatParser {
     }
 
     private mutating func entLibLine(_ line: TextLine, key: (index: Int, valueStart: Int)?, stats: inout ParseStats,
-                                     emit: (Record) throws -> Void) throws {
+                                     emit: RecordSink) throws {
         guard var e = entry, e.entLib != nil, !line.afterGap else {
             try continuation(line, stats: &stats, emit: emit)
             return

@@ -52,13 +52,13 @@ public struct DPInstParser: TextFormatParser {
         self.pending = template
     }
 
-    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         try line.withUTF8 { try feed(line, $0, stats: &stats, emit: emit) }
     }
 
     /// One line; `u` is its UTF-8.
     private mutating func feed(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
-                               emit: (Record) throws -> Void) throws {
+                               emit: RecordSink) throws {
         guard let (level, textStart) = Self.marker(u) else {
             if hasPending, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
@@ -68,7 +68,7 @@ public struct DPInstParser: TextFormatParser {
             guard !Bytes.isBlank(u) else { return }
             var r = record(line, .information)
             stamp(&r)
-            try emit(r)
+            try emit(&r)
             return
         }
         if Bytes.has(u, P.stars, at: textStart) {
@@ -103,8 +103,7 @@ public struct DPInstParser: TextFormatParser {
             r.line = line.number
             run = r
         }
-        // The entry is built in place over the last one (already emitted by `flush`): only the
-        // fields a DPInst record sets are rewritten, the rest stay as in the template.
+        // The entry is filled in place: `flush` left `pending` a copy of the template again.
         pending.message = line.text
         pending.line = line.number
         pending.level = level
@@ -141,7 +140,7 @@ public struct DPInstParser: TextFormatParser {
                     run = nil
                     var s = done.record(dataset: Self.dataset, context: context, stats: &stats)
                     stamp(&s)
-                    try emit(s)
+                    try emit(&s)
                 }
                 return
             }
@@ -150,18 +149,18 @@ public struct DPInstParser: TextFormatParser {
         pendingLines.reset(line.text)
     }
 
-    public mutating func finish(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    public mutating func finish(stats: inout ParseStats, emit: RecordSink) throws {
         try flush(emit: emit)
         try closeRun(stats: &stats, emit: emit)
     }
 
-    private mutating func closeRun(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    private mutating func closeRun(stats: inout ParseStats, emit: RecordSink) throws {
         guard var open = run else { return }
         run = nil
         open.succeeded = nil
         var s = open.record(dataset: Self.dataset, context: context, stats: &stats)
         stamp(&s)
-        try emit(s)
+        try emit(&s)
     }
 
     private func record(_ line: TextLine, _ level: Severity) -> Record {
@@ -177,12 +176,13 @@ public struct DPInstParser: TextFormatParser {
         if let (ts, src) = runTime { r.timestamp = ts; r.timeSource = src }
     }
 
-    private mutating func flush(emit: (Record) throws -> Void) throws {
+    private mutating func flush(emit: RecordSink) throws {
         guard hasPending else { return }
         hasPending = false
         if pendingLines.count > 1 { pending.message = pendingLines.joined() }
         pendingLines.clear()
-        try emit(pending)
+        try emit(&pending)
+        pending = template
     }
 
     /// The marker at the start of a line and where its text starts. Every marker is eight bytes

@@ -44,13 +44,13 @@ public struct GenericTextParser: TextFormatParser {
         self.dayFirst = dayFirst
     }
 
-    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         if !timestamped {
             guard !line.text.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else { return }
             var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
             r.level = Self.sniffLevel(line.text[...])
             r.hostName = context.hostName
-            try emit(r)
+            try emit(&r)
             return
         }
         var scanner = ByteScanner(prefixOf: line.text)
@@ -80,14 +80,14 @@ public struct GenericTextParser: TextFormatParser {
         guard !line.text.isEmpty else { return }
         var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
         r.hostName = context.hostName
-        try emit(r)
+        try emit(&r)
     }
 
-    public mutating func finish(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    public mutating func finish(stats: inout ParseStats, emit: RecordSink) throws {
         try flush(emit: emit)
     }
 
-    private mutating func flush(emit: (Record) throws -> Void) throws {
+    private mutating func flush(emit: RecordSink) throws {
         guard var r = pending else { return }
         while let last = pendingLines.last, last.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }), pendingLines.count > 1 {
             pendingLines.removeLast()
@@ -101,7 +101,7 @@ public struct GenericTextParser: TextFormatParser {
         }
         pending = nil
         pendingLines = []
-        try emit(r)
+        try emit(&r)
     }
 
     static func dropPrefix(_ text: String, utf8Count: Int) -> Substring {

@@ -60,13 +60,13 @@ public struct InstallShieldParser: TextFormatParser {
         self.dayFirst = dayFirst
     }
 
-    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         try line.withUTF8 { try feed(line, $0, stats: &stats, emit: emit) }
     }
 
     /// One line; `u` is its UTF-8.
     private mutating func feed(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
-                               emit: (Record) throws -> Void) throws {
+                               emit: RecordSink) throws {
         guard let h = Self.parseHead(u, dayFirst: dayFirst) else {
             if hasPending, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
@@ -79,12 +79,12 @@ public struct InstallShieldParser: TextFormatParser {
             r.line = line.number
             r.level = .information
             if let (ts, src) = lastTime { r.timestamp = ts; r.timeSource = src }
-            try emit(r)
+            try emit(&r)
             return
         }
         try flush(emit: emit)
         if firstLine == nil { firstLine = line.number }
-        // Every field an entry record sets is rewritten; the rest stay as in the template.
+        // Filled in place: `flush` left `pending` a copy of the template again.
         pending.message = line.text
         pending.line = line.number
         pending.level = .information
@@ -107,22 +107,23 @@ public struct InstallShieldParser: TextFormatParser {
         pendingLines.reset(line.text)
     }
 
-    public mutating func finish(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    public mutating func finish(stats: inout ParseStats, emit: RecordSink) throws {
         try flush(emit: emit)
         guard firstLine != nil else { return }
         if run.succeeded == true { run.failedAction = nil }
         if run.succeeded == nil { run.line = firstLine }
         var r = run.record(dataset: Self.dataset, context: context, stats: &stats)
         if r.timestamp == nil, let (ts, src) = lastTime { r.timestamp = ts; r.timeSource = src }
-        try emit(r)
+        try emit(&r)
     }
 
-    private mutating func flush(emit: (Record) throws -> Void) throws {
+    private mutating func flush(emit: RecordSink) throws {
         guard hasPending else { return }
         hasPending = false
         if pendingLines.count > 1 { pending.message = pendingLines.joined() }
         pendingLines.clear()
-        try emit(pending)
+        try emit(&pending)
+        pending = template
     }
 
     private static func classify(_ u: UnsafeBufferPointer<UInt8>, from t: Int, record r: inout Record, run: inout InstallRun, line: Int?) {

@@ -130,7 +130,7 @@ public struct MSILogParser: TextFormatParser {
 
     // MARK: Feeding
 
-    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         let text = line.text
         let first = text.utf8.first
         let continuation = first == nil || first == 0x20 || first == 0x09
@@ -145,7 +145,7 @@ public struct MSILogParser: TextFormatParser {
         try start(line, stats: &stats, emit: emit)
     }
 
-    public mutating func finish(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    public mutating func finish(stats: inout ParseStats, emit: RecordSink) throws {
         try flush(stats: &stats, emit: emit)
         try closeSession(stats: &stats, emit: emit)
         try release(stats: &stats, emit: emit, force: true)
@@ -153,13 +153,13 @@ public struct MSILogParser: TextFormatParser {
 
     // MARK: Entries
 
-    private mutating func start(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    private mutating func start(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         try line.withUTF8 { try start(line, $0, stats: &stats, emit: emit) }
     }
 
     /// One line that starts an entry; `u` is its UTF-8, read in place.
     private mutating func start(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
-                                emit: (Record) throws -> Void) throws {
+                                emit: RecordSink) throws {
         var r = template
         r.message = line.text
         r.line = line.number
@@ -212,7 +212,7 @@ public struct MSILogParser: TextFormatParser {
         pendingCause = cause
     }
 
-    private mutating func flush(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    private mutating func flush(stats: inout ParseStats, emit: RecordSink) throws {
         guard var r = pending.take() else { return }
         if pendingLines.count > 1 {
             r.message = pendingLines.joined()
@@ -239,7 +239,7 @@ public struct MSILogParser: TextFormatParser {
 
     /// `=== Verbose logging started: 31.01.2022  21:24:31  Build type: … ===` and friends.
     private mutating func header(_ u: UnsafeBufferPointer<UInt8>, record r: inout Record, local: inout Local?, line: TextLine,
-                                 stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+                                 stats: inout ParseStats, emit: RecordSink) throws {
         let verboseStart = Bytes.has(u, P.verboseStarted)
         let loggingStart = Bytes.has(u, P.loggingStarted)
         if verboseStart || (loggingStart && !session.verbose) {
@@ -447,7 +447,7 @@ public struct MSILogParser: TextFormatParser {
 
     // MARK: Sessions
 
-    private mutating func closeSession(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    private mutating func closeSession(stats: inout ParseStats, emit: RecordSink) throws {
         defer { session = Session() }
         guard session.entries > 0 else { return }
         var run = session.run
@@ -506,11 +506,11 @@ public struct MSILogParser: TextFormatParser {
     }
 
     /// Emits `record` (resolving its local time), or holds it back while the day/month order is
-    /// not known. Changed in place: the caller's record is not used afterwards.
-    private mutating func out(_ record: inout Record, _ local: Local?, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    /// not known.
+    private mutating func out(_ record: inout Record, _ local: Local?, stats: inout ParseStats, emit: RecordSink) throws {
         if dayFirst == nil, local != nil || !held.isEmpty {
             heldBytes += record.message.utf8.count
-            held.append((record, local))
+            held.append((record.take(), local))
             if held.count >= Self.heldLimit || heldBytes >= Self.heldBytesLimit {
                 try release(stats: &stats, emit: emit, force: true)
             }
@@ -518,22 +518,21 @@ public struct MSILogParser: TextFormatParser {
         }
         if !held.isEmpty { try release(stats: &stats, emit: emit, force: true) }
         resolve(&record, local, stats: &stats)
-        try emit(record)
+        try emit(&record)
     }
 
-    private mutating func release(stats: inout ParseStats, emit: (Record) throws -> Void, force: Bool) throws {
+    private mutating func release(stats: inout ParseStats, emit: RecordSink, force: Bool) throws {
         guard !held.isEmpty else { return }
         if dayFirst == nil {
             dayFirst = false
             stats.note("day/month order of the dates in this file is ambiguous: read as month/day")
         }
-        let records = held
-        held = []
+        var records: [(Record, Local?)] = []
+        swap(&records, &held)
         heldBytes = 0
-        for (r, l) in records {
-            var r = r
-            resolve(&r, l, stats: &stats)
-            try emit(r)
+        for i in records.indices {
+            resolve(&records[i].0, records[i].1, stats: &stats)
+            try emit(&records[i].0)
         }
     }
 

@@ -156,7 +156,7 @@ public struct SQLErrorlogParser: TextFormatParser {
         }
     }
 
-    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         let u = lineBytes.load(line.text)
         guard let h = Self.parseHead(u) else {
             if hasPending, !line.afterGap, pendingLines.canTake {
@@ -174,7 +174,7 @@ public struct SQLErrorlogParser: TextFormatParser {
             r.message = line.text
             r.line = line.number
             r.level = .information
-            try emit(r)
+            try emit(&r)
             return
         }
         let source = String(decoding: u[h.sourceStart..<h.sourceEnd], as: UTF8.self)
@@ -187,14 +187,15 @@ public struct SQLErrorlogParser: TextFormatParser {
             hasPending = false
             pendingLines.clear()
             pendingIsError = false
-            try emit(pending)
+            try emit(&pending)
+            pending = template
             return
         }
         try flush(emit: emit)
         inBanner = false
         startupParameters = false
 
-        // Every field an entry record sets is rewritten; the rest stay as in the template.
+        // Filled in place: `flush` left `pending` a copy of the template again.
         pending.message = line.text
         pending.line = line.number
         pending.provider = source
@@ -238,7 +239,7 @@ public struct SQLErrorlogParser: TextFormatParser {
         pendingLines.reset(line.text)
     }
 
-    public mutating func finish(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    public mutating func finish(stats: inout ParseStats, emit: RecordSink) throws {
         try flush(emit: emit)
         if facts.utcAdjustmentMinutes == nil, let off = offsetSeconds { facts.utcAdjustmentMinutes = off / 60 }
         guard !facts.isEmpty else { return }
@@ -249,16 +250,17 @@ public struct SQLErrorlogParser: TextFormatParser {
         if let (ts, src) = factTime { r.timestamp = ts; r.timeSource = src }
         facts.apply(to: &r)
         stats.count("sql_facts")
-        try emit(r)
+        try emit(&r)
     }
 
-    private mutating func flush(emit: (Record) throws -> Void) throws {
+    private mutating func flush(emit: RecordSink) throws {
         guard hasPending else { return }
         hasPending = false
         if pendingLines.count > 1 { pending.message = pendingLines.joined() }
         pendingLines.clear()
         pendingIsError = false
-        try emit(pending)
+        try emit(&pending)
+        pending = template
     }
 
     /// System facts from the first line of an entry.

@@ -94,14 +94,14 @@ public struct SQLSetupParser: TextFormatParser {
         layout = detail >= 1 ? .detail : .summary
     }
 
-    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         switch layout {
         case .summary: try feedSummary(line, stats: &stats, emit: emit)
         case .detail: try feedDetail(line, stats: &stats, emit: emit)
         }
     }
 
-    public mutating func finish(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    public mutating func finish(stats: inout ParseStats, emit: RecordSink) throws {
         switch layout {
         case .summary:
             try flushSection(stats: &stats)
@@ -117,7 +117,7 @@ public struct SQLSetupParser: TextFormatParser {
     /// Sections held for the overall result; more than `heldLimit` (not a real report) go out early.
     static let heldLimit = 2_000
 
-    private mutating func releaseSections(emit: (Record) throws -> Void) throws {
+    private mutating func releaseSections(emit: RecordSink) throws {
         for (r, isRules, failedFeature) in heldSections {
             var r = r
             if failedFeature || (isRules && run.succeeded == false && r.level != .error && hasRuleLines(r)) {
@@ -126,12 +126,12 @@ public struct SQLSetupParser: TextFormatParser {
                 r.level = .warning
             }
             stamp(&r, startLocal ?? endLocal)
-            try emit(r)
+            try emit(&r)
         }
         heldSections = []
     }
 
-    private mutating func feedSummary(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    private mutating func feedSummary(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         let u = lineBytes.load(line.text)
         let indented = u.isEmpty || u[0] == 0x20 || u[0] == 0x09
         if indented, pending != nil, !line.afterGap, pendingLines.canTake {
@@ -255,13 +255,13 @@ public struct SQLSetupParser: TextFormatParser {
 
     // MARK: Detail.txt
 
-    private mutating func feedDetail(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    private mutating func feedDetail(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         try line.withUTF8 { try feedDetail(line, $0, stats: &stats, emit: emit) }
     }
 
     /// One Detail.txt line; `u` is its UTF-8.
     private mutating func feedDetail(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
-                                     emit: (Record) throws -> Void) throws {
+                                     emit: RecordSink) throws {
         guard let h = Self.parseDetailHead(u, cache: &headCache) else {
             if hasDetail, !line.afterGap, pendingLines.canTake {
                 pendingLines.append(line.text)
@@ -277,12 +277,11 @@ public struct SQLSetupParser: TextFormatParser {
                 r.timestamp = zone.toUTC(local)
                 r.timeSource = zone.source
             }
-            try emit(r)
+            try emit(&r)
             return
         }
         try flushDetail(emit: emit)
-        // Built in place over the last entry (already emitted): every field a Detail record sets
-        // is rewritten, the rest stay as in the template.
+        // Filled in place: `detail` is a copy of the template again once the last one was emitted.
         detail.message = line.text
         detail.line = line.number
         detail.level = .information
@@ -361,17 +360,18 @@ public struct SQLSetupParser: TextFormatParser {
         run.extras.append(("sql.setup.exit_code_hex", .string("0x" + Self.hex8(UInt32(truncatingIfNeeded: value)))))
     }
 
-    private mutating func flushDetail(emit: (Record) throws -> Void) throws {
+    private mutating func flushDetail(emit: RecordSink) throws {
         guard hasDetail else { return }
         hasDetail = false
         if pendingLines.count > 1 { detail.message = pendingLines.joined() }
         pendingLines.clear()
-        try emit(detail)
+        try emit(&detail)
+        detail = template
     }
 
     // MARK: Summary record
 
-    private mutating func emitSummary(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    private mutating func emitSummary(stats: inout ParseStats, emit: RecordSink) throws {
         guard firstLine != nil else { return }
         if run.succeeded == false {
             // The most specific explanation wins: a failed feature, then a failed rule (the exit
@@ -392,7 +392,7 @@ public struct SQLSetupParser: TextFormatParser {
         run.line = run.succeeded != nil ? (resultLine ?? firstLine) : firstLine
         var r = run.record(dataset: Self.dataset, context: context, stats: &stats)
         stamp(&r, endLocal ?? lastLocal ?? startLocal)
-        try emit(r)
+        try emit(&r)
     }
 
     private func stamp(_ r: inout Record, _ local: Timestamp?) {

@@ -89,7 +89,7 @@ public struct SetupapiParser: TextFormatParser {
         layout = legacy > 0 ? .legacy : .dev
     }
 
-    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         try line.withUTF8 { u in
             switch layout {
             case .dev: try feedDev(line, u, stats: &stats, emit: emit)
@@ -98,7 +98,7 @@ public struct SetupapiParser: TextFormatParser {
         }
     }
 
-    public mutating func finish(stats: inout ParseStats, emit: (Record) throws -> Void) throws {
+    public mutating func finish(stats: inout ParseStats, emit: RecordSink) throws {
         try flushHeader(emit: emit)
         try flushSectionStart(emit: emit)
         try flushLegacy(emit: emit)
@@ -107,7 +107,7 @@ public struct SetupapiParser: TextFormatParser {
             self.run = nil
             var r = run.record(dataset: Self.dataset, context: context, stats: &stats)
             stampCurrent(&r)
-            try emit(r)
+            try emit(&r)
         }
     }
 
@@ -115,7 +115,7 @@ public struct SetupapiParser: TextFormatParser {
 
     /// One line of the dev/app layout; `u` is its UTF-8.
     private mutating func feedDev(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
-                                  emit: (Record) throws -> Void) throws {
+                                  emit: RecordSink) throws {
         if Bytes.isBlank(u) { return }
         // Only lines starting `[`, `>` or `<` can be headers or section marks.
         let marks = u[0] == 0x5B || u[0] == 0x3E || u[0] == 0x3C
@@ -141,7 +141,7 @@ public struct SetupapiParser: TextFormatParser {
                 run = nil
                 var r = open.record(dataset: Self.dataset, context: context, stats: &stats)
                 stampCurrent(&r)
-                try emit(r)
+                try emit(&r)
             }
             var r = record(line, level: .information)
             var e = u.count
@@ -175,7 +175,7 @@ public struct SetupapiParser: TextFormatParser {
             } else {
                 var r = record(line, level: .information)
                 stampCurrent(&r)
-                try emit(r)
+                try emit(&r)
             }
             return
         }
@@ -192,7 +192,7 @@ public struct SetupapiParser: TextFormatParser {
             var r = record(line, level: .information)
             if let e = sectionExtras { r.extras = e }
             stampCurrent(&r)
-            try emit(r)
+            try emit(&r)
             return
         }
         if marks, Bytes.has(u, P.exitStatus) {
@@ -205,7 +205,7 @@ public struct SetupapiParser: TextFormatParser {
             if let e = sectionExtras { r.extras = e }
             r.putExtra("setupapi", "exit_status", .string(status))
             stampCurrent(&r)
-            try emit(r)
+            try emit(&r)
             var done = run ?? InstallRun(kind: "Device setup")
             run = nil
             done.exitCode = status
@@ -214,7 +214,7 @@ public struct SetupapiParser: TextFormatParser {
             if ok { done.failedAction = nil }
             var s = done.record(dataset: Self.dataset, context: context, stats: &stats)
             stampCurrent(&s)
-            try emit(s)
+            try emit(&s)
             return
         }
         if marks, Bytes.has(u, P.bootSession) || Bytes.has(u, P.beginLog) {
@@ -226,7 +226,7 @@ public struct SetupapiParser: TextFormatParser {
                 r.timestamp = ts
                 r.timeSource = src
             }
-            try emit(r)
+            try emit(&r)
             return
         }
         // Body line: `[!|!!!]    cat: text [time]`.
@@ -234,8 +234,7 @@ public struct SetupapiParser: TextFormatParser {
         var i = 0
         if Bytes.has(u, "!!!") { level = .error; i = 3 } else if u[0] == 0x21 { level = .warning; i = 1 }
         Bytes.skipSpaces(u, &i)
-        // Built in place over the last body record (already emitted): every field a body record
-        // sets is rewritten, the rest stay as in the template.
+        // Filled in place: `body` is a copy of the template again once the last one was emitted.
         body.message = line.text
         body.line = line.number
         body.level = level
@@ -262,7 +261,8 @@ public struct SetupapiParser: TextFormatParser {
         if level == .error {
             run?.noteError(Bytes.string(u, 3, u.count))
         }
-        try emit(body)
+        try emit(&body)
+        body = template
     }
 
     private mutating func advance(_ secs: Int, _ ms: Int) {
@@ -293,7 +293,7 @@ public struct SetupapiParser: TextFormatParser {
         return date.timestamp(seconds: secs, millis: lastMillis, dayOffset: dayOffset, zone: zone)
     }
 
-    private mutating func flushSectionStart(emit: (Record) throws -> Void) throws {
+    private mutating func flushSectionStart(emit: RecordSink) throws {
         guard hasPendingSection, var r = pendingSection else { return }
         pendingSection = nil
         hasPendingSection = false
@@ -302,16 +302,16 @@ public struct SetupapiParser: TextFormatParser {
             open.timestamp = r.timestamp
             run = open
         }
-        try emit(r)
+        try emit(&r)
     }
 
-    private mutating func flushHeader(emit: (Record) throws -> Void) throws {
+    private mutating func flushHeader(emit: RecordSink) throws {
         guard !headerLines.isEmpty else { return }
         var r = Record(dataset: Self.dataset, message: headerLines.joined(), filePath: context.sourcePath, line: headerLine)
         r.hostName = context.hostName
         r.level = .information
         headerLines.clear()
-        try emit(r)
+        try emit(&r)
     }
 
     /// The time of day that ends a body line, ` HH:mm:ss.fff` (exactly that width), as seconds of
@@ -367,7 +367,7 @@ public struct SetupapiParser: TextFormatParser {
 
     /// One line of the legacy layout; `u` is its UTF-8.
     private mutating func feedLegacy(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
-                                     emit: (Record) throws -> Void) throws {
+                                     emit: RecordSink) throws {
         if let (d, secs, pid, tid) = Self.legacyHead(u) {
             try flushLegacy(emit: emit)
             date = d
@@ -380,7 +380,7 @@ public struct SetupapiParser: TextFormatParser {
             r.processID = pid
             r.threadID = tid
             stampCurrent(&r)
-            try emit(r)
+            try emit(&r)
             return
         }
         var i = 0
@@ -423,15 +423,15 @@ public struct SetupapiParser: TextFormatParser {
         guard !Bytes.isBlank(u) else { return }
         var r = record(line, level: .information)
         stampCurrent(&r)
-        try emit(r)
+        try emit(&r)
     }
 
-    private mutating func flushLegacy(emit: (Record) throws -> Void) throws {
+    private mutating func flushLegacy(emit: RecordSink) throws {
         guard var r = pending.take() else { return }
         if pendingLines.count > 1 { r.message = pendingLines.joined() }
         pending = nil
         pendingLines.clear()
-        try emit(r)
+        try emit(&r)
     }
 
     enum P {

@@ -18,10 +18,10 @@ public protocol TextFormatParser {
     init(context: ParseContext, sample: [String])
 
     /// Takes the next line.
-    mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: (Record) throws -> Void) throws
+    mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws
 
     /// End of input: emits the pending entry and any summary records (e.g. an install outcome).
-    mutating func finish(stats: inout ParseStats, emit: (Record) throws -> Void) throws
+    mutating func finish(stats: inout ParseStats, emit: RecordSink) throws
 }
 
 /// The text formats amt-collect knows, in detection order (the first of equal scores wins).

@@ -14,7 +14,7 @@ public enum TextParsing {
         dataset: String? = nil,
         context: ParseContext,
         maxLineBytes: Int = 1 << 20,
-        emit: (Record) throws -> Void
+        emit: RecordSink
     ) throws -> ParseStats {
         var decoder = LineDecoder(maxLineBytes: maxLineBytes)
         // Phase 1: decode until the sample is full (or the input ends); lines decoded past the
@@ -46,7 +46,7 @@ public enum TextParsing {
         lines source: inout some LineBatchSource,
         dataset: String? = nil,
         context: ParseContext,
-        emit: (Record) throws -> Void
+        emit: RecordSink
     ) throws -> ParseStats {
         var sample: [TextLine] = []
         var ended = false
@@ -72,7 +72,7 @@ public enum TextParsing {
     /// Detects the format from the sample (unless `dataset` names one) and parses the sample, then
     /// the lines `rest` hands to the function it is given.
     private static func run(
-        sample: [TextLine], ended: Bool, dataset: String?, context: ParseContext, emit: (Record) throws -> Void,
+        sample: [TextLine], ended: Bool, dataset: String?, context: ParseContext, emit: RecordSink,
         rest: ((TextLine) throws -> Void) throws -> Void
     ) throws -> ParseStats {
         let forced: (any TextFormatParser.Type)? =
@@ -88,7 +88,7 @@ public enum TextParsing {
 
     private static func drive<P: TextFormatParser>(
         _ type: P.Type, sample: [TextLine], sampleTexts: [String], ended: Bool, context: ParseContext,
-        emit: (Record) throws -> Void, rest: ((TextLine) throws -> Void) throws -> Void
+        emit: RecordSink, rest: ((TextLine) throws -> Void) throws -> Void
     ) throws -> ParseStats {
         // (`emit` is captured by the function handed to `rest`, which Swift allows only for a
         // closure it may treat as escaping; it does not escape.)
@@ -97,9 +97,9 @@ public enum TextParsing {
             // closure handed to `rest`, each line's access to them went through the runtime's
             // exclusivity checks.
             let run = Run(P(context: context, sample: sampleTexts))
-            func counting(_ record: Record) throws {
+            func counting(_ record: inout Record) throws {
                 run.emitted += 1
-                try emit(record)
+                try emit(&record)
             }
             for line in sample { try run.parser.feed(line, stats: &run.stats, emit: counting) }
             if !ended {
@@ -125,7 +125,7 @@ public enum TextParsing {
     ) throws -> (records: [Record], stats: ParseStats) {
         var source = MemoryByteSource(bytes, chunkSize: chunkSize)
         var records: [Record] = []
-        let stats = try parse(source: &source, dataset: dataset, context: context) { records.append($0) }
+        let stats = try parse(source: &source, dataset: dataset, context: context) { records.append($0.take()) }
         return (records, stats)
     }
 }
