@@ -28,8 +28,14 @@ public enum MessageTemplate {
             while let last = bytes.last, last & 0xC0 == 0x80 { bytes.removeLast() }
             if let last = bytes.last, last >= 0xC0 { bytes.removeLast() }
         }
+        return bytes.withUnsafeBufferPointer { template($0) }
+    }
+
+    /// The template of one line's bytes. Read through a buffer pointer: as an array passed to the
+    /// helpers, the bytes were retained and released at every token.
+    static func template(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
+        out.reserveCapacity(bytes.count + 16)
         let n = bytes.count
         var i = 0
         func put(_ s: StaticString) { s.withUTF8Buffer { out.append(contentsOf: $0) } }
@@ -160,7 +166,7 @@ public enum MessageTemplate {
     /// Letters, digits, `_`, and any non-ASCII byte (letters of other scripts).
     @inline(__always) static func isWordByte(_ b: UInt8) -> Bool { isDigit(b) || isLetter(b) || b == 0x5F || b >= 0x80 }
 
-    static func find(_ q: UInt8, in b: [UInt8], from: Int) -> Int? {
+    static func find(_ q: UInt8, in b: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
         var j = from
         while j < b.count {
             if b[j] == q { return j }
@@ -171,7 +177,7 @@ public enum MessageTemplate {
 
     /// End of a path: the next space, tab, quote, `,`, `;`, `(`, `)`, `<`, `>` or `|`; a final `.` is
     /// left as punctuation.
-    static func pathEnd(_ b: [UInt8], _ start: Int) -> Int {
+    static func pathEnd(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
         var j = start
         while j < b.count {
             switch b[j] {
@@ -185,7 +191,7 @@ public enum MessageTemplate {
     /// End of a Windows path, which may hold spaces (`C:\\Program Files (x86)\\AMT\\x.log`): it
     /// runs to the last `\\` before any quote, `,`, `;`, `|`, `<` or `>`, then to the end of that
     /// last segment (a space, tab, `)` or one of those characters).
-    static func windowsPathEnd(_ b: [UInt8], _ start: Int) -> Int {
+    static func windowsPathEnd(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
         var stop = start
         var lastSlash = start
         while stop < b.count {
@@ -199,12 +205,12 @@ public enum MessageTemplate {
         return trimDot(b, start, j)
     }
 
-    static func trimDot(_ b: [UInt8], _ start: Int, _ end: Int) -> Int {
+    static func trimDot(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int {
         end > start + 1 && b[end - 1] == 0x2E ? end - 1 : end
     }
 
     /// End index of a GUID starting at `i`, or nil.
-    static func guidEnd(_ b: [UInt8], _ i: Int) -> Int? {
+    static func guidEnd(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
         // Fixed width: the dashes' places are checked first (it runs at every token start).
         guard i >= 0, i + 36 <= b.count, b[i + 8] == 0x2D, b[i + 13] == 0x2D, b[i + 18] == 0x2D, b[i + 23] == 0x2D
         else { return nil }
@@ -216,7 +222,7 @@ public enum MessageTemplate {
 
     /// `d.d.d.d` with each part 0…255, optionally `:port`. One pass, no allocation (it runs for
     /// every dotted number in every warning and error message).
-    static func isIPv4(_ run: ArraySlice<UInt8>) -> Bool {
+    static func isIPv4<Run: Collection<UInt8>>(_ run: Run) -> Bool where Run.Index == Int {
         var octets = 0
         var digits = 0
         var value = 0
@@ -249,7 +255,7 @@ public enum MessageTemplate {
 
     /// Hex groups of at most four digits separated by `:`, either eight groups or with one `::`;
     /// optionally an IPv4 tail and a `%zone`.
-    static func isIPv6(_ run: ArraySlice<UInt8>) -> Bool {
+    static func isIPv6<Run: Collection<UInt8>>(_ run: Run) -> Bool where Run.Index == Int, Run.SubSequence == Run {
         var body = run
         if let pct = body.firstIndex(of: 0x25) { body = body[..<pct] }
         let colons = body.reduce(0) { $0 + ($1 == 0x3A ? 1 : 0) }

@@ -209,7 +209,9 @@ final class CompiledMatch: Sendable {
     let eventIDs: Set<Int>?
     let codes: Set<String>?
     let providers: [(kind: Int, text: String)]?  // 0 equal, 1 prefix, 2 contains
-    let levels: Set<String>?
+    /// The `levels` condition as one bit per severity (bit `rank`): a level name that is not in
+    /// the vocabulary can never match. Hashing the level's name into a set cost more per record.
+    let levels: UInt8?
     let pattern: MessagePattern?
     let outcome: String?
     let extra: [(path: String, negated: Bool, values: Set<String>)]
@@ -226,7 +228,11 @@ final class CompiledMatch: Sendable {
                 return (0, l)
             }
         }
-        levels = m.levels.map { Set($0.map { $0.lowercased() }) }
+        levels = m.levels.map { names in
+            names.reduce(UInt8(0)) { bits, name in
+                Severity(rawValue: name.lowercased()).map { bits | 1 << UInt8($0.rank) } ?? bits
+            }
+        }
         pattern = m.messagePattern.map(MessagePattern.init)
         outcome = m.outcome?.lowercased()
         extra = (m.extra ?? [:]).sorted { $0.key < $1.key }.map { key, value in
@@ -263,7 +269,7 @@ final class CompiledMatch: Sendable {
             guard let code = r.code, codes.contains(code.lowercased()) else { return false }
         }
         if let levels {
-            guard let level = r.level, levels.contains(level.rawValue) else { return false }
+            guard let level = r.level, levels >> UInt8(level.rank) & 1 == 1 else { return false }
         }
         if let outcome {
             guard let o = r.outcome, o.rawValue == outcome else { return false }
