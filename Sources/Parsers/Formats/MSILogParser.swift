@@ -171,7 +171,7 @@ public struct MSILogParser: TextFormatParser {
             try header(u, record: &r, local: &local, line: line, stats: &stats, emit: emit)
             if Bytes.has(u, P.verboseStopped) {
                 session.entries += 1
-                pending = r
+                pending = r.take()
                 pendingLines.reset(line.text)
                 pendingLocal = local
                 try flush(stats: &stats, emit: emit)
@@ -206,7 +206,7 @@ public struct MSILogParser: TextFormatParser {
         }
         session.entries += 1
         if session.startLine == nil { session.startLine = line.number }
-        pending = r
+        pending = r.take()
         pendingLines.reset(line.text)
         pendingLocal = local
         pendingCause = cause
