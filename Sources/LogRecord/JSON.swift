@@ -328,18 +328,18 @@ public struct JSONLinesWriter {
             tmp.withUnsafeBufferPointer { o.bytes($0) }
         case .array(let items):
             o.byte(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
+            for i in items.indices {
                 if i > 0 { o.byte(UInt8(ascii: ",")) }
-                writeValue(item, &o, quotes, &place)
+                writeValue(items[i], &o, quotes, &place)
             }
             o.byte(UInt8(ascii: "]"))
         case .object(let members):
             o.byte(UInt8(ascii: "{"))
-            for (i, (key, item)) in members.enumerated() {
+            for i in members.indices {
                 if i > 0 { o.byte(UInt8(ascii: ",")) }
-                o.string(key)
+                o.string(members[i].0)
                 o.byte(UInt8(ascii: ":"))
-                writeValue(item, &o, quotes, &place)
+                writeValue(members[i].1, &o, quotes, &place)
             }
             o.byte(UInt8(ascii: "}"))
         }

@@ -260,8 +260,14 @@ enum RecordJSON {
         switch v {
         case .string(let s): return bound(s)
         case .int, .double, .bool, .null: return 32
-        case .array(let items): return items.reduce(2) { $0 + bound($1) + 1 }
-        case .object(let members): return members.reduce(2) { $0 + bound($1.0) + 1 + bound($1.1) + 1 }
+        case .array(let items):
+            var n = 2
+            for k in items.indices { n += bound(items[k]) + 1 }
+            return n
+        case .object(let members):
+            var n = 2
+            for k in members.indices { n += bound(members[k].0) + 1 + bound(members[k].1) + 1 }
+            return n
         }
     }
 
