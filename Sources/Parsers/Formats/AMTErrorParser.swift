@@ -316,9 +316,10 @@ public struct AMTErrorParser: TextFormatParser {
         guard let x = exception else { return }
         r.errorType = x.type
         r.stackTrace = DotNetException.stackTrace(lines, x)
-        if let inner = x.innermostType { r.setExtra("error.inner_type", .string(inner)) }
-        if let hr = x.hresult { r.setExtra("error.hresult", .string("0x" + hr.dropFirst(2).lowercased())) }
-        if let n = x.sqlErrorNumber { r.setExtra("error.sql_number", .string(n)) }
+        // `amt.error` holds only these (set here, in this order): no dotted path to parse.
+        if let inner = x.innermostType { r.putExtra("error", "inner_type", .string(inner)) }
+        if let hr = x.hresult { r.putExtra("error", "hresult", .string("0x" + hr.dropFirst(2).lowercased())) }
+        if let n = x.sqlErrorNumber { r.putExtra("error", "sql_number", .string(n)) }
     }
 
     /// A level word starting the message (`Error in …`, `Warning: …`, `ERROR …`), if any.
