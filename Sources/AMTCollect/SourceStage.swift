@@ -51,10 +51,13 @@ enum SourceStage {
                 return result
             }
             let tally = Tally()
+            let sqlDatasetLength = Dataset.sqlErrorlog.utf8.count, evtxDatasetLength = Dataset.evtx.utf8.count
             let context = ParseContext(sourcePath: relativePath, hostName: hostName, zone: zone)
             func accept(_ record: inout Record) {
                 if record.outcome != nil, let run = InstallRun(record: record) { tally.installRuns.add(run) }
-                if record.dataset == Dataset.sqlErrorlog, let f = SQLServerFacts(record: record) {
+                // (Lengths first: comparing two different short strings calls into the runtime.)
+                if record.dataset.utf8.count == sqlDatasetLength, record.dataset == Dataset.sqlErrorlog,
+                   let f = SQLServerFacts(record: record) {
                     tally.sqlFacts = tally.sqlFacts.merge(f)
                 }
                 guard window.contains(record.timestamp) else {
@@ -74,7 +77,7 @@ enum SourceStage {
             }
             // Text was redacted before it was parsed; event records are redacted field by field.
             let emit: RecordSink = { record in
-                if let active, record.dataset == Dataset.evtx {
+                if let active, record.dataset.utf8.count == evtxDatasetLength, record.dataset == Dataset.evtx {
                     tally.recordRedactions.add(active.redact(&record))
                 }
                 accept(&record)
