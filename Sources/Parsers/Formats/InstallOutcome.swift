@@ -134,29 +134,32 @@ struct InstallRun {
 
     /// One sentence: "Installation of Planned Failure 1.0.0.0 failed with exit code 1603: …".
     var message: String {
-        // Appended piece by piece into room reserved once (interpolation builds a string per piece).
-        var s = ""
-        s.reserveCapacity(kind.utf8.count + (product?.utf8.count ?? 0) + (version?.utf8.count ?? 0)
-                          + (exitCode?.utf8.count ?? 0) + (failedAction?.utf8.count ?? 0)
-                          + (firstError?.utf8.count ?? 0) + 64)
-        s += kind
-        if let product { s += " of "; s += product }
-        if let version { s += " "; s += version }
+        // Bytes appended piece by piece into room reserved once, made a string at the end (a
+        // string's `+=` cost hundreds of instructions a piece; interpolation a string per piece).
+        var out: [UInt8] = []
+        out.reserveCapacity(kind.utf8.count + (product?.utf8.count ?? 0) + (version?.utf8.count ?? 0)
+                            + (exitCode?.utf8.count ?? 0) + (failedAction?.utf8.count ?? 0)
+                            + (firstError?.utf8.count ?? 0) + 64)
+        func put(_ text: String) { out.append(contentsOf: text.utf8) }
+        func put(_ text: StaticString) { text.withUTF8Buffer { out.append(contentsOf: $0) } }
+        put(kind)
+        if let product { put(" of "); put(product) }
+        if let version { put(" "); put(version) }
         switch succeeded {
         case true?:
-            s += " succeeded"
-            if let exitCode { s += " (exit code "; s += exitCode; s += ")" }
-            s += "."
+            put(" succeeded")
+            if let exitCode { put(" (exit code "); put(exitCode); put(")") }
+            put(".")
         case false?:
-            s += " failed"
-            if let exitCode { s += " with exit code "; s += exitCode }
-            if let failedAction { s += " in "; s += failedAction }
-            if let firstError { s += ": "; s += firstError } else { s += "." }
+            put(" failed")
+            if let exitCode { put(" with exit code "); put(exitCode) }
+            if let failedAction { put(" in "); put(failedAction) }
+            if let firstError { put(": "); put(firstError) } else { put(".") }
         case nil:
-            s += " did not finish in this log (no final result; partial)"
-            if let firstError { s += "; first error: "; s += firstError } else { s += "." }
+            put(" did not finish in this log (no final result; partial)")
+            if let firstError { put("; first error: "); put(firstError) } else { put(".") }
         }
-        return s
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
