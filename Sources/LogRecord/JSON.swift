@@ -244,7 +244,8 @@ public struct JSONLinesWriter {
         // The top-level object has members; nested objects below track their own.
         o.depth = 0
         o.hasMember = 1
-        if let w = record.winlog {
+        // Through the box: the `winlog` getter made an optional copy even for records without one.
+        if let w = record.winlogBox?.value {
             o.open("winlog")
             if let v = w.channel { o.stringMember("channel", v) }
             if let v = w.recordID { o.intMember("record_id", Int64(bitPattern: v)) }

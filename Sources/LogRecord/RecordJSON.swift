@@ -277,7 +277,7 @@ enum RecordJSON {
         var n = 512
         n += bound(r.message) + bound(r.filePath) + bound(r.dataset) + bound(r.code) + bound(r.provider)
         n += bound(r.hostName) + bound(r.errorType) + bound(r.stackTrace)
-        if let w = r.winlog {
+        if let w = r.winlogBox?.value {
             n += 512 + bound(w.channel) + bound(w.providerName) + bound(w.providerGUID) + bound(w.computerName)
             n += bound(w.keywords) + bound(w.activityID) + bound(w.userID)
             for (k, v) in w.eventData { n += bound(k) + bound(v) + 2 }
