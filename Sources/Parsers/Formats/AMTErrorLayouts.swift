@@ -1,3 +1,12 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(ucrt)
+import ucrt
+#endif
 import LogRecord
 
 /// The entry layouts the AMTError parser recognizes. One is chosen per file from its first lines.
@@ -466,17 +475,13 @@ struct StringCache {
 
     mutating func string(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
         let n = r.count
-        for k in entries.indices {
-            let same = entries[k].withUTF8 { e -> Bool in
-                guard e.count == n else { return false }
-                var i = n - 1
-                // Loggers share prefixes: compare from the end.
-                while i >= 0 {
-                    if e[i] != b[r.lowerBound + i] { return false }
-                    i -= 1
-                }
-                return true
-            }
+        for k in entries.indices where entries[k].utf8.count == n {
+            // Read in place (`withUTF8` is mutating: through the array it cost a uniqueness check
+            // per entry) and compared with `memcmp` (a byte loop cost more than the rest).
+            let same = entries[k].utf8.withContiguousStorageIfAvailable { e -> Bool in
+                guard n > 0, let eb = e.baseAddress, let bb = b.baseAddress else { return true }
+                return memcmp(eb, bb + r.lowerBound, n) == 0
+            } ?? entries[k].utf8.elementsEqual(UnsafeBufferPointer(rebasing: b[r]))
             if same { return entries[k] }
         }
         let s = AMTErrorMatch.text(b, r)
