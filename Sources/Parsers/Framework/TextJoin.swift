@@ -2,8 +2,7 @@
 /// stage's profile `joined(separator:)` and repeated `+=` cost several hundred instructions per
 /// line of a multi-line entry (a stack trace is tens of lines).
 enum TextJoin {
-    /// `lines[range]` joined with `\n`, the first `skip` UTF-8 bytes of the first line left out
-    /// (`skip` must fall on a character boundary).
+    /// `lines[range]` joined with `\n`, the first `skip` UTF-8 bytes of the first line left out.
     static func lines(_ lines: [String], _ range: Range<Int>, skip: Int = 0) -> String {
         join(count: range.count, skip: skip) { lines[range.lowerBound + $0] }
     }
@@ -16,7 +15,13 @@ enum TextJoin {
     @inline(__always)
     private static func join(count: Int, skip: Int, _ line: (Int) -> String) -> String {
         guard count > 0 else { return "" }
-        let skipped = min(max(skip, 0), line(0).utf8.count)
+        // Moved back to the start of a character it falls inside (as a `String` index would be).
+        let firstBytes = line(0).utf8
+        var skipped = min(max(skip, 0), firstBytes.count)
+        while skipped > 0, skipped < firstBytes.count,
+              firstBytes[firstBytes.index(firstBytes.startIndex, offsetBy: skipped)] & 0xC0 == 0x80 {
+            skipped -= 1
+        }
         var total = count - 1 - skipped
         for k in 0..<count { total += line(k).utf8.count }
         guard total > 0 else { return "" }
