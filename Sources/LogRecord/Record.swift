@@ -200,26 +200,28 @@ public enum Severity: String, Sendable, CaseIterable, Comparable, Codable {
     /// `critical < error < …`: sorts the most severe first.
     public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
 
+    /// The level words of logging frameworks this vocabulary takes, lower-case, each with its
+    /// level: the one list `init?(word:)` and the parsers' byte-level matchers are built from.
+    public static let words: [(word: String, level: Severity)] = [
+        ("fatal", .critical), ("ftl", .critical), ("crit", .critical), ("critical", .critical), ("crt", .critical),
+        ("emergency", .critical), ("emerg", .critical), ("alert", .critical), ("panic", .critical),
+        ("error", .error), ("err", .error), ("eror", .error), ("erro", .error), ("severe", .error), ("failure", .error),
+        ("warn", .warning), ("warning", .warning), ("wrn", .warning), ("wrng", .warning),
+        ("info", .information), ("inf", .information), ("information", .information), ("informational", .information),
+        ("notice", .information), ("note", .information), ("success", .information),
+        ("verbose", .verbose), ("vrb", .verbose), ("trace", .verbose), ("trc", .verbose), ("finest", .verbose),
+        ("finer", .verbose),
+        ("debug", .debug), ("dbg", .debug), ("dbug", .debug), ("fine", .debug),
+    ]
+
+    private static let byWord = Dictionary(uniqueKeysWithValues: words.map { ($0.word, $0.level) })
+
     /// Maps common level words of logging frameworks (`FATAL`, `ERR`, `WARN`, `INFO`, `Information`,
-    /// `DBG`, `TRACE`, `VERBOSE`, `Critical` …), case-insensitively, to the vocabulary.
+    /// `DBG`, `TRACE`, `VERBOSE`, `Critical` …), case-insensitively, to the vocabulary (`words`).
     /// Returns `nil` for words that are not level names.
     public init?(word: some StringProtocol) {
-        switch word.lowercased() {
-        case "fatal", "ftl", "crit", "critical", "crt", "emergency", "emerg", "alert", "panic":
-            self = .critical
-        case "error", "err", "eror", "erro", "severe", "failure":
-            self = .error
-        case "warn", "warning", "wrn", "wrng":
-            self = .warning
-        case "info", "inf", "information", "informational", "notice", "note", "success":
-            self = .information
-        case "verbose", "vrb", "trace", "trc", "finest", "finer":
-            self = .verbose
-        case "debug", "dbg", "dbug", "fine":
-            self = .debug
-        default:
-            return nil
-        }
+        guard let level = Severity.byWord[word.lowercased()] else { return nil }
+        self = level
     }
 }
 

@@ -381,28 +381,20 @@ enum AMTErrorMatch {
     }
 
     /// Every word `Severity(word:)` takes, lower-case.
-    static let levelWords = ["fatal", "ftl", "crit", "critical", "crt", "emergency", "emerg", "alert", "panic", "error",
-                             "err", "eror", "erro", "severe", "failure", "warn", "warning", "wrn", "wrng", "info", "inf",
-                             "information", "informational", "notice", "note", "success", "verbose", "vrb", "trace", "trc",
-                             "finest", "finer", "debug", "dbg", "dbug", "fine"]
+    static let levelWords = Severity.words.map(\.word)
 
     /// Level words of up to 8 letters, lower-case, packed big-endian into a `UInt64`, sorted by
-    /// that key; built from `Severity(word:)` so both agree. Searched by halves: most first words
-    /// looked up are not level words, and hashing each one cost more than the search.
-    static let shortLevels: [(key: UInt64, level: Severity)] = {
-        var table: [(key: UInt64, level: Severity)] = []
-        for w in levelWords where w.utf8.count <= 8 {
-            guard let level = Severity(word: w) else { continue }
-            table.append((w.utf8.reduce(UInt64(0)) { $0 &<< 8 | UInt64($1) }, level))
-        }
-        return table.sorted { $0.key < $1.key }
-    }()
+    /// that key (`Severity.words`, the vocabulary `Severity(word:)` reads). Searched by halves:
+    /// most first words looked up are not level words, and hashing each one cost more.
+    static let shortLevels: [(key: UInt64, level: Severity)] = Severity.words
+        .filter { $0.word.utf8.count <= 8 }
+        .map { (key: $0.word.utf8.reduce(UInt64(0)) { $0 &<< 8 | UInt64($1) }, level: $0.level) }
+        .sorted { $0.key < $1.key }
 
     /// The level words longer than 8 letters, lower-case, with their level.
-    static let longLevels: [(word: [UInt8], level: Severity)] = levelWords.compactMap { w in
-        guard w.utf8.count > 8, let level = Severity(word: w) else { return nil }
-        return (Array(w.utf8), level)
-    }
+    static let longLevels: [(word: [UInt8], level: Severity)] = Severity.words
+        .filter { $0.word.utf8.count > 8 }
+        .map { (word: Array($0.word.utf8), level: $0.level) }
 
     static func shortLevel(_ packed: UInt64) -> Severity? {
         shortLevels.withUnsafeBufferPointer { t in
