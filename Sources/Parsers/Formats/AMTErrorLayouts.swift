@@ -1,12 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(ucrt)
-import ucrt
-#endif
 import LogRecord
 
 /// The entry layouts the AMTError parser recognizes. One is chosen per file from its first lines.
@@ -469,10 +460,10 @@ struct StringCache {
         let n = r.count
         for k in entries.indices where entries[k].utf8.count == n {
             // Read in place (`withUTF8` is mutating: through the array it cost a uniqueness check
-            // per entry) and compared with `memcmp` (a byte loop cost more than the rest).
+            // per entry) and compared as a block (a byte loop cost more than the rest).
             let same = entries[k].utf8.withContiguousStorageIfAvailable { e -> Bool in
                 guard n > 0, let eb = e.baseAddress, let bb = b.baseAddress else { return true }
-                return memcmp(eb, bb + r.lowerBound, n) == 0
+                return RawBytes.equal(eb, bb + r.lowerBound, count: n)
             } ?? entries[k].utf8.elementsEqual(UnsafeBufferPointer(rebasing: b[r]))
             if same { return entries[k] }
         }

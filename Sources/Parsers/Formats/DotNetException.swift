@@ -1,12 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(ucrt)
-import ucrt
-#endif
 /// What an entry's text says about a .NET exception, as `Exception.ToString()` and the common
 /// logging frameworks write it.
 public struct DotNetExceptionInfo: Sendable, Equatable {
@@ -279,13 +270,14 @@ public enum DotNetException {
 
     /// Whether `Exception` occurs in the line (a fast pre-check before the type search).
     static func containsException(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard b.count >= 9, let base = b.baseAddress else { return false }
+        guard b.count >= 9 else { return false }
         var k = 1
         let end = b.count - 7
-        // Find each 'x' (memchr: many bytes at a time) and check the letters around it: "E" "x" "ception".
+        // Find each 'x' (many bytes at a time) and check the letters around it: "E" "x" "ception".
+        let head = UnsafeBufferPointer(rebasing: b[..<end])
         while k < end {
-            guard let hit = memchr(base + k, Int32(UInt8(ascii: "x")), end - k) else { return false }
-            k = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            guard let hit = RawBytes.firstIndex(of: UInt8(ascii: "x"), in: head, from: k) else { return false }
+            k = hit
             if b[k - 1] == UInt8(ascii: "E"), b[k + 1] == UInt8(ascii: "c"),
                b[k + 2] == UInt8(ascii: "e"), b[k + 3] == UInt8(ascii: "p"), b[k + 4] == UInt8(ascii: "t"),
                b[k + 5] == UInt8(ascii: "i"), b[k + 6] == UInt8(ascii: "o"), b[k + 7] == UInt8(ascii: "n") {
@@ -318,11 +310,10 @@ public enum DotNetException {
     static func starts(_ b: UnsafeBufferPointer<UInt8>, _ at: Int, _ s: StaticString) -> Bool {
         let n = s.utf8CodeUnitCount
         guard at >= 0, at + n <= b.count, let base = b.baseAddress else { return false }
-        return memcmp(base + at, s.utf8Start, n) == 0
+        return RawBytes.equal(base + at, s.utf8Start, count: n)
     }
 
     static func containsByte(_ b: UnsafeBufferPointer<UInt8>, from: Int, _ c: UInt8) -> Bool {
-        guard from < b.count, let base = b.baseAddress else { return false }
-        return memchr(base + from, Int32(c), b.count - from) != nil
+        RawBytes.firstIndex(of: c, in: b, from: from) != nil
     }
 }
