@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "amt-collect", targets: ["AMTCollect"]),
+        // The libraries, for sibling packages (Fuzz/) that drive them directly.
+        .library(name: "AMTCollectLibraries",
+                 targets: ["LogRecord", "Collector", "Parsers", "EventLog", "Triage", "Bundler"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -188,7 +188,13 @@ struct PIIScanner {
         while k < e {
             var v = 0, digits = 0
             let start = k
-            while k < e && Bytes.isDigit(p[k]) { v = v * 10 + Int(p[k] - 0x30); digits += 1; k += 1 }
+            // Only the first four digits are kept (more is never an octet): a long run of digits
+            // cannot overflow the value.
+            while k < e && Bytes.isDigit(p[k]) {
+                if digits < 4 { v = v * 10 + Int(p[k] - 0x30) }
+                digits += 1
+                k += 1
+            }
             guard digits >= 1, digits <= 3, v <= 255, !(digits > 1 && p[start] == 0x30) else { return nil }
             octets.append(v)
             if k < e { guard p[k] == 0x2E else { return nil }; k += 1; guard k < e else { return nil } }

@@ -320,10 +320,10 @@ public struct SetupapiParser: TextFormatParser {
     static func trailingTime(_ u: UnsafeBufferPointer<UInt8>) -> (Int, Int)? {
         let n = u.count
         guard n >= 13, u[n - 13] == 0x20, u[n - 10] == 0x3A, u[n - 7] == 0x3A, u[n - 4] == 0x2E else { return nil }
-        @inline(__always) func d(_ k: Int) -> Int { Int(u[n - k]) &- 0x30 }
+        // A byte below `0` wraps to a large value, so one compare per slot rejects every non-digit.
+        @inline(__always) func d(_ k: Int) -> Int { Int(u[n - k] &- 0x30) }
         let h1 = d(12), h2 = d(11), m1 = d(9), m2 = d(8), s1 = d(6), s2 = d(5), f1 = d(3), f2 = d(2), f3 = d(1)
-        guard UInt(h1) < 10, UInt(h2) < 10, UInt(m1) < 10, UInt(m2) < 10, UInt(s1) < 10, UInt(s2) < 10,
-              UInt(f1) < 10, UInt(f2) < 10, UInt(f3) < 10 else { return nil }
+        guard h1 < 10, h2 < 10, m1 < 10, m2 < 10, s1 < 10, s2 < 10, f1 < 10, f2 < 10, f3 < 10 else { return nil }
         let h = h1 * 10 + h2, m = m1 * 10 + m2, s = s1 * 10 + s2
         guard h < 24, m < 60, s < 61 else { return nil }
         return (h * 3600 + m * 60 + min(s, 59), f1 * 100 + f2 * 10 + f3)
