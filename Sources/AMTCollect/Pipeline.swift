@@ -26,6 +26,11 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     private let consumerWake: Int
     /// A waiting producer is woken once this many places are free.
     private let producerWake: Int
+    /// Tests only: called with the lock held just before a side waits (`true`: `put` on a full
+    /// queue, `false`: `take` on an empty one). The waiting side releases the lock only inside
+    /// the wait, so a thread told of it that then calls `put`, `take` or `close` runs after the
+    /// wait began. Set before the queue is shared.
+    var willWait: (@Sendable (_ producer: Bool) -> Void)?
 
     /// - Parameters:
     ///   - wakeConsumerAt: items queued that wake a waiting `take` (default: half the capacity).
@@ -50,6 +55,7 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         defer { condition.unlock() }
         while count == capacity && !closed {
             producerWaiting = true
+            willWait?(true)
             condition.wait()
         }
         guard !closed else { return }
@@ -67,6 +73,7 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         if count == 0 {
             while count < consumerWake && !closed {
                 consumerWaiting = true
+                willWait?(false)
                 condition.wait()
             }
         }

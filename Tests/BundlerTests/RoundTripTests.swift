@@ -149,7 +149,7 @@ struct RoundTripTests {
         }
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("AMT-HQ-42-20261127T063000Z/raw/Users/Jürgen/AppData/Local/Temp/MSI 日本.LOG"))
-        if let unzip = run("unzip", ["-t", path.string]) {
+        if let unzip = crossCheck("unzip", ["-t", path.string]) {
             #expect(unzip.status == 0, "\(unzip.output)")
             #expect(unzip.output.contains("No errors detected"))
         }
@@ -159,7 +159,7 @@ struct RoundTripTests {
         let dir = try TempDir()
         defer { dir.cleanup() }
         let (path, _) = try writeBundle(in: dir, format: .tarGz, files: awkwardFiles)
-        if let gzip = run("gzip", ["-t", path.string]) {
+        if let gzip = crossCheck("gzip", ["-t", path.string]) {
             #expect(gzip.status == 0, "gzip -t: \(gzip.output)")
             #expect(gzip.output.isEmpty, "no trailing garbage: \(gzip.output)")
         }
@@ -170,7 +170,7 @@ struct RoundTripTests {
         #expect(list.status == 0, "\(list.output)")
         #expect(list.output.contains("AMT-HQ-42-20261127T063000Z/raw/Program Files/AMT (x86)/AMTError 2026.log"))
         // GNU tar reads the pax UTF-8 path of a non-ASCII name.
-        if let gnu = run("env", ["LC_ALL=C.UTF-8", "tar", "--quoting-style=literal", "-tzf", path.string]) {
+        if let gnu = crossCheck("env", ["LC_ALL=C.UTF-8", "tar", "--quoting-style=literal", "-tzf", path.string], tool: "tar") {
             #expect(gnu.status == 0, "\(gnu.output)")
             #expect(gnu.output.contains("AMT-HQ-42-20261127T063000Z/raw/Users/Jürgen/AppData/Local/Temp/MSI 日本.LOG"), "\(gnu.output)")
         }

@@ -125,6 +125,17 @@ func run(_ program: String, _ args: [String]) -> (status: Int32, output: String)
     return (p.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
+/// Runs an independent tool's check of a bundle (`run`). When the tool is not installed, the test
+/// output says so — a warning: that check did not run, the test's own checks did — and the result
+/// is `nil`.
+func crossCheck(_ program: String, _ args: [String], tool: String? = nil,
+                sourceLocation: SourceLocation = #_sourceLocation) -> (status: Int32, output: String)? {
+    if let result = run(program, args) { return result }
+    Issue.record("\(tool ?? program) is not installed: its cross-check did not run", severity: .warning,
+                 sourceLocation: sourceLocation)
+    return nil
+}
+
 func fileBytes(_ path: FilePath) throws -> [UInt8] {
     [UInt8](try Data(contentsOf: URL(fileURLWithPath: path.string)))
 }

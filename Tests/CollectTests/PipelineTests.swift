@@ -59,19 +59,23 @@ struct ReadAheadLinesTests {
             while let batch = try ahead.nextLines() { lines += batch.count }
         }
         #expect(error != nil)
-        #expect(lines > 0 && lines < 20_000)
+        // Every line wholly in the five chunks read before the failure came first.
+        let before = Array(Self.text.utf8.prefix(5 * 10_000)).filter { $0 == 0x0A }.count
+        #expect(before > 0 && lines == before, "\(lines) lines before the error, \(before) were read")
         #expect(try ahead.nextLines() == nil, "nothing after the error")
     }
 
     /// A parser that stops early releases the reading thread: `finish` returns and the source is
-    /// not read to its end.
+    /// not read to its end. The reader is held by the queue, not by timing: it reads at most the
+    /// batches the queue holds (`depth`), the one taken, and the one it waits to put (a 4 KiB
+    /// chunk is one batch of lines), plus one chunk of a line across a chunk end.
     @Test func stoppingEarlyReleasesTheReader() throws {
         let big = String(repeating: Self.text, count: 20)
         let source = ScriptedSource(big, chunkSize: 4_096)
         let ahead = ReadAheadLines(source)
         _ = try ahead.nextLines()
         ahead.finish()
-        #expect(source.handedOut < 1_000, "the reader stopped (\(source.handedOut) chunks read)")
+        #expect(source.handedOut <= ReadAheadLines.depth + 3, "the reader stopped (\(source.handedOut) chunks read)")
     }
 
     /// Parsing from the read-ahead thread gives the records and stats of parsing the bytes directly.
@@ -104,17 +108,33 @@ struct BoundedQueueTests {
         #expect(taken == Array(0..<10_000))
     }
 
+    /// Semaphores a queue's `willWait` hook signals: one per side, once each time that side waits.
+    final class Waits: @unchecked Sendable {
+        let producer = DispatchSemaphore(value: 0)
+        let consumer = DispatchSemaphore(value: 0)
+
+        func hook() -> @Sendable (Bool) -> Void {
+            { [self] isProducer in (isProducer ? producer : consumer).signal() }
+        }
+
+        /// Waits until the side has begun to wait (10 s at most, for a broken queue).
+        static func began(_ s: DispatchSemaphore) -> Bool { s.wait(timeout: .now() + 10) == .success }
+    }
+
     /// Woken at one item, a waiting consumer gets a lone item at once (by default it would wait for
     /// half the capacity, or for the close); woken at one free place, a producer blocked on a full
-    /// queue goes on after a single take.
+    /// queue goes on after a single take. The hook makes sure each side really waits before the
+    /// other acts.
     @Test func wakeAtOneHandsOverSingleItems() {
         let queue = BoundedQueue<Int>(capacity: 8, wakeConsumerAt: 1, wakeProducerAt: 1)
+        let waits = Waits()
+        queue.willWait = waits.hook()
         let tookFirst = DispatchSemaphore(value: 0)
         let consumer = Worker(name: "test-consumer") {
             guard queue.take() == 0 else { return }
             tookFirst.signal()
         }
-        usleep(20_000)   // let the consumer wait on the empty queue
+        #expect(Waits.began(waits.consumer), "the consumer did not wait on the empty queue")
         queue.put(0)
         #expect(tookFirst.wait(timeout: .now() + 10) == .success, "a lone item did not wake the consumer")
         consumer.wait()
@@ -125,7 +145,7 @@ struct BoundedQueueTests {
             queue.put(9)
             putNinth.signal()
         }
-        usleep(20_000)   // let the producer wait on the full queue
+        #expect(Waits.began(waits.producer), "the producer did not wait on the full queue")
         #expect(queue.take() == 1)
         #expect(putNinth.wait(timeout: .now() + 10) == .success, "one free place did not wake the producer")
         producer.wait()
@@ -135,17 +155,50 @@ struct BoundedQueueTests {
         #expect(rest == Array(2...9))
     }
 
-    /// Closing releases a producer blocked on a full queue (its item is dropped).
+    /// By default a consumer waiting on the empty queue is woken once half the capacity is
+    /// queued (without a close), and takes the items in order.
+    @Test func defaultWakeHandsOverHalfARun() {
+        let queue = BoundedQueue<Int>(capacity: 8)
+        let waits = Waits()
+        queue.willWait = waits.hook()
+        let taken = Box()
+        let took = DispatchSemaphore(value: 0)
+        let consumer = Worker(name: "test-consumer") {
+            while let i = queue.take() {
+                taken.append(i)
+                took.signal()
+            }
+        }
+        #expect(Waits.began(waits.consumer), "the consumer did not wait on the empty queue")
+        for i in 0..<4 { queue.put(i) }
+        for k in 0..<4 {
+            #expect(took.wait(timeout: .now() + 10) == .success, "half the capacity queued, item \(k) not taken")
+        }
+        queue.close()
+        consumer.wait()
+        #expect(taken.items == [0, 1, 2, 3])
+    }
+
+    /// Closing releases a producer blocked on a full queue (its item is dropped, and every later
+    /// one): the two items queued before stay.
     @Test func closeReleasesABlockedProducer() {
         let queue = BoundedQueue<Int>(capacity: 2)
+        let waits = Waits()
+        queue.willWait = waits.hook()
         let producer = Worker(name: "test-producer") {
             for i in 0..<100 { queue.put(i) }
         }
-        usleep(50_000)
+        #expect(Waits.began(waits.producer), "the producer did not block on the full queue")
         queue.close()
         producer.wait()
-        var left = 0
-        while queue.take() != nil { left += 1 }
-        #expect(left == 2)
+        var left: [Int] = []
+        while let i = queue.take() { left.append(i) }
+        #expect(left == [0, 1])
+    }
+
+    /// Items a consumer appends on its thread, read after it ended.
+    final class Box: @unchecked Sendable {
+        private(set) var items: [Int] = []
+        func append(_ i: Int) { items.append(i) }
     }
 }

@@ -38,7 +38,7 @@ import Testing
         return "line counts \(la.count) / \(lb.count)"
     }
 
-    @Test(arguments: try ConformanceTests.sampleFiles().map(\.lastPathComponent))
+    @Test(.needsSamples, arguments: try ConformanceTests.sampleFiles().map(\.lastPathComponent))
     func sampleLinesEqualRecordPath(_ name: String) throws {
         let path = try Samples.directory("evtx").appendingPathComponent(name).path
         // A path and host name that need escaping, and small batches.

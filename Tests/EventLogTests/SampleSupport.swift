@@ -1,22 +1,50 @@
 import Foundation
 import LogRecord
 import SystemPackage
+import Testing
 @testable import EventLog
 
-/// Locates `../shared/samples` beside the package root (from this file's path).
+/// The optional real-log samples (`../shared/samples` beside the package root, or the folder
+/// `AMT_SAMPLES` names). A fresh clone does not have them: the tests that read them are then
+/// recorded as skipped with `Samples.skipReason`, and every other test runs. With
+/// `AMT_SAMPLES_REQUIRED=1` they are expected: they run, and fail when the folder is missing.
+/// `AMT_SAMPLES=/nonexistent` shows what a clone without them sees.
+///
+/// The same helper is in Tests/ParsersTests/Samples.swift (each test target is a module).
 enum Samples {
-    static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The package root (this file is `<root>/Tests/EventLogTests/SampleSupport.swift`).
+    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let root: URL = {
+        if let path = ProcessInfo.processInfo.environment["AMT_SAMPLES"], !path.isEmpty {
+            return URL(fileURLWithPath: path, isDirectory: true)
+        }
+        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/samples", isDirectory: true)
+    }()
+
+    /// Whether the samples folder exists.
+    static let present: Bool = isDirectory(root)
+
+    /// Whether the samples must be there (`AMT_SAMPLES_REQUIRED=1`), so that their absence fails
+    /// instead of skipping.
+    static let required = ProcessInfo.processInfo.environment["AMT_SAMPLES_REQUIRED"] == "1"
+
+    /// Whether tests that read the samples run: the folder is there, or it has to be.
+    static let available: Bool = present || required
+
+    static let skipReason: Comment = "needs ../shared/samples (real logs) or AMT_SAMPLES; absent here"
+
+    static func isDirectory(_ url: URL) -> Bool {
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) && isDir.boolValue
     }
 
-    static var root: URL { packageRoot.deletingLastPathComponent().appendingPathComponent("shared/samples") }
-
-    /// The sample directory, or a clear failure message when it is missing.
+    /// The sample directory `<root>/<sub>`; throws (failing the test) when it is missing.
     static func directory(_ sub: String) throws -> URL {
         let dir = root.appendingPathComponent(sub)
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
-            throw SampleError(message: "sample directory \(dir.path) is missing: the EVTX conformance test needs ../shared/samples beside the package root (CI always has it)")
+        guard isDirectory(dir) else {
+            throw SampleError(message: "sample directory \(dir.path) is missing: these tests read ../shared/samples beside the package root (or AMT_SAMPLES)" + (required ? "; AMT_SAMPLES_REQUIRED=1 expects them" : ""))
         }
         return dir
     }
@@ -25,6 +53,11 @@ enum Samples {
         var message: String
         var description: String { message }
     }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// Runs the test only where the real-log samples are (or must be): see `Samples`.
+    static var needsSamples: Self { .enabled(if: Samples.available, Samples.skipReason) }
 }
 
 /// The per-record facts evtx_oracle.py compares.

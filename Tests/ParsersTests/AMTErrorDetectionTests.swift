@@ -11,7 +11,7 @@ import Testing
         return Array(decodeLines(bytes).lines.prefix(TextParsing.detectionLines).map(\.text))
     }
 
-    @Test(arguments: [
+    @Test(.needsSamples, arguments: [
         ("text/dotnet_log4net/phonerec_rolling-log.txt", AMTErrorLayout.log4net),
         ("text/dotnet_nlog/hawk5757_currency_2025-05-21.log", .nlog),
         ("text/dotnet_serilog/gaetanpascreau_serilog_TimestampG_log.txt", .usDate),
@@ -23,7 +23,7 @@ import Testing
         #expect(AMTErrorParser(context: ParseContext(sourcePath: path), sample: lines).layout == layout)
     }
 
-    @Test(arguments: [
+    @Test(.needsSamples, arguments: [
         "text/msi_verbose/wixpills_planned-failure_install-with-error.log",
         "text/msi_verbose/wixpills_planned-failure_install-success.log",
         "text/msi_verbose/wixpills_rollback-ca_install-with-error.log",

@@ -5,7 +5,7 @@ import Testing
 
 /// The real .NET logging samples in `../shared/samples/text` (read at run time, never copied):
 /// every entry found, none split, fields right.
-@Suite struct AMTErrorSampleTests {
+@Suite(.needsSamples) struct AMTErrorSampleTests {
     static let newYork = SiteZone.named("America/New_York")!
 
     static func parse(_ sub: String, zone: SiteZone = newYork, chunkSize: Int = 1 << 16) throws

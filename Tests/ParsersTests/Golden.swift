@@ -11,16 +11,8 @@ enum TestPaths {
 
     static let fixtures = packageRoot.appendingPathComponent("Fixtures")
 
-    /// `../shared/samples` beside the package. Tests that need it fail with a clear message when it
-    /// is absent instead of passing vacuously.
-    static func samples(_ sub: String) throws -> URL {
-        let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/samples").appendingPathComponent(sub)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            Issue.record("shared samples not found at \(url.path): these tests read ../shared/samples beside the package")
-            throw CancellationError()
-        }
-        return url
-    }
+    /// `<samples>/<sub>` (see `Samples`): tests that call this carry `.enabled(if: Samples.available)`.
+    static func samples(_ sub: String) throws -> URL { try Samples.url(sub) }
 }
 
 /// Golden-file check for a parser: parses `Fixtures/parsers/<relativePath>` and compares the JSON

@@ -32,7 +32,7 @@ import Testing
         lines.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
     }
 
-    @Test(arguments: [("wixpills_planned-failure_install-with-error.log", false),
+    @Test(.needsSamples, arguments: [("wixpills_planned-failure_install-with-error.log", false),
                       ("wixpills_rollback-ca_install-with-error.log", false),
                       ("wixpills_planned-failure_install-success.log", true)])
     func msiOutcome(file: String, success: Bool) throws {
@@ -58,13 +58,13 @@ import Testing
         #expect(records.allSatisfy { $0.timestamp != nil && $0.timeSource == .local })
     }
 
-    @Test func msiDayFirstDate() throws {
+    @Test(.needsSamples) func msiDayFirstDate() throws {
         let (records, _, _) = try Self.parse("msi_verbose", "wixpills_planned-failure_install-with-error.log")
         // "=== Verbose logging started: 31.01.2022  21:24:31": 31 January, site zone UTC here.
         #expect(records[0].timestamp?.iso8601 == "2022-01-31T21:24:31.000Z")
     }
 
-    @Test func errorlogUTCWithStatedOffset() throws {
+    @Test(.needsSamples) func errorlogUTCWithStatedOffset() throws {
         let (records, stats, bytes) = try Self.parse("sql_errorlog", "tamadhir10_ERRORLOG", zone: newYork)
         #expect(stats.dataset == "sql.errorlog")
         #expect(records.allSatisfy { $0.timestamp != nil && $0.timeSource == .offset })
@@ -86,7 +86,7 @@ import Testing
         #expect(facts.utcAdjustmentMinutes == 240)
     }
 
-    @Test func setupapiKeepsAccentsAndEveryLine() throws {
+    @Test(.needsSamples) func setupapiKeepsAccentsAndEveryLine() throws {
         let (records, stats, bytes) = try Self.parse("setupapi", "ouali42_cybersecu_setupapi.dev.log", zone: newYork)
         #expect(stats.dataset == "setupapi")
         #expect(records.contains { $0.message.hasSuffix("Display Name  = Service d’énumérateur Bluetooth") })
@@ -99,7 +99,7 @@ import Testing
         #expect(!records.contains { $0.level == .error })
     }
 
-    @Test func installShieldLocalizedTimes() throws {
+    @Test(.needsSamples) func installShieldLocalizedTimes() throws {
         let (records, stats, bytes) = try Self.parse("installshield", "keshawa_dud_setupexe_debuglog_InstallShield.log")
         #expect(stats.dataset == "installshield")
         // 10-22-2018[12:17:12 AM] is 00:17:12.
@@ -116,7 +116,7 @@ import Testing
         #expect(records.allSatisfy { $0.timestamp != nil })
     }
 
-    @Test(arguments: [("msi_verbose", "wixpills_planned-failure_install-with-error.log", "msi"),
+    @Test(.needsSamples, arguments: [("msi_verbose", "wixpills_planned-failure_install-with-error.log", "msi"),
                       ("msi_verbose", "wixpills_planned-failure_install-success.log", "msi"),
                       ("msi_verbose", "wixpills_rollback-ca_install-with-error.log", "msi"),
                       ("sql_errorlog", "tamadhir10_ERRORLOG", "sql.errorlog"),
@@ -128,7 +128,7 @@ import Testing
     }
 
     /// None of the install/SQL parsers claims a log4net, NLog or Serilog file.
-    @Test(arguments: [("dotnet_log4net", "phonerec_rolling-log.txt"), ("dotnet_nlog", "hawk5757_currency_2025-05-21.log"),
+    @Test(.needsSamples, arguments: [("dotnet_log4net", "phonerec_rolling-log.txt"), ("dotnet_nlog", "hawk5757_currency_2025-05-21.log"),
                       ("dotnet_serilog", "gaetanpascreau_serilog_TimestampG_log.txt")])
     func dotNetLogsAreNotClaimed(sub: String, file: String) throws {
         let url = try TestPaths.samples("text/" + sub).appendingPathComponent(file)
