@@ -32,7 +32,7 @@ struct Summary: ParsableCommand {
                     let reader = try BundleReader(path: FilePath(input), passphrase: try Passphrase.ifNeeded(for: [FilePath(input)]))
                     if json {
                         let manifest = try reader.manifest()
-                        Console.writeOut(try CollectJob.prettyJSON(BundleSummaryJSON(
+                        try Console.writeOut(try CollectJob.prettyJSON(BundleSummaryJSON(
                             bundle: input, case: manifest.case, host: manifest.host, findings: manifest.findings,
                             files: manifest.files.map { .init(path: $0.path, kind: $0.kind, records: $0.records, status: $0.status.rawValue, reason: $0.reason) },
                             skipped: manifest.skipped)))
@@ -49,7 +49,9 @@ struct Summary: ParsableCommand {
                         continue
                     }
                     let bytes = try reader.read(entry.name)
-                    Console.writeOut(bytes)
+                    try Console.writeOut(bytes)
+                } catch let failure as StdoutError {
+                    throw failure
                 } catch {
                     Console.say("amt-collect: \(input): \(ErrorText.describe(error))")
                     failed = true
@@ -80,7 +82,7 @@ struct Summary: ParsableCommand {
                 }
             }
             if json {
-                Console.writeOut(try CollectJob.prettyJSON(snakeCase: true, RawSummaryJSON(
+                try Console.writeOut(try CollectJob.prettyJSON(snakeCase: true, RawSummaryJSON(
                     findings: engine.findings(),
                     sources: sources.map { .init(path: $0.path, dataset: $0.dataset, counts: $0.counts, parseErrors: $0.parseErrors) },
                     notRead: skipped.map { .init(path: $0.0, reason: $0.1) })))
@@ -91,7 +93,7 @@ struct Summary: ParsableCommand {
                 caseFields: [], hostFacts: [], collection: [("Files", "\(rawFiles.count) given on the command line")],
                 sources: sources, skipped: skipped,
                 findings: engine.findings(), messageGroups: engine.messageGroups(limit: 10)))
-            Console.writeOut(Array(text.utf8))
+            try Console.writeOut(Array(text.utf8))
         }
         if failed { throw ExitCode.failure }
     }
