@@ -58,6 +58,22 @@ enum Console {
         }
     }
 
+    /// Writes a command's result to stdout once its exit status is settled (`verify` whole or not,
+    /// `--json` results). A closed pipe is not an error here: the reader has gone, nothing more is
+    /// written, and the command ends with the status it has reached. Any other failure throws.
+    /// - Throws: `StdoutError` unless the pipe was closed.
+    static func writeResult(_ bytes: [UInt8]) throws {
+        do {
+            try writeOut(bytes)
+        } catch let failure as StdoutError where failure.isClosedPipe {
+            return
+        }
+    }
+
+    /// Whether the reader of stdout has closed the pipe: output the command has still to make is
+    /// not wanted, and work done only for it may stop.
+    static var outputClosed: Bool { outputFailure?.isClosedPipe ?? false }
+
     /// The first failed write to stdout, if any.
     static var outputFailure: StdoutError? {
         outputLock.lock()

@@ -89,15 +89,29 @@ struct Parse: ParsableCommand {
                     for p in stats.problems { Console.say("  \(p)") }
                 }
             } catch let failure as StdoutError {
-                throw failure
+                // The reader closed the pipe: the files left are not read, and the status is that
+                // of the files read so far. Any other failure ends the command with status 1.
+                guard failure.isClosedPipe else { throw failure }
+                break
             } catch {
-                // A write to stdout that fails here throws past the file's own error: it ends the command.
-                if let failure = Console.outputFailure { throw failure }
-                try Console.writeOut(buffer)
-                buffer.removeAll(keepingCapacity: true)
-                try out.flush()
+                // A write to stdout that failed inside the file's parse (and came out wrapped, or
+                // as the parser's own error) ends the command, not only this file.
+                if let failure = Console.outputFailure {
+                    guard failure.isClosedPipe else { throw failure }
+                    break
+                }
+                // The records before the damage are written first, then the file's error.
+                var closed = false
+                do {
+                    try Console.writeOut(buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                    try out.flush()
+                } catch let failure as StdoutError where failure.isClosedPipe {
+                    closed = true
+                }
                 Console.say("amt-collect: \(file): \(ErrorText.describe(error))")
                 failed = true
+                if closed { break }
             }
         }
         if failed { throw ExitCode.failure }

@@ -24,8 +24,20 @@ struct Summary: ParsableCommand {
     }
 
     func run() throws {
-        var rawFiles: [String] = []
         var failed = false
+        do {
+            try summarize(failed: &failed)
+        } catch let failure as StdoutError where failure.isClosedPipe {
+            // The reader closed the pipe: what is left is not summarized; the status is that of
+            // the inputs read so far.
+        }
+        if failed { throw ExitCode.failure }
+    }
+
+    /// Prints the summary of every input; `failed` is set for each that could not be read.
+    /// - Throws: `StdoutError`, which ends the loop at once (a closed pipe or a failed write).
+    private func summarize(failed: inout Bool) throws {
+        var rawFiles: [String] = []
         for input in inputs {
             if Self.isBundle(input) {
                 do {
@@ -61,6 +73,8 @@ struct Summary: ParsableCommand {
             }
         }
         if !rawFiles.isEmpty {
+            // Nothing of the raw files' summary could be written: they are not read.
+            if let failure = Console.outputFailure { throw failure }
             let zone = tz.flatMap(SiteZone.named) ?? .collector
             var sources: [SourceSummary] = []
             var skipped: [(String, String)] = []
@@ -86,7 +100,6 @@ struct Summary: ParsableCommand {
                     findings: engine.findings(),
                     sources: sources.map { .init(path: $0.path, dataset: $0.dataset, counts: $0.counts, parseErrors: $0.parseErrors) },
                     notRead: skipped.map { .init(path: $0.0, reason: $0.1) })))
-                if failed { throw ExitCode.failure }
                 return
             }
             let text = SummaryText.render(SummaryInput(
@@ -95,7 +108,6 @@ struct Summary: ParsableCommand {
                 findings: engine.findings(), messageGroups: engine.messageGroups(limit: 10)))
             try Console.writeOut(Array(text.utf8))
         }
-        if failed { throw ExitCode.failure }
     }
 
     static func isBundle(_ path: String) -> Bool {
