@@ -89,7 +89,8 @@ struct Summary: ParsableCommand {
                     }
                     sources.append(SourceSummary(path: file, dataset: stats.dataset ?? "?", counts: counts,
                                                  status: stats.parseErrors > 0 ? "partial" : "ok",
-                                                 note: nil, parseErrors: stats.parseErrors))
+                                                 note: nil, parseErrors: stats.parseErrors,
+                                                 limits: SourceSummary.limits(of: stats)))
                 } catch {
                     skipped.append((file, ErrorText.describe(error)))
                     failed = true
