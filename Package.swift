@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "CollectTests", dependencies: ["AMTCollect", "LogRecord", "Parsers"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Bundler", "LogRecord", "CArchive"]
+            dependencies: ["Bundler", "LogRecord", "CArchive", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SystemPackage
 
 /// `amt-collect`: gathers the logs and facts Tier 1 support needs into one verifiable bundle.
 @main
@@ -37,11 +38,32 @@ struct AMTCollect: ParsableCommand {
             handler.logLevel = level
             return handler
         }
+        // A write to a closed pipe then fails with EPIPE (see `Console.writeOut`).
+        BrokenPipe.ignoreSignal()
+        // ArgumentParser prints help and the version through the C library's buffered stdout,
+        // flushed at exit: a failed flush is reported there too.
+        atexit {
+            if fflush(nil) != 0, errno != EPIPE {
+                Console.writeErr("amt-collect: cannot write to stdout: \(Errno(rawValue: errno))\n")
+                _exit(1)
+            }
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch {
+            if let failure = error as? StdoutError { endOutput(failure) }
+            if let failure = Console.outputFailure, !failure.isClosedPipe { endOutput(failure) }
             exit(withError: error)
         }
+        if let failure = Console.outputFailure { endOutput(failure) }
+    }
+
+    /// Ends on a failed write to stdout: quietly with status 0 when the reader closed the pipe
+    /// (the output was not wanted any further), else with the failure named and status 1.
+    static func endOutput(_ failure: StdoutError) -> Never {
+        if failure.isClosedPipe { Foundation.exit(0) }
+        Console.say("amt-collect: \(failure)")
+        Foundation.exit(1)
     }
 }

@@ -40,7 +40,7 @@ struct CatalogCommand: ParsableCommand {
                          ("skipped", .array(e.skipped.map { .string("\($0.relativePath): \($0.reason)") }))])
             }), to: &out)
             out.append(0x0A)
-            Console.writeOut(out)
+            try Console.writeResult(out)
             return
         }
         for e in report {

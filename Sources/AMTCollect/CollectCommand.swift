@@ -220,7 +220,7 @@ struct Collect: ParsableCommand {
             var out: [UInt8] = []
             JSONEncoding.append(.object(result.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), to: &out)
             out.append(0x0A)
-            Console.writeOut(out)
+            try Console.writeResult(out)
         }
     }
 
@@ -359,7 +359,7 @@ enum DryRun {
             var out: [UInt8] = []
             JSONEncoding.append(value, to: &out)
             out.append(0x0A)
-            Console.writeOut(out)
+            try Console.writeResult(out)
             return
         }
         Console.say("would collect \(kept.count) files:")

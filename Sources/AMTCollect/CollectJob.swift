@@ -305,7 +305,8 @@ final class CollectJob {
                 if let f = p.sqlFacts { sqlFacts = sqlFacts.merge(f) }
                 installRuns.merge(p.installRuns)
                 summaries.append(SourceSummary(path: p.relativePath, dataset: dataset, counts: p.counts,
-                                               status: status, note: reason, parseErrors: p.stats.parseErrors))
+                                               status: status, note: reason, parseErrors: p.stats.parseErrors,
+                                               limits: SourceSummary.limits(of: p.stats)))
             }
         } catch {
             // Closing the encoder's output stops it; it then closes its input, which stops the parser.

@@ -14,7 +14,8 @@ extension Manifest.File {
     ) -> Manifest.File {
         var counters = stats.counters
         if outsideWindow > 0 { counters["outside_window"] = outsideWindow }
-        if stats.linesTruncated > 0 { counters["lines_truncated"] = stats.linesTruncated }
+        // Limits are listed in `limits_hit`, not among the format's counters.
+        counters["entry_lines_dropped"] = nil
         var problems = stats.problems
         if let encoding = stats.encoding, role == .raw { problems.insert("encoding: \(encoding)", at: 0) }
         var file = Manifest.File(
@@ -23,10 +24,23 @@ extension Manifest.File {
             parseErrors: stats.parseErrors,
             truncated: truncatedBytes.map { Truncation(droppedBytes: $0, how: truncatedHow ?? "truncated") },
             counters: counters, problems: role == .raw ? problems : [])
+        file.limitsHit = limitsHit(stats)
         // The source's own state, and what the writer saw when it copied the entry.
         if file.status == .ok { file.status = Status(rawValue: status) ?? .partial }
         file.reason = [reason, added.shortfall].compactMap { $0 }.joined(separator: "; ").nonEmpty
         return file
+    }
+
+    /// The limits the source's records ran into, or `nil` when none was reached.
+    static func limitsHit(_ stats: ParseStats) -> LimitsHit? {
+        let dropped = stats.counters["entry_lines_dropped"] ?? 0
+        guard stats.linesTruncated > 0 || stats.entryLinesSplit > 0 || dropped > 0 else { return nil }
+        func positive<T: BinaryInteger>(_ n: T) -> T? { n > 0 ? n : nil }
+        return LimitsHit(
+            linesCut: positive(stats.linesTruncated), lineLimitBytes: stats.linesTruncated > 0 ? stats.lineLimitBytes : nil,
+            entryLinesSplit: positive(stats.entryLinesSplit), entryLinesDropped: positive(dropped),
+            entryLimitLines: stats.entryLimitLines, entryLimitBytes: stats.entryLimitBytes,
+            bytesDropped: positive(stats.bytesDropped))
     }
 
     /// A source that was matched but could not be collected.

@@ -65,35 +65,53 @@ struct Parse: ParsableCommand {
                     try EVTXReader(path: path).readXML(stats: &s) { text in
                         buffer.append(contentsOf: Array(text.utf8))
                         buffer.append(0x0A)
-                        if buffer.count >= 1 << 20 { Console.writeOut(buffer); buffer.removeAll(keepingCapacity: true) }
+                        if buffer.count >= 1 << 20 { try Console.writeOut(buffer); buffer.removeAll(keepingCapacity: true) }
                     }
                     stats = s
                 } else if (kind ?? "auto") == "auto", MailFilter.isExpandable(path) {
                     // An archive (SQL setup's Log*.cab): every member is parsed as `<file>.expanded/<member>`.
                     stats = try Self.parseArchive(path: path, file: file, host: host, zone: zone) { record in
-                        out.write(record, writer)
+                        try out.write(record, writer)
                     }
                 } else if !redactor.isActive, let s = try SourceParsing.parseEVTXJSONLines(path: path, kind: kind, context: context,
                                                                         write: Console.writeOut) {
                     stats = s
                 } else {
                     stats = try SourceParsing.parse(path: path, kind: kind, context: context) { record in
-                        out.write(record, writer)
+                        try out.write(record, writer)
                     }
                 }
-                Console.writeOut(buffer)
+                try Console.writeOut(buffer)
                 buffer.removeAll(keepingCapacity: true)
-                out.flush()
+                try out.flush()
                 if stats.parseErrors > 0 || !stats.problems.isEmpty {
                     Console.say("\(file): \(stats.records) records, \(stats.parseErrors) could not be parsed")
                     for p in stats.problems { Console.say("  \(p)") }
                 }
+            } catch let failure as StdoutError {
+                // The reader closed the pipe: the files left are not read, and the status is that
+                // of the files read so far. Any other failure ends the command with status 1.
+                guard failure.isClosedPipe else { throw failure }
+                break
             } catch {
-                Console.writeOut(buffer)
-                buffer.removeAll(keepingCapacity: true)
-                out.flush()
+                // A write to stdout that failed inside the file's parse (and came out wrapped, or
+                // as the parser's own error) ends the command, not only this file.
+                if let failure = Console.outputFailure {
+                    guard failure.isClosedPipe else { throw failure }
+                    break
+                }
+                // The records before the damage are written first, then the file's error.
+                var closed = false
+                do {
+                    try Console.writeOut(buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                    try out.flush()
+                } catch let failure as StdoutError where failure.isClosedPipe {
+                    closed = true
+                }
                 Console.say("amt-collect: \(file): \(ErrorText.describe(error))")
                 failed = true
+                if closed { break }
             }
         }
         if failed { throw ExitCode.failure }
@@ -135,13 +153,13 @@ struct RecordOutput {
     private let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 16)
     private var used = 0
 
-    mutating func write(_ record: Record, _ writer: JSONLinesWriter) {
+    mutating func write(_ record: Record, _ writer: JSONLinesWriter) throws {
         if let n = writer.write(record, into: UnsafeMutableRawBufferPointer(rebasing: storage[used...])) {
             used += n
-            if used >= storage.count - (64 << 10) { flush() }
+            if used >= storage.count - (64 << 10) { try flush() }
             return
         }
-        flush()
+        try flush()
         if let n = writer.write(record, into: storage) {
             used = n
             return
@@ -149,21 +167,22 @@ struct RecordOutput {
         // Larger than the buffer's worst case allows: encode it on its own.
         var bytes: [UInt8] = []
         writer.append(record, to: &bytes)
-        Console.writeOut(bytes)
+        try Console.writeOut(bytes)
     }
 
-    mutating func flush() {
+    /// - Throws: `StdoutError`.
+    mutating func flush() throws {
         guard used > 0 else { return }
-        _ = try? FileDescriptor.standardOutput.writeAll(UnsafeRawBufferPointer(rebasing: storage[..<used]))
-        used = 0
+        defer { used = 0 }
+        try Console.writeOut(UnsafeRawBufferPointer(rebasing: storage[..<used]))
     }
 
     /// Redacts the record first when the writer's redactor is active.
-    mutating func write(_ record: Record, _ writer: RedactingWriter) {
-        guard writer.redactor.isActive else { return write(record, writer.base) }
+    mutating func write(_ record: Record, _ writer: RedactingWriter) throws {
+        guard writer.redactor.isActive else { return try write(record, writer.base) }
         var r = record
         writer.redactor.redact(&r)
-        write(r, writer.base)
+        try write(r, writer.base)
     }
 
     func release() { storage.deallocate() }

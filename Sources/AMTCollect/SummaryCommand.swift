@@ -24,15 +24,27 @@ struct Summary: ParsableCommand {
     }
 
     func run() throws {
-        var rawFiles: [String] = []
         var failed = false
+        do {
+            try summarize(failed: &failed)
+        } catch let failure as StdoutError where failure.isClosedPipe {
+            // The reader closed the pipe: what is left is not summarized; the status is that of
+            // the inputs read so far.
+        }
+        if failed { throw ExitCode.failure }
+    }
+
+    /// Prints the summary of every input; `failed` is set for each that could not be read.
+    /// - Throws: `StdoutError`, which ends the loop at once (a closed pipe or a failed write).
+    private func summarize(failed: inout Bool) throws {
+        var rawFiles: [String] = []
         for input in inputs {
             if Self.isBundle(input) {
                 do {
                     let reader = try BundleReader(path: FilePath(input), passphrase: try Passphrase.ifNeeded(for: [FilePath(input)]))
                     if json {
                         let manifest = try reader.manifest()
-                        Console.writeOut(try CollectJob.prettyJSON(BundleSummaryJSON(
+                        try Console.writeOut(try CollectJob.prettyJSON(BundleSummaryJSON(
                             bundle: input, case: manifest.case, host: manifest.host, findings: manifest.findings,
                             files: manifest.files.map { .init(path: $0.path, kind: $0.kind, records: $0.records, status: $0.status.rawValue, reason: $0.reason) },
                             skipped: manifest.skipped)))
@@ -49,7 +61,9 @@ struct Summary: ParsableCommand {
                         continue
                     }
                     let bytes = try reader.read(entry.name)
-                    Console.writeOut(bytes)
+                    try Console.writeOut(bytes)
+                } catch let failure as StdoutError {
+                    throw failure
                 } catch {
                     Console.say("amt-collect: \(input): \(ErrorText.describe(error))")
                     failed = true
@@ -59,6 +73,8 @@ struct Summary: ParsableCommand {
             }
         }
         if !rawFiles.isEmpty {
+            // Nothing of the raw files' summary could be written: they are not read.
+            if let failure = Console.outputFailure { throw failure }
             let zone = tz.flatMap(SiteZone.named) ?? .collector
             var sources: [SourceSummary] = []
             var skipped: [(String, String)] = []
@@ -73,27 +89,26 @@ struct Summary: ParsableCommand {
                     }
                     sources.append(SourceSummary(path: file, dataset: stats.dataset ?? "?", counts: counts,
                                                  status: stats.parseErrors > 0 ? "partial" : "ok",
-                                                 note: nil, parseErrors: stats.parseErrors))
+                                                 note: nil, parseErrors: stats.parseErrors,
+                                                 limits: SourceSummary.limits(of: stats)))
                 } catch {
                     skipped.append((file, ErrorText.describe(error)))
                     failed = true
                 }
             }
             if json {
-                Console.writeOut(try CollectJob.prettyJSON(snakeCase: true, RawSummaryJSON(
+                try Console.writeOut(try CollectJob.prettyJSON(snakeCase: true, RawSummaryJSON(
                     findings: engine.findings(),
                     sources: sources.map { .init(path: $0.path, dataset: $0.dataset, counts: $0.counts, parseErrors: $0.parseErrors) },
                     notRead: skipped.map { .init(path: $0.0, reason: $0.1) })))
-                if failed { throw ExitCode.failure }
                 return
             }
             let text = SummaryText.render(SummaryInput(
                 caseFields: [], hostFacts: [], collection: [("Files", "\(rawFiles.count) given on the command line")],
                 sources: sources, skipped: skipped,
                 findings: engine.findings(), messageGroups: engine.messageGroups(limit: 10)))
-            Console.writeOut(Array(text.utf8))
+            try Console.writeOut(Array(text.utf8))
         }
-        if failed { throw ExitCode.failure }
     }
 
     static func isBundle(_ path: String) -> Bool {

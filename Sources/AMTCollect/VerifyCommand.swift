@@ -66,7 +66,7 @@ struct Verify: ParsableCommand {
                 }
                 out += Array("]\n".utf8)
             }
-            Console.writeOut(out)
+            try Console.writeResult(out)
         }
         if !set.isWhole { throw ExitCode.failure }
     }

@@ -4,8 +4,9 @@ import SystemPackage
 /// The outcome of verifying one bundle.
 public struct VerifyReport: Sendable {
     public var path: FilePath
-    /// Every listed file is present with its size and SHA-256, nothing else is in the archive,
-    /// and the archive reads to its end without error.
+    /// Every listed file is present with its size and SHA-256, nothing else is in the archive
+    /// (no entry the manifest does not list, no bytes before, between or after the entries), and
+    /// the archive reads to its end without error.
     public var isWhole: Bool { problems.isEmpty }
     /// One sentence per problem, naming the entry (at most `problemLimit`, then a count of the rest).
     public var problems: [String]
@@ -27,8 +28,11 @@ public struct VerifyReport: Sendable {
     }
 }
 
-/// Checks a bundle against its manifest, reading every entry once (streaming, bounded memory).
+/// Checks a bundle against its manifest, reading every entry once (streaming, bounded memory),
+/// and accounts for every byte of the file outside the entries (`ArchiveLayout`).
 public enum BundleVerifier {
+    private struct PastDeclaredSize: Error {}
+
     /// Verifies one bundle, or one part of a split bundle (the files and segments its manifest
     /// places in it). `observe` sees every entry's data as it is read (full entry name, chunk).
     public static func verify(
@@ -50,6 +54,8 @@ public enum BundleVerifier {
         var allNames: Set<String> = []
         var readToEnd = true
         var manifestCandidates: [(name: String, bytes: [UInt8]?)] = []
+        /// Entries not read to their end (already reported): their size and hash are not compared.
+        var cut: Set<String> = []
 
         do {
             let session = try ReadSession(path, passphrase: passphrase)
@@ -71,13 +77,24 @@ public enum BundleVerifier {
                 var hasher = SHA256()
                 var count: Int64 = 0
                 var kept: [UInt8]? = isManifest ? [] : nil
-                try session.readData(of: name) { chunk in
-                    hasher.update(bufferPointer: chunk)
-                    observe?(name, chunk)
-                    count += Int64(chunk.count)
-                    if kept != nil {
-                        if kept!.count + chunk.count <= ReadSession.manifestLimit { kept!.append(contentsOf: chunk) } else { kept = nil }
+                do {
+                    try session.readData(of: name) { chunk in
+                        // Inflating stops at the size the header declares (a crafted entry could
+                        // inflate without end); the entry is then not whole.
+                        if let size = entry.size, count + Int64(chunk.count) > size { throw PastDeclaredSize() }
+                        hasher.update(bufferPointer: chunk)
+                        observe?(name, chunk)
+                        count += Int64(chunk.count)
+                        if kept != nil {
+                            if kept!.count + chunk.count <= ReadSession.manifestLimit { kept!.append(contentsOf: chunk) } else { kept = nil }
+                        }
                     }
+                } catch is PastDeclaredSize {
+                    problem("entry \(name) holds more than the \(entry.size ?? 0) bytes its header says; not read further")
+                    report.bytesChecked += count
+                    cut.insert(name)
+                    order.append(name)
+                    continue
                 }
                 report.bytesChecked += count
                 if let size = entry.size, size != count {
@@ -96,6 +113,12 @@ public enum BundleVerifier {
         } catch {
             readToEnd = false
             problem("\(path): \(error)")
+        }
+
+        // Bytes before, between or after the entries (only for an archive that read to its end:
+        // a damaged one was already reported).
+        if readToEnd {
+            for p in ArchiveLayout.problems(path) { problem(p) }
         }
 
         guard let candidate = manifestCandidates.first else {
@@ -123,7 +146,7 @@ public enum BundleVerifier {
 
         var listed: Set<String> = []
         if let part = manifest.part {
-            checkPart(manifest, part, top: top, seen: seen.mapValues { ($0.bytes, $0.sha256) },
+            checkPart(manifest, part, top: top, seen: seen.mapValues { ($0.bytes, $0.sha256) }, cut: cut,
                       readToEnd: readToEnd, listed: &listed, problem: problem)
         }
         for file in manifest.files where manifest.part == nil {
@@ -132,6 +155,7 @@ public enum BundleVerifier {
                 problem("\(file.path) is listed more than once in the manifest")
                 continue
             }
+            if cut.contains(name) { continue }
             guard let entry = seen[name] else {
                 if file.status != .skipped, readToEnd {
                     problem("\(file.path) is listed in the manifest but missing from the archive")
@@ -162,7 +186,7 @@ public enum BundleVerifier {
     /// A part: every file and segment placed in it is present with its size and SHA-256.
     private static func checkPart(
         _ manifest: Manifest, _ part: Manifest.Part, top: String, seen: [String: (bytes: Int64, sha256: String)],
-        readToEnd: Bool, listed: inout Set<String>, problem: (String) -> Void
+        cut: Set<String>, readToEnd: Bool, listed: inout Set<String>, problem: (String) -> Void
     ) {
         if part.index < 1 || part.index > part.count {
             problem("the manifest says this is part \(part.index) of \(part.count)")
@@ -180,6 +204,7 @@ public enum BundleVerifier {
         for (path, want) in expected.sorted(by: { $0.key < $1.key }) {
             let name = "\(top)/\(path)"
             listed.insert(name)
+            if cut.contains(name) { continue }
             guard let entry = seen[name] else {
                 if readToEnd { problem("\(path) is placed in part \(part.index) but missing from it") }
                 continue

@@ -240,6 +240,48 @@ public struct Manifest: Codable, Sendable, Equatable {
         /// Values redacted in this source, per rule (never the values); `nil` when redaction is
         /// off. Counted once per source: on its raw copy, else on its records.
         public var redactions: [String: Int]?
+        /// The reading limits this source's records ran into; `nil` (left out) when none was hit.
+        public var limitsHit: LimitsHit?
+
+        /// What the line and entry limits did to a source's records (the raw copy is not cut by
+        /// them). Each count is left out when zero, each limit when not reached.
+        public struct LimitsHit: Codable, Sendable, Equatable {
+            /// Lines longer than the line limit: their records keep the first `lineLimitBytes`.
+            public var linesCut: Int?
+            public var lineLimitBytes: Int?
+            /// Continuation lines (stack frames, wrapped text) that came after their entry had
+            /// reached the entry limit: each was recorded on its own, not joined to the entry.
+            public var entryLinesSplit: Int?
+            /// Lines left out of entries past the entry limit (AMTError logs).
+            public var entryLinesDropped: Int?
+            /// The entry limit reached: lines, and bytes where the format bounds them.
+            public var entryLimitLines: Int?
+            public var entryLimitBytes: Int?
+            /// Bytes of text the limits left out of the records.
+            public var bytesDropped: Int64?
+
+            public init(linesCut: Int? = nil, lineLimitBytes: Int? = nil, entryLinesSplit: Int? = nil,
+                        entryLinesDropped: Int? = nil, entryLimitLines: Int? = nil, entryLimitBytes: Int? = nil,
+                        bytesDropped: Int64? = nil) {
+                self.linesCut = linesCut
+                self.lineLimitBytes = lineLimitBytes
+                self.entryLinesSplit = entryLinesSplit
+                self.entryLinesDropped = entryLinesDropped
+                self.entryLimitLines = entryLimitLines
+                self.entryLimitBytes = entryLimitBytes
+                self.bytesDropped = bytesDropped
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case linesCut = "lines_cut"
+                case lineLimitBytes = "line_limit_bytes"
+                case entryLinesSplit = "entry_lines_split"
+                case entryLinesDropped = "entry_lines_dropped"
+                case entryLimitLines = "entry_limit_lines"
+                case entryLimitBytes = "entry_limit_bytes"
+                case bytesDropped = "bytes_dropped"
+            }
+        }
 
         public init(
             path: String, source: String? = nil, kind: String, role: Role, bytes: Int64,
@@ -280,6 +322,7 @@ public struct Manifest: Codable, Sendable, Equatable {
             case path, source, kind, role, bytes, sha256, records, truncated, status, reason
             case counters, problems, redactions
             case parseErrors = "parse_errors"
+            case limitsHit = "limits_hit"
         }
     }
 

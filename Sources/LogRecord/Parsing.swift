@@ -25,6 +25,15 @@ public struct ParseStats: Sendable, Codable, Equatable {
     public var linesTruncated: Int = 0
     /// Bytes dropped by line or entry limits.
     public var bytesDropped: Int64 = 0
+    /// Continuation lines that came when their entry had reached the entry limit: each was recorded
+    /// on its own (a record, or the head of the next entry) instead of joining it.
+    public var entryLinesSplit: Int = 0
+    /// The line limit in bytes, set when a line was cut at it (`linesTruncated` > 0).
+    public var lineLimitBytes: Int?
+    /// The entry limit that was reached (lines, and bytes where the parser bounds them), set when
+    /// lines were split off or dropped because of it.
+    public var entryLimitLines: Int?
+    public var entryLimitBytes: Int?
     /// Format-specific counters for the manifest (e.g. `chunks_skipped`, `records_carved`).
     public var counters: [String: Int] = [:]
     /// The first problems, each naming where (line or offset) and what. At most `problemLimit`.
@@ -47,6 +56,13 @@ public struct ParseStats: Sendable, Codable, Equatable {
     /// Keeps a note that is not an error (e.g. "chunk 7: checksum mismatch, parsed anyway").
     public mutating func note(_ message: String) {
         if problems.count < ParseStats.problemLimit { problems.append(message) }
+    }
+
+    /// Counts a continuation line split off a full entry, and keeps the limit it reached.
+    public mutating func countEntryLineSplit(limitLines: Int, limitBytes: Int?) {
+        entryLinesSplit += 1
+        entryLimitLines = limitLines
+        entryLimitBytes = limitBytes
     }
 
     public mutating func count(_ counter: String, by n: Int = 1) {

@@ -10,14 +10,44 @@ public struct SourceSummary: Sendable, Equatable {
     /// Why a source is partial or skipped, or how it was truncated.
     public var note: String?
     public var parseErrors: Int
+    /// The reading limits its records ran into, in words (`limits(of:)`); empty when none.
+    public var limits: [String]
 
-    public init(path: String, dataset: String, counts: LevelCounts, status: String, note: String? = nil, parseErrors: Int = 0) {
+    public init(path: String, dataset: String, counts: LevelCounts, status: String, note: String? = nil, parseErrors: Int = 0,
+                limits: [String] = []) {
         self.path = path
         self.dataset = dataset
         self.counts = counts
         self.status = status
         self.note = note
         self.parseErrors = parseErrors
+        self.limits = limits
+    }
+
+    /// What the line and entry limits did to a source's records, one phrase each: lines cut at
+    /// the line limit, continuation lines split off entries past the entry limit, lines dropped.
+    public static func limits(of stats: ParseStats) -> [String] {
+        var out: [String] = []
+        func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+        func size(_ bytes: Int) -> String {
+            bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : bytes % 1024 == 0 ? "\(bytes >> 10) KiB" : "\(bytes) bytes"
+        }
+        var entryLimit: String {
+            let lines = stats.entryLimitLines.map { "\($0) lines" }
+            let bytes = stats.entryLimitBytes.map(size)
+            return [lines, bytes].compactMap { $0 }.joined(separator: " or ")
+        }
+        if stats.linesTruncated > 0 {
+            let limit = stats.lineLimitBytes.map { " at the \(size($0)) line limit" } ?? " at the line limit"
+            out.append("\(plural(stats.linesTruncated, "line")) cut\(limit) (the raw copy keeps \(stats.linesTruncated == 1 ? "it" : "them") whole)")
+        }
+        if stats.entryLinesSplit > 0 {
+            out.append("\(plural(stats.entryLinesSplit, "continuation line")) split off entries at the entry limit of \(entryLimit), recorded on their own")
+        }
+        if let dropped = stats.counters["entry_lines_dropped"], dropped > 0 {
+            out.append("\(plural(dropped, "line")) dropped from entries at the entry limit of \(entryLimit)")
+        }
+        return out
     }
 }
 
@@ -113,13 +143,14 @@ public enum SummaryText {
             out += line + "\n"
         }
 
-        let notes = input.sources.filter { $0.note != nil || $0.parseErrors > 0 }
+        let notes = input.sources.filter { $0.note != nil || $0.parseErrors > 0 || !$0.limits.isEmpty }
         if !notes.isEmpty || !input.skipped.isEmpty {
             out += "\nNOT COLLECTED OR INCOMPLETE\n"
             for s in notes {
                 var parts: [String] = []
                 if let n = s.note { parts.append(n) }
                 if s.parseErrors > 0 { parts.append("\(s.parseErrors) entries could not be parsed") }
+                if !s.limits.isEmpty { parts.append("limits hit: " + s.limits.joined(separator: ", ")) }
                 out += "  \(s.path): \(parts.joined(separator: "; "))\n"
             }
             for (path, reason) in input.skipped { out += "  \(path): \(reason)\n" }

@@ -87,7 +87,8 @@ enum ZipDirectory {
         return out
     }
 
-    private static func read(_ fd: FileDescriptor, at offset: Int64, count: Int) -> [UInt8]? {
+    /// `count` bytes of `fd` at `offset`, or `nil` when the file ends before or cannot be read.
+    static func read(_ fd: FileDescriptor, at offset: Int64, count: Int) -> [UInt8]? {
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
@@ -101,8 +102,8 @@ enum ZipDirectory {
         return bytes
     }
 
-    private static func le16(_ b: [UInt8], _ i: Int) -> UInt16 { UInt16(b[i]) | UInt16(b[i + 1]) << 8 }
-    private static func le32(_ b: [UInt8], _ i: Int) -> UInt32 {
+    static func le16(_ b: [UInt8], _ i: Int) -> UInt16 { UInt16(b[i]) | UInt16(b[i + 1]) << 8 }
+    static func le32(_ b: [UInt8], _ i: Int) -> UInt32 {
         UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
     }
 }

@@ -421,6 +421,8 @@ private struct Entry {
             }
             dropped += 1
             stats.count("entry_lines_dropped")
+            stats.entryLimitLines = AMTErrorParser.maxEntryLines
+            stats.entryLimitBytes = AMTErrorParser.maxEntryBytes
             stats.bytesDropped += Int64(n + 1)
             return false
         }

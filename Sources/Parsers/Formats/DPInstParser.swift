@@ -60,7 +60,7 @@ public struct DPInstParser: TextFormatParser {
     private mutating func feed(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
                                emit: RecordSink) throws {
         guard let (level, textStart) = Self.marker(u) else {
-            if hasPending, !line.afterGap, pendingLines.canTake {
+            if pendingLines.takes(line, pending: hasPending, stats: &stats) {
                 pendingLines.append(line.text)
                 return
             }

@@ -19,6 +19,7 @@ public struct GenericTextParser: TextFormatParser {
     private var pending: Record?
     private var pendingLines: [String] = []
     private static let maxEntryLines = 10_000
+    private var splits = EntrySplits()
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
@@ -69,12 +70,14 @@ public struct GenericTextParser: TextFormatParser {
             r.hostName = context.hostName
             pending = r
             pendingLines = [line.text]
+            splits.entryStarted()
             return
         }
         if pending != nil, !line.afterGap, pendingLines.count < Self.maxEntryLines {
             pendingLines.append(line.text)
             return
         }
+        splits.refused(line, full: pending != nil, stats: &stats, lines: Self.maxEntryLines, bytes: nil)
         // Text before the first timestamp, after a gap, or past the entry bound: its own record.
         try flush(emit: emit)
         guard !line.text.isEmpty else { return }

@@ -531,8 +531,21 @@ struct EntryBuffer {
     var isEmpty: Bool { count == 0 }
     /// `true` while another line may join.
     var canTake: Bool { count < Self.maxLines && bytes < Self.maxBytes }
+    /// Counts the continuation lines split off a full entry.
+    private var splits = EntrySplits()
+
+    /// Whether the continuation line `line` joins the entry (`pending`: there is one). A line that
+    /// does not because the entry is full is counted as split off (`ParseStats.entryLinesSplit`),
+    /// and so is each continuation line right after it: each becomes a record of its own, or the
+    /// head of the next entry.
+    mutating func takes(_ line: TextLine, pending: Bool, stats: inout ParseStats) -> Bool {
+        if pending, !line.afterGap, canTake { return true }
+        splits.refused(line, full: pending, stats: &stats, lines: Self.maxLines, bytes: Self.maxBytes)
+        return false
+    }
 
     mutating func reset(_ line: String) {
+        splits.entryStarted()
         first = line
         more.removeAll(keepingCapacity: true)
         count = 1
@@ -559,6 +572,31 @@ struct EntryBuffer {
         if end == 0 { return first }
         return TextJoin.lines(first: first, more: more, moreCount: end)
     }
+}
+
+/// Counts continuation lines split off an entry that reached its limit (lines or bytes): the first
+/// one refused while the entry was full, and those right after it, up to the next entry or gap.
+struct EntrySplits {
+    /// The line last counted (`Int.min` when its number is not known), `nil` when not splitting.
+    private var last: Int?
+
+    /// A continuation line did not join: `full` when an entry was there but full.
+    mutating func refused(_ line: TextLine, full: Bool, stats: inout ParseStats, lines: Int, bytes: Int?) {
+        if line.afterGap { last = nil; return }
+        let follows: Bool
+        if let last {
+            // Right after the line last split off (numbers unknown after a gap: until the next entry).
+            follows = last == Int.min || line.number == nil || line.number == last + 1
+        } else {
+            follows = false
+        }
+        guard full || follows else { return }
+        last = line.number ?? Int.min
+        stats.countEntryLineSplit(limitLines: lines, limitBytes: bytes)
+    }
+
+    /// A new entry started: lines after it join it.
+    mutating func entryStarted() { last = nil }
 }
 
 /// A line's UTF-8 bytes in storage reused from line to line (no allocation per line once the

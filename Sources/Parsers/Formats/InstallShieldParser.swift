@@ -68,7 +68,7 @@ public struct InstallShieldParser: TextFormatParser {
     private mutating func feed(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
                                emit: RecordSink) throws {
         guard let h = Self.parseHead(u, dayFirst: dayFirst) else {
-            if hasPending, !line.afterGap, pendingLines.canTake {
+            if pendingLines.takes(line, pending: hasPending, stats: &stats) {
                 pendingLines.append(line.text)
                 return
             }

@@ -134,7 +134,7 @@ public struct MSILogParser: TextFormatParser {
         let text = line.text
         let first = text.utf8.first
         let continuation = first == nil || first == 0x20 || first == 0x09
-        if pending != nil, !line.afterGap, pendingLines.canTake, continuation || joinNext {
+        if continuation || joinNext, pendingLines.takes(line, pending: pending != nil, stats: &stats) {
             if joinNext, !continuation { joinNext = false }
             pendingLines.append(text)
             return

@@ -159,7 +159,7 @@ public struct SQLErrorlogParser: TextFormatParser {
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         let u = lineBytes.load(line.text)
         guard let h = Self.parseHead(u) else {
-            if hasPending, !line.afterGap, pendingLines.canTake {
+            if pendingLines.takes(line, pending: hasPending, stats: &stats) {
                 pendingLines.append(line.text)
                 if inBanner { banner(u) }
                 if startupParameters, let s = Bytes.find(u, P.dashS) {

@@ -134,7 +134,7 @@ public struct SQLSetupParser: TextFormatParser {
     private mutating func feedSummary(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         let u = lineBytes.load(line.text)
         let indented = u.isEmpty || u[0] == 0x20 || u[0] == 0x09
-        if indented, pending != nil, !line.afterGap, pendingLines.canTake {
+        if indented, pendingLines.takes(line, pending: pending != nil, stats: &stats) {
             pendingLines.append(line.text)
             return
         }
@@ -263,7 +263,7 @@ public struct SQLSetupParser: TextFormatParser {
     private mutating func feedDetail(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
                                      emit: RecordSink) throws {
         guard let h = Self.parseDetailHead(u, cache: &headCache) else {
-            if hasDetail, !line.afterGap, pendingLines.canTake {
+            if pendingLines.takes(line, pending: hasDetail, stats: &stats) {
                 pendingLines.append(line.text)
                 return
             }

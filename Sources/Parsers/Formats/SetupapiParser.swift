@@ -127,7 +127,7 @@ public struct SetupapiParser: TextFormatParser {
             return
         }
         if !headerLines.isEmpty {
-            if (u[0] == 0x20 || u[0] == 0x09), !line.afterGap, headerLines.canTake {
+            if (u[0] == 0x20 || u[0] == 0x09), headerLines.takes(line, pending: true, stats: &stats) {
                 headerLines.append(line.text)
                 return
             }
@@ -415,7 +415,7 @@ public struct SetupapiParser: TextFormatParser {
             pendingLines.reset(line.text)
             return
         }
-        if pending != nil, !line.afterGap, pendingLines.canTake {
+        if pendingLines.takes(line, pending: pending != nil, stats: &stats) {
             pendingLines.append(line.text)
             return
         }

@@ -174,5 +174,6 @@ extension ParseStats {
         encoding = decoder.encodingDescription
         linesTruncated += decoder.linesTruncated
         bytesDropped += decoder.bytesDropped
+        if decoder.linesTruncated > 0 { lineLimitBytes = decoder.maxLineBytes }
     }
 }
