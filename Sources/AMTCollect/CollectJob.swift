@@ -88,6 +88,9 @@ struct CollectOutcome: Sendable {
     var warnings: [String]
     /// When the bundle was made: the time in its name and of its entries.
     var created: Timestamp
+    /// The run's hold on the bundle's name: released once the email step wrote its files too,
+    /// rolled back (the whole output set removed) when it failed.
+    var claim: OutputClaim
 }
 
 /// `collect`: discover → (read, parse → records) overlapped with (archive, hash) → summary → manifest.
@@ -117,6 +120,8 @@ final class CollectJob {
         let found = discovery.run()
         let sources = found.sources.filter { !Self.isInside($0.absolutePath, settings.outputDirectory) }
 
+        // What killed runs left: the output sets they never completed, temporary files, work folders.
+        _ = OutputClaim.cleanAbandoned(in: settings.outputDirectory, logger: logger)
         _ = BundleWriter.cleanLeftovers(in: settings.outputDirectory)
         Self.cleanWorkFolders(in: settings.outputDirectory)
         let work = settings.outputDirectory.appending(".amt-work-\(ProcessInfo.processInfo.processIdentifier)")
@@ -130,7 +135,14 @@ final class CollectJob {
 
         // Under pii the host's name appears only as its pseudonym (bundle name, records, summary).
         let hostShown = pii ? facts.name.map { names.pseudonym(.host, $0) } : facts.name
-        let name = Self.bundleName(site: settings.site ?? hostShown, caseID: settings.caseID, created: created)
+        // A second run in the same second with the same site and case takes `<name>-2`.
+        let claim = try OutputClaim.claim(
+            directory: settings.outputDirectory,
+            baseName: Self.bundleName(site: settings.site ?? hostShown, caseID: settings.caseID, created: created),
+            logger: logger)
+        var claimed = false
+        defer { if !claimed { claim.rollBack(logger: logger) } }
+        let name = claim.stem
         let writer = try BundleWriter(outputDirectory: settings.outputDirectory, bundleName: name,
                                       format: settings.format, entryTime: created,
                                       compressionLevel: settings.compressionLevel,
@@ -372,6 +384,7 @@ final class CollectJob {
         manifest.collection.redaction = Manifest.Redaction(mode: settings.redaction.rawValue, counts: redactor.totals.byName)
         let final = try writer.finish(manifest: manifest)
         finished = true
+        claimed = true
         // The pseudonyms stay on site, beside the bundle, for the next run.
         if pii {
             do { try names.save(to: settings.outputDirectory) } catch {
@@ -381,7 +394,7 @@ final class CollectJob {
         let size = (try? FileManager.default.attributesOfItem(atPath: final.string)[.size] as? Int64) ?? nil
         return CollectOutcome(bundle: final, bytes: size ?? 0, sources: summaries.count, records: totalRecords,
                               skipped: skipped.count + summaries.filter { $0.status == "skipped" }.count,
-                              partial: partialCount, warnings: warnings, created: created)
+                              partial: partialCount, warnings: warnings, created: created, claim: claim)
     }
 
     // MARK: - Helpers

@@ -18,7 +18,8 @@ struct Parse: ParsableCommand {
     @Option(help: ArgumentHelp("Format to parse as instead of detecting it.", valueName: "KIND"))
     var kind: String?
 
-    @Option(help: ArgumentHelp("Time zone of the logs' local times (IANA name such as America/New_York, or an offset like -05:00). Default: this machine's zone.", valueName: "ZONE"))
+    // `.unconditional`: `--tz -05:00` takes the offset as the value, not as an option.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Time zone of the logs' local times (IANA name such as America/New_York, or an offset like -05:00). Default: this machine's zone.", valueName: "ZONE"))
     var tz: String?
 
     @Flag(help: "For .evtx files, print each record's XML instead of JSON.")
@@ -35,7 +36,7 @@ struct Parse: ParsableCommand {
             throw ValidationError("unknown --kind '\(kind)'; known: \(SourceParsing.kinds.joined(separator: ", "))")
         }
         if let tz, SiteZone.named(tz) == nil {
-            throw ValidationError("unknown time zone '\(tz)'")
+            throw ValidationError(SiteZone.unknownZoneMessage(tz))
         }
         if RedactionMode(rawValue: redact) == nil {
             throw ValidationError("--redact must be none, secrets or pii, not '\(redact)'")

@@ -56,6 +56,11 @@ enum Platform {
         path.withPlatformString { unlink($0) } == 0 ? nil : Errno(rawValue: errno)
     }
 
+    /// Makes `to` a second name of `from` (never replacing an existing `to`); `false` when it fails.
+    static func hardLink(_ from: FilePath, _ to: FilePath) -> Bool {
+        from.withPlatformString { f in to.withPlatformString { t in link(f, t) } } == 0
+    }
+
     /// Gives `from` the name `to`, atomically, never replacing an existing `to` (`EEXIST`).
     static func renameNoReplace(_ from: FilePath, _ to: FilePath) -> Errno? {
         let linked = from.withPlatformString { f in to.withPlatformString { t in link(f, t) } }

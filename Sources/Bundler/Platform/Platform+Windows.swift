@@ -82,6 +82,9 @@ enum Platform {
     }
 
     /// Gives `from` the name `to`; the CRT's rename never replaces an existing file (`EEXIST`/`EACCES`).
+    /// Hard links are not used on Windows: callers fall back to `renameNoReplace`.
+    static func hardLink(_ from: FilePath, _ to: FilePath) -> Bool { false }
+
     static func renameNoReplace(_ from: FilePath, _ to: FilePath) -> Errno? {
         if fileExists(to) { return .fileExists }
         let r = from.withPlatformString { f in to.withPlatformString { t in _wrename(f, t) } }
