@@ -182,26 +182,34 @@ struct Collect: ParsableCommand {
         } catch {
             throw CommandFailure(description: "cannot create output folder \(settings.outputDirectory): \(error.localizedDescription)")
         }
+        // Its paths are never shown: messages name sources, or the output folder.
+        let work = WorkFolder.forCollect(in: settings.outputDirectory)
         let outcome: CollectOutcome
         do {
             outcome = try CollectJob(settings: settings, logger: logger).run()
         } catch {
             Console.endProgress()
-            Console.say("amt-collect: collection failed, no bundle written: \(ErrorText.describe(error))")
+            Console.say("amt-collect: collection failed, no bundle written: \(WorkFolder.scrub(ErrorText.describe(error), work: work))")
             throw ExitCode.failure
         }
-        for w in outcome.warnings { Console.say("warning: \(w)") }
+        for w in outcome.warnings { Console.say("warning: \(WorkFolder.scrub(w, work: work))") }
         let delivery: EmailResult
         do {
             delivery = try EmailStep.run(outcome: outcome, settings: settings,
                                          caseSite: settings.site ?? "", logger: logger)
         } catch {
             // Exit 1 means no bundle: the bundle, its parts and drafts go again.
-            outcome.claim.rollBack(logger: logger)
+            let rolled = outcome.claim.rollBack(logger: logger)
             Console.say("amt-collect: collection failed, no bundle written: preparing the bundle for email failed: \(ErrorText.describe(error))")
+            for (path, cause) in rolled.failed {
+                Console.say("amt-collect: cannot remove \(path) (\(cause)); the next run in \(settings.outputDirectory) removes it")
+            }
             throw ExitCode.failure
         }
-        outcome.claim.release()
+        if let error = outcome.claim.release() {
+            // Left in place, the lock would make the next run remove this complete set.
+            Console.say("warning: cannot remove the run's lock \(outcome.claim.lockPath) (\(error)): delete it before the next run in this folder, or that run removes this bundle")
+        }
         if delivery.isSplit {
             Console.say("""
                 bundle split into \(delivery.archives.count) parts for messages of at most \(settings.emailLimit) bytes:

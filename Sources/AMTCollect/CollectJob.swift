@@ -124,7 +124,7 @@ final class CollectJob {
         _ = OutputClaim.cleanAbandoned(in: settings.outputDirectory, logger: logger)
         _ = BundleWriter.cleanLeftovers(in: settings.outputDirectory)
         Self.cleanWorkFolders(in: settings.outputDirectory)
-        let work = settings.outputDirectory.appending(".amt-work-\(ProcessInfo.processInfo.processIdentifier)")
+        let work = WorkFolder.forCollect(in: settings.outputDirectory)
         try Self.makeDirectory(work)
         defer { Self.remove(work) }
 
@@ -209,7 +209,7 @@ final class CollectJob {
                         try EventLogExport.export(channel: channel, to: path)
                     } catch {
                         var failed = ProcessedSource(relativePath: item.relative, entryID: item.entry)
-                        failed.failure = ErrorText.describe(error)
+                        failed.failure = WorkFolder.scrub(ErrorText.describe(error), work: workDir)
                         queue.put(.done(failed))
                         continue
                     }
@@ -522,7 +522,7 @@ final class CollectJob {
         do {
             try FileManager.default.createDirectory(atPath: path.string, withIntermediateDirectories: true)
         } catch {
-            throw CommandFailure(description: "cannot create the work folder \(path): \(error.localizedDescription)")
+            throw CommandFailure(description: "cannot create a work folder in \(path.removingLastComponent()): \(error.localizedDescription)")
         }
     }
 
@@ -534,8 +534,8 @@ final class CollectJob {
     /// Removes `.amt-work-<pid>` folders whose process no longer runs.
     static func cleanWorkFolders(in dir: FilePath) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.string) else { return }
-        for name in names where name.hasPrefix(".amt-work-") {
-            guard let pid = Int32(name.dropFirst(".amt-work-".count)), !ProcessAlive.isRunning(pid) else { continue }
+        for name in names where name.hasPrefix(WorkFolder.collectPrefix) {
+            guard let pid = Int32(name.dropFirst(WorkFolder.collectPrefix.count)), !ProcessAlive.isRunning(pid) else { continue }
             remove(dir.appending(name))
         }
     }

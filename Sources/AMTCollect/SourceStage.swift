@@ -157,7 +157,7 @@ enum SourceStage {
         let source = inWork ? relativePath : path.string
         var out = text.replacingOccurrences(of: rawPath.string, with: source)
         if inWork { out = out.replacingOccurrences(of: path.string, with: source) }
-        return out
+        return WorkFolder.scrub(out, work: work)
     }
 }
 

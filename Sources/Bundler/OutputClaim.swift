@@ -17,7 +17,8 @@ public final class OutputClaim: Sendable {
     public let directory: FilePath
     /// The claimed name (the bundle's name without extension).
     public let stem: String
-    let lockPath: FilePath
+    /// `.<stem>.run-lock` in `directory`: there while the run writes the set.
+    public let lockPath: FilePath
 
     static let lockSuffix = ".run-lock"
     static let lockTemporaryMarker = ".run-lock.tmp-"
@@ -30,44 +31,55 @@ public final class OutputClaim: Sendable {
     }
 
     /// Claims `baseName`, or the first of `baseName-2`, `baseName-3` … that is free.
-    /// - Throws: `BundleError` `.cannotCreate` when no lock can be written in `directory`.
+    /// - Throws: `BundleError` `.cannotCreate` when no lock can be written in `directory`,
+    ///   `.alreadyExists` when a thousand names are taken.
     public static func claim(directory: FilePath, baseName: String, logger: Logger? = nil) throws -> OutputClaim {
         let pid = Platform.currentProcessID
-        // Unique per call: `.<name>.run-lock.tmp-<pid>-<random>`.
-        let temporary = directory.appending(".\(baseName)\(lockTemporaryMarker)\(pid)-\(UInt32.random(in: 0...UInt32.max))")
-        do {
-            let fd = try FileDescriptor.open(
-                temporary, .writeOnly, options: Platform.openOptions.union([.create, .truncate]),
-                permissions: [.ownerReadWrite, .groupRead, .otherRead])
-            defer { try? fd.close() }
-            _ = try fd.writeAll(Array("\(pid)\n".utf8))
-        } catch {
-            Platform.removeFile(temporary)
-            throw BundleError(.cannotCreate, "cannot write in the output folder \(directory) (lock file \(temporary))",
-                              path: temporary, cause: error as? Errno)
+        let tag = UInt32.random(in: 0...UInt32.max)
+        var serial = 0
+        // A lock is made complete under a temporary name, `.<name>.run-lock.tmp-<pid>-<tag>-<n>`,
+        // then given the lock's name without ever replacing one: it holds the pid from the start.
+        func writeTemporary() throws -> FilePath {
+            serial += 1
+            let path = directory.appending(".\(baseName)\(lockTemporaryMarker)\(pid)-\(tag)-\(serial)")
+            do {
+                let fd = try FileDescriptor.open(
+                    path, .writeOnly, options: Platform.openOptions.union([.create, .exclusiveCreate]),
+                    permissions: [.ownerReadWrite, .groupRead, .otherRead])
+                do {
+                    _ = try fd.writeAll(Array("\(pid)\n".utf8))
+                } catch {
+                    try? fd.close()
+                    throw error
+                }
+                try fd.close()
+            } catch {
+                Platform.removeFile(path)
+                throw BundleError(.cannotCreate, "cannot write in the output folder \(directory)", path: path, cause: error as? Errno)
+            }
+            return path
         }
-        defer { Platform.removeFile(temporary) }
+        var temporary: FilePath? = nil
+        defer { if let temporary { Platform.removeFile(temporary) } }
         for k in 1...1000 {
             let stem = k == 1 ? baseName : "\(baseName)-\(k)"
             let claim = OutputClaim(directory: directory, stem: stem)
-            if Platform.fileExists(claim.lockPath) || !claim.existingOutputs().isEmpty { continue }
-            // A hard link keeps the temporary file for the next try; where links are missing
-            // (FAT, some shares) renameNoReplace renames, and a fresh temporary is needed.
-            let linked = Platform.hardLink(temporary, claim.lockPath)
-            if !linked {
-                if let error = Platform.renameNoReplace(temporary, claim.lockPath) {
+            if Platform.fileExists(claim.lockPath) { continue }
+            if try !claim.listed().isEmpty { continue }
+            let source = try temporary ?? writeTemporary()
+            temporary = source
+            // A hard link keeps the temporary for a next try; where there are no links (FAT, some
+            // shares) it is renamed, and the next try writes a new one.
+            if !Platform.hardLink(source, claim.lockPath) {
+                if let error = Platform.renameNoReplace(source, claim.lockPath) {
                     if error == .fileExists { continue }
-                    throw BundleError(.cannotCreate, "cannot create the lock file \(claim.lockPath)", path: claim.lockPath, cause: error)
+                    throw BundleError(.cannotCreate, "cannot create a lock in the output folder \(directory)",
+                                      path: claim.lockPath, cause: error)
                 }
-                // Renamed: write the temporary again for a possible next try.
-                if let fd = try? FileDescriptor.open(temporary, .writeOnly, options: Platform.openOptions.union([.create, .truncate]),
-                                                     permissions: [.ownerReadWrite, .groupRead, .otherRead]) {
-                    _ = try? fd.writeAll(Array("\(pid)\n".utf8))
-                    try? fd.close()
-                }
+                temporary = nil
             }
-            // Another run may have finished this name between the check and the lock.
-            if !claim.existingOutputs().isEmpty {
+            // Another run may have held this name, finished and let go between the check and the lock.
+            if try !claim.listed().isEmpty {
                 Platform.removeFile(claim.lockPath)
                 continue
             }
@@ -77,30 +89,58 @@ public final class OutputClaim: Sendable {
         throw BundleError(.alreadyExists, "no free bundle name for \(baseName) in \(directory)", path: directory)
     }
 
-    /// The whole output set is written: the lock goes, the files stay.
-    public func release() {
+    /// The whole output set is written: the lock goes, the files stay. Returns the error when
+    /// the lock cannot be removed: the next run would then take the set for an interrupted one.
+    @discardableResult
+    public func release() -> Errno? {
         Platform.removeFile(lockPath)
     }
 
-    /// Removes every file of the output set (and the lock, last). Returns the removed paths.
+    /// What `rollBack` did.
+    public struct RollBack: Sendable {
+        /// Files of the set that were removed.
+        public var removed: [FilePath] = []
+        /// Files of the set that could not be removed, with why (the lock then stays, so that the
+        /// next run tries again). A folder that cannot be listed is reported as itself.
+        public var failed: [(path: FilePath, error: Errno)] = []
+    }
+
+    /// Removes every file of the output set, then the lock (kept when anything of the set could
+    /// not be removed).
     @discardableResult
-    public func rollBack(logger: Logger? = nil) -> [FilePath] {
-        var removed: [FilePath] = []
-        for path in existingOutputs() {
+    public func rollBack(logger: Logger? = nil) -> RollBack {
+        var result = RollBack()
+        let outputs: [FilePath]
+        do {
+            outputs = try existingOutputs()
+        } catch {
+            logger?.warning("cannot list the output folder", metadata: ["path": "\(directory)", "error": "\(error)"])
+            result.failed.append((directory, error))
+            return result
+        }
+        for path in outputs {
             if let error = Platform.removeFile(path) {
                 logger?.warning("cannot remove", metadata: ["path": "\(path)", "error": "\(error)"])
+                result.failed.append((path, error))
             } else {
-                removed.append(path)
+                result.removed.append(path)
             }
         }
-        Platform.removeFile(lockPath)
-        return removed
+        if result.failed.isEmpty { Platform.removeFile(lockPath) }
+        return result
     }
 
-    /// The files of this name's output set that exist.
-    func existingOutputs() -> [FilePath] {
-        guard let listing = try? Platform.directoryEntries(directory) else { return [] }
+    /// The files of this name's output set that exist, sorted.
+    func existingOutputs() throws(Errno) -> [FilePath] {
+        let listing = try Platform.directoryEntries(directory)
         return listing.map(\.name).filter { Self.isOutput($0, of: stem) }.sorted().map { directory.appending($0) }
+    }
+
+    /// `existingOutputs` for `claim`: a folder that cannot be listed cannot be claimed in.
+    private func listed() throws -> [FilePath] {
+        do { return try existingOutputs() } catch {
+            throw BundleError(.cannotCreate, "cannot list the output folder \(directory)", path: directory, cause: error)
+        }
     }
 
     /// Whether `name` is `<stem>.<ext>` or `<stem>-part<i>of<n>.<ext>` (ext zip, tar.gz or eml).
@@ -140,9 +180,10 @@ public final class OutputClaim: Sendable {
             let stem = String(name.dropFirst().dropLast(lockSuffix.count))
             guard !stem.isEmpty, let pid = readPID(path), Platform.isStaleTemporary(pid: pid, modifiedSeconds: nil) else { continue }
             let claim = OutputClaim(directory: directory, stem: stem)
-            let gone = claim.rollBack(logger: logger)
-            for g in gone { logger?.info("removed output of an interrupted run", metadata: ["path": "\(g)"]) }
-            removed += gone + [path]
+            let rolled = claim.rollBack(logger: logger)
+            for g in rolled.removed { logger?.info("removed output of an interrupted run", metadata: ["path": "\(g)"]) }
+            removed += rolled.removed
+            if rolled.failed.isEmpty { removed.append(path) }
         }
         return removed.sorted { $0.string < $1.string }
     }

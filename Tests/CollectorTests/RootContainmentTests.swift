@@ -72,4 +72,55 @@ import Testing
         #expect(RootContainment.isInside(FilePath(tree.path("mnt/sub")), root: FilePath(tree.path("root"))))
         #expect(RootContainment.isInside(FilePath(tree.path("mnt/new")), root: FilePath(tree.path("root"))))
     }
+
+    /// What a bind mount looks like to the check, without mounting: the output's real path lies
+    /// outside the root's, but one of its folders has the root folder's device and inode. The
+    /// file system is simulated (only root may mount), so this runs everywhere.
+    @Test func sameDeviceAndInodeAsTheRootIsInside() {
+        let rootID = FileIdentity(device: 7, inode: 4242)
+        let access = SimulatedMounts(folders: [
+            "/srv/site": rootID,            // the root
+            "/mnt/copy": rootID,            // the same folder mounted a second time
+            "/mnt/copy/logs": FileIdentity(device: 7, inode: 4243),
+            "/mnt": FileIdentity(device: 1, inode: 2), "/srv": FileIdentity(device: 1, inode: 3),
+            "/": FileIdentity(device: 1, inode: 1),
+            "/mnt/other": FileIdentity(device: 1, inode: 9),
+        ])
+        let root = FilePath("/srv/site")
+        // An existing folder below the second mount, and one not yet made below it.
+        #expect(RootContainment.isInside(FilePath("/mnt/copy/logs"), root: root, access: access))
+        #expect(RootContainment.isInside(FilePath("/mnt/copy/logs/new/out"), root: root, access: access))
+        #expect(RootContainment.isInside(FilePath("/mnt/copy"), root: root, access: access))
+        // Beside it: another folder on the same file system as the mount point.
+        #expect(!RootContainment.isInside(FilePath("/mnt/other/out"), root: root, access: access))
+        #expect(!RootContainment.isInside(FilePath("/mnt/out"), root: root, access: access))
+        // The same inode number on another device is another folder.
+        let elsewhere = SimulatedMounts(folders: [
+            "/srv/site": rootID, "/mnt/copy": FileIdentity(device: 8, inode: 4242),
+            "/mnt": FileIdentity(device: 1, inode: 2), "/srv": FileIdentity(device: 1, inode: 3), "/": FileIdentity(device: 1, inode: 1),
+        ])
+        #expect(!RootContainment.isInside(FilePath("/mnt/copy/out"), root: root, access: elsewhere))
+    }
+}
+
+/// Folders with given identities and no links: `resolve` answers for the folders that exist.
+struct SimulatedMounts: FileSystemAccess {
+    var folders: [String: FileIdentity]
+
+    func list(_ directory: FilePath) throws(CollectorError) -> [DirectoryEntry] { [] }
+
+    func status(_ path: FilePath, followLinks: Bool) throws(CollectorError) -> FileStatus {
+        guard let identity = folders[path.string] else {
+            throw CollectorError(code: .notFound, path: path.string, message: "no \(path)")
+        }
+        return FileStatus(kind: .directory, size: 0, modified: nil, identity: identity)
+    }
+
+    func checkReadable(_ path: FilePath) throws(CollectorError) {}
+
+    func resolve(_ path: FilePath) -> FilePath? { folders[path.string] == nil ? nil : path }
+
+    func openForReading(_ path: FilePath) throws(CollectorError) -> (FileDescriptor, FileStatus) {
+        throw CollectorError(code: .notRegularFile, path: path.string, message: "no files here")
+    }
 }

@@ -62,6 +62,19 @@ enum Platform {
     /// Binary mode, so the C runtime never translates line ends.
     static let openOptions = FileDescriptor.OpenOptions(rawValue: _O_BINARY)
 
+    /// Opens a file to read it (binary mode). Windows has no per-open way to keep the access
+    /// time: whether reading updates it is the volume's setting (`fsutil behavior query
+    /// disablelastaccess`), which amt-collect leaves alone.
+    static func openForReading(_ path: FilePath) throws(Errno) -> FileDescriptor {
+        do {
+            return try FileDescriptor.open(path, .readOnly, options: openOptions)
+        } catch let error as Errno {
+            throw error
+        } catch {
+            throw Errno.ioError
+        }
+    }
+
     /// The size of the open file, or `nil` when it is not a regular file.
     /// (Directories cannot be opened as a CRT descriptor; pipes and devices are not disk files.)
     static func regularFileSize(_ fd: FileDescriptor) -> Int64? {
