@@ -689,8 +689,9 @@ public final class BundleWriter {
     private func zipFailure(_ error: any Error, at path: String?) -> BundleError {
         let failure = error as? IgzipWriteFailure
         let whereText = path.map { " at entry \($0)" } ?? ""
+        let detail = failure.map { $0.text.isEmpty ? "" : ": \($0.text)" } ?? ": \(error)"
         return fail(BundleError(
-            .writeFailed, "cannot write bundle \(finalPath)\(whereText): \(failure?.text ?? "\(error)")",
+            .writeFailed, "cannot write bundle \(finalPath)\(whereText)\(detail)",
             path: temporaryPath, cause: failure?.errno))
     }
 

@@ -55,32 +55,68 @@ import Testing
 
     // MARK: - Access times
 
-    /// Sources are opened with O_NOATIME (the files are the runner's own, so it is permitted):
-    /// their access times stay, although relatime would update them (atime older than mtime).
+    /// Sources are opened with O_NOATIME (the files are the runner's own, or it is root, so it is
+    /// permitted): the access times of every file and folder of the site stay, the expanded cab
+    /// and `parse`'s event log and text log too. The control read shows that this file system
+    /// does update access times (relatime updates one that is older than the modification time).
     @Test(.enabled(if: E2E.isLinux)) func sourceAccessTimesAreKept() throws {
         let s = try base.makeSite("atime")
         defer { try? FileManager.default.removeItem(at: s.dir) }
-        let old = Date(timeIntervalSince1970: 1_600_000_000), newer = Date(timeIntervalSince1970: 1_700_000_000)
-        let files = (FileManager.default.enumerator(atPath: s.site.path)?.allObjects as? [String] ?? [])
-            .map { s.site.appendingPathComponent($0) }
-            .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true && !$0.path.hasSuffix("Locked.log") }
-        #expect(files.count > 3)
-        for f in files {
-            var times = [timespec(tv_sec: Int(old.timeIntervalSince1970), tv_nsec: 0),
-                         timespec(tv_sec: Int(newer.timeIntervalSince1970), tv_nsec: 0)]
-            #expect(utimensat(AT_FDCWD, f.path, &times, 0) == 0)
+        let old = 1_600_000_000, newer = 1_700_000_000
+        func age(_ url: URL) {
+            var times = [timespec(tv_sec: old, tv_nsec: 0), timespec(tv_sec: newer, tv_nsec: 0)]
+            #expect(utimensat(AT_FDCWD, url.path, &times, AT_SYMLINK_NOFOLLOW) == 0, "\(url.path)")
         }
         func atime(_ url: URL) -> Int {
             var st = stat()
-            _ = stat(url.path, &st)
+            _ = lstat(url.path, &st)
             return Int(st.st_atim.tv_sec)
         }
-        // Run as the files' owner (no setpriv): the case where O_NOATIME is allowed.
+        let control = s.dir.appendingPathComponent("control.txt")
+        try Data("x".utf8).write(to: control)
+        age(control)
+        _ = try Data(contentsOf: control)
+        guard atime(control) != old else { return }   // mounted noatime: nothing to tell apart here
+
+        let evtx = s.dir.appendingPathComponent("Application.evtx")
+        try FileManager.default.copyItem(at: E2E.packageRoot.appendingPathComponent("Fixtures/demo-site/Windows/System32/winevt/Logs/Application.evtx"), to: evtx)
+        let entries = [s.site] + (FileManager.default.enumerator(atPath: s.site.path)?.allObjects as? [String] ?? [])
+            .map { s.site.appendingPathComponent($0) }
+            .filter { !$0.path.hasSuffix("Locked.log") }
+        #expect(entries.contains { $0.pathExtension.lowercased() == "cab" }, "the site has no cab to expand")
+        for e in entries + [evtx] { age(e) }
+
+        // As the files' owner (no setpriv): the case where O_NOATIME is allowed.
         let r = try E2E.run(base.collectArgs(s), environment: base.fixedTime)
         #expect(r.status == 0, "\(r.stderr)")
-        for f in files {
-            #expect(atime(f) == Int(old.timeIntervalSince1970), "the access time of \(f.lastPathComponent) changed")
+        let result = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect((result?["records"] as? Int ?? 0) > 100)
+        let parse = try E2E.run(["parse", evtx.path, s.site.appendingPathComponent("ProgramData/AMT/Services/AMTError_Service.log").path,
+                                 "--tz", "UTC"])
+        #expect(parse.status == 0, "\(parse.stderr)")
+        #expect(parse.stdout.contains("windows.evtx") && parse.stdout.contains("amt.error"))
+        for e in entries + [evtx] {
+            #expect(atime(e) == old, "the access time of \(e.path.dropFirst(s.dir.path.count)) changed")
         }
+    }
+
+    /// Run as a user that does not own the files (nobody, the files being root's), the kernel
+    /// refuses O_NOATIME (EPERM): every file is opened again without it and read all the same.
+    @Test(.enabled(if: E2E.isRoot && E2E.isLinux)) func filesOfAnotherOwnerAreReadWithoutNoAtime() throws {
+        let s = try base.makeSite("otherowner")
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        #expect(!s.prefix.isEmpty)
+        let asOwner = try E2E.run(base.collectArgs(s, out: s.dir.appendingPathComponent("as-owner")), environment: base.fixedTime)
+        #expect(asOwner.status == 0, "\(asOwner.stderr)")
+        let r = try E2E.run(base.collectArgs(s), prefix: s.prefix, environment: base.fixedTime)
+        #expect(r.status == 0, "\(r.stderr)")
+        let owner = try JSONSerialization.jsonObject(with: Data(asOwner.stdout.utf8)) as? [String: Any]
+        let other = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        // The same sources and records, but for the one file nobody may read (mode 000).
+        #expect(other?["skipped"] as? Int == 1, "\(r.stdout)")
+        #expect((other?["sources"] as? Int ?? 0) == (owner?["sources"] as? Int ?? -1) - 1, "\(r.stdout)\n\(asOwner.stdout)")
+        #expect((other?["records"] as? Int ?? 0) == (owner?["records"] as? Int ?? -1) - 1, "\(r.stdout)\n\(asOwner.stdout)")
+        #expect(owner?["skipped"] as? Int == 0, "\(asOwner.stdout)")
     }
 
     // MARK: - Exit 1: no bundle; killed runs; unique names
@@ -137,48 +173,107 @@ import Testing
         #expect(after.filter { $0.hasPrefix("AMT-Demo_Site-E2E-1-") }.count == 2, "\(after)")   // the new bundle and its draft
     }
 
-    /// A run killed while it holds final-name files leaves its lock beside them; the next run
-    /// removes them all.
-    @Test func runKilledDuringTheEmailStepIsRolledBack() throws {
-        let s = try base.makeSite("killsplit")
+    /// Starts the built binary (through `prefix`), its output to files in `dir`; not waited for.
+    func start(_ args: [String], prefix: [String], environment: [String: String], dir: URL, tag: String) throws -> Process {
+        let process = Process()
+        if prefix.isEmpty {
+            process.executableURL = E2E.binary
+            process.arguments = args
+        } else {
+            process.executableURL = URL(fileURLWithPath: prefix[0])
+            process.arguments = Array(prefix.dropFirst()) + [E2E.binary.path] + args
+        }
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        for name in ["\(tag).out", "\(tag).err"] {
+            FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path, contents: nil)
+        }
+        process.standardOutput = try FileHandle(forWritingTo: dir.appendingPathComponent("\(tag).out"))
+        process.standardError = try FileHandle(forWritingTo: dir.appendingPathComponent("\(tag).err"))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Runs a large collection (split into many parts) and stops it (SIGSTOP) the moment the
+    /// output folder shows `moment`; checks what a kill then leaves, kills it (SIGKILL), and has
+    /// the next run clean up. Returns whether the moment was caught before the run ended.
+    func killRun(at moment: String, emailLimit: String, when: ([String]) -> Bool) throws -> Bool {
+        let s = try base.makeSite("kill")
         defer { try? FileManager.default.removeItem(at: s.dir) }
         let big = s.dir.appendingPathComponent("big.log")
         var text = ""
         for i in 0..<200_000 { text += "2026-11-25 10:00:00,\(i % 1000) [7] INFO AMT.Big - line \(i) \(i &* 2654435761 % 1_000_003)\n" }
         try Data(text.utf8).write(to: big)
         if E2E.isRoot { _ = try E2E.run([], shell: "chmod 644 '\(big.path)'") }
-        let process = Process()
-        let args = base.collectArgs(s) + ["--include", big.path, "--email-limit", "200KB", "--compression", "small"]
-        if s.prefix.isEmpty {
-            process.executableURL = E2E.binary
-            process.arguments = args
-        } else {
-            process.executableURL = URL(fileURLWithPath: s.prefix[0])
-            process.arguments = Array(s.prefix.dropFirst()) + [E2E.binary.path] + args
-        }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(120)
-        var sawFinal = false
+        let args = base.collectArgs(s) + ["--include", big.path, "--email-limit", emailLimit, "--compression", "small"]
+        let process = try start(args, prefix: s.prefix, environment: base.fixedTime, dir: s.dir, tag: "killed")
+        let deadline = Date().addingTimeInterval(180)
+        var frozen: [String]? = nil
         while Date() < deadline, process.isRunning {
-            // The bundle has its final name and the split has begun.
-            let n = names(s.out)
-            if n.contains(where: { $0.hasPrefix("AMT-") && $0.hasSuffix(".zip") }),
-               n.contains(where: { $0.contains("-part") }) { sawFinal = true; break }
-            usleep(1_000)
+            if when(names(s.out)) {
+                kill(process.processIdentifier, SIGSTOP)
+                frozen = names(s.out)
+                break
+            }
+            usleep(500)
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let left = names(s.out)
-        if sawFinal, left.contains(where: { $0.hasPrefix("AMT-") }) {
-            #expect(left.contains { $0.hasSuffix(".run-lock") }, "final-name files without the killed run's lock: \(left)")
+        guard let frozen, when(frozen) else { return false }
+        // Killed now: whatever has a final name has the run's lock beside it, which marks the set
+        // as unfinished; the unsplit bundle, where it still has its name, is whole.
+        let finals = frozen.filter { $0.hasPrefix("AMT-") }
+        #expect(!finals.isEmpty, "\(moment): \(frozen)")
+        #expect(frozen.contains { $0.hasSuffix(".run-lock") }, "\(moment): final-name files without the run's lock: \(frozen)")
+        if let bundle = finals.first(where: { $0.hasSuffix(".zip") && !$0.contains("-part") }) {
+            let v = try E2E.run(["verify", s.out.appendingPathComponent(bundle).path])
+            #expect(v.status == 0, "\(moment): \(bundle) is not whole: \(v.stderr)")
         }
         let next = try E2E.run(base.collectArgs(s), prefix: s.prefix, environment: base.fixedTime)
-        #expect(next.status == 0, "\(next.stderr)")
-        let after = names(s.out)
-        #expect(after.filter { !$0.hasPrefix("AMT-Demo_Site-E2E-1-20261118T110640Z.") }.isEmpty, "leftovers: \(after)")
-        #expect(after.count == 2, "\(after)")
+        #expect(next.status == 0, "\(moment): \(next.stderr)")
+        let result = try JSONSerialization.jsonObject(with: Data(next.stdout.utf8)) as? [String: Any]
+        let bundle = URL(fileURLWithPath: result?["bundle"] as? String ?? "").lastPathComponent
+        let stem = String(bundle.dropLast(".zip".count))
+        // Only the next run's bundle and draft: the killed run's set, parts, drafts, temporary
+        // files, lock and work folder are gone.
+        #expect(names(s.out) == [stem + ".eml", stem + ".zip"], "\(moment): leftovers: \(names(s.out))")
+        return true
+    }
+
+    /// Killed while the bundle is split: the unsplit bundle has its final name, parts are being written.
+    @Test func runKilledWhileSplittingIsRolledBack() throws {
+        var caught = false
+        for _ in 0..<3 where !caught {
+            caught = try killRun(at: "splitting", emailLimit: "200KB") { n in
+                n.contains { $0.hasPrefix("AMT-") && $0.hasSuffix("Z.zip") } && n.contains { $0.contains("-part") && $0.contains(".partial-") }
+            }
+        }
+        #expect(caught, "the run ended before it could be stopped while splitting")
+    }
+
+    /// Killed while the parts' drafts are written: parts with final names, some drafts missing.
+    @Test func runKilledWhileWritingPartDraftsIsRolledBack() throws {
+        var caught = false
+        for _ in 0..<3 where !caught {
+            caught = try killRun(at: "part drafts", emailLimit: "200KB") { n in
+                n.contains { $0.hasPrefix("AMT-") && $0.contains("-part") && $0.hasSuffix(".zip") }
+                    && n.contains { $0.contains(".eml.partial-") }
+            }
+        }
+        #expect(caught, "the run ended before it could be stopped while writing the drafts")
+    }
+
+    /// Killed while the draft of an unsplit bundle is written.
+    @Test func runKilledWhileWritingTheDraftIsRolledBack() throws {
+        var caught = false
+        for _ in 0..<3 where !caught {
+            caught = try killRun(at: "draft", emailLimit: "0") { n in
+                n.contains { $0.hasPrefix("AMT-") && $0.hasSuffix(".zip") } && n.contains { $0.contains(".eml.partial-") }
+            }
+        }
+        #expect(caught, "the run ended before it could be stopped while writing the draft")
     }
 
     /// Runs in the same second with the same case and site: the second takes `-2`, the third
@@ -194,24 +289,75 @@ import Testing
             bundles.append(URL(fileURLWithPath: result?["bundle"] as? String ?? "").lastPathComponent)
         }
         #expect(bundles == ["AMT-Demo_Site-E2E-1-20261118T110640Z.zip", "AMT-Demo_Site-E2E-1-20261118T110640Z-2.zip"])
-        // Two at once.
-        let args = base.collectArgs(s).map { "'\($0)'" }.joined(separator: " ")
-        let cmd = "\(s.prefix.joined(separator: " ")) '\(E2E.binary.path)' \(args)"
-        let both = try E2E.run([], environment: base.fixedTime,
-                               shell: "(\(cmd) >/dev/null 2>\(s.dir.path)/a.err; echo $? > \(s.dir.path)/a.rc) & (\(cmd) >/dev/null 2>\(s.dir.path)/b.err; echo $? > \(s.dir.path)/b.rc) & wait")
-        #expect(both.status == 0)
-        for x in ["a", "b"] {
-            let rc = (try? String(contentsOf: s.dir.appendingPathComponent("\(x).rc"), encoding: .utf8)) ?? ""
-            let err = (try? String(contentsOf: s.dir.appendingPathComponent("\(x).err"), encoding: .utf8)) ?? ""
-            #expect(rc.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "run \(x): \(err)")
+        // Three at once, started together (SOURCE_DATE_EPOCH: the same second for all).
+        let runs = try ["a", "b", "c"].map { try start(base.collectArgs(s), prefix: s.prefix, environment: base.fixedTime, dir: s.dir, tag: $0) }
+        for p in runs { p.waitUntilExit() }
+        var names3: [String] = []
+        for (tag, p) in zip(["a", "b", "c"], runs) {
+            let err = (try? String(contentsOf: s.dir.appendingPathComponent("\(tag).err"), encoding: .utf8)) ?? ""
+            #expect(p.terminationStatus == 0, "run \(tag): \(err)")
+            let out = (try? Data(contentsOf: s.dir.appendingPathComponent("\(tag).out"))) ?? Data()
+            let result = try? JSONSerialization.jsonObject(with: out) as? [String: Any]
+            names3.append(URL(fileURLWithPath: result?["bundle"] as? String ?? "").lastPathComponent)
         }
+        #expect(Set(names3) == ["AMT-Demo_Site-E2E-1-20261118T110640Z-3.zip", "AMT-Demo_Site-E2E-1-20261118T110640Z-4.zip",
+                                "AMT-Demo_Site-E2E-1-20261118T110640Z-5.zip"], "\(names3)")
         let zips = names(s.out).filter { $0.hasSuffix(".zip") }
-        #expect(zips.count == 4, "\(names(s.out))")
+        #expect(zips.count == 5, "\(names(s.out))")
+        #expect(names(s.out).filter { $0.hasSuffix(".eml") }.count == 5, "\(names(s.out))")
         #expect(names(s.out).filter { $0.hasPrefix(".") }.isEmpty, "locks or temporary files left: \(names(s.out))")
         for z in zips {
             let v = try E2E.run(["verify", s.out.appendingPathComponent(z).path])
             #expect(v.status == 0, "\(z): \(v.stderr)")
         }
+    }
+
+    /// A full disk at every stage, on a small tmpfs as --out (root only: mounting needs it):
+    /// sizes from too small for the work files up to room for everything. Each run ends either
+    /// with exit 0 and its whole set, or with exit 1, a message that names the output folder (not
+    /// a work or temporary file), and nothing left behind. Among the sizes, the parts and the
+    /// parts' drafts must each have been the step that failed.
+    @Test(.enabled(if: E2E.isRoot && E2E.isLinux)) func fullDiskAtEveryStepLeavesNothing() throws {
+        let s = try base.makeSite("tmpfs")
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        // What the run leaves (parts and drafts) sets the range of sizes tried.
+        let probeDir = s.dir.appendingPathComponent("probe")
+        let probe = try E2E.run(base.collectArgs(s, out: probeDir) + ["--email-limit", "64000"], environment: base.fixedTime)
+        #expect(probe.status == 0, "\(probe.stderr)")
+        let total = try names(probeDir).reduce(0) { sum, name in
+            sum + (try FileManager.default.attributesOfItem(atPath: probeDir.appendingPathComponent(name).path)[.size] as? Int ?? 0)
+        } / 1024
+        #expect(total > 64, "\(names(probeDir))")
+        let mnt = s.dir.appendingPathComponent("mnt")
+        try FileManager.default.createDirectory(at: mnt, withIntermediateDirectories: true)
+        var failedAt: Set<String> = []
+        var succeeded = false
+        for kib in stride(from: 48, through: 2 * total + 64, by: max(8, total / 16)) {
+            let mounted = try E2E.run([], shell: "mount -t tmpfs -o size=\(kib)k,mode=1777 tmpfs '\(mnt.path)' 2>&1")
+            guard mounted.status == 0 else { return }   // this container may not mount
+            defer { _ = try? E2E.run([], shell: "umount '\(mnt.path)'") }
+            let r = try E2E.run(base.collectArgs(s, out: mnt) + ["--email-limit", "64000"], prefix: s.prefix, environment: base.fixedTime)
+            let left = names(mnt)
+            if r.status == 0 {
+                succeeded = true
+                #expect(left.filter { $0.hasPrefix(".") }.isEmpty, "\(kib)K: \(left)")
+                #expect(left.filter { $0.hasSuffix(".eml") }.count == left.filter { $0.hasSuffix(".zip") }.count, "\(kib)K: \(left)")
+                continue
+            }
+            #expect(r.status == 1, "\(kib)K: \(r.status) \(r.stderr)")
+            #expect(left.isEmpty, "\(kib)K: exit 1 left \(left)")
+            let failure = r.stderr.split(separator: "\n").first { $0.hasPrefix("amt-collect: collection failed, no bundle written") }
+            #expect(failure != nil, "\(kib)K: \(r.stderr)")
+            #expect(!r.stderr.contains(".amt-work-") && !r.stderr.contains(".partial-") && !r.stderr.contains(".run-lock"),
+                    "\(kib)K: a work or temporary file named: \(r.stderr)")
+            #expect(r.stderr.contains("No space left on device"), "\(kib)K: \(r.stderr)")
+            let line = String(failure ?? "")
+            if line.contains("cannot write in \(mnt.path):") { failedAt.insert("work") }
+            if line.contains("email failed: cannot write bundle"), line.contains("-part") { failedAt.insert("parts") }
+            if line.contains("email failed: cannot write the email draft"), line.contains("-part") { failedAt.insert("part drafts") }
+        }
+        #expect(succeeded, "no size was large enough")
+        #expect(failedAt.isSuperset(of: ["work", "parts", "part drafts"]), "steps seen failing: \(failedAt)")
     }
 
     // MARK: - Command line
@@ -280,18 +426,42 @@ import Testing
         #expect(r.stdout.isEmpty)
     }
 
-    /// An empty event log is reported by its source path, never by the work file it was parsed from.
+    /// An empty event log and a damaged one inside an archive are reported by their source
+    /// paths, never by the work files they were parsed from: on stderr, in the JSON result, in
+    /// the manifest and SUMMARY.txt; `parse` of the archive names the member the same way.
     @Test func messagesNameSourcesNotWorkFiles() throws {
         let s = try base.makeSite("emptyevtx")
         defer { try? FileManager.default.removeItem(at: s.dir) }
         let evtx = s.site.appendingPathComponent("Windows/System32/winevt/Logs/System.evtx")
         try Data().write(to: evtx)
-        if E2E.isRoot { _ = try E2E.run([], shell: "chmod 644 '\(evtx.path)'") }
-        let r = try E2E.run(base.collectArgs(s), prefix: s.prefix, environment: base.fixedTime)
+        // A zip with an event log that is only its signature (shorter than a file header).
+        let zip = s.dir.appendingPathComponent("events.zip")
+        let py = "import zipfile; z = zipfile.ZipFile('\(zip.path)', 'w'); z.writestr('logs/Broken.evtx', b'ElfFile\\0' + b'\\1' * 12); z.close()"
+        let made = try E2E.run([], shell: "python3 -c \"\(py)\"")
+        #expect(made.status == 0, "\(made.stderr)")
+        if E2E.isRoot { _ = try E2E.run([], shell: "chmod 644 '\(evtx.path)' '\(zip.path)'") }
+        let r = try E2E.run(base.collectArgs(s) + ["--include", zip.path], prefix: s.prefix, environment: base.fixedTime)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(!r.stderr.contains(".amt-work-") && !r.stdout.contains(".amt-work-"), "\(r.stderr)\n\(r.stdout)")
-        let warning = r.stderr.split(separator: "\n").first { $0.contains("System.evtx") }
-        #expect(warning != nil, "no warning names System.evtx: \(r.stderr)")
-        #expect(!(warning ?? "").contains("raw-"), "\(warning ?? "")")
+        for text in [r.stderr, r.stdout] {
+            #expect(!text.contains(".amt-work-") && !text.contains("raw-") && !text.contains("member-"), "\(text)")
+        }
+        let lines = r.stderr.split(separator: "\n")
+        let empty = lines.first { $0.contains("System.evtx") }
+        #expect(empty?.contains(evtx.path) == true, "no warning names \(evtx.path): \(r.stderr)")
+        let member = lines.first { $0.contains("Broken.evtx") }
+        #expect(member?.contains("events.zip.expanded/logs/Broken.evtx") == true, "no warning names the member: \(r.stderr)")
+        let result = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let bundle = try #require(result?["bundle"] as? String)
+        let entries = try E2E.readArchive(bundle)
+        for (name, bytes) in entries where name.hasSuffix("manifest.json") || name.hasSuffix("SUMMARY.txt") || name.hasSuffix("REPORT.html") {
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(!text.contains(".amt-work-") && !text.contains("/raw-") && !text.contains("/member-"), "\(name) names a work file")
+            #expect(text.contains("Broken.evtx"), "\(name) does not list the damaged member")
+        }
+
+        let parse = try E2E.run(["parse", zip.path])
+        #expect(parse.status == 1, "\(parse.stderr)")
+        #expect(parse.stderr.contains("events.zip.expanded/logs/Broken.evtx"), "\(parse.stderr)")
+        #expect(!parse.stderr.contains("amt-parse-") && !parse.stderr.contains("member-"), "\(parse.stderr)")
     }
 }
