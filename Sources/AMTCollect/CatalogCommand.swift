@@ -1,5 +1,6 @@
 import ArgumentParser
 import Collector
+import Foundation
 import Logging
 import LogRecord
 import SystemPackage
@@ -21,6 +22,11 @@ struct CatalogCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            Console.say("amt-collect: --root '\(root)' is not a folder (missing or not a directory)")
+            throw ExitCode.failure
+        }
         var cat = Catalog.builtin()
         if let catalog {
             do { cat = cat.merging(try Catalog.load(from: FilePath(catalog))) } catch {

@@ -17,7 +17,7 @@ struct Collect: ParsableCommand {
             AMT-<site>-<case>-<UTC time>.zip to --out with a manifest and SUMMARY.txt, and beside it
             an .eml draft to support@amt-us.com. A bundle larger than --email-limit is split into
             parts (…-part1of3.zip …), each with its own draft. Nothing under --root is ever written. Exit codes: 0 done (warnings listed), 1 failed
-            (nothing written), 64 usage error.
+            (no bundle left: a failed email step removes the bundle, parts and drafts too), 64 usage error.
 
             Examples:
               amt-collect --case 4711 --site "Main Office" --partner reseller --since 7d
@@ -73,10 +73,11 @@ struct Collect: ParsableCommand {
     @Option(help: ArgumentHelp("JSON findings rules that add to or replace the built-in ones (same id replaces).", valueName: "FILE"))
     var rules: String?
 
-    @Option(name: .customLong("opt-in"), help: ArgumentHelp("Collect an opt-in catalog entry, e.g. security-evtx (repeatable).", valueName: "ID"))
+    @Option(name: .customLong("opt-in"), help: ArgumentHelp("Collect an opt-in catalog entry, e.g. event_log_security (repeatable).", valueName: "ID"))
     var optIn: [String] = []
 
-    @Option(help: ArgumentHelp("Site time zone for local log times (IANA name or offset). Default: the system's when --root is the live system drive, else this machine's (marked assumed).", valueName: "ZONE"))
+    // `.unconditional`: `--tz -05:00` takes the offset as the value, not as an option.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Site time zone for local log times (IANA name or offset). Default: the system's when --root is the live system drive, else this machine's (marked assumed).", valueName: "ZONE"))
     var tz: String?
 
     @Option(help: ArgumentHelp("Per-file cap of raw bytes (keeps head and tail), e.g. 64M, 500K, 1G.", valueName: "SIZE"))
@@ -122,7 +123,7 @@ struct Collect: ParsableCommand {
         if let partner, !["manufacturer", "reseller", "solutions"].contains(partner.lowercased()) {
             throw ValidationError("--partner must be manufacturer, reseller or solutions, not '\(partner)'")
         }
-        if let tz, SiteZone.named(tz) == nil { throw ValidationError("unknown time zone '\(tz)'") }
+        if let tz, SiteZone.named(tz) == nil { throw ValidationError(SiteZone.unknownZoneMessage(tz)) }
         if RedactionMode(rawValue: redact) == nil {
             throw ValidationError("--redact must be secrets, pii or none, not '\(redact)'")
         }
@@ -146,13 +147,20 @@ struct Collect: ParsableCommand {
         if let until, TimeWindow.parseWhen(until, now: now) == nil {
             throw ValidationError("--until: not an ISO date/time or a span like 72h or 7d: '\(until)'")
         }
+        if let since, let until, let a = TimeWindow.parseWhen(since, now: now), let b = TimeWindow.parseWhen(until, now: now), a > b {
+            throw ValidationError("--since '\(since)' (\(a.iso8601)) is later than --until '\(until)' (\(b.iso8601)): the window would be empty")
+        }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
             throw ValidationError("--root '\(root)' is not a folder")
         }
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDir), !isDir.boolValue {
+            throw ValidationError("--out '\(out)' is a file, not a folder: give the folder the bundle is written to")
+        }
         let rootPath = Self.absolute(root), outPath = Self.absolute(out)
-        if CollectJob.isInside(outPath, rootPath) && !CollectJob.isSystemRoot(rootPath) {
-            throw ValidationError("--out '\(out)' is inside --root '\(root)': amt-collect never writes under the collection root")
+        // Real paths and device + inode, not spelling: links and bind mounts cannot lead output into the root.
+        if !CollectJob.isSystemRoot(rootPath), RootContainment.isInside(outPath, root: rootPath) {
+            throw ValidationError("--out '\(out)' is inside --root '\(root)' (directly, through a link or another mount of it): amt-collect never writes under the collection root")
         }
     }
 
@@ -174,22 +182,33 @@ struct Collect: ParsableCommand {
         } catch {
             throw CommandFailure(description: "cannot create output folder \(settings.outputDirectory): \(error.localizedDescription)")
         }
+        // Its paths are never shown: messages name sources, or the output folder.
+        let work = WorkFolder.forCollect(in: settings.outputDirectory)
         let outcome: CollectOutcome
         do {
             outcome = try CollectJob(settings: settings, logger: logger).run()
         } catch {
             Console.endProgress()
-            Console.say("amt-collect: collection failed, no bundle written: \(ErrorText.describe(error))")
+            Console.say("amt-collect: collection failed, no bundle written: \(WorkFolder.scrub(ErrorText.describe(error), work: work))")
             throw ExitCode.failure
         }
-        for w in outcome.warnings { Console.say("warning: \(w)") }
+        for w in outcome.warnings { Console.say("warning: \(WorkFolder.scrub(w, work: work))") }
         let delivery: EmailResult
         do {
             delivery = try EmailStep.run(outcome: outcome, settings: settings,
                                          caseSite: settings.site ?? "", logger: logger)
         } catch {
-            Console.say("amt-collect: the bundle \(outcome.bundle) is written, but preparing it for email failed: \(ErrorText.describe(error))")
+            // Exit 1 means no bundle: the bundle, its parts and drafts go again.
+            let rolled = outcome.claim.rollBack(logger: logger)
+            Console.say("amt-collect: collection failed, no bundle written: preparing the bundle for email failed: \(ErrorText.describe(error))")
+            for (path, cause) in rolled.failed {
+                Console.say("amt-collect: cannot remove \(path) (\(cause)); the next run in \(settings.outputDirectory) removes it")
+            }
             throw ExitCode.failure
+        }
+        if let error = outcome.claim.release() {
+            // Left in place, the lock would make the next run remove this complete set.
+            Console.say("warning: cannot remove the run's lock \(outcome.claim.lockPath) (\(error)): delete it before the next run in this folder, or that run removes this bundle")
         }
         if delivery.isSplit {
             Console.say("""
@@ -274,6 +293,10 @@ struct Collect: ParsableCommand {
             do { cat = cat.merging(try Catalog.load(from: FilePath(catalog))) } catch {
                 throw ValidationError("--catalog: \(ErrorText.describe(error))")
             }
+        }
+        let optInIDs = cat.entries.filter(\.optIn).map(\.id).sorted()
+        for id in optIn where !optInIDs.contains(id) {
+            throw ValidationError("--opt-in: unknown id '\(id)'; valid ids: \(optInIDs.joined(separator: ", "))")
         }
         var ruleSet = RuleSet.builtin()
         if let rules {

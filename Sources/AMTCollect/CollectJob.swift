@@ -88,6 +88,9 @@ struct CollectOutcome: Sendable {
     var warnings: [String]
     /// When the bundle was made: the time in its name and of its entries.
     var created: Timestamp
+    /// The run's hold on the bundle's name: released once the email step wrote its files too,
+    /// rolled back (the whole output set removed) when it failed.
+    var claim: OutputClaim
 }
 
 /// `collect`: discover → (read, parse → records) overlapped with (archive, hash) → summary → manifest.
@@ -117,9 +120,11 @@ final class CollectJob {
         let found = discovery.run()
         let sources = found.sources.filter { !Self.isInside($0.absolutePath, settings.outputDirectory) }
 
+        // What killed runs left: the output sets they never completed, temporary files, work folders.
+        _ = OutputClaim.cleanAbandoned(in: settings.outputDirectory, logger: logger)
         _ = BundleWriter.cleanLeftovers(in: settings.outputDirectory)
         Self.cleanWorkFolders(in: settings.outputDirectory)
-        let work = settings.outputDirectory.appending(".amt-work-\(ProcessInfo.processInfo.processIdentifier)")
+        let work = WorkFolder.forCollect(in: settings.outputDirectory)
         try Self.makeDirectory(work)
         defer { Self.remove(work) }
 
@@ -130,7 +135,14 @@ final class CollectJob {
 
         // Under pii the host's name appears only as its pseudonym (bundle name, records, summary).
         let hostShown = pii ? facts.name.map { names.pseudonym(.host, $0) } : facts.name
-        let name = Self.bundleName(site: settings.site ?? hostShown, caseID: settings.caseID, created: created)
+        // A second run in the same second with the same site and case takes `<name>-2`.
+        let claim = try OutputClaim.claim(
+            directory: settings.outputDirectory,
+            baseName: Self.bundleName(site: settings.site ?? hostShown, caseID: settings.caseID, created: created),
+            logger: logger)
+        var claimed = false
+        defer { if !claimed { claim.rollBack(logger: logger) } }
+        let name = claim.stem
         let writer = try BundleWriter(outputDirectory: settings.outputDirectory, bundleName: name,
                                       format: settings.format, entryTime: created,
                                       compressionLevel: settings.compressionLevel,
@@ -197,7 +209,7 @@ final class CollectJob {
                         try EventLogExport.export(channel: channel, to: path)
                     } catch {
                         var failed = ProcessedSource(relativePath: item.relative, entryID: item.entry)
-                        failed.failure = ErrorText.describe(error)
+                        failed.failure = WorkFolder.scrub(ErrorText.describe(error), work: workDir)
                         queue.put(.done(failed))
                         continue
                     }
@@ -373,6 +385,7 @@ final class CollectJob {
         manifest.collection.redaction = Manifest.Redaction(mode: settings.redaction.rawValue, counts: redactor.totals.byName)
         let final = try writer.finish(manifest: manifest)
         finished = true
+        claimed = true
         // The pseudonyms stay on site, beside the bundle, for the next run.
         if pii {
             do { try names.save(to: settings.outputDirectory) } catch {
@@ -382,7 +395,7 @@ final class CollectJob {
         let size = (try? FileManager.default.attributesOfItem(atPath: final.string)[.size] as? Int64) ?? nil
         return CollectOutcome(bundle: final, bytes: size ?? 0, sources: summaries.count, records: totalRecords,
                               skipped: skipped.count + summaries.filter { $0.status == "skipped" }.count,
-                              partial: partialCount, warnings: warnings, created: created)
+                              partial: partialCount, warnings: warnings, created: created, claim: claim)
     }
 
     // MARK: - Helpers
@@ -510,7 +523,7 @@ final class CollectJob {
         do {
             try FileManager.default.createDirectory(atPath: path.string, withIntermediateDirectories: true)
         } catch {
-            throw CommandFailure(description: "cannot create the work folder \(path): \(error.localizedDescription)")
+            throw CommandFailure(description: "cannot create a work folder in \(path.removingLastComponent()): \(error.localizedDescription)")
         }
     }
 
@@ -522,8 +535,8 @@ final class CollectJob {
     /// Removes `.amt-work-<pid>` folders whose process no longer runs.
     static func cleanWorkFolders(in dir: FilePath) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.string) else { return }
-        for name in names where name.hasPrefix(".amt-work-") {
-            guard let pid = Int32(name.dropFirst(".amt-work-".count)), !ProcessAlive.isRunning(pid) else { continue }
+        for name in names where name.hasPrefix(WorkFolder.collectPrefix) {
+            guard let pid = Int32(name.dropFirst(WorkFolder.collectPrefix.count)), !ProcessAlive.isRunning(pid) else { continue }
             remove(dir.appending(name))
         }
     }

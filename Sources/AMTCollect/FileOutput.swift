@@ -1,12 +1,69 @@
 import Bundler
+import Foundation
 import SystemPackage
 
 /// A failure to write amt-collect's own output (work files, bundle): fatal for the run, unlike a
-/// source that cannot be read.
+/// source that cannot be read. Worded by the folder people gave (`--out`), not the work file.
 struct OutputError: Error, CustomStringConvertible {
     var path: FilePath
     var cause: Errno
-    var description: String { "cannot write \(path): \(cause)" }
+    var description: String {
+        "cannot write in \(WorkFolder.container(of: path) ?? path.removingLastComponent()): \(cause)"
+    }
+}
+
+/// The folders that hold copies in progress: `<--out>/.amt-work-<pid>` for `collect`,
+/// `<temp>/amt-parse-<pid>` for `parse`. Their paths mean nothing to people and are never shown:
+/// messages name the source a work file stands for, or the folder that holds the work folder.
+enum WorkFolder {
+    static let collectPrefix = ".amt-work-"
+    static let parsePrefix = "amt-parse-"
+
+    /// `collect`'s work folder in `outputDirectory` for this process.
+    static func forCollect(in outputDirectory: FilePath) -> FilePath {
+        outputDirectory.appending("\(collectPrefix)\(ProcessInfo.processInfo.processIdentifier)")
+    }
+
+    /// `parse`'s work folder in the temporary folder for this process.
+    static func forParse() -> FilePath {
+        FilePath(FileManager.default.temporaryDirectory.path).appending("\(parsePrefix)\(ProcessInfo.processInfo.processIdentifier)")
+    }
+
+    /// The folder that holds the work folder `path` lies in (`--out`, or the temporary folder);
+    /// `nil` when `path` is not in a work folder.
+    static func container(of path: FilePath) -> FilePath? {
+        var p = path
+        while let last = p.lastComponent {
+            let name = last.string
+            if name.hasPrefix(collectPrefix) || name.hasPrefix(parsePrefix) { return p.removingLastComponent() }
+            p = p.removingLastComponent()
+        }
+        return nil
+    }
+
+    /// `text` with the paths of `work` and of the files in it replaced: each file by
+    /// `"a work file in <container>"`, the folder itself by `"the work folder in <container>"`.
+    /// A last line of defence: messages are worded with the source's name where it is known.
+    static func scrub(_ text: String, work: FilePath) -> String {
+        let folder = work.string
+        guard text.contains(folder) else { return text }
+        let container = work.removingLastComponent().string
+        var out = ""
+        var rest = Substring(text)
+        while let range = rest.range(of: folder) {
+            out += rest[..<range.lowerBound]
+            rest = rest[range.upperBound...]
+            if rest.first == "/" || rest.first == "\\" {
+                // The file name: work files are named by the tool (`raw-12`, `member-3-1`, `export-4.evtx`).
+                let name = rest.dropFirst().prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_" }
+                rest = rest.dropFirst(1 + name.count)
+                out += "a work file in \(container)"
+            } else {
+                out += "the work folder in \(container)"
+            }
+        }
+        return out + rest
+    }
 }
 
 /// Where the parse stage keeps the raw copy of a source: a plain work file, or one compressed as

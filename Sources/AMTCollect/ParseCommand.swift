@@ -18,7 +18,8 @@ struct Parse: ParsableCommand {
     @Option(help: ArgumentHelp("Format to parse as instead of detecting it.", valueName: "KIND"))
     var kind: String?
 
-    @Option(help: ArgumentHelp("Time zone of the logs' local times (IANA name such as America/New_York, or an offset like -05:00). Default: this machine's zone.", valueName: "ZONE"))
+    // `.unconditional`: `--tz -05:00` takes the offset as the value, not as an option.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Time zone of the logs' local times (IANA name such as America/New_York, or an offset like -05:00). Default: this machine's zone.", valueName: "ZONE"))
     var tz: String?
 
     @Flag(help: "For .evtx files, print each record's XML instead of JSON.")
@@ -35,7 +36,7 @@ struct Parse: ParsableCommand {
             throw ValidationError("unknown --kind '\(kind)'; known: \(SourceParsing.kinds.joined(separator: ", "))")
         }
         if let tz, SiteZone.named(tz) == nil {
-            throw ValidationError("unknown time zone '\(tz)'")
+            throw ValidationError(SiteZone.unknownZoneMessage(tz))
         }
         if RedactionMode(rawValue: redact) == nil {
             throw ValidationError("--redact must be none, secrets or pii, not '\(redact)'")
@@ -122,15 +123,27 @@ struct Parse: ParsableCommand {
     static func parseArchive(
         path: FilePath, file: String, host: String?, zone: SiteZone, emit: RecordSink
     ) throws -> ParseStats {
-        let work = FilePath(FileManager.default.temporaryDirectory.path)
-            .appending("amt-parse-\(ProcessInfo.processInfo.processIdentifier)")
+        let work = WorkFolder.forParse()
         try CollectJob.makeDirectory(work)
         defer { CollectJob.remove(work) }
-        let expansion = try ArchiveExpansion.expand(path: path, work: work, tag: "p", cap: Int64.max)
+        let expansion: ArchiveExpansion.Expansion
+        do {
+            expansion = try ArchiveExpansion.expand(path: path, work: work, tag: "p", cap: Int64.max)
+        } catch {
+            throw CommandFailure(description: WorkFolder.scrub(ErrorText.describe(error), work: work))
+        }
         var total = ParseStats()
         for member in expansion.members {
-            let context = ParseContext(sourcePath: file + ".expanded/" + member.name, hostName: host, zone: zone)
-            let stats = try SourceParsing.parse(path: member.temp, kind: nil, context: context, emit: emit)
+            let shownName = file + ".expanded/" + member.name
+            let context = ParseContext(sourcePath: shownName, hostName: host, zone: zone)
+            let stats: ParseStats
+            do {
+                stats = try SourceParsing.parse(path: member.temp, kind: nil, context: context, emit: emit)
+            } catch {
+                // Named as the member of the archive it is, not as the work file it was read from.
+                let text = ErrorText.describe(error).replacingOccurrences(of: member.temp.string, with: shownName)
+                throw CommandFailure(description: WorkFolder.scrub(text, work: work))
+            }
             total.records += stats.records
             total.parseErrors += stats.parseErrors
             for p in stats.problems { total.note("\(member.name): \(p)") }

@@ -1,5 +1,6 @@
 import Bundler
 import Collector
+import Foundation
 import LogRecord
 import Parsers
 import SystemPackage
@@ -141,11 +142,22 @@ enum SourceStage {
             if let r = result.rawTemp { CollectJob.remove(r) }
             result.rawTemp = nil
         } catch {
-            result.failure = ErrorText.describe(error)
+            result.failure = shown(ErrorText.describe(error), path: path, rawPath: rawPath, work: work, relativePath: relativePath)
             if let r = result.rawTemp { CollectJob.remove(r) }
             result.rawTemp = nil
         }
         return result
+    }
+
+    /// `text` with the work folder's files named as the source they stand for: an event log is
+    /// parsed from its raw copy, an archive member and an exported channel from a work file, and
+    /// people are told the source (its path, or for work files its path in the bundle).
+    static func shown(_ text: String, path: FilePath, rawPath: FilePath, work: FilePath, relativePath: String) -> String {
+        let inWork = CollectJob.isInside(path, work)
+        let source = inWork ? relativePath : path.string
+        var out = text.replacingOccurrences(of: rawPath.string, with: source)
+        if inWork { out = out.replacingOccurrences(of: path.string, with: source) }
+        return WorkFolder.scrub(out, work: work)
     }
 }
 

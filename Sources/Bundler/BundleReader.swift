@@ -163,9 +163,10 @@ final class ReadSession {
     init(_ path: FilePath, formats: BundleReader.Formats = .bundles, passphrase: String? = nil) throws {
         self.path = path
         do {
-            fd = try FileDescriptor.open(path, .readOnly, options: Platform.openOptions)
+            // Without touching the access time: the archives expanded from a collection root are read here too.
+            fd = try Platform.openForReading(path)
         } catch {
-            throw BundleError(.cannotOpen, "cannot open bundle \(path)", path: path, cause: error as? Errno)
+            throw BundleError(.cannotOpen, "cannot open \(path)", path: path, cause: error)
         }
         guard let a = archive_read_new() else { fatalError("archive_read_new: out of memory") }
         archive = a

@@ -162,7 +162,7 @@ public final class BundleWriter {
         } catch {
             state = .failed
             throw BundleError(
-                .cannotCreate, "cannot create bundle in \(outputDirectory) (temporary file \(temporaryPath))",
+                .cannotCreate, "cannot create bundle \(finalPath) in \(outputDirectory)",
                 path: temporaryPath, cause: error as? Errno)
         }
         // Options that make charset converters must see the same locale as the headers later.
@@ -360,7 +360,7 @@ public final class BundleWriter {
                 open.spoolPath = spoolPath
             } catch {
                 throw fail(BundleError(
-                    .writeFailed, "cannot create spool file \(spoolPath) for entry \(pathInBundle) of \(finalPath)",
+                    .writeFailed, "cannot write bundle \(finalPath) at entry \(pathInBundle) (its spool file beside the bundle)",
                     path: spoolPath, cause: error as? Errno))
             }
         }
@@ -389,7 +389,7 @@ public final class BundleWriter {
                 _ = try spool.writeAll(bytes)
             } catch {
                 throw fail(BundleError(
-                    .writeFailed, "cannot write spool file \(open.spoolPath!) for entry \(open.path) of \(finalPath)",
+                    .writeFailed, "cannot write bundle \(finalPath) at entry \(open.path) (its spool file beside the bundle)",
                     path: open.spoolPath, cause: error as? Errno))
             }
         } else {
@@ -440,12 +440,12 @@ public final class BundleWriter {
                 throw error
             } catch {
                 throw fail(BundleError(
-                    .writeFailed, "cannot read back spool file \(spoolPath) for entry \(open.path) of \(finalPath)",
+                    .writeFailed, "cannot write bundle \(finalPath) at entry \(open.path): its spool file cannot be read back",
                     path: spoolPath, cause: error as? Errno))
             }
             guard copied == open.bytes, hex(check.finalize()) == sha else {
                 throw fail(BundleError(
-                    .writeFailed, "spool file \(spoolPath) for entry \(open.path) of \(finalPath) changed while in use",
+                    .writeFailed, "cannot write bundle \(finalPath) at entry \(open.path): its spool file changed while in use",
                     path: spoolPath))
             }
         }
@@ -504,7 +504,7 @@ public final class BundleWriter {
                 try fd.close()
             } catch {
                 self.fd = nil
-                throw fail(BundleError(.writeFailed, "cannot complete bundle \(finalPath) (closing \(temporaryPath))",
+                throw fail(BundleError(.writeFailed, "cannot complete bundle \(finalPath)",
                                        path: temporaryPath, cause: error as? Errno))
             }
             self.fd = nil
@@ -522,7 +522,7 @@ public final class BundleWriter {
         }
         if let error = Platform.renameNoReplace(temporaryPath, finalPath) {
             let code: BundleError.Code = error == .fileExists ? .alreadyExists : .writeFailed
-            throw fail(BundleError(code, "cannot rename \(temporaryPath) to \(finalPath)", path: finalPath, cause: error))
+            throw fail(BundleError(code, "cannot give the completed bundle its name \(finalPath)", path: finalPath, cause: error))
         }
         Platform.syncDirectory(finalPath.removingLastComponent())
         state = .finished
@@ -681,7 +681,7 @@ public final class BundleWriter {
         let cause = LibArchive.errno(archive)
         let whereText = path.map { " at entry \($0)" } ?? ""
         return fail(BundleError(
-            .writeFailed, "cannot write bundle \(finalPath) (temporary file \(temporaryPath))\(whereText): libarchive: \(text)",
+            .writeFailed, "cannot write bundle \(finalPath)\(whereText): libarchive: \(text)",
             path: temporaryPath, cause: cause))
     }
 
@@ -689,8 +689,9 @@ public final class BundleWriter {
     private func zipFailure(_ error: any Error, at path: String?) -> BundleError {
         let failure = error as? IgzipWriteFailure
         let whereText = path.map { " at entry \($0)" } ?? ""
+        let detail = failure.map { $0.text.isEmpty ? "" : ": \($0.text)" } ?? ": \(error)"
         return fail(BundleError(
-            .writeFailed, "cannot write bundle \(finalPath) (temporary file \(temporaryPath))\(whereText): \(failure?.text ?? "\(error)")",
+            .writeFailed, "cannot write bundle \(finalPath)\(whereText)\(detail)",
             path: temporaryPath, cause: failure?.errno))
     }
 

@@ -24,6 +24,7 @@ struct Writeback {
 /// An I/O failure of a file the igzip writers write.
 struct IgzipWriteFailure: Error {
     var errno: Errno?
+    /// What failed, without the errno's own words (those come with `errno`); may be empty.
     var text: String
 }
 
@@ -60,7 +61,8 @@ final class OutputBuffer {
         do {
             _ = try fd.writeAll(UnsafeRawBufferPointer(rebasing: storage[0..<used]))
         } catch {
-            throw IgzipWriteFailure(errno: error as? Errno, text: "\(error)")
+            // The errno says it all ("No space left on device"); it is added to the message once.
+            throw IgzipWriteFailure(errno: error as? Errno, text: error is Errno ? "" : "\(error)")
         }
         used = 0
         writeback?.wrote(upTo: Int64(position), fd: fd)

@@ -119,14 +119,14 @@ final class ZipStreamWriter {
         do {
             input = try FileDescriptor.open(packed.path, .readOnly, options: Platform.openOptions)
         } catch {
-            throw IgzipWriteFailure(errno: error as? Errno, text: "cannot open \(packed.path): \(error)")
+            throw IgzipWriteFailure(errno: error as? Errno, text: error is Errno ? "cannot open its compressed copy" : "cannot open its compressed copy: \(error)")
         }
         defer { try? input.close() }
         if packed.offset != 0 {
             do {
                 _ = try input.seek(offset: packed.offset, from: .start)
             } catch {
-                throw IgzipWriteFailure(errno: error as? Errno, text: "cannot read \(packed.path): \(error)")
+                throw IgzipWriteFailure(errno: error as? Errno, text: error is Errno ? "cannot read its compressed copy" : "cannot read its compressed copy: \(error)")
             }
         }
         let offset = out.position
@@ -141,10 +141,10 @@ final class ZipStreamWriter {
             do {
                 got = try input.read(into: UnsafeMutableRawBufferPointer(rebasing: space[0..<want]))
             } catch {
-                throw IgzipWriteFailure(errno: error as? Errno, text: "cannot read \(packed.path): \(error)")
+                throw IgzipWriteFailure(errno: error as? Errno, text: error is Errno ? "cannot read its compressed copy" : "cannot read its compressed copy: \(error)")
             }
             guard got > 0 else {
-                throw IgzipWriteFailure(errno: nil, text: "\(packed.path) ended after \(copied) of \(compressed) bytes")
+                throw IgzipWriteFailure(errno: nil, text: "its compressed copy ended after \(copied) of \(compressed) bytes")
             }
             out.commit(got)
             copied += UInt64(got)

@@ -46,6 +46,11 @@ public struct TimeWindow: Sendable, Equatable {
         // `parseISO8601` reads a time without a zone as UTC; here it is the collector's local time.
         let afterDate = trimmed.unicodeScalars.dropFirst(10)
         let hasZone = afterDate.contains { $0 == "Z" || $0 == "z" || $0 == "+" || $0 == "-" }
+        // An offset must be a real one (at most ±14:00): `+99:00` is refused, not read.
+        if let sign = afterDate.firstIndex(where: { $0 == "+" || $0 == "-" }),
+           SiteZone.parseOffset(String(afterDate[sign...])) == nil {
+            return nil
+        }
         return hasZone ? parsed : SiteZone.collector.localToUTC(parsed)
     }
 

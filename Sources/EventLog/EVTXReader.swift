@@ -54,9 +54,9 @@ public struct EVTXReader: Sendable {
         self.path = path
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(path, .readOnly, options: .binary)
-        } catch let e as Errno {
-            throw EVTXError(code: .io, path: path.string, message: "cannot open: \(e)", underlying: e)
+            fd = try FileDescriptor.openForReading(path)
+        } catch {
+            throw EVTXError(code: .io, path: path.string, message: "cannot open: \(error)", underlying: error)
         }
         defer { try? fd.close() }
         var header = [UInt8](repeating: 0, count: 128)
@@ -207,9 +207,9 @@ public struct EVTXReader: Sendable {
         }
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(path, .readOnly, options: .binary)
-        } catch let e as Errno {
-            throw EVTXError(code: .io, path: path.string, message: "cannot open: \(e)", underlying: e)
+            fd = try FileDescriptor.openForReading(path)
+        } catch {
+            throw EVTXError(code: .io, path: path.string, message: "cannot open: \(error)", underlying: error)
         }
         defer { try? fd.close() }
         var buffer = [UInt8](repeating: 0, count: Self.chunkSize)

@@ -66,7 +66,14 @@ public struct SiteZone: Sendable, Equatable {
         timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(utcSeconds)))
     }
 
-    static func parseOffset(_ text: String) -> Int? {
+    /// The message for a `--tz` value that is neither a zone name nor an offset within ±14:00.
+    public static func unknownZoneMessage(_ text: String) -> String {
+        "--tz: unknown time zone '\(text)': give an IANA name such as America/New_York or an offset from -14:00 to +14:00 such as -05:00"
+    }
+
+    /// Seconds east of UTC for `+05:30`, `-0500`, `+05`, `UTC+1`, `GMT`; `nil` for anything else
+    /// and for offsets beyond ±14:00.
+    public static func parseOffset(_ text: String) -> Int? {
         var s = Substring(text.trimmingCharacters(in: .whitespaces))
         for prefix in ["UTC", "GMT", "utc", "gmt"] where s.hasPrefix(prefix) {
             s = s.dropFirst(prefix.count)
@@ -87,7 +94,7 @@ public struct SiteZone: Sendable, Equatable {
         } else {
             return nil
         }
-        guard hours <= 14, minutes < 60 else { return nil }
+        guard hours >= 0, minutes >= 0, minutes < 60, hours * 60 + minutes <= 14 * 60 else { return nil }
         return sign * (hours * 3600 + minutes * 60)
     }
 }

@@ -33,7 +33,9 @@ import Testing
     }
 
     @Test(arguments: ["", "7", "d", "-7d", "0h", "7y", "7M", "1.5h", "yesterday", "2026-13-01", "2026-11-20T25:00",
-                      "2026-11-20X", "20261120", "99999999999d"])
+                      "2026-11-20X", "20261120", "99999999999d",
+                      // Offsets no zone has.
+                      "2026-11-20T08:00+99:00", "2026-11-20T08:00-15:00", "2026-11-20T08:00:00+14:30"])
     func rejectsInvalidWhen(text: String) {
         #expect(TimeWindow.parseWhen(text, now: Self.now) == nil)
     }

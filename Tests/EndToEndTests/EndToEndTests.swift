@@ -201,29 +201,7 @@ import Testing
         #expect(left.filter { !$0.hasPrefix(".") || $0.contains("partial") }.isEmpty, "temporary files were left: \(left)")
     }
 
-    /// A draft that cannot be written whole (the file size limit lets the bundle through but not
-    /// its base64 copy) gives exit 1 and a message naming the draft; the bundle stays, and neither
-    /// a draft nor its temporary file is left.
-    @Test func failedDraftLeavesTheBundleAndNoDraft() throws {
-        let s = try makeSite("draftfull")
-        defer { try? FileManager.default.removeItem(at: s.dir) }
-        let probe = s.dir.appendingPathComponent("probe")
-        try FileManager.default.createDirectory(at: probe, withIntermediateDirectories: true)
-        if E2E.isRoot { _ = try E2E.run([], shell: "chmod 777 '\(probe.path)'") }
-        let first = try E2E.run(collectArgs(s, out: probe) + ["--email-limit", "0"], prefix: s.prefix, environment: fixedTime)
-        #expect(first.status == 0, "\(first.stderr)")
-        let bundleSize = try #require(try FileManager.default.contentsOfDirectory(atPath: probe.path)
-            .first { $0.hasSuffix(".zip") }
-            .map { try FileManager.default.attributesOfItem(atPath: probe.appendingPathComponent($0).path)[.size] as! Int })
-        let args = (collectArgs(s) + ["--email-limit", "0"]).map { "'\($0)'" }.joined(separator: " ")
-        let prefix = s.prefix.joined(separator: " ")
-        let run = try E2E.run([], shell: "trap '' XFSZ; exec /usr/bin/prlimit --fsize=\(bundleSize + 4096) \(prefix) '\(E2E.binary.path)' \(args)")
-        #expect(run.status == 1, "expected exit 1, got \(run.status): \(run.stderr)")
-        #expect(run.stderr.contains(".eml") && run.stderr.lowercased().contains("file too large"), "\(run.stderr)")
-        let left = try FileManager.default.contentsOfDirectory(atPath: s.out.path)
-        #expect(left.filter { $0.hasSuffix(".zip") }.count == 1, "the bundle is kept: \(left)")
-        #expect(left.filter { $0.contains(".eml") }.isEmpty, "a draft or its temporary file was left: \(left)")
-    }
+    // A draft that cannot be written: PromisesTests.failedDraftRollsTheBundleBack.
 
     /// A run killed mid-way (SIGKILL as soon as its temporary bundle exists) leaves no final-name
     /// file; the next run removes its leftovers and succeeds.

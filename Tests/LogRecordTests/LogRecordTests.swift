@@ -144,6 +144,17 @@ import Testing
         #expect(ny.timeSource == .local)
         #expect(SiteZone.named("Not/AZone") == nil)
     }
+
+    /// Real offsets run from -12:00 to +14:00; anything beyond ±14:00 is not a zone.
+    @Test func offsetsBeyondFourteenHoursAreRefused() throws {
+        #expect(SiteZone.named("-05:00")?.timeZone.secondsFromGMT() == -5 * 3600)
+        #expect(SiteZone.named("+14:00")?.timeZone.secondsFromGMT() == 14 * 3600)
+        #expect(SiteZone.named("-14:00")?.timeZone.secondsFromGMT() == -14 * 3600)
+        for text in ["+14:30", "-14:01", "+15:00", "+99:00", "-1500", "+05:60", "+5:-3"] {
+            #expect(SiteZone.named(text) == nil, "\(text) was taken as a zone")
+        }
+        #expect(SiteZone.unknownZoneMessage("+15:00").contains("+14:00"))
+    }
 }
 
 @Suite struct JSONEscapingTests {

@@ -310,7 +310,7 @@ public struct MailMessage: Sendable {
                 temporary, .writeOnly, options: Platform.openOptions.union([.create, .exclusiveCreate, .truncate]),
                 permissions: [.ownerReadWrite, .groupRead, .otherRead])
         } catch {
-            throw BundleError(.cannotCreate, "cannot create \(temporary)", path: temporary, cause: error as? Errno)
+            throw BundleError(.cannotCreate, "cannot create the email draft \(final)", path: temporary, cause: error as? Errno)
         }
         var closed = false
         var published = false
@@ -331,11 +331,11 @@ public struct MailMessage: Sendable {
         } catch let error as BundleError {
             throw error
         } catch {
-            throw BundleError(.writeFailed, "cannot write \(temporary) for \(final)", path: temporary, cause: error as? Errno)
+            throw BundleError(.writeFailed, "cannot write the email draft \(final)", path: temporary, cause: error as? Errno)
         }
         if replacing, Platform.fileExists(final) { Platform.removeFile(final) }
         if let error = Platform.renameNoReplace(temporary, final) {
-            throw BundleError(error == .fileExists ? .alreadyExists : .writeFailed, "cannot rename \(temporary) to \(final)",
+            throw BundleError(error == .fileExists ? .alreadyExists : .writeFailed, "cannot give the completed email draft its name \(final)",
                               path: final, cause: error)
         }
         published = true

@@ -207,7 +207,7 @@ public enum EmailPackager {
                 }
                 for (k, writer) in writers.enumerated() {
                     let index = k + 1
-                    let size = try fileSize(writer.temporaryPath)
+                    let size = try fileSize(writer.temporaryPath, shownAs: writer.finalPath)
                     sizes.append(size)
                     let msg = message(options, attachment: writer.finalPath.lastComponent!.string,
                                       part: (index, count), summary: bodyText)
@@ -639,18 +639,21 @@ public enum EmailPackager {
         return name.hasSuffix(ext) ? String(name.dropLast(ext.count)) : name
     }
 
-    static func fileSize(_ path: FilePath) throws -> Int64 {
+    /// The size of the file at `path`; errors name it as `shownAs` (a part is measured under its
+    /// temporary name, and people know it by its final one).
+    static func fileSize(_ path: FilePath, shownAs: FilePath? = nil) throws -> Int64 {
+        let name = shownAs ?? path
         do {
             let fd = try FileDescriptor.open(path, .readOnly, options: Platform.openOptions)
             defer { try? fd.close() }
             guard let size = Platform.regularFileSize(fd) else {
-                throw BundleError(.cannotOpen, "\(path) is not a regular file", path: path)
+                throw BundleError(.cannotOpen, "\(name) is not a regular file", path: path)
             }
             return size
         } catch let error as BundleError {
             throw error
         } catch {
-            throw BundleError(.cannotOpen, "cannot open \(path)", path: path, cause: error as? Errno)
+            throw BundleError(.cannotOpen, "cannot open \(name)", path: path, cause: error as? Errno)
         }
     }
 

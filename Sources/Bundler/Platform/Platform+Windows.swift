@@ -62,6 +62,19 @@ enum Platform {
     /// Binary mode, so the C runtime never translates line ends.
     static let openOptions = FileDescriptor.OpenOptions(rawValue: _O_BINARY)
 
+    /// Opens a file to read it (binary mode). Windows has no per-open way to keep the access
+    /// time: whether reading updates it is the volume's setting (`fsutil behavior query
+    /// disablelastaccess`), which amt-collect leaves alone.
+    static func openForReading(_ path: FilePath) throws(Errno) -> FileDescriptor {
+        do {
+            return try FileDescriptor.open(path, .readOnly, options: openOptions)
+        } catch let error as Errno {
+            throw error
+        } catch {
+            throw Errno.ioError
+        }
+    }
+
     /// The size of the open file, or `nil` when it is not a regular file.
     /// (Directories cannot be opened as a CRT descriptor; pipes and devices are not disk files.)
     static func regularFileSize(_ fd: FileDescriptor) -> Int64? {
@@ -82,6 +95,9 @@ enum Platform {
     }
 
     /// Gives `from` the name `to`; the CRT's rename never replaces an existing file (`EEXIST`/`EACCES`).
+    /// Hard links are not used on Windows: callers fall back to `renameNoReplace`.
+    static func hardLink(_ from: FilePath, _ to: FilePath) -> Bool { false }
+
     static func renameNoReplace(_ from: FilePath, _ to: FilePath) -> Errno? {
         if fileExists(to) { return .fileExists }
         let r = from.withPlatformString { f in to.withPlatformString { t in _wrename(f, t) } }

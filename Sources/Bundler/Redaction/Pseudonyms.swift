@@ -127,13 +127,11 @@ public final class Pseudonyms: @unchecked Sendable {
     /// Writes the mapping to `directory` (temporary name, then renamed).
     public func save(to directory: FilePath) throws {
         let path = directory.appending(Self.fileName).string
-        let temp = path + ".partial"
         do {
-            try Data(try encoded()).write(to: URL(fileURLWithPath: temp))
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: temp, toPath: path)
+            // Atomic: written under a name of its own and renamed over the old map, so that two runs
+            // saving at once never share a temporary file and a reader sees one whole map.
+            try Data(try encoded()).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            try? FileManager.default.removeItem(atPath: temp)
             throw RedactionMapError(path: path, reason: "cannot write: \(error)")
         }
     }

@@ -15,8 +15,16 @@ import SystemPackage
 /// `O_NOATIME` where the kernel allows it, so that reading does not even touch access times.
 struct SystemFileAccess: FileSystemAccess {
     func list(_ directory: FilePath) throws(CollectorError) -> [DirectoryEntry] {
-        let dir: OpaquePointer? = directory.withPlatformString { opendir($0) }
-        guard let dir else { throw .system(errno, "list folder", directory) }
+        // Opened like files (O_NOATIME where allowed), so that listing a folder keeps its access time too.
+        let fd = Self.openKeepingAccessTime(O_RDONLY | O_DIRECTORY | O_CLOEXEC) { flags in
+            directory.withPlatformString { open($0, flags) }
+        }
+        guard fd >= 0 else { throw .system(errno, "list folder", directory) }
+        guard let dir = fdopendir(fd) else {
+            let e = errno
+            close(fd)
+            throw .system(e, "list folder", directory)
+        }
         defer { closedir(dir) }
         var result: [DirectoryEntry] = []
         while true {
@@ -90,18 +98,29 @@ struct SystemFileAccess: FileSystemAccess {
 
     /// `open(O_RDONLY | O_NONBLOCK | O_CLOEXEC [| O_NOATIME])`.
     private func openDescriptor(_ path: FilePath) throws(CollectorError) -> CInt {
-        let flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC
-        #if os(Linux)
-        // O_NOATIME is allowed only to the owner or a privileged process; fall back without it.
-        let noAtime: CInt = 0o1_000_000
-        var fd = path.withPlatformString { open($0, flags | noAtime) }
-        if fd < 0, errno == EPERM {
-            fd = path.withPlatformString { open($0, flags) }
+        let fd = Self.openKeepingAccessTime(O_RDONLY | O_NONBLOCK | O_CLOEXEC) { flags in
+            path.withPlatformString { open($0, flags) }
         }
-        #else
-        let fd = path.withPlatformString { open($0, flags) }
-        #endif
         guard fd >= 0 else { throw .system(errno, "open", path) }
+        return fd
+    }
+
+    #if os(Linux)
+    /// `O_NOATIME` (glibc declares it only for `_GNU_SOURCE`; the value is the same on every
+    /// Linux architecture Swift runs on).
+    static let noAccessTimeFlag: CInt = 0o1_000_000
+    #else
+    static let noAccessTimeFlag: CInt = 0
+    #endif
+
+    /// Calls `open` with `flags | O_NOATIME`, so that reading does not update the access time;
+    /// when the kernel refuses the flag (`EPERM`: only the file's owner or a process with
+    /// `CAP_FOWNER` may use it), calls it again with `flags` alone. Returns `open`'s descriptor,
+    /// or -1 with `errno` set by the last call. Without `O_NOATIME` (not Linux): one plain call.
+    static func openKeepingAccessTime(_ flags: CInt, _ open: (CInt) -> CInt) -> CInt {
+        guard noAccessTimeFlag != 0 else { return open(flags) }
+        let fd = open(flags | noAccessTimeFlag)
+        if fd < 0, errno == EPERM { return open(flags) }
         return fd
     }
 
