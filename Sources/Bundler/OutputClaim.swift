@@ -8,7 +8,8 @@ import SystemPackage
 /// The output set of a name `<stem>` is `<stem>.zip`, `<stem>.tar.gz`, `<stem>.eml` and the parts
 /// `<stem>-part<i>of<n>.zip|tar.gz|eml`. A run claims a name by creating `.<stem>.run-lock`
 /// (holding its pid) atomically — a hard link, or a rename that never replaces — before it writes
-/// anything with that name; when the name is taken (its lock or any file of its set exists), the
+/// anything with that name; when the name is taken (its lock or an archive of its set exists — a
+/// draft alone is a stale one whose bundle was moved away, and the next draft replaces it), the
 /// next name `<stem>-2`, `<stem>-3` … is tried. The lock is removed only once the whole set is
 /// written (`release`), or after the set is removed again (`rollBack`). A lock whose process no
 /// longer runs therefore marks an output set that was never completed: `cleanAbandoned` removes
@@ -65,7 +66,7 @@ public final class OutputClaim: Sendable {
             let stem = k == 1 ? baseName : "\(baseName)-\(k)"
             let claim = OutputClaim(directory: directory, stem: stem)
             if Platform.fileExists(claim.lockPath) { continue }
-            if try !claim.listed().isEmpty { continue }
+            if try claim.archivesListed() { continue }
             let source = try temporary ?? writeTemporary()
             temporary = source
             // A hard link keeps the temporary for a next try; where there are no links (FAT, some
@@ -79,7 +80,7 @@ public final class OutputClaim: Sendable {
                 temporary = nil
             }
             // Another run may have held this name, finished and let go between the check and the lock.
-            if try !claim.listed().isEmpty {
+            if try claim.archivesListed() {
                 Platform.removeFile(claim.lockPath)
                 continue
             }
@@ -136,9 +137,12 @@ public final class OutputClaim: Sendable {
         return listing.map(\.name).filter { Self.isOutput($0, of: stem) }.sorted().map { directory.appending($0) }
     }
 
-    /// `existingOutputs` for `claim`: a folder that cannot be listed cannot be claimed in.
-    private func listed() throws -> [FilePath] {
-        do { return try existingOutputs() } catch {
+    /// Whether an archive of the set (bundle or part) exists, for `claim`: a folder that cannot
+    /// be listed cannot be claimed in.
+    private func archivesListed() throws -> Bool {
+        do {
+            return try existingOutputs().contains { $0.extension != "eml" }
+        } catch {
             throw BundleError(.cannotCreate, "cannot list the output folder \(directory)", path: directory, cause: error)
         }
     }

@@ -34,6 +34,22 @@ import Testing
         #expect(dir.names() == ["\(base)-2.zip"], "locks or their temporaries were left: \(dir.names())")
     }
 
+    /// A draft whose bundle was moved away does not take the name (the new draft replaces it);
+    /// a part does.
+    @Test func aStaleDraftAloneLeavesTheNameFree() throws {
+        let dir = try TempDir("claim")
+        defer { dir.cleanup() }
+        let base = "AMT-Site-4711-20261127T063000Z"
+        _ = try dir.file("\(base).eml", [1])
+        let first = try OutputClaim.claim(directory: dir.path, baseName: base)
+        #expect(first.stem == base)
+        first.release()
+        _ = try dir.file("\(base)-part2of3.zip", [1])
+        let second = try OutputClaim.claim(directory: dir.path, baseName: base)
+        #expect(second.stem == base + "-2")
+        second.release()
+    }
+
     /// Claims made at once from many threads are all different.
     @Test func concurrentClaimsAreUnique() throws {
         let dir = try TempDir("claim")
@@ -69,8 +85,24 @@ import Testing
                   "AMT-S-C-20261127T063000Z-2.zip", "notes.txt"] {
             _ = try dir.file(n, [0])
         }
-        claim.rollBack()
+        let rolled = claim.rollBack()
+        #expect(rolled.removed.count == 3 && rolled.failed.isEmpty)
         #expect(dir.names() == ["AMT-S-C-20261127T063000Z-2.zip", "notes.txt"])
+    }
+
+    /// A file of the set that cannot be removed (here a folder with a part's name) is reported,
+    /// and the lock stays so that the next run tries again.
+    @Test func rollBackKeepsTheLockWhenAFileStays() throws {
+        let dir = try TempDir("claim")
+        defer { dir.cleanup() }
+        let stem = "AMT-S-C-20261127T063000Z"
+        let claim = try OutputClaim.claim(directory: dir.path, baseName: stem)
+        _ = try dir.file("\(stem).zip", [0])
+        try FileManager.default.createDirectory(atPath: dir.path.appending("\(stem)-part1of2.zip").string, withIntermediateDirectories: false)
+        let rolled = claim.rollBack()
+        #expect(rolled.removed == [dir.path.appending("\(stem).zip")])
+        #expect(rolled.failed.map(\.path) == [dir.path.appending("\(stem)-part1of2.zip")])
+        #expect(dir.names() == [".\(stem).run-lock", "\(stem)-part1of2.zip"])
     }
 
     /// The set of a run that no longer runs goes (bundle, parts, drafts, lock); the set of a
