@@ -33,4 +33,29 @@ import Triage
         #expect(text.contains("loud.log: kept first 32 MiB and last 32 MiB; 2 entries could not be parsed"))
         #expect(text.contains("Security.evtx: opt-in: not asked for"))
     }
+
+    /// Limits hit while reading are named per source, with the limit, among the incomplete ones.
+    @Test func limitsHitAreNamed() {
+        var stats = ParseStats()
+        stats.linesTruncated = 2
+        stats.lineLimitBytes = 1 << 20
+        stats.countEntryLineSplit(limitLines: 10_000, limitBytes: 4 << 20)
+        var dropped = ParseStats()
+        dropped.count("entry_lines_dropped", by: 12)
+        dropped.entryLimitLines = 2_000
+        dropped.entryLimitBytes = 1 << 20
+        #expect(SourceSummary.limits(of: stats) == [
+            "2 lines cut at the 1 MiB line limit (the raw copy keeps them whole)",
+            "1 continuation line split off entries at the entry limit of 10000 lines or 4 MiB, recorded on their own",
+        ])
+        #expect(SourceSummary.limits(of: dropped) == ["12 lines dropped from entries at the entry limit of 2000 lines or 1 MiB"])
+        #expect(SourceSummary.limits(of: ParseStats()).isEmpty)
+        let text = SummaryText.render(SummaryInput(
+            caseFields: [], hostFacts: [], collection: [],
+            sources: [SourceSummary(path: "big.log", dataset: "text", counts: LevelCounts(), status: "ok", limits: SourceSummary.limits(of: stats)),
+                      SourceSummary(path: "fine.log", dataset: "text", counts: LevelCounts(), status: "ok")],
+            skipped: []))
+        #expect(text.contains("NOT COLLECTED OR INCOMPLETE\n  big.log: limits hit: 2 lines cut at the 1 MiB line limit"), "\(text)")
+        #expect(!text.contains("fine.log: "))
+    }
 }
