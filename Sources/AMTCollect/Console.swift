@@ -70,10 +70,6 @@ enum Console {
         }
     }
 
-    /// Whether the reader of stdout has closed the pipe: output the command has still to make is
-    /// not wanted, and work done only for it may stop.
-    static var outputClosed: Bool { outputFailure?.isClosedPipe ?? false }
-
     /// The first failed write to stdout, if any.
     static var outputFailure: StdoutError? {
         outputLock.lock()
