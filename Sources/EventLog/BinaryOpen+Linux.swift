@@ -6,6 +6,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LogRecord
 import SystemPackage
 
 extension FileDescriptor.OpenOptions {
@@ -19,14 +20,9 @@ extension FileDescriptor {
     /// it (`O_NOATIME`: the file's owner or `CAP_FOWNER`); when the kernel refuses the flag
     /// (`EPERM`) the file is opened without it.
     static func openForReading(_ path: FilePath) throws(Errno) -> FileDescriptor {
-        let flags = O_RDONLY | O_CLOEXEC
-        #if os(Linux)
-        let noAccessTime: CInt = 0o1_000_000   // O_NOATIME (declared by glibc only for _GNU_SOURCE)
-        var fd = path.withPlatformString { systemOpen($0, flags | noAccessTime) }
-        if fd < 0, errno == EPERM { fd = path.withPlatformString { systemOpen($0, flags) } }
-        #else
-        let fd = path.withPlatformString { systemOpen($0, flags) }
-        #endif
+        let fd = AccessTime.openKeepingAccessTime(O_RDONLY | O_CLOEXEC) { flags in
+            path.withPlatformString { systemOpen($0, flags) }
+        }
         guard fd >= 0 else { throw Errno(rawValue: errno) }
         return FileDescriptor(rawValue: fd)
     }

@@ -72,25 +72,25 @@ import Glibc
     /// CAP_FOWNER: the open is made again without it. Other errors are not retried.
     @Test func noAccessTimeFlagFallsBackOnEPERM() {
         var calls: [CInt] = []
-        let fd = SystemFileAccess.openKeepingAccessTime(O_RDONLY) { flags in
+        let fd = AccessTime.openKeepingAccessTime(O_RDONLY) { flags in
             calls.append(flags)
-            if flags & SystemFileAccess.noAccessTimeFlag != 0 {
+            if flags & AccessTime.noAccessTimeFlag != 0 {
                 errno = EPERM
                 return -1
             }
             return 42
         }
         #expect(fd == 42)
-        #expect(calls == [O_RDONLY | SystemFileAccess.noAccessTimeFlag, O_RDONLY])
+        #expect(calls == [O_RDONLY | AccessTime.noAccessTimeFlag, O_RDONLY])
 
         calls = []
-        let denied = SystemFileAccess.openKeepingAccessTime(O_RDONLY) { flags in
+        let denied = AccessTime.openKeepingAccessTime(O_RDONLY) { flags in
             calls.append(flags)
             errno = EACCES
             return -1
         }
         #expect(denied == -1 && errno == EACCES)
-        #expect(calls == [O_RDONLY | SystemFileAccess.noAccessTimeFlag], "only EPERM is retried")
+        #expect(calls == [O_RDONLY | AccessTime.noAccessTimeFlag], "only EPERM is retried")
     }
 
     /// Discovery lists folders and reads files without updating their access times. The control

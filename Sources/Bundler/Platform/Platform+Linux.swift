@@ -7,6 +7,7 @@ import Musl
 import Darwin
 #endif
 import CArchive
+import LogRecord
 import SystemPackage
 
 /// The few OS services the bundler needs beyond SystemPackage (POSIX side).
@@ -43,14 +44,9 @@ enum Platform {
     /// (Linux `O_NOATIME`: the file's owner or `CAP_FOWNER`); when the kernel refuses the flag
     /// (`EPERM`) it is opened without. Archives found under a collection root are read this way.
     static func openForReading(_ path: FilePath) throws(Errno) -> FileDescriptor {
-        let flags = O_RDONLY | O_CLOEXEC
-        #if os(Linux)
-        let noAccessTime: CInt = 0o1_000_000   // O_NOATIME (declared by glibc only for _GNU_SOURCE)
-        var fd = path.withPlatformString { open($0, flags | noAccessTime) }
-        if fd < 0, errno == EPERM { fd = path.withPlatformString { open($0, flags) } }
-        #else
-        let fd = path.withPlatformString { open($0, flags) }
-        #endif
+        let fd = AccessTime.openKeepingAccessTime(O_RDONLY | O_CLOEXEC) { flags in
+            path.withPlatformString { open($0, flags) }
+        }
         guard fd >= 0 else { throw Errno(rawValue: errno) }
         return FileDescriptor(rawValue: fd)
     }

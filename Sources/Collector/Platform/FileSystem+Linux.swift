@@ -16,7 +16,7 @@ import SystemPackage
 struct SystemFileAccess: FileSystemAccess {
     func list(_ directory: FilePath) throws(CollectorError) -> [DirectoryEntry] {
         // Opened like files (O_NOATIME where allowed), so that listing a folder keeps its access time too.
-        let fd = Self.openKeepingAccessTime(O_RDONLY | O_DIRECTORY | O_CLOEXEC) { flags in
+        let fd = AccessTime.openKeepingAccessTime(O_RDONLY | O_DIRECTORY | O_CLOEXEC) { flags in
             directory.withPlatformString { open($0, flags) }
         }
         guard fd >= 0 else { throw .system(errno, "list folder", directory) }
@@ -98,29 +98,10 @@ struct SystemFileAccess: FileSystemAccess {
 
     /// `open(O_RDONLY | O_NONBLOCK | O_CLOEXEC [| O_NOATIME])`.
     private func openDescriptor(_ path: FilePath) throws(CollectorError) -> CInt {
-        let fd = Self.openKeepingAccessTime(O_RDONLY | O_NONBLOCK | O_CLOEXEC) { flags in
+        let fd = AccessTime.openKeepingAccessTime(O_RDONLY | O_NONBLOCK | O_CLOEXEC) { flags in
             path.withPlatformString { open($0, flags) }
         }
         guard fd >= 0 else { throw .system(errno, "open", path) }
-        return fd
-    }
-
-    #if os(Linux)
-    /// `O_NOATIME` (glibc declares it only for `_GNU_SOURCE`; the value is the same on every
-    /// Linux architecture Swift runs on).
-    static let noAccessTimeFlag: CInt = 0o1_000_000
-    #else
-    static let noAccessTimeFlag: CInt = 0
-    #endif
-
-    /// Calls `open` with `flags | O_NOATIME`, so that reading does not update the access time;
-    /// when the kernel refuses the flag (`EPERM`: only the file's owner or a process with
-    /// `CAP_FOWNER` may use it), calls it again with `flags` alone. Returns `open`'s descriptor,
-    /// or -1 with `errno` set by the last call. Without `O_NOATIME` (not Linux): one plain call.
-    static func openKeepingAccessTime(_ flags: CInt, _ open: (CInt) -> CInt) -> CInt {
-        guard noAccessTimeFlag != 0 else { return open(flags) }
-        let fd = open(flags | noAccessTimeFlag)
-        if fd < 0, errno == EPERM { return open(flags) }
         return fd
     }
 
