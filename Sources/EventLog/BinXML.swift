@@ -92,6 +92,9 @@ enum BinXMLLimits {
 import LogRecord
 
 struct BinXMLParser {
+    /// Substitution values of the last record `parseRecord` built that did not decode as their
+    /// type (shown as hex); 0 after a record of the fast path.
+    var undecodableValues = 0
     private var names = OffsetTable<String>()
     private var templates: [Int: [Tok]] = [:]
     private var badTemplates: [Int: BinXMLError] = [:]
@@ -545,6 +548,7 @@ struct BinXMLParser {
 
     /// Parses the record body in `[start, end)` into `doc`.
     mutating func parseRecord(_ v: ByteView, from start: Int, to end: Int) throws {
+        undecodableValues = 0
         doc.reset()
         stack.removeAll(keepingCapacity: true)
         attrName = nil
@@ -594,8 +598,17 @@ struct BinXMLParser {
                     try emit(v, inner, values: nil, depth: depth + 1)
                     continue
                 }
+                guard n >= 0, v.has(o, n) else {
+                    throw BinXMLError(what: "substitution \(index) value of type 0x\(String(sv.type, radix: 16))", offset: o,
+                                      need: n, have: max(0, v.count - max(0, o)))
+                }
                 guard let x = ValueDecoder.decode(v, type: sv.type, offset: o, size: n) else {
-                    throw BinXMLError(what: "substitution \(index) value of type 0x\(String(sv.type, radix: 16))", offset: o, need: n, have: n)
+                    // The bytes are there but are not a value of that type (a type code no
+                    // version of the format defines, a SID whose sub-authority count does not
+                    // fit): the record is kept, the value shown as its bytes in hex.
+                    undecodableValues += 1
+                    add(.text(Render.hexBytes(v, o, n)))
+                    continue
                 }
                 if x.isNull { continue }
                 add(x)

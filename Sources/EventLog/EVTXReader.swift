@@ -99,7 +99,8 @@ public struct EVTXReader: Sendable {
 
     /// Streams every record of the file as `Record`s (dataset `windows.evtx`), counting damage in
     /// `stats` (counters `chunks`, `chunks_skipped`, `checksum_failures`, `records_carved`,
-    /// `records_failed`). Throws only for I/O failures and for errors thrown by `emit`.
+    /// `records_failed`, and `values_undecodable` when a value's bytes do not hold its declared
+    /// type: such a value is shown as hex and its record kept). Throws only for I/O failures and for errors thrown by `emit`.
     public func read(context: ParseContext, stats: inout ParseStats, emit: RecordSink) throws {
         try read(context: context, stats: &stats, fastPath: true, emit: emit)
     }
@@ -278,8 +279,13 @@ public struct EVTXReader: Sendable {
                                               chunkOffset: fileOffset, offset: off,
                                               checksumBad: checksumBad, carved: carving)
                     do {
+                        parser.undecodableValues = 0
                         var item = try parse(&parser, v, off + Self.recordHeaderSize, off + size - 4, header)
                         stats.records += 1
+                        if parser.undecodableValues > 0 {
+                            stats.count("values_undecodable", by: parser.undecodableValues)
+                            stats.note("chunk \(index) at file offset \(fileOffset), record at chunk offset \(off): record \(header.id): \(parser.undecodableValues) substitution value(s) not of their declared type, kept as hex")
+                        }
                         if carving { stats.count("records_carved") }
                         try emit(&item, header)
                         carving = false

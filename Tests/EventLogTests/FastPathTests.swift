@@ -80,4 +80,61 @@ import Testing
             #expect(fast[0].message.contains("line break"))
         }
     }
+
+    /// Reads `bytes` both ways and requires the same records (as JSON lines) and record count.
+    static func bothPaths(_ path: FilePath) throws -> (fast: [String], tree: [String], fastStats: ParseStats, treeStats: ParseStats) {
+        let reader = try EVTXReader(path: path)
+        var fast: [String] = [], tree: [String] = []
+        var s1 = ParseStats(), s2 = ParseStats()
+        let w = JSONLinesWriter()
+        try reader.read(context: ParseContext(sourcePath: "x.evtx"), stats: &s1, fastPath: true) { fast.append(w.line($0)) }
+        try reader.read(context: ParseContext(sourcePath: "x.evtx"), stats: &s2, fastPath: false) { tree.append(w.line($0)) }
+        return (fast, tree, s1, s2)
+    }
+
+    /// A value whose bytes are not its declared type (a type code the format does not define, a
+    /// SID whose sub-authority count runs past its size) keeps its record on both paths: shown as
+    /// hex where the record uses it, counted as `values_undecodable` by the tree.
+    @Test func undecodableValuesKeepTheirRecordOnBothPaths() throws {
+        let s = WindowsEvents.Source(provider: "Microsoft-Windows-GroupPolicy", guid: WindowsEvents.guidBytes("AEA1B4FA-97D1-45F2-A64C-4D69FFFD92C9"),
+                                     eventSourceName: nil, channel: "Microsoft-Windows-GroupPolicy/Operational")
+        let t = WindowsEvents.template(id: 0x0BAD_7A1E, named: ["PolicyActivityId", "IsMachine"])
+        let time = W.fileTime(2026, 11, 27, 8, 0, 0)
+        func sys(_ id: UInt64, user: W.Value = .null) -> [W.Value] {
+            WindowsEvents.system(s, eventID: 4001, qualifiers: nil, level: 4, keywords: 0x4000_0000_0000_0000,
+                                 time: time + id, recordID: id, pid: 960, tid: 2984, computer: "WIN-GP", user: user)
+        }
+        var unusedRecordID = sys(1)
+        unusedRecordID[11] = .raw(0x1A, [1, 0, 0, 0, 0, 0, 0, 0])  // EventRecordID: not used (the header's id is)
+        let badSID: W.Value = .raw(0x13, [1, 9, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0])  // 9 sub-authorities in 12 bytes
+        let events = [
+            W.Event(recordID: 1, fileTime: time + 1, template: t, values: unusedRecordID + [.string("A"), .string("0")]),
+            W.Event(recordID: 2, fileTime: time + 2, template: t, values: sys(2) + [.raw(0x1A, [0xDE, 0xAD]), .string("1")]),
+            W.Event(recordID: 3, fileTime: time + 3, template: t, values: sys(3, user: badSID) + [.string("C"), .string("0")]),
+            W.Event(recordID: 4, fileTime: time + 4, template: t, values: sys(4) + [.string("D"), .string("1")]),
+        ]
+        try TempEVTX.withFile(W.file(events)) { path in
+            let r = try Self.bothPaths(FilePath(path))
+            #expect(r.fast.count == 4)
+            #expect(r.fast == r.tree)
+            #expect(r.fastStats.records == 4 && r.treeStats.records == 4)
+            #expect(r.treeStats.counters["records_failed"] == 0)
+            #expect(r.treeStats.counters["values_undecodable"] == 3)
+            #expect(r.tree.count == 4 && r.tree[1].contains(#""PolicyActivityId":"DEAD""#), "\(r.tree.dropFirst().first ?? "")")
+            #expect(r.tree[2].contains("0109000000000005"), "\(r.tree.dropFirst(2).first ?? "")")
+        }
+    }
+
+    /// The EVTX inputs in Fixtures/crashes (each once made the two paths disagree or a reader
+    /// trap) give the same records both ways.
+    @Test func crashInputsReadTheSameBothWays() throws {
+        let folder = Samples.packageRoot.appendingPathComponent("Fixtures/crashes")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".evtx") }.sorted()
+        #expect(!names.isEmpty, "Fixtures/crashes has no EVTX input")
+        for name in names {
+            let r = try Self.bothPaths(FilePath(folder.appendingPathComponent(name).path))
+            #expect(r.fast == r.tree, "\(name): \(r.fast.count) records by the fast path, \(r.tree.count) by the tree")
+            #expect(r.fastStats.records == r.treeStats.records, "\(name)")
+        }
+    }
 }

@@ -49,17 +49,24 @@ public enum Surface {
             guard let reader = try? EVTXReader(path: path) else { return }
             let context = ParseContext(sourcePath: "fuzz.evtx", hostName: "HOST")
             var fastStats = ParseStats(), slowStats = ParseStats()
-            var fast = 0, slow = 0
+            var fast: [[UInt8]] = []
+            var slow = 0
             var out: [UInt8] = []
             let writer = JSONLinesWriter()
             try? reader.read(context: context, stats: &fastStats, fastPath: true) { r in
-                fast += 1
                 out.removeAll(keepingCapacity: true)
                 writer.append(r, to: &out)
                 checkLine(out)
+                fast.append(out)
             }
-            try? reader.read(context: context, stats: &slowStats, fastPath: false) { _ in slow += 1 }
-            check(fast == slow, "record path: \(fast) records by the fast path, \(slow) by the tree")
+            try? reader.read(context: context, stats: &slowStats, fastPath: false) { r in
+                out.removeAll(keepingCapacity: true)
+                writer.append(r, to: &out)
+                check(slow < fast.count && fast[slow] == out,
+                      "record path: record \(slow + 1) differs between the fast path and the tree")
+                slow += 1
+            }
+            check(fast.count == slow, "record path: \(fast.count) records by the fast path, \(slow) by the tree")
         }
     }
 

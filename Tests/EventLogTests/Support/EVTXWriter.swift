@@ -30,6 +30,8 @@ struct EVTXWriter {
         case fileTimeArray([UInt64])
         /// Nested binary XML (type 0x21): a fragment holding these nodes.
         case binXML([Node])
+        /// Any type code with any bytes (damaged or undefined values).
+        case raw(UInt8, [UInt8])
 
         var typeCode: UInt8 {
             switch self {
@@ -62,6 +64,7 @@ struct EVTXWriter {
             case .int64Array: 0x89
             case .guidArray: 0x8F
             case .fileTimeArray: 0x91
+            case .raw(let type, _): type
             }
         }
     }
@@ -318,7 +321,7 @@ struct EVTXWriter {
             case .uint64(let x), .hexInt64(let x), .sizeT64(let x), .fileTime(let x): EVTXWriter.append64(&b, x)
             case .real32(let f): EVTXWriter.append32(&b, f.bitPattern)
             case .real64(let d): EVTXWriter.append64(&b, d.bitPattern)
-            case .binary(let bytes), .guid(let bytes): b.append(contentsOf: bytes)
+            case .binary(let bytes), .guid(let bytes), .raw(_, let bytes): b.append(contentsOf: bytes)
             case .systemTime(let fields): for f in fields { EVTXWriter.append16(&b, f) }
             case .sid(let rev, let authority, let subs):
                 b.append(rev)
