@@ -85,6 +85,8 @@ enum BinXMLLimits {
     static let elements = 50_000
     /// Substitution values per template instance.
     static let substitutions = 4096
+    /// UTF-16 units in one element or attribute name.
+    static let nameCharacters: UInt16 = 1024
 }
 
 /// Parses the binary XML of one chunk: names and template definitions are resolved by chunk
@@ -370,6 +372,12 @@ struct BinXMLParser {
         if let n = names.get(offset) { return n }
         guard offset >= 0, let count = v.u16(offset + 6) else {
             throw BinXMLError(what: "name", offset: offset, need: 8, have: max(0, v.count - offset))
+        }
+        // Element and attribute names of real logs are short (the longest in the samples has 47
+        // characters); thousands of characters are damage, and would multiply into every path
+        // built from them (a 70 KB damaged file gave 28 MB of keys before this limit).
+        guard count <= BinXMLLimits.nameCharacters else {
+            throw BinXMLError(what: "name of \(count) characters (limit \(BinXMLLimits.nameCharacters))", offset: offset + 6)
         }
         guard let s = v.utf16(offset + 8, units: Int(count)) else {
             throw BinXMLError(what: "name characters", offset: offset + 8, need: Int(count) * 2, have: max(0, v.count - offset - 8))

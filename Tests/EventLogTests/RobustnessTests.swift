@@ -194,4 +194,40 @@ import Testing
         #expect(stats.counters["records_failed"] == 3)
         #expect(stats.problems.contains { $0.contains("nested deeper") })
     }
+
+    /// A name of more than `BinXMLLimits.nameCharacters` units is damage: its record fails with
+    /// a message that says so; a name at the limit is read.
+    @Test func namesLongerThanTheLimitFailTheirRecord() throws {
+        func file(_ name: String) -> [UInt8] {
+            var t = WindowsEvents.template(id: 0x4A4E_0001, named: ["A"])
+            guard case .element(let n, let a, var children) = t.root else { return [] }
+            children[1] = .element("EventData", attrs: [], children: [.element(name, attrs: [], children: [.text("x")])])
+            t.root = .element(n, attrs: a, children: children)
+            let s = WindowsEvents.Source(provider: "P", guid: nil, eventSourceName: nil, channel: "Application")
+            let time = EVTXWriter.fileTime(2026, 11, 27, 8, 0, 0)
+            let sys = WindowsEvents.system(s, eventID: 1, qualifiers: nil, level: 4, keywords: 0, time: time,
+                                           recordID: 1, pid: 1, tid: 1, computer: "C")
+            return EVTXWriter.file([EVTXWriter.Event(recordID: 1, fileTime: time, template: t, values: sys + [.string("v")])])
+        }
+        let limit = Int(BinXMLLimits.nameCharacters)
+        let atLimit = try #require(Self.read(file(String(repeating: "N", count: limit))))
+        #expect(atLimit.records == 1)
+        let over = try #require(Self.read(file(String(repeating: "N", count: limit + 1))))
+        #expect(over.records == 0)
+        #expect(over.stats.problems.contains { $0.contains("name of \(limit + 1) characters") }, "\(over.stats.problems)")
+    }
+
+    /// The damaged file in Fixtures/crashes whose names ran to thousands of characters: its
+    /// records' keys once multiplied 70 KB into 28 MB of JSON; with the name limit the output
+    /// stays the size of the input's order.
+    @Test func damagedNamesDoNotMultiplyTheOutput() throws {
+        let url = Samples.packageRoot.appendingPathComponent("Fixtures/crashes/evtx--names-of-thousands-of-characters.evtx")
+        let reader = try EVTXReader(path: FilePath(url.path))
+        var stats = ParseStats()
+        var bytes = 0
+        try reader.readJSONLines(context: ParseContext(sourcePath: "x.evtx"), stats: &stats) { bytes += $0.count }
+        let input = try #require(try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int)
+        #expect(bytes < 4 * input, "\(bytes) bytes of JSON from \(input) bytes")
+        #expect(stats.records > 0)
+    }
 }
