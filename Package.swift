@@ -8,7 +8,7 @@ let package = Package(
         .executable(name: "amt-collect", targets: ["AMTCollect"]),
         // The libraries, for sibling packages (Fuzz/) that drive them directly.
         .library(name: "AMTCollectLibraries",
-                 targets: ["LogRecord", "Collector", "Parsers", "EventLog", "Triage", "Bundler"]),
+                 targets: ["LogRecord", "Collector", "Parsers", "EventLog", "Triage", "Redaction", "Bundler"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -59,6 +59,13 @@ let package = Package(
         ),
         .target(name: "Triage", dependencies: ["LogRecord"]),
         .target(
+            name: "Redaction",
+            dependencies: [
+                "LogRecord",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .target(
             name: "Bundler",
             dependencies: [
                 "LogRecord", "CArchive", "CIsal",
@@ -70,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "AMTCollect",
             dependencies: [
-                "LogRecord", "Collector", "Parsers", "EventLog", "Triage", "Bundler",
+                "LogRecord", "Collector", "Parsers", "EventLog", "Triage", "Redaction", "Bundler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -87,11 +94,12 @@ let package = Package(
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "LogRecord"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LogRecord"]),
         .testTarget(name: "TriageTests", dependencies: ["Triage", "LogRecord"]),
+        .testTarget(name: "RedactionTests", dependencies: ["Redaction", "LogRecord"]),
         .testTarget(name: "BundlerTests", dependencies: ["Bundler", "LogRecord", "CArchive"]),
         .testTarget(name: "CollectTests", dependencies: ["AMTCollect", "LogRecord", "Parsers"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Bundler", "LogRecord", "CArchive", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Bundler", "Redaction", "LogRecord", "CArchive", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ]
 )

@@ -4,6 +4,7 @@ import Collector
 import Foundation
 import LogRecord
 import Logging
+import Redaction
 import SystemPackage
 import Triage
 

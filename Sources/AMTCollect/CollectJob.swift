@@ -4,6 +4,7 @@ import Foundation
 import LogRecord
 import Logging
 import Parsers
+import Redaction
 import SystemPackage
 import Triage
 

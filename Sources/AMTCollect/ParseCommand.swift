@@ -3,6 +3,7 @@ import Bundler
 import Foundation
 import EventLog
 import LogRecord
+import Redaction
 import SystemPackage
 
 /// `amt-collect parse FILE...`: normalized records as JSON Lines on stdout.

@@ -3,6 +3,7 @@ import Collector
 import Foundation
 import LogRecord
 import Parsers
+import Redaction
 import SystemPackage
 import Triage
 

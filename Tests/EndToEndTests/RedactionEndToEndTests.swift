@@ -1,4 +1,5 @@
 import Foundation
+import Redaction
 import Testing
 
 /// Runs the built binary on the redaction test site (Fixtures/redaction-site, written by

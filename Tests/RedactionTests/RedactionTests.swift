@@ -1,4 +1,4 @@
-import Bundler
+import Redaction
 import Foundation
 import LogRecord
 import Testing
