@@ -611,9 +611,13 @@ struct BinXMLParser {
                                       need: n, have: max(0, v.count - max(0, o)))
                 }
                 guard let x = ValueDecoder.decode(v, type: sv.type, offset: o, size: n) else {
-                    // The bytes are there but are not a value of that type (a type code no
-                    // version of the format defines, a SID whose sub-authority count does not
-                    // fit): the record is kept, the value shown as its bytes in hex.
+                    // A defined type whose bytes do not hold it (cut short, a SID whose count
+                    // runs past its size) fails the record; a type code no version of the format
+                    // defines keeps the record, the value shown as its bytes in hex.
+                    let base = sv.type & 0x7F
+                    if base <= 0x15 || (0x20...0x23).contains(base) {
+                        throw BinXMLError(what: "substitution \(index) value of type 0x\(String(sv.type, radix: 16)) (\(n) bytes) does not decode", offset: o)
+                    }
                     undecodableValues += 1
                     add(.text(Render.hexBytes(v, o, n)))
                     continue

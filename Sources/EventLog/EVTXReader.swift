@@ -99,8 +99,9 @@ public struct EVTXReader: Sendable {
 
     /// Streams every record of the file as `Record`s (dataset `windows.evtx`), counting damage in
     /// `stats` (counters `chunks`, `chunks_skipped`, `checksum_failures`, `records_carved`,
-    /// `records_failed`, and `values_undecodable` when a value's bytes do not hold its declared
-    /// type: such a value is shown as hex and its record kept). Throws only for I/O failures and for errors thrown by `emit`.
+    /// `records_failed`, and `values_undecodable` for values of a type code the format does not
+    /// define: shown as hex, their records kept). Throws only for I/O failures and for errors
+    /// thrown by `emit`.
     public func read(context: ParseContext, stats: inout ParseStats, emit: RecordSink) throws {
         try read(context: context, stats: &stats, fastPath: true, emit: emit)
     }
@@ -284,7 +285,7 @@ public struct EVTXReader: Sendable {
                         stats.records += 1
                         if parser.undecodableValues > 0 {
                             stats.count("values_undecodable", by: parser.undecodableValues)
-                            stats.note("chunk \(index) at file offset \(fileOffset), record at chunk offset \(off): record \(header.id): \(parser.undecodableValues) substitution value(s) not of their declared type, kept as hex")
+                            stats.note("chunk \(index) at file offset \(fileOffset), record at chunk offset \(off): record \(header.id): \(parser.undecodableValues) substitution value(s) of a type the format does not define, kept as hex")
                         }
                         if carving { stats.count("records_carved") }
                         try emit(&item, header)
