@@ -614,8 +614,7 @@ struct BinXMLParser {
                     // A defined type whose bytes do not hold it (cut short, a SID whose count
                     // runs past its size) fails the record; a type code no version of the format
                     // defines keeps the record, the value shown as its bytes in hex.
-                    let base = sv.type & 0x7F
-                    if base <= 0x15 || (0x20...0x23).contains(base) {
+                    if ValueType.isDefined(sv.type) {
                         throw BinXMLError(what: "substitution \(index) value of type 0x\(String(sv.type, radix: 16)) (\(n) bytes) does not decode", offset: o)
                     }
                     undecodableValues += 1

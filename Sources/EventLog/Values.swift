@@ -107,6 +107,12 @@ enum ValueType {
     static let arrayFlag: UInt8 = 0x80
 
     /// Fixed width in bytes of a scalar type, or `nil` for variable-size types.
+    /// Whether some version of the format defines type `t` (with or without the array flag).
+    static func isDefined(_ t: UInt8) -> Bool {
+        let base = t & ~arrayFlag
+        return base <= hexInt64 || base == evtHandle || base == binXML || base == evtXML
+    }
+
     static func width(_ t: UInt8) -> Int? {
         switch t {
         case int8, uint8: 1
