@@ -8,7 +8,7 @@ let package = Package(
         .executable(name: "amt-collect", targets: ["AMTCollect"]),
         // The libraries, for sibling packages (Fuzz/) that drive them directly.
         .library(name: "AMTCollectLibraries",
-                 targets: ["LogRecord", "Collector", "Parsers", "EventLog", "Triage", "Redaction", "Bundler"]),
+                 targets: ["LogRecord", "Collector", "Parsers", "EventLog", "Triage", "Redaction", "Bundler", "Collect"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -74,10 +74,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The engine: the staged collect pipeline, per-source processing, format dispatch, the
+        // mail filter, manifest building and the platform layer (event-log export, process checks).
+        .target(
+            name: "Collect",
+            dependencies: [
+                "LogRecord", "Collector", "Parsers", "EventLog", "Triage", "Redaction", "Bundler",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // The command surface: options into the engine's settings, prompts, output, exit codes.
         .executableTarget(
             name: "AMTCollect",
             dependencies: [
-                "LogRecord", "Collector", "Parsers", "EventLog", "Triage", "Redaction", "Bundler",
+                "Collect", "LogRecord", "Collector", "Parsers", "EventLog", "Triage", "Redaction", "Bundler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -96,7 +107,7 @@ let package = Package(
         .testTarget(name: "TriageTests", dependencies: ["Triage", "LogRecord"]),
         .testTarget(name: "RedactionTests", dependencies: ["Redaction", "LogRecord"]),
         .testTarget(name: "BundlerTests", dependencies: ["Bundler", "LogRecord", "CArchive"]),
-        .testTarget(name: "CollectTests", dependencies: ["AMTCollect", "LogRecord", "Parsers"]),
+        .testTarget(name: "CollectTests", dependencies: ["Collect", "LogRecord", "Parsers", "Collector", "Triage", "Bundler", "Redaction", .product(name: "Logging", package: "swift-log"), .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["Bundler", "Redaction", "LogRecord", "CArchive", .product(name: "Crypto", package: "swift-crypto")]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Collect
 import Foundation
 import Logging
 import SystemPackage
@@ -6,7 +7,7 @@ import SystemPackage
 /// `amt-collect`: gathers the logs and facts Tier 1 support needs into one verifiable bundle.
 @main
 struct AMTCollect: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = CollectJob.toolVersion
 
     static let configuration = CommandConfiguration(
         commandName: "amt-collect",
@@ -25,8 +26,8 @@ struct AMTCollect: ParsableCommand {
               amt-collect catalog --root D:\\copy-of-C
             """,
         version: version,
-        subcommands: [Collect.self, Parse.self, Verify.self, Extract.self, Summary.self, CatalogCommand.self],
-        defaultSubcommand: Collect.self
+        subcommands: [CollectCommand.self, Parse.self, Verify.self, Extract.self, Summary.self, CatalogCommand.self],
+        defaultSubcommand: CollectCommand.self
     )
 
     /// Only the executable configures logging: warnings and worse to stderr, or the level named

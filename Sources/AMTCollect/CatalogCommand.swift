@@ -13,7 +13,7 @@ struct CatalogCommand: ParsableCommand {
     )
 
     @Option(help: ArgumentHelp("The drive or copied tree to look in.", valueName: "DIR"))
-    var root: String = Collect.defaultRoot
+    var root: String = CollectCommand.defaultRoot
 
     @Option(help: ArgumentHelp("JSON catalog adding to or replacing built-in entries.", valueName: "FILE"))
     var catalog: String?
@@ -33,7 +33,7 @@ struct CatalogCommand: ParsableCommand {
                 throw ValidationError("--catalog: \(ErrorText.describe(error))")
             }
         }
-        let discovery = Discovery(root: Collect.absolute(root), catalog: cat, includes: [], window: .all,
+        let discovery = Discovery(root: CollectCommand.absolute(root), catalog: cat, includes: [], window: .all,
                                   includeOptIn: Set(cat.entries.filter(\.optIn).map(\.id)),
                                   logger: Logger(label: "amt-collect"))
         let report = discovery.run().catalogReport()

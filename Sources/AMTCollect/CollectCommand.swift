@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bundler
+import Collect
 import Collector
 import Foundation
 import LogRecord
@@ -9,8 +10,9 @@ import SystemPackage
 import Triage
 
 /// `amt-collect [collect]`: one run gathers everything Tier 1 needs into a verified bundle.
-struct Collect: ParsableCommand {
+struct CollectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "collect",
         abstract: "Collect logs and facts under a root into a support bundle (the default command).",
         discussion: """
             Finds the product's AMTError logs, install logs, SQL Server logs and Windows event logs
@@ -30,7 +32,7 @@ struct Collect: ParsableCommand {
     )
 
     @Option(help: ArgumentHelp("The drive or copied tree to collect from.", valueName: "DIR"))
-    var root: String = Collect.defaultRoot
+    var root: String = CollectCommand.defaultRoot
 
     @Option(help: ArgumentHelp("Folder the bundle is written to (must not be inside --root unless --root is the system drive).", valueName: "DIR"))
     var out: String = "."
@@ -120,7 +122,7 @@ struct Collect: ParsableCommand {
             throw ValidationError("--format must be zip or tar.gz, not '\(format)'")
         }
         var checklist = Tier1Checklist()
-        for spec in checks { try checklist.apply(spec) }
+        for spec in checks { try Self.usage { try checklist.apply(spec) } }
         if let partner, !["manufacturer", "reseller", "solutions"].contains(partner.lowercased()) {
             throw ValidationError("--partner must be manufacturer, reseller or solutions, not '\(partner)'")
         }
@@ -187,7 +189,7 @@ struct Collect: ParsableCommand {
         let work = WorkFolder.forCollect(in: settings.outputDirectory)
         let outcome: CollectOutcome
         do {
-            outcome = try CollectJob(settings: settings, logger: logger).run()
+            outcome = try CollectJob(settings: settings, logger: logger, progress: Self.show).run()
         } catch {
             Console.endProgress()
             Console.say("amt-collect: collection failed, no bundle written: \(WorkFolder.scrub(ErrorText.describe(error), work: work))")
@@ -241,6 +243,15 @@ struct Collect: ParsableCommand {
             JSONEncoding.append(.object(result.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), to: &out)
             out.append(0x0A)
             try Console.writeResult(out)
+        }
+    }
+
+    /// The engine's progress as one line on the terminal, overwritten in place.
+    @Sendable static func show(_ progress: CollectProgress) {
+        switch progress {
+        case .discovering(let root): Console.progress("discovering logs under \(root) …")
+        case .source(let number, let path): Console.progress("[\(number)] \(path)")
+        case .sourcesDone: Console.endProgress()
         }
     }
 
@@ -306,7 +317,7 @@ struct Collect: ParsableCommand {
             }
         }
         var checklist = Tier1Checklist()
-        for spec in checks { try checklist.apply(spec) }
+        for spec in checks { try Self.usage { try checklist.apply(spec) } }
         checklist.stepsToReproduce = steps
         let rootPath = Self.absolute(root)
         let zone: SiteZone
@@ -335,6 +346,11 @@ struct Collect: ParsableCommand {
             commandLine: CommandLine.arguments, fixedCreated: fixed,
             emailLimit: EmailLimit.parse(emailLimit) ?? EmailLimit.defaultBytes,
             redaction: RedactionMode(rawValue: redact) ?? .secrets)
+    }
+
+    /// Runs `body`; an engine error it throws is a usage error (exit 64) worded the same.
+    static func usage(_ body: () throws -> Void) throws {
+        do { try body() } catch let error as CollectError { throw ValidationError(error.description) }
     }
 
     static func absolute(_ path: String) -> FilePath {
@@ -366,10 +382,8 @@ struct Collect: ParsableCommand {
 /// `collect --dry-run`: what would be collected and what would be left out, nothing written.
 enum DryRun {
     static func run(settings: CollectSettings, json: Bool, logger: Logger) throws {
-        let found = Discovery(root: settings.root, catalog: settings.catalog, includes: settings.includes,
-                              window: settings.window, includeOptIn: settings.optIn, logger: logger).run()
-        let (kept, leftOut) = MailFilter.partition(found.sources)
-        let skipped = found.skipped.map { (path: $0.relativePath, entry: $0.entryID, reason: $0.reason) } + leftOut
+        let plan = CollectJob.plan(settings: settings, logger: logger)
+        let kept = plan.sources, skipped = plan.leftOut
         if json {
             let value = JSONValue.object([
                 ("sources", .array(kept.map { s in
@@ -387,7 +401,7 @@ enum DryRun {
             return
         }
         Console.say("would collect \(kept.count) files:")
-        for s in kept { Console.say("  \(s.relativePath)  [\(s.entryID), \(Collect.sizeText(s.size))]") }
+        for s in kept { Console.say("  \(s.relativePath)  [\(s.entryID), \(CollectCommand.sizeText(s.size))]") }
         if !skipped.isEmpty {
             Console.say("would leave out \(skipped.count):")
             for s in skipped { Console.say("  \(s.path): \(s.reason)") }

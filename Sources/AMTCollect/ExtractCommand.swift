@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bundler
+import Collect
 import Foundation
 import SystemPackage
 
@@ -26,7 +27,7 @@ struct Extract: ParsableCommand {
     func run() throws {
         let paths = ArgumentFiles.expand(bundles).map { FilePath($0) }
         let passphrase = try Passphrase.ifNeeded(for: paths)
-        let dir = Collect.absolute(out)
+        let dir = CollectCommand.absolute(out)
         do {
             try FileManager.default.createDirectory(atPath: dir.string, withIntermediateDirectories: true)
         } catch {

@@ -1,4 +1,5 @@
 import Bundler
+import Collect
 import LogRecord
 
 /// Machine-readable results for `--json`.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bundler
+import Collect
 import Foundation
 import EventLog
 import LogRecord

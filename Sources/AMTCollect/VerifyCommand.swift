@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bundler
+import Collect
 import LogRecord
 import SystemPackage
 

@@ -1,4 +1,4 @@
-@testable import AMTCollect
+@testable import Collect
 import SystemPackage
 import Testing
 

@@ -6,7 +6,7 @@ import SystemPackage
 /// Keeps a bundle clear of what mail filters block: archives found among the sources are
 /// expanded (their members become sources), executables, installers, scripts and disk images
 /// are left out and listed with the reason.
-enum MailFilter {
+public enum MailFilter {
     /// Types mail systems commonly block (Exchange / Outlook / Gmail attachment rules).
     static let blockedExtensions: Set<String> = [
         "exe", "dll", "msi", "msp", "msu", "ps1", "psm1", "psd1", "iso", "img", "vhd", "vhdx", "sys", "bat", "cmd",
@@ -42,7 +42,7 @@ enum MailFilter {
     }
 
     /// A cabinet, or an archive named as one (the `parse` command's test).
-    static func isExpandable(_ path: FilePath) -> Bool {
+    public static func isExpandable(_ path: FilePath) -> Bool {
         decide(path: path, relativePath: path.lastComponent?.string ?? "") == .expand
     }
 

@@ -15,17 +15,17 @@ struct OutputError: Error, CustomStringConvertible {
 /// The folders that hold copies in progress: `<--out>/.amt-work-<pid>` for `collect`,
 /// `<temp>/amt-parse-<pid>` for `parse`. Their paths mean nothing to people and are never shown:
 /// messages name the source a work file stands for, or the folder that holds the work folder.
-enum WorkFolder {
+public enum WorkFolder {
     static let collectPrefix = ".amt-work-"
     static let parsePrefix = "amt-parse-"
 
     /// `collect`'s work folder in `outputDirectory` for this process.
-    static func forCollect(in outputDirectory: FilePath) -> FilePath {
+    public static func forCollect(in outputDirectory: FilePath) -> FilePath {
         outputDirectory.appending("\(collectPrefix)\(ProcessInfo.processInfo.processIdentifier)")
     }
 
     /// `parse`'s work folder in the temporary folder for this process.
-    static func forParse() -> FilePath {
+    public static func forParse() -> FilePath {
         FilePath(FileManager.default.temporaryDirectory.path).appending("\(parsePrefix)\(ProcessInfo.processInfo.processIdentifier)")
     }
 
@@ -44,7 +44,7 @@ enum WorkFolder {
     /// `text` with the paths of `work` and of the files in it replaced: each file by
     /// `"a work file in <container>"`, the folder itself by `"the work folder in <container>"`.
     /// A last line of defence: messages are worded with the source's name where it is known.
-    static func scrub(_ text: String, work: FilePath) -> String {
+    public static func scrub(_ text: String, work: FilePath) -> String {
         let folder = work.string
         guard text.contains(folder) else { return text }
         let container = work.removingLastComponent().string

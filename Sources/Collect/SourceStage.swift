@@ -143,7 +143,7 @@ enum SourceStage {
             if let r = result.rawTemp { CollectJob.remove(r) }
             result.rawTemp = nil
         } catch {
-            result.failure = shown(ErrorText.describe(error), path: path, rawPath: rawPath, work: work, relativePath: relativePath)
+            result.failure = shown(CollectError.describe(error), path: path, rawPath: rawPath, work: work, relativePath: relativePath)
             if let r = result.rawTemp { CollectJob.remove(r) }
             result.rawTemp = nil
         }
@@ -164,7 +164,7 @@ enum SourceStage {
 
 /// Archives found in log folders (SQL Server setup's `Log*.cab`): mail filters block them, so the
 /// bundle holds their members as text sources instead, each parsed like any other source.
-enum ArchiveExpansion {
+public enum ArchiveExpansion {
     /// Extensions never put into a bundle from inside an archive (mail filters block them).
     static let blocked: Set<String> = MailFilter.blockedMemberExtensions
 
@@ -177,22 +177,22 @@ enum ArchiveExpansion {
 
     /// What expanding an archive gave: members written to work files, members left out (with
     /// why), and damage that stopped the walk early (what was expanded before it is kept).
-    struct Expansion {
-        struct Member {
-            var name: String
-            var temp: FilePath
+    public struct Expansion {
+        public struct Member {
+            public var name: String
+            public var temp: FilePath
             /// Bytes beyond the cap that were left out.
-            var dropped: Int64
+            public var dropped: Int64
         }
-        var members: [Member] = []
-        var leftOut: [(name: String, reason: String)] = []
-        var damage: String?
+        public var members: [Member] = []
+        public var leftOut: [(name: String, reason: String)] = []
+        public var damage: String?
     }
 
     /// Writes the members of the archive at `path` to work files `<work>/member-<tag>-<k>` (each
     /// member at most `cap` bytes, head kept). Blocked types and members past `maxMembers` are
     /// left out with the reason. Throws only `OutputError` (the work folder cannot be written).
-    static func expand(path: FilePath, work: FilePath, tag: String, cap: Int64, maxMembers: Int = 2000) throws -> Expansion {
+    public static func expand(path: FilePath, work: FilePath, tag: String, cap: Int64, maxMembers: Int = 2000) throws -> Expansion {
         var result = Expansion()
         do {
             let formats = MailFilter.readFormats(path)
@@ -233,7 +233,7 @@ enum ArchiveExpansion {
             for m in result.members { CollectJob.remove(m.temp) }
             throw error
         } catch {
-            result.damage = ErrorText.describe(error)
+            result.damage = CollectError.describe(error)
         }
         return result
     }
@@ -257,7 +257,7 @@ enum ArchiveExpansion {
             expansion = try expand(path: path, work: work, tag: String(index), cap: cap)
         } catch {
             var p = note(relativePath, "", archive: false)
-            p.fatal = ErrorText.describe(error)
+            p.fatal = CollectError.describe(error)
             sink(.done(p))
             return
         }

@@ -61,7 +61,7 @@ extension Manifest {
         durationMS: Int, files: [Manifest.File], skipped: [(path: String, reason: String)], findings: [Triage.Finding]
     ) -> Manifest {
         Manifest(
-            tool: Tool(name: "amt-collect", version: AMTCollect.version),
+            tool: Tool(name: "amt-collect", version: CollectJob.toolVersion),
             created: Manifest.createdString(created),
             commandLine: commandLine,
             case: Case(id: settings.caseID ?? "", site: settings.site ?? "", partner: settings.partner,

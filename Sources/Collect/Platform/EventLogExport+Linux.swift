@@ -6,7 +6,7 @@ extension EventLogExport {
     static let isSupported = false
 
     static func export(channel: String, to destination: FilePath) throws {
-        throw CommandFailure(description: "exporting the event log channel '\(channel)' needs Windows (wevtutil)")
+        throw CollectError("exporting the event log channel '\(channel)' needs Windows (wevtutil)")
     }
 }
 #endif

@@ -19,7 +19,7 @@ extension EventLogExport {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw CommandFailure(description: "wevtutil epl \(channel) failed (exit \(process.terminationStatus)): \(text)")
+            throw CollectError("wevtutil epl \(channel) failed (exit \(process.terminationStatus)): \(text)")
         }
     }
 }

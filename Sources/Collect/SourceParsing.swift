@@ -7,15 +7,15 @@ import SystemPackage
 /// Reads one source file into records, whatever its format: EVTX by signature, exported event
 /// XML/CSV by content, and every text format through the text parsers (detected by content unless
 /// `kind` names one).
-enum SourceParsing {
+public enum SourceParsing {
     /// Dataset ids `--kind` accepts.
-    static var kinds: [String] {
+    public static var kinds: [String] {
         ["auto", Dataset.evtx, Dataset.eventXML, Dataset.eventCSV, Dataset.text] + TextFormats.all.map { $0.dataset }
     }
 
     /// Parses the file at `path`. `kind` is a dataset id, or `nil`/`auto` to decide by content.
     /// Returns the stats; bad content is counted there, only I/O failures and `emit` throw.
-    static func parse(
+    public static func parse(
         path: FilePath, kind: String?, context: ParseContext, emit: RecordSink
     ) throws -> ParseStats {
         // Look at the signature with a small read: EVTX files are read by chunk offsets instead.
@@ -32,7 +32,7 @@ enum SourceParsing {
     /// When the file at `path` is to be read as EVTX (by `kind`, or by its signature), parses it
     /// straight to JSON Lines: `write` gets batches of whole lines, the bytes `parse` and
     /// `JSONLinesWriter` would give. `nil` for any other file (nothing written).
-    static func parseEVTXJSONLines(
+    public static func parseEVTXJSONLines(
         path: FilePath, kind: String?, context: ParseContext, write: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> ParseStats? {
         guard kind == Dataset.evtx || (kind ?? "auto") == "auto" else { return nil }
@@ -46,12 +46,12 @@ enum SourceParsing {
         return stats
     }
 
-    static func isEVTX(_ head: [UInt8]) -> Bool {
+    public static func isEVTX(_ head: [UInt8]) -> Bool {
         head.starts(with: Array("ElfFile\0".utf8))
     }
 
     /// Parses an .evtx file (random access by chunk).
-    static func parseEVTX(path: FilePath, context: ParseContext, emit: RecordSink) throws -> ParseStats {
+    public static func parseEVTX(path: FilePath, context: ParseContext, emit: RecordSink) throws -> ParseStats {
         var stats = ParseStats()
         stats.dataset = Dataset.evtx
         let evtx = try EVTXReader(path: path)
@@ -66,7 +66,7 @@ enum SourceParsing {
 
     /// Parses a streamed source that is not EVTX: exported event XML/CSV or any text log.
     /// `first` is the first chunk, already read to look at the content.
-    static func parseStream<S: ByteSource>(
+    public static func parseStream<S: ByteSource>(
         first: ByteChunk?, rest: S, kind: String?, context: ParseContext, emit: RecordSink
     ) throws -> ParseStats {
         let resolved = resolve(kind: kind, head: first?.bytes ?? [])
@@ -94,7 +94,7 @@ enum SourceParsing {
 
     /// The dataset to parse as: the given kind unless it is `auto`/`nil`, else by content.
     /// Text formats are left as `auto` for the text detector.
-    static func resolve(kind: String?, head: [UInt8]) -> String {
+    public static func resolve(kind: String?, head: [UInt8]) -> String {
         if let kind, kind != "auto" { return kind }
         if isEVTX(head) { return Dataset.evtx }
         if EventExportParser.looksLikeEventXML(head) { return Dataset.eventXML }

@@ -1,10 +1,9 @@
-import ArgumentParser
 import Bundler
 
 /// The Tier 1 checklist: what the technician checked before sending the bundle.
-struct Tier1Checklist: Sendable {
+public struct Tier1Checklist: Sendable {
     /// The items, in the order Tier 1 works through them: id and question.
-    static let items: [(id: String, question: String)] = [
+    public static let items: [(id: String, question: String)] = [
         ("power", "Power checked (UPS, power supply, unexpected shutdowns)"),
         ("compatibility", "Compatibility checked (OS, SQL Server and .NET versions supported)"),
         ("network", "Network verified (controllers and workstations reach the server)"),
@@ -12,37 +11,39 @@ struct Tier1Checklist: Sendable {
         ("reproduced", "Issue reproduced"),
     ]
 
-    enum Answer: String, Sendable {
+    public enum Answer: String, Sendable {
         case yes, no, notApplicable = "n/a", unanswered
     }
 
-    struct Entry: Sendable {
-        var answer: Answer = .unanswered
-        var note: String?
+    public struct Entry: Sendable {
+        public var answer: Answer = .unanswered
+        public var note: String?
     }
 
-    var entries: [String: Entry] = [:]
-    var stepsToReproduce: String?
+    public private(set) var entries: [String: Entry] = [:]
+    public var stepsToReproduce: String?
+
+    public init() {}
 
     /// Reads `--check NAME=ANSWER[:NOTE]` (ANSWER yes, no, na or n/a).
-    mutating func apply(_ spec: String) throws {
+    public mutating func apply(_ spec: String) throws {
         guard let eq = spec.firstIndex(of: "=") else {
-            throw ValidationError("--check '\(spec)': expected NAME=ANSWER[:NOTE], e.g. power=yes:UPS tested")
+            throw CollectError("--check '\(spec)': expected NAME=ANSWER[:NOTE], e.g. power=yes:UPS tested")
         }
         let name = spec[..<eq].lowercased()
         guard Self.items.contains(where: { $0.id == name }) else {
-            throw ValidationError("--check: unknown item '\(name)'; known: \(Self.items.map(\.id).joined(separator: ", "))")
+            throw CollectError("--check: unknown item '\(name)'; known: \(Self.items.map(\.id).joined(separator: ", "))")
         }
         let rest = spec[spec.index(after: eq)...]
         let parts = rest.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         guard let answer = Self.answer(String(parts[0])) else {
-            throw ValidationError("--check \(name): answer yes, no or na, not '\(parts[0])'")
+            throw CollectError("--check \(name): answer yes, no or na, not '\(parts[0])'")
         }
         let note = parts.count > 1 ? String(parts[1]).trimmingSpaces : ""
         entries[name] = Entry(answer: answer, note: note.isEmpty ? nil : note)
     }
 
-    static func answer(_ text: String) -> Answer? {
+    public static func answer(_ text: String) -> Answer? {
         switch text.lowercased().trimmingSpaces {
         case "yes", "y": .yes
         case "no", "n": .no
@@ -51,7 +52,7 @@ struct Tier1Checklist: Sendable {
         }
     }
 
-    func entry(_ id: String) -> Entry { entries[id] ?? Entry() }
+    public func entry(_ id: String) -> Entry { entries[id] ?? Entry() }
 
     /// For the manifest's `case.checklist`.
     var manifest: Manifest.Checklist {
@@ -70,7 +71,7 @@ struct Tier1Checklist: Sendable {
     }
 
     /// Lines for the top of SUMMARY.txt and REPORT.html.
-    var summaryFields: [(String, String?)] {
+    public var summaryFields: [(String, String?)] {
         var fields: [(String, String?)] = Self.items.map { item in
             let e = entry(item.id)
             let label = item.id.prefix(1).uppercased() + item.id.dropFirst()

@@ -1,21 +1,20 @@
-import ArgumentParser
 import Bundler
 import Foundation
 import Logging
 import SystemPackage
 
 /// `--email-limit` values and the email wording shared by collect's steps.
-enum EmailLimit {
+public enum EmailLimit {
     /// 10 MB, the common on-prem Exchange limit (decimal megabytes: the smaller reading).
-    static let defaultBytes: Int64 = 10_000_000
+    public static let defaultBytes: Int64 = 10_000_000
 
-    static let encryptionWarning =
+    public static let encryptionWarning =
         "AES-256 encrypted zip; encrypted zips are often quarantined by mail filters, and Windows Explorer cannot open them (use 7-Zip or amt-collect extract). Send the passphrase another way."
 
     /// `0` (no limit), bytes (`15000000`), or a number with a unit: `KB`/`K`, `MB`/`M`, `GB`/`G`
     /// are decimal (1000s, the smaller reading of a mail system's "10 MB"); `KiB`, `MiB`, `GiB`
     /// are binary. Case does not matter. `nil` for anything else.
-    static func parse(_ text: String) -> Int64? {
+    public static func parse(_ text: String) -> Int64? {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
         let units: [(String, Double)] = [("kib", 1024), ("mib", 1_048_576), ("gib", 1_073_741_824),
                                          ("kb", 1000), ("mb", 1_000_000), ("gb", 1_000_000_000),
@@ -31,8 +30,8 @@ enum EmailLimit {
 }
 
 /// After the bundle is written: the `.eml` draft beside it, or email-sized parts and their drafts.
-enum EmailStep {
-    static func run(outcome: CollectOutcome, settings: CollectSettings, caseSite: String, logger: Logger) throws -> EmailResult {
+public enum EmailStep {
+    public static func run(outcome: CollectOutcome, settings: CollectSettings, caseSite: String, logger: Logger) throws -> EmailResult {
         let options = EmailOptions(
             limit: settings.emailLimit, format: settings.format, compressionLevel: settings.compressionLevel,
             entryTime: outcome.created, passphrase: settings.passphrase, site: caseSite,

@@ -9,36 +9,69 @@ import SystemPackage
 import Triage
 
 /// Everything `collect` was asked to do, resolved and validated.
-struct CollectSettings: Sendable {
-    var root: FilePath
-    var outputDirectory: FilePath
-    var window: TimeWindow
-    var caseID: String?
-    var site: String?
-    var partner: String?
-    var contact: String?
-    var description: String?
-    var format: ArchiveFormat
-    var includes: [FilePath]
-    var catalog: Catalog
-    var optIn: Set<String>
-    var zone: SiteZone
-    var capBytes: Int64
+public struct CollectSettings: Sendable {
+    public var root: FilePath
+    public var outputDirectory: FilePath
+    public var window: TimeWindow
+    public var caseID: String?
+    public var site: String?
+    public var partner: String?
+    public var contact: String?
+    public var description: String?
+    public var format: ArchiveFormat
+    public var includes: [FilePath]
+    public var catalog: Catalog
+    public var optIn: Set<String>
+    public var zone: SiteZone
+    public var capBytes: Int64
     /// Deflate level 1–9 for the bundle.
-    var compressionLevel: Int
+    public var compressionLevel: Int
     /// Findings rules: the built-in ones plus `--rules`.
-    var rules: RuleSet
+    public var rules: RuleSet
     /// The technician's Tier 1 checklist.
-    var checklist: Tier1Checklist
-    var commandLine: [String]
+    public var checklist: Tier1Checklist
+    public var commandLine: [String]
     /// Fixed creation time for reproducible bundles (`SOURCE_DATE_EPOCH`).
-    var fixedCreated: Timestamp?
+    public var fixedCreated: Timestamp?
     /// Largest email message in bytes (0 = no limit): the bundle is split into parts beyond it.
-    var emailLimit: Int64 = EmailLimit.defaultBytes
+    public var emailLimit: Int64 = EmailLimit.defaultBytes
     /// Encrypt the bundle (AES-256 zip) with this passphrase; never logged or stored.
-    var passphrase: String? = nil
+    public var passphrase: String? = nil
     /// `--redact`: what is replaced before anything is written.
-    var redaction: RedactionMode = .secrets
+    public var redaction: RedactionMode = .secrets
+
+    public init(
+        root: FilePath, outputDirectory: FilePath, window: TimeWindow = .all,
+        caseID: String? = nil, site: String? = nil, partner: String? = nil, contact: String? = nil,
+        description: String? = nil, format: ArchiveFormat = .zip, includes: [FilePath] = [],
+        catalog: Catalog = .builtin(), optIn: Set<String> = [], zone: SiteZone = .collector,
+        capBytes: Int64 = 64 << 20, compressionLevel: Int = 1, rules: RuleSet = .builtin(),
+        checklist: Tier1Checklist = Tier1Checklist(), commandLine: [String] = [], fixedCreated: Timestamp? = nil,
+        emailLimit: Int64 = EmailLimit.defaultBytes, passphrase: String? = nil, redaction: RedactionMode = .secrets
+    ) {
+        self.root = root
+        self.outputDirectory = outputDirectory
+        self.window = window
+        self.caseID = caseID
+        self.site = site
+        self.partner = partner
+        self.contact = contact
+        self.description = description
+        self.format = format
+        self.includes = includes
+        self.catalog = catalog
+        self.optIn = optIn
+        self.zone = zone
+        self.capBytes = capBytes
+        self.compressionLevel = compressionLevel
+        self.rules = rules
+        self.checklist = checklist
+        self.commandLine = commandLine
+        self.fixedCreated = fixedCreated
+        self.emailLimit = emailLimit
+        self.passphrase = passphrase
+        self.redaction = redaction
+    }
 }
 
 /// One source after the parse stage: its raw copy and records waiting in the work folder.
@@ -79,19 +112,30 @@ struct ProcessedSource: Sendable {
 }
 
 /// What a finished `collect` produced.
-struct CollectOutcome: Sendable {
-    var bundle: FilePath
-    var bytes: Int64
-    var sources: Int
-    var records: Int
-    var skipped: Int
-    var partial: Int
-    var warnings: [String]
+public struct CollectOutcome: Sendable {
+    public var bundle: FilePath
+    public var bytes: Int64
+    public var sources: Int
+    public var records: Int
+    public var skipped: Int
+    public var partial: Int
+    public var warnings: [String]
     /// When the bundle was made: the time in its name and of its entries.
-    var created: Timestamp
+    public var created: Timestamp
     /// The run's hold on the bundle's name: released once the email step wrote its files too,
     /// rolled back (the whole output set removed) when it failed.
-    var claim: OutputClaim
+    public var claim: OutputClaim
+}
+
+/// What `collect` would do: the sources it would read and what it would leave out, with why.
+public struct CollectPlan: Sendable {
+    public struct LeftOut: Sendable {
+        public var path: String
+        public var entry: String
+        public var reason: String
+    }
+    public var sources: [DiscoveredSource]
+    public var leftOut: [LeftOut]
 }
 
 /// `collect`: discover → (read, parse → records) overlapped with (archive, hash) → summary → manifest.
@@ -100,22 +144,28 @@ struct CollectOutcome: Sendable {
 /// folder beside the output (never under the root) while parsing it into a JSON Lines file; the
 /// archive stage compresses finished sources into the bundle. A bounded queue between them keeps
 /// at most a few sources' temporary files on disk.
-final class CollectJob {
-    let settings: CollectSettings
-    let logger: Logger
+public final class CollectJob {
+    /// The version the manifest names (`tool.version`), the executable's `--version`.
+    public static let toolVersion = "0.1.0"
 
-    init(settings: CollectSettings, logger: Logger) {
+    public let settings: CollectSettings
+    let logger: Logger
+    let progress: @Sendable (CollectProgress) -> Void
+
+    /// - Parameter progress: told of each step as the run goes (on the calling thread).
+    public init(settings: CollectSettings, logger: Logger, progress: @escaping @Sendable (CollectProgress) -> Void = { _ in }) {
         self.settings = settings
         self.logger = logger
+        self.progress = progress
     }
 
-    func run() throws -> CollectOutcome {
+    public func run() throws -> CollectOutcome {
         let started = ContinuousClock.now
         let created = settings.fixedCreated ?? Self.now()
         let system = Self.systemFacts(root: settings.root)
         let facts = system.host
 
-        Console.progress("discovering logs under \(settings.root) …")
+        progress(.discovering(root: settings.root))
         let discovery = Discovery(root: settings.root, catalog: settings.catalog, includes: settings.includes,
                                   window: settings.window, includeOptIn: settings.optIn, logger: logger)
         let found = discovery.run()
@@ -210,7 +260,7 @@ final class CollectJob {
                         try EventLogExport.export(channel: channel, to: path)
                     } catch {
                         var failed = ProcessedSource(relativePath: item.relative, entryID: item.entry)
-                        failed.failure = WorkFolder.scrub(ErrorText.describe(error), work: workDir)
+                        failed.failure = WorkFolder.scrub(CollectError.describe(error), work: workDir)
                         queue.put(.done(failed))
                         continue
                     }
@@ -259,14 +309,14 @@ final class CollectJob {
                     digest = d
                 }
                 done += 1
-                Console.progress("[\(done)] \(p.relativePath)")
+                progress(.source(number: done, path: p.relativePath))
                 defer { if let r = p.rawTemp { Self.remove(r) } }
                 var recordsEntry: AddedEntry? = nil
                 if openRecords != nil {
                     recordsEntry = try writer.endEntry(digest: digest)
                     openRecords = nil
                 }
-                if let fatal = p.fatal { throw CommandFailure(description: fatal) }
+                if let fatal = p.fatal { throw CollectError(fatal) }
                 if let failure = p.failure, recordsEntry == nil {
                     // An expanded archive is listed with what became of it; anything else was not readable.
                     let expanded = p.stats.dataset == "archive"
@@ -330,7 +380,7 @@ final class CollectJob {
         }
         encoder.wait()
         producer.wait()
-        Console.endProgress()
+        progress(.sourcesDone(count: done))
 
         // Sources the catalog matched but that were not read.
         let skipped = found.skipped.filter { !exported.contains($0.relativePath) }
@@ -390,7 +440,7 @@ final class CollectJob {
         // The pseudonyms stay on site, beside the bundle, for the next run.
         if pii {
             do { try names.save(to: settings.outputDirectory) } catch {
-                warnings.append(ErrorText.describe(error))
+                warnings.append(CollectError.describe(error))
             }
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: final.string)[.size] as? Int64) ?? nil
@@ -399,15 +449,26 @@ final class CollectJob {
                               partial: partialCount, warnings: warnings, created: created, claim: claim)
     }
 
+    /// What a run with these settings would collect and leave out (`collect --dry-run`): the
+    /// discovery and the mail filter's decisions; no source is read and nothing is written.
+    public static func plan(settings: CollectSettings, logger: Logger) -> CollectPlan {
+        let found = Discovery(root: settings.root, catalog: settings.catalog, includes: settings.includes,
+                              window: settings.window, includeOptIn: settings.optIn, logger: logger).run()
+        let (kept, leftOut) = MailFilter.partition(found.sources)
+        let skipped = found.skipped.map { CollectPlan.LeftOut(path: $0.relativePath, entry: $0.entryID, reason: $0.reason) }
+            + leftOut.map { CollectPlan.LeftOut(path: $0.path, entry: $0.entry, reason: $0.reason) }
+        return CollectPlan(sources: kept, leftOut: skipped)
+    }
+
     // MARK: - Helpers
 
     static func loadPseudonyms(_ dir: FilePath) throws -> Pseudonyms {
         do { return try Pseudonyms.load(from: dir) } catch {
-            throw CommandFailure(description: "\(ErrorText.describe(error)); move it aside to start new pseudonyms")
+            throw CollectError("\(CollectError.describe(error)); move it aside to start new pseudonyms")
         }
     }
 
-    static func now() -> Timestamp {
+    public static func now() -> Timestamp {
         Timestamp(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000_000), precision: .milliseconds)
     }
 
@@ -444,7 +505,7 @@ final class CollectJob {
     }
 
     /// `/` or a drive root such as `C:\`.
-    static func isSystemRoot(_ root: FilePath) -> Bool {
+    public static func isSystemRoot(_ root: FilePath) -> Bool {
         let normal = root.lexicallyNormalized()
         return normal.components.isEmpty && normal.root != nil
     }
@@ -456,7 +517,7 @@ final class CollectJob {
 
     /// `AMT-<site>-<case>-<yyyyMMddTHHmmssZ>`, with only letters, digits, `-` and `_` kept from
     /// the site and case.
-    static func bundleName(site: String?, caseID: String?, created: Timestamp) -> String {
+    public static func bundleName(site: String?, caseID: String?, created: Timestamp) -> String {
         func clean(_ s: String?, _ fallback: String) -> String {
             let kept = (s ?? "").unicodeScalars.map { c -> Character in
                 (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "-" || c == "_") && c.isASCII ? Character(c) : "_"
@@ -513,23 +574,23 @@ final class CollectJob {
         }
     }
 
-    static func prettyJSON(snakeCase: Bool = false, _ value: some Encodable) throws -> [UInt8] {
+    public static func prettyJSON(snakeCase: Bool = false, _ value: some Encodable) throws -> [UInt8] {
         let encoder = JSONEncoder()
         if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return Array(try encoder.encode(value)) + [0x0A]
     }
 
-    static func makeDirectory(_ path: FilePath) throws {
+    public static func makeDirectory(_ path: FilePath) throws {
         do {
             try FileManager.default.createDirectory(atPath: path.string, withIntermediateDirectories: true)
         } catch {
-            throw CommandFailure(description: "cannot create a work folder in \(path.removingLastComponent()): \(error.localizedDescription)")
+            throw CollectError("cannot create a work folder in \(path.removingLastComponent()): \(error.localizedDescription)")
         }
     }
 
     /// Removes a work file or folder (with its contents); a path already gone is not an error.
-    static func remove(_ path: FilePath) {
+    public static func remove(_ path: FilePath) {
         try? FileManager.default.removeItem(atPath: path.string)
     }
 
