@@ -79,7 +79,7 @@ struct Summary: ParsableCommand {
             let zone = tz.flatMap(SiteZone.named) ?? .collector
             var sources: [SourceSummary] = []
             var skipped: [(String, String)] = []
-            let engine = FindingsEngine(rules: RuleSet.builtin())
+            var engine = FindingsEngine(rules: RuleSet.builtin())
             for file in rawFiles {
                 var counts = LevelCounts()
                 do {

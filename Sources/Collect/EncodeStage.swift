@@ -21,7 +21,10 @@ enum EncodedItem: Sendable {
 /// stages the two cores share the work however it falls (parsing, encoding, compressing), instead
 /// of waiting on whichever of two fixed halves is larger.
 enum EncodeStage {
-    static func run(from input: BoundedQueue<StreamItem>, to output: BoundedQueue<EncodedItem>, engine: FindingsEngine) {
+    /// Returns the engine once it observed every record that went into the bundle.
+    static func run(from input: BoundedQueue<StreamItem>, to output: BoundedQueue<EncodedItem>,
+                    engine: consuming FindingsEngine) -> FindingsEngine {
+        var engine = engine
         let writer = JSONLinesWriter()
         var open: (relative: String, digest: EntryDigest)? = nil
         var block = ByteBlock()
@@ -67,6 +70,7 @@ enum EncodeStage {
         // A stopped archive stage closes `output`; closing `input` then releases the parse stage.
         input.close()
         output.close()
+        return engine
     }
 
 }

@@ -102,16 +102,18 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     }
 }
 
-/// Runs `body` on a new thread and lets the caller wait for it.
-final class Worker: @unchecked Sendable {
+/// Runs `body` on a new thread and lets the caller wait for it and take what it returned (a
+/// stage that owns a value, such as the findings engine, hands it back this way).
+final class Worker<Result: Sendable>: @unchecked Sendable {
     private let done = NSCondition()
-    private var finished = false
+    /// Set once, by the worker's thread under `done`; read after `finished` under `done`.
+    private var result: Result?
 
-    init(name: String, _ body: @escaping @Sendable () -> Void) {
+    init(name: String, _ body: @escaping @Sendable () -> Result) {
         let thread = Thread { [self] in
-            body()
+            let value = body()
             done.lock()
-            finished = true
+            result = value
             done.broadcast()
             done.unlock()
         }
@@ -120,10 +122,13 @@ final class Worker: @unchecked Sendable {
         thread.start()
     }
 
-    func wait() {
+    /// Waits until `body` has returned; returns what it returned (every call the same).
+    @discardableResult
+    func wait() -> Result {
         done.lock()
-        while !finished { done.wait() }
-        done.unlock()
+        defer { done.unlock() }
+        while result == nil { done.wait() }
+        return result!
     }
 }
 
@@ -152,7 +157,7 @@ final class ReadAheadLines: LineBatchSource {
     /// reader as soon as there is room for one.
     private let queue = BoundedQueue<Item>(capacity: ReadAheadLines.depth, wakeConsumerAt: 1, wakeProducerAt: 1)
     private let finished = FinishedDecoder()
-    private var worker: Worker?
+    private var worker: Worker<Void>?
     private var ended = false
 
     /// Where the reading thread leaves its decoder at the end; read only after that thread ended.
@@ -160,7 +165,7 @@ final class ReadAheadLines: LineBatchSource {
         var decoder = LineDecoder()
     }
 
-    init(_ source: some ByteSource & AnyObject, maxLineBytes: Int = 1 << 20) {
+    init(_ source: some ByteSource & AnyObject & SendableMetatype, maxLineBytes: Int = 1 << 20) {
         let queue = self.queue
         let box = UncheckedBox(source)
         let finished = self.finished

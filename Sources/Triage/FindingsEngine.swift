@@ -193,8 +193,9 @@ public struct MessageGroup: Sendable, Codable, Equatable {
 ///
 /// Feed every record once with `observe(_:)`, then read `findings()`, `timeline()`,
 /// `histogram()` and `messageGroups(limit:)` (they can be read at any time). Memory is bounded
-/// by the caps below, not by the number of records. Not thread-safe: use from one thread.
-public final class FindingsEngine {
+/// by the caps below, not by the number of records. A value: a stage that observes records owns
+/// its engine (it is moved to that stage's thread and handed back when the stage ends).
+public struct FindingsEngine: Sendable {
     /// Distinct AMTError templates kept; later templates are counted under `other`.
     public static let templateLimit = 1000
     /// Boot and shutdown events kept for the timeline.
@@ -232,27 +233,25 @@ public final class FindingsEngine {
         var order: Int
     }
 
-    // One thread observes at a time (collect's encode stage): the state skips the runtime's
-    // exclusivity checks, which every record's observation went through.
-    @exclusivity(unchecked) private var rules: [RuleState]
+    private var rules: [RuleState]
     /// The rules' conditions, in the order of `rules`.
     private let compiled: [CompiledMatch]
     /// Lower-cased dataset → indices of the rules it can match.
-    @exclusivity(unchecked) private var datasetRules: [String: [Int]] = [:]
-    @exclusivity(unchecked) private var timelineEvents: [Timeline.Event] = []
-    @exclusivity(unchecked) private var timelineDropped = 0
+    private var datasetRules: [String: [Int]] = [:]
+    private var timelineEvents: [Timeline.Event] = []
+    private var timelineDropped = 0
     /// Hour index (hours since the epoch) → source index → count.
-    @exclusivity(unchecked) private var hourly: [Int64: [Int: Int]] = [:]
-    @exclusivity(unchecked) private var latestHour: Int64 = .min
-    @exclusivity(unchecked) private var droppedOlder = 0
-    @exclusivity(unchecked) private var sourceIndex: [String: Int] = [:]
-    @exclusivity(unchecked) private var sourceNames: [String] = []
-    @exclusivity(unchecked) private var templates: [String: TemplateState] = [:]
+    private var hourly: [Int64: [Int: Int]] = [:]
+    private var latestHour: Int64 = .min
+    private var droppedOlder = 0
+    private var sourceIndex: [String: Int] = [:]
+    private var sourceNames: [String] = []
+    private var templates: [String: TemplateState] = [:]
     /// The dataset of the record before (records come in runs of one source): its lower-cased
     /// form and candidate rules, so most records need no lower-casing or hashing for them.
-    @exclusivity(unchecked) private var lastDataset: (raw: String, lowered: String, rules: [Int])?
+    private var lastDataset: (raw: String, lowered: String, rules: [Int])?
     /// The histogram's source of the record before and its index.
-    @exclusivity(unchecked) private var lastSource: (name: String, index: Int)?
+    private var lastSource: (name: String, index: Int)?
 
     public init(rules: RuleSet) {
         self.rules = rules.rules.map { RuleState(rule: $0) }
@@ -261,7 +260,7 @@ public final class FindingsEngine {
 
     /// Indices of the rules whose `datasets` condition a dataset passes; cached per dataset (a
     /// handful of values), computed afresh past `datasetCacheLimit` distinct values.
-    private func rulesFor(dataset: String) -> [Int] {
+    private mutating func rulesFor(dataset: String) -> [Int] {
         if let known = datasetRules[dataset] { return known }
         let list = compiled.indices.filter { compiled[$0].datasetMatches(dataset) }
         if datasetRules.count < 64 { datasetRules[dataset] = list }
@@ -269,7 +268,7 @@ public final class FindingsEngine {
     }
 
     /// Takes one record into account. O(number of rules); the message is lower-cased at most once.
-    public func observe(_ record: Record) {
+    public mutating func observe(_ record: Record) {
         let candidates: [Int]
         let lowered: String
         if let last = lastDataset, last.raw == record.dataset {
@@ -303,7 +302,7 @@ public final class FindingsEngine {
         }
     }
 
-    private func add(_ record: Record, rule i: Int, group: String) {
+    private mutating func add(_ record: Record, rule i: Int, group: String) {
         FindingsEngine.add(record, to: &rules[i], group: group)
     }
 
@@ -373,7 +372,7 @@ public final class FindingsEngine {
         list.insert(Evidence(r), at: i)
     }
 
-    private func timelineObserve(_ r: Record) {
+    private mutating func timelineObserve(_ r: Record) {
         guard let w = r.winlog, let id = w.eventID, let t = r.timestamp else { return }
         let provider = (w.providerName ?? r.provider ?? "").lowercased()
         let kind: Timeline.Kind
@@ -390,7 +389,7 @@ public final class FindingsEngine {
                                              recordID: w.recordID, message: Evidence.oneLine(r.message)))
     }
 
-    private func histogramObserve(_ r: Record) {
+    private mutating func histogramObserve(_ r: Record) {
         guard let level = r.level, level <= .warning, let t = r.timestamp else { return }
         let hour = floorDiv(t.microseconds, 3_600_000_000)
         let horizon = Int64(FindingsEngine.histogramHours)
@@ -422,7 +421,7 @@ public final class FindingsEngine {
         }
     }
 
-    private func templateObserve(_ r: Record, level: Severity, template: String) {
+    private mutating func templateObserve(_ r: Record, level: Severity, template: String) {
         var key = template
         var k = templates.index(forKey: key)
         // One slot stays free for `other`, so at most `templateLimit` templates are kept.

@@ -120,7 +120,7 @@ import Testing
         let facts = try #require(try JSONSerialization.jsonObject(with: Data(factsBytes)) as? [String: Any])
         let product = (facts["product"] as? [[String: Any]])?.first
         #expect(product?["version"] as? String == "5.1.3.902")
-        #expect((product?["source"] as? String ?? "").contains("version.txt"))
+        #expect((product?["source"] as? String)?.contains("version.txt") == true)
         #expect((facts["dot_net"] as? [[String: Any]])?.first?["version"] as? String == "4.0.30319")
         #expect((facts["unknown"] as? [String] ?? []).contains { $0.hasPrefix("uptime") })
         #expect(summary.contains("WebBRIX 5.1.3.902"))
@@ -383,7 +383,7 @@ extension EndToEndTests {
         #expect(b.status == 0, "\(b.stderr)")
         let bobj = try #require(try JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as? [String: Any])
         let bfindings = try #require(bobj["findings"] as? [[String: Any]])
-        #expect(bfindings.contains { ($0["title"] as? String ?? "").contains("power loss") })
+        #expect(bfindings.contains { ($0["title"] as? String)?.contains("power loss") == true })
         #expect((bobj["case"] as? [String: Any])?["id"] as? String == "E2E-1")
     }
 }

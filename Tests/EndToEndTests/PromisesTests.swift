@@ -187,7 +187,7 @@ import Testing
         for (k, v) in environment { env[k] = v }
         process.environment = env
         for name in ["\(tag).out", "\(tag).err"] {
-            FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path, contents: nil)
+            try Data().write(to: dir.appendingPathComponent(name))
         }
         process.standardOutput = try FileHandle(forWritingTo: dir.appendingPathComponent("\(tag).out"))
         process.standardError = try FileHandle(forWritingTo: dir.appendingPathComponent("\(tag).err"))

@@ -48,8 +48,8 @@ enum E2E {
         let dir = FileManager.default.temporaryDirectory
         let outURL = dir.appendingPathComponent("amt-e2e-out-\(UUID().uuidString)")
         let errURL = dir.appendingPathComponent("amt-e2e-err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        try Data().write(to: outURL)
+        try Data().write(to: errURL)
         defer {
             try? FileManager.default.removeItem(at: outURL)
             try? FileManager.default.removeItem(at: errURL)

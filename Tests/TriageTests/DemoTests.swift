@@ -26,7 +26,7 @@ enum Demo {
     }
 
     static func run() throws -> Result {
-        let engine = FindingsEngine(rules: .builtin())
+        var engine = FindingsEngine(rules: .builtin())
         var sources: [SourceSummary] = []
         for file in files {
             var counts = LevelCounts()
@@ -97,7 +97,7 @@ enum Demo {
             "Fixtures/demo-site/Windows/INF/setupapi.dev.log",
             "Fixtures/demo-site/Windows/DPINST.LOG",
         ]
-        let engine = FindingsEngine(rules: .builtin())
+        var engine = FindingsEngine(rules: .builtin())
         var sources: [SourceSummary] = []
         for file in files {
             var counts = LevelCounts()

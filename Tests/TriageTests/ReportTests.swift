@@ -8,7 +8,7 @@ import Triage
 
     /// A report whose every text field carries markup.
     static func hostileInput() -> ReportInput {
-        let engine = FindingsEngine(rules: .builtin())
+        var engine = FindingsEngine(rules: .builtin())
         for k in 0..<6 {
             var r = T.text("amt.error", "Error: \(hostile) door 10.0.0.\(k)", at: Int64(k * 3600), line: k + 1)
             r.filePath = "logs/<img src=x onerror=alert(2)>.log"
@@ -50,7 +50,7 @@ import Triage
     }
 
     @Test func healthyReport() throws {
-        let engine = FindingsEngine(rules: .builtin())
+        var engine = FindingsEngine(rules: .builtin())
         engine.observe(T.event("EventLog", 6005, level: .information))
         let html = ReportHTML.render(ReportInput(
             caseFields: [("Case", "1")], hostFacts: [], findings: engine.findings(), timeline: engine.timeline(),

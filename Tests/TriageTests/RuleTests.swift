@@ -42,7 +42,7 @@ import Triage
         var failed = T.text("msi", "Installation of WebBRIX Server failed with exit code 1603", code: "1603")
         failed.outcome = .failure
         failed.setExtra("install.exit_code", .string("1603"))
-        let engine = FindingsEngine(rules: .builtin())
+        var engine = FindingsEngine(rules: .builtin())
         engine.observe(failed)
         var busy = failed
         busy.setExtra("install.exit_code", .string("1618"))
@@ -73,7 +73,7 @@ import Triage
             r.setExtra("sql.state", .int(Int64(state)))
             return r
         }
-        let engine = FindingsEngine(rules: .builtin())
+        var engine = FindingsEngine(rules: .builtin())
         for r in [login(8), login(8), login(38)] { engine.observe(r) }
         engine.observe(T.event("MSSQLSERVER", 18456, level: .information,
                                message: "MSSQLSERVER 18456: Data[0]=Login failed for user 'sa'."))
@@ -122,7 +122,7 @@ import Triage
         let records = (0..<5).map {
             T.text("amt.error", "Error: Door controller 10.0.20.\($0 + 1) did not respond within \($0 * 100) ms", at: Int64($0 * 60))
         }
-        let engine = FindingsEngine(rules: .builtin())
+        var engine = FindingsEngine(rules: .builtin())
         for r in records { engine.observe(r) }
         let f = engine.findings()
         #expect(f.map(\.ruleID) == ["amterror-recurring"])
@@ -147,7 +147,7 @@ import Triage
         var ok = T.text("msi", "Installation succeeded (exit code 0)", level: .information, code: "0")
         ok.outcome = .success
         records.append(ok)
-        let engine = FindingsEngine(rules: .builtin())
+        var engine = FindingsEngine(rules: .builtin())
         for r in records { engine.observe(r) }
         #expect(engine.findings().isEmpty)
         let text = SummaryText.render(SummaryInput(caseFields: [("Case", "1")], hostFacts: [], collection: [],
@@ -198,7 +198,7 @@ import Triage
     }
 
     @Test func evidenceIsBoundedAndFirstLastTracked() {
-        let engine = FindingsEngine(rules: .builtin())
+        var engine = FindingsEngine(rules: .builtin())
         for k in 0..<20 { engine.observe(T.event("Tcpip", 4199, at: Int64(100 - k), recordID: UInt64(k))) }
         let f = try! #require(engine.findings().first)
         #expect(f.count == 20 && f.evidence.count == 5)
@@ -271,7 +271,7 @@ import Triage
                         match: Match(datasets: ["text"]), evidenceLimit: 0)
         let loud = Rule(id: "loud", area: .power, severity: .critical, title: "Loud rule", nextStep: "Act now.",
                         match: Match(datasets: ["text"], levels: ["error"]))
-        let engine = FindingsEngine(rules: RuleSet(rules: [rule, loud]))
+        var engine = FindingsEngine(rules: RuleSet(rules: [rule, loud]))
         for k in 0..<4 { engine.observe(T.text("text", "line \(k)\nsecond line", at: Int64(k), line: k + 1)) }
         let text = SummaryText.render(SummaryInput(caseFields: [], hostFacts: [], collection: [], sources: [], skipped: [],
                                                    findings: engine.findings()))

@@ -29,7 +29,7 @@ enum T {
         process.arguments = arguments
         if let cwd { process.currentDirectoryURL = cwd }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("amt-triage-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
+        try Data().write(to: out)
         defer { try? FileManager.default.removeItem(at: out) }
         let handle = try FileHandle(forWritingTo: out)
         process.standardOutput = handle
@@ -130,7 +130,7 @@ enum T {
     }
 
     static func ruleIDs(_ records: [Record], rules: RuleSet = .builtin()) -> [String] {
-        let engine = FindingsEngine(rules: rules)
+        var engine = FindingsEngine(rules: rules)
         for r in records { engine.observe(r) }
         return engine.findings().map(\.ruleID)
     }

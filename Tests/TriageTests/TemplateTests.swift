@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func messageGroupsCountFirstLastAndExample() {
-        let engine = FindingsEngine(rules: RuleSet(rules: []))
+        var engine = FindingsEngine(rules: RuleSet(rules: []))
         for k in 0..<4 {
             engine.observe(T.text("amt.error", "Error: Door controller 10.0.20.\(k) did not respond within \(k) ms",
                                   level: k == 3 ? .warning : .error, at: Int64(100 - k)))
@@ -65,7 +65,7 @@ import Testing
     /// A million distinct messages (words made of their numbers, so numbers alone do not group them)
     /// keep at most `templateLimit` templates; the rest land in `other`; counts add up.
     @Test func templatesAreCapped() {
-        let engine = FindingsEngine(rules: .builtin())
+        var engine = FindingsEngine(rules: .builtin())
         var r = T.text("amt.error", "")
         let letters = Array("abcdefghij")
         for k in 0..<1_000_000 {
@@ -92,7 +92,7 @@ import Testing
     }
 
     @Test func histogramKeepsTheLastFourteenDaysAndCapsSources() {
-        let engine = FindingsEngine(rules: RuleSet(rules: []))
+        var engine = FindingsEngine(rules: RuleSet(rules: []))
         for k in 0..<(40 * 24) {  // one error an hour for 40 days, from 40 sources
             var r = T.text("text", "boom", at: Int64(k) * 3600)
             r.filePath = "src\(k % 40).log"
@@ -107,7 +107,7 @@ import Testing
     }
 
     @Test func timelineIsBounded() {
-        let engine = FindingsEngine(rules: RuleSet(rules: []))
+        var engine = FindingsEngine(rules: RuleSet(rules: []))
         for k in 0..<(FindingsEngine.timelineLimit + 50) {
             engine.observe(T.event("EventLog", 6005, level: .information, at: Int64(-k)))
         }
