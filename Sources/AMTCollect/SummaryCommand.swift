@@ -89,7 +89,7 @@ struct Summary: ParsableCommand {
                         engine.observe(record)
                     }
                     sources.append(SourceSummary(path: file, dataset: stats.dataset ?? "?", counts: counts,
-                                                 status: stats.parseErrors > 0 ? "partial" : "ok",
+                                                 status: stats.parseErrors > 0 ? .partial : .ok,
                                                  note: nil, parseErrors: stats.parseErrors,
                                                  limits: SourceSummary.limits(of: stats)))
                 } catch {

@@ -138,6 +138,25 @@ public struct CollectPlan: Sendable {
     public var leftOut: [LeftOut]
 }
 
+/// A run's redaction: the redactor, and under pii the pseudonyms (those of earlier runs, kept
+/// in the output folder, are reused) and the host's name as the bundle shows it.
+struct RunPrivacy {
+    let names: Pseudonyms
+    let redactor: Redactor
+    let pii: Bool
+    /// The host's name in the bundle name, records and summary: its pseudonym under pii.
+    let hostShown: String?
+
+    init(settings: CollectSettings, hostName: String?) throws {
+        let pii = settings.redaction == .pii
+        let names = pii ? try CollectJob.loadPseudonyms(settings.outputDirectory) : Pseudonyms()
+        self.pii = pii
+        self.names = names
+        redactor = Redactor(mode: settings.redaction, names: names, knownHosts: [hostName].compactMap { $0 })
+        hostShown = pii ? hostName.map { names.pseudonym(.host, $0) } : hostName
+    }
+}
+
 /// `collect`: discover → (read, parse → records) overlapped with (archive, hash) → summary → manifest.
 ///
 /// Two threads: the parse stage reads each source once, tees its bytes into a raw copy in a work
@@ -159,17 +178,16 @@ public final class CollectJob {
         self.progress = progress
     }
 
+    /// Runs the collection: discover, stage the sources (read and parse → encode → archive),
+    /// assemble the bundle (system facts, summary, report, manifest), report what it made.
     public func run() throws -> CollectOutcome {
         let started = ContinuousClock.now
         let created = settings.fixedCreated ?? Self.now()
         let system = Self.systemFacts(root: settings.root)
-        let facts = system.host
 
         progress(.discovering(root: settings.root))
-        let discovery = Discovery(root: settings.root, catalog: settings.catalog, includes: settings.includes,
-                                  window: settings.window, includeOptIn: settings.optIn, logger: logger)
-        let found = discovery.run()
-        let sources = found.sources.filter { !Self.isInside($0.absolutePath, settings.outputDirectory) }
+        let found = Discovery(root: settings.root, catalog: settings.catalog, includes: settings.includes,
+                              window: settings.window, includeOptIn: settings.optIn, logger: logger).run()
 
         // What killed runs left: the output sets they never completed, temporary files, work folders.
         _ = OutputClaim.cleanAbandoned(in: settings.outputDirectory, logger: logger)
@@ -179,197 +197,142 @@ public final class CollectJob {
         try Self.makeDirectory(work)
         defer { Self.remove(work) }
 
-        // Redaction: under pii the pseudonyms of earlier runs (kept in the output folder) are reused.
-        let names = settings.redaction == .pii ? try Self.loadPseudonyms(settings.outputDirectory) : Pseudonyms()
-        let redactor = Redactor(mode: settings.redaction, names: names, knownHosts: [facts.name].compactMap { $0 })
-        let pii = settings.redaction == .pii
-
-        // Under pii the host's name appears only as its pseudonym (bundle name, records, summary).
-        let hostShown = pii ? facts.name.map { names.pseudonym(.host, $0) } : facts.name
+        let privacy = try RunPrivacy(settings: settings, hostName: system.host.name)
         // A second run in the same second with the same site and case takes `<name>-2`.
         let claim = try OutputClaim.claim(
             directory: settings.outputDirectory,
-            baseName: Self.bundleName(site: settings.site ?? hostShown, caseID: settings.caseID, created: created),
+            baseName: Self.bundleName(site: settings.site ?? privacy.hostShown, caseID: settings.caseID, created: created),
             logger: logger)
         var claimed = false
         defer { if !claimed { claim.rollBack(logger: logger) } }
-        let name = claim.stem
-        let writer = try BundleWriter(outputDirectory: settings.outputDirectory, bundleName: name,
+        let writer = try BundleWriter(outputDirectory: settings.outputDirectory, bundleName: claim.stem,
                                       format: settings.format, entryTime: created,
                                       compressionLevel: settings.compressionLevel,
                                       passphrase: settings.passphrase, logger: logger)
         var finished = false
         defer { if !finished { writer.abort() } }
 
-        // Parse stage on its own thread.
-        // The parse stage limits a run: it is woken as soon as there is room for its output.
-        let queue = BoundedQueue<StreamItem>(capacity: 8, wakeConsumerAt: 1, wakeProducerAt: 1)
-        let context = (host: hostShown, zone: settings.zone, window: settings.window)
-        var items = sources.enumerated().map { (index: $0.offset, path: $0.element.absolutePath,
-                                                relative: redactor.redact(path: $0.element.relativePath), entry: $0.element.entryID,
-                                                kind: $0.element.kind,
-                                                cap: $0.element.maxBytes.map { min($0, settings.capBytes) } ?? settings.capBytes,
-                                                exportChannel: String?.none) }
-        // Live Windows: event logs held open by the service are exported through the system.
+        let plan = sourceJobs(found, redactor: privacy.redactor)
+        // A zip written with igzip takes raw copies the parse stage compressed as it read them.
+        let context = SourceContext(work: work, hostName: privacy.hostShown, zone: settings.zone, window: settings.window,
+                                    redactor: privacy.redactor.isActive ? privacy.redactor : nil,
+                                    packLevel: writer.takesPackedFiles ? writer.compressionLevel : nil)
+        var staged = try stageSources(plan.jobs, context: context, into: writer)
+        progress(.sourcesDone(count: staged.summaries.count))
+
+        let final = try assemble(&staged, notRead: plan.notRead, system: system, privacy: privacy,
+                                 created: created, started: started, into: writer)
+        finished = true
+        claimed = true
+        // The pseudonyms stay on site, beside the bundle, for the next run.
+        if privacy.pii {
+            do { try privacy.names.save(to: settings.outputDirectory) } catch {
+                staged.warnings.append(CollectError.describe(error))
+            }
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: final.string)[.size] as? Int64) ?? nil
+        return CollectOutcome(bundle: final, bytes: size ?? 0, sources: staged.summaries.count, records: staged.records,
+                              skipped: plan.notRead.count + staged.summaries.filter { $0.status == .skipped }.count,
+                              partial: staged.partial, warnings: staged.warnings, created: created, claim: claim)
+    }
+
+    // MARK: - Steps
+
+    /// The sources of a run in the order they are read, and the catalog matches left unread.
+    struct SourcePlan {
+        var jobs: [SourceJob]
+        /// Paths (redacted) and why they were not read.
+        var notRead: [(path: String, reason: String)]
+    }
+
+    /// Step 1: what discovery found, as jobs: its sources (none inside the output folder) and, on
+    /// a live Windows system, the event logs the service holds open, exported through the system.
+    func sourceJobs(_ found: DiscoveryResult, redactor: Redactor) -> SourcePlan {
+        var jobs: [SourceJob] = []
+        for source in found.sources where !Self.isInside(source.absolutePath, settings.outputDirectory) {
+            jobs.append(SourceJob(tag: String(jobs.count), path: source.absolutePath,
+                                  relativePath: redactor.redact(path: source.relativePath), entryID: source.entryID,
+                                  kind: source.kind, cap: source.maxBytes.map { min($0, settings.capBytes) } ?? settings.capBytes))
+        }
         let exports = EventLogExport.exportable(found.skipped, catalog: settings.catalog,
                                                 liveRoot: Self.isSystemRoot(settings.root))
-        for (k, e) in exports.enumerated() {
-            items.append((index: items.count + k, path: e.absolutePath ?? settings.root.appending(e.relativePath),
-                          relative: redactor.redact(path: e.relativePath), entry: e.entryID, kind: Dataset.evtx, cap: Int64.max,
-                          exportChannel: EventLogExport.channel(forFile: FilePath(e.relativePath).lastComponent?.string ?? e.relativePath)))
+        for e in exports {
+            let file = FilePath(e.relativePath).lastComponent?.string ?? e.relativePath
+            jobs.append(SourceJob(tag: String(jobs.count), path: e.absolutePath ?? settings.root.appending(e.relativePath),
+                                  relativePath: redactor.redact(path: e.relativePath), entryID: e.entryID,
+                                  kind: Dataset.evtx, cap: Int64.max, exportChannel: EventLogExport.channel(forFile: file)))
         }
         let exported = Set(exports.map(\.relativePath))
-        let activeRedactor: Redactor? = redactor.isActive ? redactor : nil
-        // A zip written with igzip takes raw copies the parse stage compressed as it read them.
-        let packLevel: Int? = writer.takesPackedFiles ? writer.compressionLevel : nil
-        let toRead = items
-        let workDir = work
-        // Three stages, each on its own thread: parse (parse; a text source is read, redacted and its
-        // raw copy compressed on a read-ahead thread beside it) → encode (findings, JSON Lines,
-        // SHA-256) → archive (compress, on this thread; raw copies are copied in compressed).
-        // Findings are judged on every record that goes into the bundle: the encoder owns the
-        // engine while it runs and hands it back when it ends.
-        let rules = settings.rules
+        let notRead = found.skipped.filter { !exported.contains($0.relativePath) }
+            .map { (path: redactor.redact(path: $0.relativePath), reason: $0.reason) }
+        return SourcePlan(jobs: jobs, notRead: notRead)
+    }
+
+    /// What the sources became in the bundle: their manifest entries and summary lines, and what
+    /// the summary tells of them all.
+    struct StagedSources {
+        var files: [ManifestFile] = []
+        var summaries: [SourceSummary] = []
+        var warnings: [String] = []
+        var records = 0
+        var partial = 0
+        var sqlFacts = SQLServerFacts()
+        var installRuns = InstallRunLog()
+        var engine: FindingsEngine
+    }
+
+    /// Step 2: every source read, parsed, encoded and archived, in three stages on their own
+    /// threads: parse (a text source is read, redacted and its raw copy compressed on a read-ahead
+    /// thread beside it) → encode (findings, JSON Lines, SHA-256) → archive (compress, on this
+    /// thread; raw copies are copied in compressed).
+    func stageSources(_ jobs: [SourceJob], context: SourceContext, into writer: BundleWriter) throws -> StagedSources {
+        // The parse stage limits a run: it is woken as soon as there is room for its output.
+        let parsed = BoundedQueue<StreamItem>(capacity: 8, wakeConsumerAt: 1, wakeProducerAt: 1)
         // The archive stage is woken once four chunks (1 MiB) wait: woken at each one, it slept
         // and woke about 4,000 times a run (11–12 thousand context switches in all, 5.5 thousand
         // now on the bench site).
         let encoded = BoundedQueue<EncodedItem>(capacity: 16, wakeConsumerAt: 4)
+        // Findings are judged on every record that goes into the bundle: the encoder owns the
+        // engine while it runs and hands it back when it ends.
+        let rules = settings.rules
         let encoder = Worker(name: "amt-encode") {
-            EncodeStage.run(from: queue, to: encoded, engine: FindingsEngine(rules: rules))
+            EncodeStage.run(from: parsed, to: encoded, engine: FindingsEngine(rules: rules))
         }
         let producer = Worker(name: "amt-parse") {
-            let sink: (consuming StreamItem) -> Void = { item in queue.put(item) }
-            for item in toRead {
-                if queue.isClosed { break }
-                let decision = item.exportChannel == nil ? MailFilter.decide(path: item.path, relativePath: item.relative) : .collect
-                if case .leaveOut(let reason) = decision {
-                    queue.put(.done(MailFilter.leftOut(relativePath: item.relative, entryID: item.entry, reason: reason)))
-                    continue
-                }
-                if decision == .expand {
-                    ArchiveExpansion.process(
-                        index: item.index, path: item.path, relativePath: item.relative, entryID: item.entry,
-                        work: workDir, hostName: context.host, zone: context.zone, window: context.window,
-                        cap: item.cap, redactor: activeRedactor, sink: sink)
-                    continue
-                }
-                var path = item.path
-                if let channel = item.exportChannel {
-                    path = workDir.appending("export-\(item.index).evtx")
-                    do {
-                        try EventLogExport.export(channel: channel, to: path)
-                    } catch {
-                        var failed = ProcessedSource(relativePath: item.relative, entryID: item.entry)
-                        failed.failure = WorkFolder.scrub(CollectError.describe(error), work: workDir)
-                        queue.put(.done(failed))
-                        continue
-                    }
-                }
-                defer { if item.exportChannel != nil { CollectJob.remove(path) } }
-                let processed = SourceStage.process(
-                    index: String(item.index), path: path, relativePath: item.relative, entryID: item.entry,
-                    kind: item.kind, work: workDir, hostName: context.host, zone: context.zone,
-                    window: context.window, cap: item.cap, redactor: activeRedactor, packLevel: packLevel, sink: sink)
-                queue.put(.done(processed))
+            for job in jobs {
+                if parsed.isClosed { break }
+                SourceStage.run(job, context: context) { item in parsed.put(item) }
             }
-            queue.close()
+            parsed.close()
         }
 
-        var files: [ManifestFile] = []
-        var summaries: [SourceSummary] = []
-        var warnings: [String] = []
-        var totalRecords = 0
-        var partialCount = 0
-        var done = 0
-        var sqlFacts = SQLServerFacts()
-        var installRuns = InstallRunLog()
+        var staged = StagedSources(engine: FindingsEngine(rules: RuleSet(rules: [])))
         // The records entry of the source being read, begun at its first chunk.
         var openRecords: String? = nil
+        func write(_ relative: String, _ bytes: UnsafeRawBufferPointer) throws {
+            if openRecords == nil {
+                try writer.beginEntry(at: "records/" + relative + ".jsonl", hashedByCaller: true)
+                openRecords = relative
+            }
+            try writer.writeToEntry(bytes)
+        }
         do {
             while let item = encoded.take() {
-                let p: ProcessedSource
-                let digest: EntryDigest?
                 switch item {
                 case .bytes(let relative, let block):
-                    if openRecords == nil {
-                        try writer.beginEntry(at: "records/" + relative + ".jsonl", hashedByCaller: true)
-                        openRecords = relative
-                    }
-                    try writer.writeToEntry(block.bytes)
-                    continue
+                    try write(relative, block.bytes)
                 case .large(let relative, let bytes):
-                    if openRecords == nil {
-                        try writer.beginEntry(at: "records/" + relative + ".jsonl", hashedByCaller: true)
-                        openRecords = relative
+                    try bytes.withUnsafeBytes { try write(relative, $0) }
+                case .done(let p, let digest):
+                    progress(.source(number: staged.summaries.count + 1, path: p.relativePath))
+                    defer { if let r = p.rawTemp { Self.remove(r) } }
+                    var recordsEntry: AddedEntry? = nil
+                    if openRecords != nil {
+                        recordsEntry = try writer.endEntry(digest: digest)
+                        openRecords = nil
                     }
-                    try writer.writeToEntry(bytes)
-                    continue
-                case .done(let processed, let d):
-                    p = processed
-                    digest = d
+                    try archive(p, records: recordsEntry, into: writer, &staged)
                 }
-                done += 1
-                progress(.source(number: done, path: p.relativePath))
-                defer { if let r = p.rawTemp { Self.remove(r) } }
-                var recordsEntry: AddedEntry? = nil
-                if openRecords != nil {
-                    recordsEntry = try writer.endEntry(digest: digest)
-                    openRecords = nil
-                }
-                if let fatal = p.fatal { throw CollectError(fatal) }
-                if let failure = p.failure, recordsEntry == nil {
-                    // An expanded archive is listed with what became of it; anything else was not readable.
-                    let expanded = p.stats.dataset == "archive"
-                    files.append(ManifestFile.skippedSource(source: p.relativePath, kind: p.stats.dataset, reason: failure))
-                    summaries.append(SourceSummary(path: p.relativePath, dataset: p.stats.dataset ?? "?",
-                                                   counts: LevelCounts(), status: expanded ? "expanded" : "skipped",
-                                                   note: failure))
-                    if !expanded { warnings.append("\(p.relativePath): \(failure)") }
-                    continue
-                }
-                let dataset = p.stats.dataset ?? Dataset.text
-                let damaged = p.stats.parseErrors > 0 || (p.stats.counters["chunks_skipped"] ?? 0) > 0
-                let status = (p.truncatedBytes != nil || damaged || p.failure != nil) ? "partial" : "ok"
-                if status == "partial" { partialCount += 1 }
-                var reasons: [String] = []
-                if let failure = p.failure { reasons.append("reading stopped: \(failure)") }
-                if let how = p.truncatedHow { reasons.append(how) }
-                if p.stats.parseErrors > 0 { reasons.append("\(p.stats.parseErrors) damaged or unparsable entries") }
-                if p.outsideWindow > 0 { reasons.append("\(p.outsideWindow) records outside the time window left out") }
-                let reason = reasons.isEmpty ? nil : reasons.joined(separator: "; ")
-
-                if let raw = p.rawTemp {
-                    let added = try p.rawPacked.map { try writer.addPacked(at: "raw/" + p.relativePath, $0) }
-                        ?? writer.addFile(at: "raw/" + p.relativePath, from: raw)
-                    var file = ManifestFile.source(
-                        added: added, source: p.relativePath, kind: dataset, role: .raw, stats: p.stats,
-                        status: status, reason: reason, truncatedBytes: p.truncatedBytes, truncatedHow: p.truncatedHow,
-                        outsideWindow: p.outsideWindow)
-                    file.redactions = p.redactions?.byName
-                    files.append(file)
-                } else if let leftOut = p.rawLeftOut {
-                    // The redacted records stand in (their entry carries the counts).
-                    files.append(ManifestFile.skippedSource(source: p.relativePath, kind: dataset, reason: leftOut))
-                }
-                if recordsEntry == nil, dataset != "config" {
-                    // A source without records still gets its (empty) records file.
-                    recordsEntry = try writer.addData(at: "records/" + p.relativePath + ".jsonl", [])
-                }
-                if let added = recordsEntry {
-                    var file = ManifestFile.source(
-                        added: added, source: p.relativePath, kind: dataset, role: .records, stats: p.stats,
-                        status: status, reason: reason, truncatedBytes: nil, truncatedHow: nil,
-                        outsideWindow: p.outsideWindow)
-                    // Counted once per source: on its raw copy, or here when there is none.
-                    if p.rawTemp == nil { file.redactions = p.redactions?.byName }
-                    files.append(file)
-                }
-                totalRecords += p.counts.total
-                if let f = p.sqlFacts { sqlFacts = sqlFacts.merge(f) }
-                installRuns.merge(p.installRuns)
-                summaries.append(SourceSummary(path: p.relativePath, dataset: dataset, counts: p.counts,
-                                               status: status, note: reason, parseErrors: p.stats.parseErrors,
-                                               limits: SourceSummary.limits(of: p.stats)))
             }
         } catch {
             // Closing the encoder's output stops it; it then closes its input, which stops the parser.
@@ -378,24 +341,89 @@ public final class CollectJob {
             producer.wait()
             throw error
         }
-        let engine = encoder.wait()
+        staged.engine = encoder.wait()
         producer.wait()
-        progress(.sourcesDone(count: done))
+        return staged
+    }
 
-        // Sources the catalog matched but that were not read.
-        let skipped = found.skipped.filter { !exported.contains($0.relativePath) }
-            .map { (path: redactor.redact(path: $0.relativePath), reason: $0.reason) }
+    /// One source into the bundle, after its records entry (if it had records) was written: its
+    /// raw copy, its (empty) records entry when it gave none, its manifest entries and summary line.
+    func archive(_ p: ProcessedSource, records: AddedEntry?, into writer: BundleWriter, _ staged: inout StagedSources) throws {
+        var recordsEntry = records
+        if let fatal = p.fatal { throw CollectError(fatal) }
+        if let failure = p.failure, recordsEntry == nil {
+            // An expanded archive is listed with what became of it; anything else was not readable.
+            let expanded = p.stats.dataset == "archive"
+            staged.files.append(ManifestFile.skippedSource(source: p.relativePath, kind: p.stats.dataset, reason: failure))
+            staged.summaries.append(SourceSummary(path: p.relativePath, dataset: p.stats.dataset ?? "?",
+                                                  counts: LevelCounts(), status: expanded ? .expanded : .skipped,
+                                                  note: failure))
+            if !expanded { staged.warnings.append("\(p.relativePath): \(failure)") }
+            return
+        }
+        let dataset = p.stats.dataset ?? Dataset.text
+        let damaged = p.stats.parseErrors > 0 || (p.stats.counters["chunks_skipped"] ?? 0) > 0
+        let status: SourceSummary.Status = (p.truncatedBytes != nil || damaged || p.failure != nil) ? .partial : .ok
+        if status == .partial { staged.partial += 1 }
+        var reasons: [String] = []
+        if let failure = p.failure { reasons.append("reading stopped: \(failure)") }
+        if let how = p.truncatedHow { reasons.append(how) }
+        if p.stats.parseErrors > 0 { reasons.append("\(p.stats.parseErrors) damaged or unparsable entries") }
+        if p.outsideWindow > 0 { reasons.append("\(p.outsideWindow) records outside the time window left out") }
+        let reason = reasons.isEmpty ? nil : reasons.joined(separator: "; ")
+        let manifestStatus: ManifestFile.Status = status == .ok ? .ok : .partial
 
-        // system/: the facts behind the Tier 1 checks (under pii with names and addresses replaced).
+        if let raw = p.rawTemp {
+            let added = try p.rawPacked.map { try writer.addPacked(at: "raw/" + p.relativePath, $0) }
+                ?? writer.addFile(at: "raw/" + p.relativePath, from: raw)
+            var file = ManifestFile.source(
+                added: added, source: p.relativePath, kind: dataset, role: .raw, stats: p.stats,
+                status: manifestStatus, reason: reason, truncatedBytes: p.truncatedBytes, truncatedHow: p.truncatedHow,
+                outsideWindow: p.outsideWindow)
+            file.redactions = p.redactions?.byName
+            staged.files.append(file)
+        } else if let leftOut = p.rawLeftOut {
+            // The redacted records stand in (their entry carries the counts).
+            staged.files.append(ManifestFile.skippedSource(source: p.relativePath, kind: dataset, reason: leftOut))
+        }
+        if recordsEntry == nil, dataset != "config" {
+            // A source without records still gets its (empty) records file.
+            recordsEntry = try writer.addData(at: "records/" + p.relativePath + ".jsonl", [])
+        }
+        if let added = recordsEntry {
+            var file = ManifestFile.source(
+                added: added, source: p.relativePath, kind: dataset, role: .records, stats: p.stats,
+                status: manifestStatus, reason: reason, truncatedBytes: nil, truncatedHow: nil,
+                outsideWindow: p.outsideWindow)
+            // Counted once per source: on its raw copy, or here when there is none.
+            if p.rawTemp == nil { file.redactions = p.redactions?.byName }
+            staged.files.append(file)
+        }
+        staged.records += p.counts.total
+        if let f = p.sqlFacts { staged.sqlFacts = staged.sqlFacts.merge(f) }
+        staged.installRuns.merge(p.installRuns)
+        staged.summaries.append(SourceSummary(path: p.relativePath, dataset: dataset, counts: p.counts,
+                                              status: status, note: reason, parseErrors: p.stats.parseErrors,
+                                              limits: SourceSummary.limits(of: p.stats)))
+    }
+
+    /// Step 3: the rest of the bundle — `system/` (the facts behind the Tier 1 checks),
+    /// SUMMARY.txt, REPORT.html and the manifest — and the bundle finished. Returns its path.
+    func assemble(_ staged: inout StagedSources, notRead: [(path: String, reason: String)], system: SystemFacts,
+                  privacy: RunPrivacy, created: Timestamp, started: ContinuousClock.Instant,
+                  into writer: BundleWriter) throws -> FilePath {
+        let pii = privacy.pii, redactor = privacy.redactor, facts = system.host
+        let sqlFacts = staged.sqlFacts, installRuns = staged.installRuns, engine = staged.engine
+        // Under pii with names and addresses replaced.
         let piiText: TextRedactor? = pii ? redactor.text() : nil
         let factsJSON = try piiText.map { $0.redact(all: try Self.prettyJSON(system)) } ?? Self.prettyJSON(system)
-        files.append(ManifestFile.generated(added: try writer.addData(at: "system/facts.json", factsJSON), role: .system))
+        staged.files.append(ManifestFile.generated(added: try writer.addData(at: "system/facts.json", factsJSON), role: .system))
         if !sqlFacts.isEmpty {
             var bytes: [UInt8] = []
             JSONEncoding.append(Self.json(sqlFacts), to: &bytes)
             bytes.append(0x0A)
             if let piiText { bytes = piiText.redact(all: bytes) }
-            files.append(ManifestFile.generated(added: try writer.addData(at: "system/sql_server.json", bytes), role: .system))
+            staged.files.append(ManifestFile.generated(added: try writer.addData(at: "system/sql_server.json", bytes), role: .system))
         }
 
         let duration = settings.fixedCreated == nil ? Int((ContinuousClock.now - started).milliseconds) : 0
@@ -409,43 +437,31 @@ public final class CollectJob {
             ("Root", pii ? redactor.redact(text: settings.root.string) : settings.root.string), ("Created", created.iso8601), ("Window", Self.windowText(settings)),
             ("Time zone", settings.zone.timeZone.identifier + (settings.zone.isKnown ? "" : " (assumed: collector's zone)"))]
             + (settings.passphrase == nil ? [] : [("Encryption", EmailLimit.encryptionWarning)])
-        let skippedPairs = skipped.map { ($0.path, $0.reason) }
+        let skippedPairs = notRead.map { ($0.path, $0.reason) }
         let summaryText = SummaryText.render(SummaryInput(
             caseFields: caseFields, hostFacts: hostLines, collection: collectionLines,
-            sources: summaries, skipped: skippedPairs,
+            sources: staged.summaries, skipped: skippedPairs,
             sections: installRuns.isEmpty ? [] : [("INSTALL AND SETUP RUNS (\(installRuns.total), \(installRuns.failureCount) failed)", installRuns.lines)],
             findings: findings, messageGroups: engine.messageGroups(limit: 10)))
-        files.append(ManifestFile.generated(added: try writer.addData(at: "SUMMARY.txt", Array(summaryText.utf8)), role: .summary))
+        staged.files.append(ManifestFile.generated(added: try writer.addData(at: "SUMMARY.txt", Array(summaryText.utf8)), role: .summary))
         let report = ReportHTML.render(ReportInput(
             caseFields: caseFields, hostFacts: hostLines, collection: collectionLines, findings: findings,
             timeline: engine.timeline(), histogram: engine.histogram(), messageGroups: engine.messageGroups(limit: 20),
-            sources: summaries, skipped: skippedPairs))
-        files.append(ManifestFile.generated(added: try writer.addData(at: "REPORT.html", Array(report.utf8)), role: .report))
+            sources: staged.summaries, skipped: skippedPairs))
+        staged.files.append(ManifestFile.generated(added: try writer.addData(at: "REPORT.html", Array(report.utf8)), role: .report))
 
         var manifestFacts = facts
         if pii { manifestFacts.name = facts.name.map { redactor.redact(text: $0) } }
         var manifest = Manifest.make(
             created: created, commandLine: settings.commandLine, settings: settings, facts: manifestFacts,
-            durationMS: duration, files: files, skipped: skipped, findings: findings)
+            durationMS: duration, files: staged.files, skipped: notRead, findings: findings)
         if pii {
             // The case fields stay as the technician typed them; paths may name users and hosts.
             manifest.collection.root = redactor.redact(text: manifest.collection.root)
             manifest.commandLine = manifest.commandLine.map { redactor.redact(text: $0) }
         }
         manifest.collection.redaction = Manifest.Redaction(mode: settings.redaction.rawValue, counts: redactor.totals.byName)
-        let final = try writer.finish(manifest: manifest)
-        finished = true
-        claimed = true
-        // The pseudonyms stay on site, beside the bundle, for the next run.
-        if pii {
-            do { try names.save(to: settings.outputDirectory) } catch {
-                warnings.append(CollectError.describe(error))
-            }
-        }
-        let size = (try? FileManager.default.attributesOfItem(atPath: final.string)[.size] as? Int64) ?? nil
-        return CollectOutcome(bundle: final, bytes: size ?? 0, sources: summaries.count, records: totalRecords,
-                              skipped: skipped.count + summaries.filter { $0.status == "skipped" }.count,
-                              partial: partialCount, warnings: warnings, created: created, claim: claim)
+        return try writer.finish(manifest: manifest)
     }
 
     /// What a run with these settings would collect and leave out (`collect --dry-run`): the

@@ -9,7 +9,7 @@ typealias ManifestFile = Manifest.File
 extension Manifest.File {
     /// A collected source's raw copy or records file.
     static func source(
-        added: AddedEntry, source: String, kind: String, role: Role, stats: ParseStats, status: String,
+        added: AddedEntry, source: String, kind: String, role: Role, stats: ParseStats, status: Status,
         reason: String?, truncatedBytes: Int64?, truncatedHow: String?, outsideWindow: Int
     ) -> Manifest.File {
         var counters = stats.counters
@@ -26,7 +26,7 @@ extension Manifest.File {
             counters: counters, problems: role == .raw ? problems : [])
         file.limitsHit = limitsHit(stats)
         // The source's own state, and what the writer saw when it copied the entry.
-        if file.status == .ok { file.status = Status(rawValue: status) ?? .partial }
+        if file.status == .ok { file.status = status }
         file.reason = [reason, added.shortfall].compactMap { $0 }.joined(separator: "; ").nonEmpty
         return file
     }

@@ -7,30 +7,88 @@ import Redaction
 import SystemPackage
 import Triage
 
+/// One source to read: where it is, how the bundle names it, and how it is to be read.
+struct SourceJob: Sendable {
+    /// Names the source's work files (`raw-<tag>`, `export-<tag>.evtx`, `member-<tag>-<k>`).
+    var tag: String
+    var path: FilePath
+    /// Its path in the bundle (under `raw/` and `records/`), already redacted.
+    var relativePath: String
+    /// The catalog entry that found it.
+    var entryID: String
+    /// A dataset id, `auto` (by content) or `config` (copied, not parsed).
+    var kind: String
+    /// Raw bytes kept at most (head and tail).
+    var cap: Int64
+    /// A live event log channel exported through the system instead of read from `path`.
+    var exportChannel: String? = nil
+}
+
+/// What every source of a run is read with.
+struct SourceContext: Sendable {
+    /// The run's work folder (beside the output, never under the root).
+    var work: FilePath
+    /// The host's name as records show it (its pseudonym under pii).
+    var hostName: String?
+    var zone: SiteZone
+    var window: TimeWindow
+    /// `nil` when redaction is off.
+    var redactor: Redactor?
+    /// Deflate level for raw copies compressed as they are read (`nil`: written plain).
+    var packLevel: Int?
+}
+
 /// The parse stage for one source: reads it once through the size cap, keeps the bytes read as
 /// the raw copy, and parses those same bytes into a JSON Lines file of records inside the window.
 enum SourceStage {
-    /// Records go to `sink` in batches as they are parsed (the archive stage encodes and
-    /// compresses them); the returned value describes the source once it is read completely.
-    /// With `packLevel` (the bundle takes packed files), the raw copy of a text source is
-    /// compressed as it is written (`rawPacked`); event logs are parsed from their copy, which
-    /// therefore stays plain.
-    static func process(
-        index: String, path: FilePath, relativePath: String, entryID: String, kind: String,
-        work: FilePath, hostName: String?, zone: SiteZone, window: TimeWindow, cap: Int64,
-        redactor: Redactor?, packLevel: Int? = nil, sink: (consuming StreamItem) -> Void
-    ) -> ProcessedSource {
-        var result = ProcessedSource(relativePath: relativePath, entryID: entryID)
-        let rawPath = work.appending("raw-\(index)")
+    /// Everything that becomes of one job, sent to `sink`: left out by the mail filter, expanded
+    /// (an archive: its members, then the archive), exported first (a live event log), or read.
+    static func run(_ job: SourceJob, context: SourceContext, sink: (consuming StreamItem) -> Void) {
+        let decision = job.exportChannel == nil ? MailFilter.decide(path: job.path, relativePath: job.relativePath) : .collect
+        if case .leaveOut(let reason) = decision {
+            sink(.done(MailFilter.leftOut(relativePath: job.relativePath, entryID: job.entryID, reason: reason)))
+            return
+        }
+        if decision == .expand {
+            ArchiveExpansion.process(job, context: context, sink: sink)
+            return
+        }
+        guard let channel = job.exportChannel else {
+            sink(.done(process(job, context: context, sink: sink)))
+            return
+        }
+        var exported = job
+        exported.path = context.work.appending("export-\(job.tag).evtx")
+        do {
+            try EventLogExport.export(channel: channel, to: exported.path)
+        } catch {
+            var failed = ProcessedSource(relativePath: job.relativePath, entryID: job.entryID)
+            failed.failure = WorkFolder.scrub(CollectError.describe(error), work: context.work)
+            sink(.done(failed))
+            return
+        }
+        defer { CollectJob.remove(exported.path) }
+        sink(.done(process(exported, context: context, sink: sink)))
+    }
+
+    /// Reads one source. Records go to `sink` in batches as they are parsed (the encode stage
+    /// turns them into JSON Lines); the returned value describes the source once it is read
+    /// completely. With `context.packLevel` (the bundle takes packed files), the raw copy of a
+    /// text source is compressed as it is written (`rawPacked`); event logs are parsed from their
+    /// copy, which therefore stays plain.
+    static func process(_ job: SourceJob, context: SourceContext, sink: (consuming StreamItem) -> Void) -> ProcessedSource {
+        let (path, relativePath, kind, work) = (job.path, job.relativePath, job.kind, context.work)
+        var result = ProcessedSource(relativePath: relativePath, entryID: job.entryID)
+        let rawPath = work.appending("raw-\(job.tag)")
         // Text is redacted as it is read: the raw copy and the parser get the same redacted bytes.
-        let active = redactor.flatMap { $0.isActive ? $0 : nil }
+        let active = context.redactor.flatMap { $0.isActive ? $0 : nil }
         let text = active?.text(isConfig: kind == "config")
         do {
-            var reader = try SourceReader(path: path, cap: cap)
+            var reader = try SourceReader(path: path, cap: job.cap)
             let first = try reader.nextChunk()
             let kindHint = kind == "auto" ? nil : kind
             let isEVTX = SourceParsing.isEVTX(first?.bytes ?? []) || kindHint == Dataset.evtx
-            let raw: any RawCopyWriter = if let packLevel, !isEVTX {
+            let raw: any RawCopyWriter = if let packLevel = context.packLevel, !isEVTX {
                 try PackedRawCopy(creating: rawPath, deflateLevel: packLevel)
             } else {
                 try BufferedFileWriter(creating: rawPath)
@@ -54,7 +112,8 @@ enum SourceStage {
             }
             let tally = Tally()
             let sqlDatasetLength = Dataset.sqlErrorlog.utf8.count, evtxDatasetLength = Dataset.evtx.utf8.count
-            let context = ParseContext(sourcePath: relativePath, hostName: hostName, zone: zone)
+            let window = context.window
+            let parseContext = ParseContext(sourcePath: relativePath, hostName: context.hostName, zone: context.zone)
             func accept(_ record: inout Record) {
                 if record.outcome != nil, let run = InstallRun(record: record) { tally.installRuns.add(run) }
                 // (Lengths first: comparing two different short strings calls into the runtime.)
@@ -90,7 +149,7 @@ enum SourceStage {
                 if let first { try raw.append(first.bytes) }
                 while let chunk = try reader.nextChunk() { try raw.append(chunk.bytes) }
                 try raw.close()
-                result.stats = try SourceParsing.parseEVTX(path: rawPath, context: context, emit: emit)
+                result.stats = try SourceParsing.parseEVTX(path: rawPath, context: parseContext, emit: emit)
                 if let active {
                     result.redactions = tally.recordRedactions
                     // A binary log cannot be rewritten: when its records needed redaction (always
@@ -111,13 +170,13 @@ enum SourceStage {
                 if resolved == Dataset.eventXML || resolved == Dataset.eventCSV {
                     let head = try tee.nextChunk()
                     result.stats = try SourceParsing.parseStream(first: head, rest: tee, kind: kindHint,
-                                                                 context: context, emit: emit)
+                                                                 context: parseContext, emit: emit)
                 } else {
                     // Text: read (redacted, its raw copy written) and decoded on its own thread,
                     // the first chunk too.
                     var ahead = ReadAheadLines(tee)
                     defer { ahead.finish() }
-                    result.stats = try TextParsing.parse(lines: &ahead, dataset: resolved, context: context, emit: emit)
+                    result.stats = try TextParsing.parse(lines: &ahead, dataset: resolved, context: parseContext, emit: emit)
                     ahead.finish()
                 }
                 try raw.close()
@@ -241,11 +300,8 @@ public enum ArchiveExpansion {
     /// Expands the archive at `path` into the work folder and processes every member as a source
     /// named `<relativePath>.expanded/<member path>`; then describes the archive itself (left
     /// out, with the reason) and the members that could not be taken.
-    static func process(
-        index: Int, path: FilePath, relativePath: String, entryID: String, work: FilePath,
-        hostName: String?, zone: SiteZone, window: TimeWindow, cap: Int64,
-        redactor: Redactor?, sink: (consuming StreamItem) -> Void
-    ) {
+    static func process(_ job: SourceJob, context: SourceContext, sink: (consuming StreamItem) -> Void) {
+        let (relativePath, entryID, cap) = (job.relativePath, job.entryID, job.cap)
         func note(_ rel: String, _ text: String, archive: Bool) -> ProcessedSource {
             var p = ProcessedSource(relativePath: rel, entryID: entryID)
             p.failure = text
@@ -254,7 +310,7 @@ public enum ArchiveExpansion {
         }
         let expansion: Expansion
         do {
-            expansion = try expand(path: path, work: work, tag: String(index), cap: cap)
+            expansion = try expand(path: job.path, work: context.work, tag: job.tag, cap: cap)
         } catch {
             var p = note(relativePath, "", archive: false)
             p.fatal = CollectError.describe(error)
@@ -262,11 +318,14 @@ public enum ArchiveExpansion {
             return
         }
         var expanded = 0
+        // Members are written plain (their raw copies are compressed as the bundle takes them).
+        var members = context
+        members.packLevel = nil
         for (k, member) in expansion.members.enumerated() {
-            var p = SourceStage.process(index: "\(index)-m\(k)", path: member.temp,
-                                        relativePath: relativePath + ".expanded/" + member.name,
-                                        entryID: entryID, kind: "auto", work: work, hostName: hostName, zone: zone,
-                                        window: window, cap: cap, redactor: redactor, sink: sink)
+            let memberJob = SourceJob(tag: "\(job.tag)-m\(k)", path: member.temp,
+                                      relativePath: relativePath + ".expanded/" + member.name,
+                                      entryID: entryID, kind: "auto", cap: cap)
+            var p = SourceStage.process(memberJob, context: members, sink: sink)
             CollectJob.remove(member.temp)
             if member.dropped > 0 {
                 p.truncatedBytes = member.dropped

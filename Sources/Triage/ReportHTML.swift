@@ -293,7 +293,7 @@ public enum ReportHTML {
         for s in ordered {
             h.raw("<tr><td>"); h.text(s.path); h.raw("</td><td>"); h.text(s.dataset)
             h.raw("</td><td class=\"num\">\(s.counts.critical)</td><td class=\"num\">\(s.counts.error)</td>")
-            h.raw("<td class=\"num\">\(s.counts.warning)</td><td class=\"num\">\(s.counts.total)</td><td>"); h.text(s.status)
+            h.raw("<td class=\"num\">\(s.counts.warning)</td><td class=\"num\">\(s.counts.total)</td><td>"); h.text(s.status.rawValue)
             h.raw("</td><td>")
             var notes: [String] = []
             if let note = s.note { notes.append(note) }

@@ -5,15 +5,26 @@ public struct SourceSummary: Sendable, Equatable {
     public var path: String
     public var dataset: String
     public var counts: LevelCounts
-    /// `ok`, `partial` or `skipped`.
-    public var status: String
+    public var status: Status
     /// Why a source is partial or skipped, or how it was truncated.
     public var note: String?
     public var parseErrors: Int
     /// The reading limits its records ran into, in words (`limits(of:)`); empty when none.
     public var limits: [String]
 
-    public init(path: String, dataset: String, counts: LevelCounts, status: String, note: String? = nil, parseErrors: Int = 0,
+    /// What became of a source.
+    public enum Status: String, Sendable, Equatable, CaseIterable {
+        /// Read completely.
+        case ok
+        /// Read in part: truncated at the cap, damaged entries, or reading stopped.
+        case partial
+        /// Not read (unreadable, or left out by the mail filter).
+        case skipped
+        /// An archive whose members became sources; the archive itself is left out.
+        case expanded
+    }
+
+    public init(path: String, dataset: String, counts: LevelCounts, status: Status, note: String? = nil, parseErrors: Int = 0,
                 limits: [String] = []) {
         self.path = path
         self.dataset = dataset
@@ -139,7 +150,7 @@ public enum SummaryText {
         for s in ordered {
             var line = "  " + pad(String(s.counts.critical), 5) + pad(String(s.counts.error), 6)
                 + pad(String(s.counts.warning), 6) + pad(String(s.counts.total), 8) + s.path + "  [\(s.dataset)]"
-            if s.status != "ok" { line += "  (\(s.status))" }
+            if s.status != .ok { line += "  (\(s.status.rawValue))" }
             out += line + "\n"
         }
 

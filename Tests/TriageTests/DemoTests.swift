@@ -37,7 +37,7 @@ enum Demo {
                 dataset = r.dataset
             }
             sources.append(SourceSummary(path: String(file.dropFirst("Fixtures/demo-site/".count)), dataset: dataset,
-                                         counts: counts, status: "ok"))
+                                         counts: counts, status: .ok))
         }
         return Result(engine: engine, sources: sources)
     }
@@ -107,7 +107,7 @@ enum Demo {
                 counts.add(r)
                 dataset = r.dataset
             }
-            sources.append(SourceSummary(path: file, dataset: dataset, counts: counts, status: "ok"))
+            sources.append(SourceSummary(path: file, dataset: dataset, counts: counts, status: .ok))
         }
         #expect(engine.findings().isEmpty)
         let text = SummaryText.render(SummaryInput(

@@ -21,7 +21,7 @@ import Triage
         return ReportInput(caseFields: [("Case", hostile), ("Site", nil)], hostFacts: [("Host", hostile)],
                            collection: [("Root", "C:\\")], findings: engine.findings(), timeline: engine.timeline(),
                            histogram: engine.histogram(), messageGroups: engine.messageGroups(limit: 10),
-                           sources: [SourceSummary(path: hostile, dataset: "amt.error", counts: counts, status: "partial",
+                           sources: [SourceSummary(path: hostile, dataset: "amt.error", counts: counts, status: .partial,
                                                    note: hostile)],
                            skipped: [(hostile, hostile)])
     }

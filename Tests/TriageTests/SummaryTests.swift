@@ -21,8 +21,8 @@ import Triage
             hostFacts: [("Host", "WEBBRIX-SRV01")],
             collection: [("Root", "C:\\")],
             sources: [
-                SourceSummary(path: "quiet.log", dataset: "text", counts: b, status: "ok"),
-                SourceSummary(path: "loud.log", dataset: "amt.error", counts: a, status: "partial", note: "kept first 32 MiB and last 32 MiB", parseErrors: 2),
+                SourceSummary(path: "quiet.log", dataset: "text", counts: b, status: .ok),
+                SourceSummary(path: "loud.log", dataset: "amt.error", counts: a, status: .partial, note: "kept first 32 MiB and last 32 MiB", parseErrors: 2),
             ],
             skipped: [("Windows/System32/winevt/Logs/Security.evtx", "opt-in: not asked for")]))
         #expect(text.contains("Site:         (not given)"))
@@ -52,8 +52,8 @@ import Triage
         #expect(SourceSummary.limits(of: ParseStats()).isEmpty)
         let text = SummaryText.render(SummaryInput(
             caseFields: [], hostFacts: [], collection: [],
-            sources: [SourceSummary(path: "big.log", dataset: "text", counts: LevelCounts(), status: "ok", limits: SourceSummary.limits(of: stats)),
-                      SourceSummary(path: "fine.log", dataset: "text", counts: LevelCounts(), status: "ok")],
+            sources: [SourceSummary(path: "big.log", dataset: "text", counts: LevelCounts(), status: .ok, limits: SourceSummary.limits(of: stats)),
+                      SourceSummary(path: "fine.log", dataset: "text", counts: LevelCounts(), status: .ok)],
             skipped: []))
         #expect(text.contains("NOT COLLECTED OR INCOMPLETE\n  big.log: limits hit: 2 lines cut at the 1 MiB line limit"), "\(text)")
         #expect(!text.contains("fine.log: "))
