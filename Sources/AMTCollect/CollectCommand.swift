@@ -65,7 +65,7 @@ struct CollectCommand: ParsableCommand {
     var steps: String?
 
     @Option(help: ArgumentHelp("Bundle format: zip (opens in Windows Explorer) or tar.gz.", valueName: "FORMAT"))
-    var format: String = "zip"
+    var format: ArchiveFormat = .zip
 
     @Option(name: .customLong("include"), help: ArgumentHelp("Also collect this file or folder (repeatable).", valueName: "PATH"))
     var includes: [String] = []
@@ -83,20 +83,20 @@ struct CollectCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Site time zone for local log times (IANA name or offset). Default: the system's when --root is the live system drive, else this machine's (marked assumed).", valueName: "ZONE"))
     var tz: String?
 
-    @Option(help: ArgumentHelp("Per-file cap of raw bytes (keeps head and tail), e.g. 64M, 500K, 1G.", valueName: "SIZE"))
-    var maxFileSize: String = "64M"
+    @Option(help: ArgumentHelp("Per-file cap of raw bytes (keeps head and tail), e.g. 64MiB (default), 500KB, 1GB; KB, MB, GB (and K, M, G) are 1000s, KiB, MiB, GiB 1024s.", valueName: "SIZE"))
+    var maxFileSize: String = "64MiB"
 
     @Option(help: ArgumentHelp("Compression: fast (deflate by ISA-L igzip, the default), normal (zlib level 5) or small (zlib level 9).", valueName: "MODE"))
-    var compression: String = "fast"
+    var compression: Compression = .fast
 
-    @Option(help: ArgumentHelp("Largest email message, attachment and text included: 10MB (default), 25M, 20MiB, 15000000 bytes; 0 = no limit. A larger bundle is split into parts, each with an .eml draft.", valueName: "SIZE"))
+    @Option(help: ArgumentHelp("Largest email message, attachment and text included: 10MB (default), 25MB, 20MiB, 15000000 (bytes); 0 = no limit. A larger bundle is split into parts, each with an .eml draft.", valueName: "SIZE"))
     var emailLimit: String = "10MB"
 
     @Flag(help: "Encrypt the zip with AES-256; the passphrase comes from AMT_PASSPHRASE or is asked on the terminal. Mail filters often quarantine encrypted zips.")
     var encrypt = false
 
     @Option(help: ArgumentHelp("Redaction before anything is written: secrets (passwords, keys, tokens), pii (also host and domain names, addresses, user names, e-mail addresses, badge numbers, as consistent pseudonyms whose mapping stays in --out) or none.", valueName: "MODE"))
-    var redact: String = "secrets"
+    var redact: RedactionMode = .secrets
 
     @Flag(help: "List what would be collected, write nothing.")
     var dryRun = false
@@ -107,7 +107,17 @@ struct CollectCommand: ParsableCommand {
     @Flag(help: "Print a machine-readable result on stdout.")
     var json = false
 
-    static let compressionLevels = ["fast": 1, "normal": 5, "small": 9]
+    /// `--compression`: the deflate level each mode stands for.
+    enum Compression: String, CaseIterable, ExpressibleByArgument {
+        case fast, normal, small
+        var level: Int {
+            switch self {
+            case .fast: 1
+            case .normal: 5
+            case .small: 9
+            }
+        }
+    }
 
     static var defaultRoot: String {
         #if os(Windows)
@@ -118,29 +128,22 @@ struct CollectCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard ArchiveFormat(rawValue: format) != nil else {
-            throw ValidationError("--format must be zip or tar.gz, not '\(format)'")
-        }
         var checklist = Tier1Checklist()
         for spec in checks { try Self.usage { try checklist.apply(spec) } }
         if let partner, !["manufacturer", "reseller", "solutions"].contains(partner.lowercased()) {
             throw ValidationError("--partner must be manufacturer, reseller or solutions, not '\(partner)'")
         }
         if let tz, SiteZone.named(tz) == nil { throw ValidationError(SiteZone.unknownZoneMessage(tz)) }
-        if RedactionMode(rawValue: redact) == nil {
-            throw ValidationError("--redact must be secrets, pii or none, not '\(redact)'")
+        guard let cap = ByteSize.parse(maxFileSize), cap > 0 else {
+            throw ValidationError("--max-file-size: not a size like 64MiB, 500KB or 1GB: '\(maxFileSize)'")
         }
-        if Self.compressionLevels[compression] == nil {
-            throw ValidationError("--compression must be fast, normal or small, not '\(compression)'")
-        }
-        if Self.parseSize(maxFileSize) == nil { throw ValidationError("--max-file-size: not a size: '\(maxFileSize)'") }
-        guard let limit = EmailLimit.parse(emailLimit) else {
-            throw ValidationError("--email-limit: not a size like 10MB, 25M, 20MiB or 15000000: '\(emailLimit)'")
+        guard let limit = ByteSize.parse(emailLimit) else {
+            throw ValidationError("--email-limit: not a size like 10MB, 25MB, 20MiB or 15000000: '\(emailLimit)'")
         }
         if limit != 0, limit < EmailPackager.minimumLimit {
             throw ValidationError("--email-limit: \(limit) bytes is too small; use at least \(EmailPackager.minimumLimit) bytes, or 0 for no limit")
         }
-        if encrypt, ArchiveFormat(rawValue: format) != .zip {
+        if encrypt, format != .zip {
             throw ValidationError("--encrypt needs --format zip: tar.gz cannot be encrypted")
         }
         let now = CollectJob.now()
@@ -337,15 +340,15 @@ struct CollectCommand: ParsableCommand {
             window: TimeWindow(since: since.flatMap { TimeWindow.parseWhen($0, now: now) },
                                until: until.flatMap { TimeWindow.parseWhen($0, now: now) }),
             caseID: caseID, site: site, partner: partner?.lowercased(), contact: contact, description: description,
-            format: ArchiveFormat(rawValue: format) ?? .zip,
+            format: format,
             includes: includes.map { Self.absolute($0) }, catalog: cat, optIn: Set(optIn), zone: zone,
-            capBytes: Self.parseSize(maxFileSize) ?? (64 << 20),
-            compressionLevel: Self.compressionLevels[compression] ?? 1,
+            capBytes: ByteSize.parse(maxFileSize) ?? (64 << 20),
+            compressionLevel: compression.level,
             rules: ruleSet,
             checklist: checklist,
             commandLine: CommandLine.arguments, fixedCreated: fixed,
-            emailLimit: EmailLimit.parse(emailLimit) ?? EmailLimit.defaultBytes,
-            redaction: RedactionMode(rawValue: redact) ?? .secrets)
+            emailLimit: ByteSize.parse(emailLimit) ?? EmailLimit.defaultBytes,
+            redaction: redact)
     }
 
     /// Runs `body`; an engine error it throws is a usage error (exit 64) worded the same.
@@ -357,19 +360,6 @@ struct CollectCommand: ParsableCommand {
         let p = FilePath(path)
         if p.isAbsolute { return p.lexicallyNormalized() }
         return FilePath(FileManager.default.currentDirectoryPath).pushing(p).lexicallyNormalized()
-    }
-
-    /// `64M`, `500K`, `1G`, `1048576` (bytes). `nil` for anything else or zero.
-    static func parseSize(_ text: String) -> Int64? {
-        let t = text.trimmingCharacters(in: .whitespaces).uppercased()
-        let units: [(String, Int64)] = [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("G", 1 << 30),
-                                        ("M", 1 << 20), ("K", 1 << 10), ("B", 1)]
-        for (suffix, mult) in units where t.hasSuffix(suffix) {
-            guard let v = Double(t.dropLast(suffix.count)), v > 0 else { return nil }
-            return Int64(v * Double(mult))
-        }
-        guard let v = Int64(t), v > 0 else { return nil }
-        return v
     }
 
     static func sizeText(_ bytes: Int64) -> String {
@@ -408,3 +398,7 @@ enum DryRun {
         }
     }
 }
+
+// Options whose values are the engine's own enums are parsed into them directly.
+extension ArchiveFormat: ExpressibleByArgument {}
+extension RedactionMode: ExpressibleByArgument {}

@@ -31,7 +31,7 @@ struct Parse: ParsableCommand {
     var host: String?
 
     @Option(help: ArgumentHelp("Redact the records: none (default: parse reads files already on this machine), secrets or pii (pseudonyms for this run only).", valueName: "MODE"))
-    var redact: String = "none"
+    var redact: RedactionMode = .none
 
     func validate() throws {
         if let kind, !SourceParsing.kinds.contains(kind) {
@@ -40,10 +40,7 @@ struct Parse: ParsableCommand {
         if let tz, SiteZone.named(tz) == nil {
             throw ValidationError(SiteZone.unknownZoneMessage(tz))
         }
-        if RedactionMode(rawValue: redact) == nil {
-            throw ValidationError("--redact must be none, secrets or pii, not '\(redact)'")
-        }
-        if xml, redact != "none" {
+        if xml, redact != .none {
             throw ValidationError("--xml prints events as stored and cannot be redacted; leave out --redact")
         }
     }
@@ -51,7 +48,7 @@ struct Parse: ParsableCommand {
     func run() throws {
         let zone = tz.flatMap(SiteZone.named) ?? .collector
         var failed = false
-        let redactor = Redactor(mode: RedactionMode(rawValue: redact) ?? .none)
+        let redactor = Redactor(mode: redact)
         let base = JSONLinesWriter()
         let writer = RedactingWriter(base: base, redactor: redactor)
         var buffer: [UInt8] = []

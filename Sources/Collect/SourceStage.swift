@@ -227,13 +227,6 @@ public enum ArchiveExpansion {
     /// Extensions never put into a bundle from inside an archive (mail filters block them).
     static let blocked: Set<String> = MailFilter.blockedMemberExtensions
 
-    /// Whether the file starts like a Microsoft Cabinet (`MSCF`).
-    static func isCabinet(_ path: FilePath) -> Bool {
-        guard var reader = try? SourceReader(path: path, cap: Int64.max, chunkSize: 4),
-              let chunk = try? reader.nextChunk() else { return false }
-        return chunk.bytes.starts(with: Array("MSCF".utf8))
-    }
-
     /// What expanding an archive gave: members written to work files, members left out (with
     /// why), and damage that stopped the walk early (what was expanded before it is kept).
     public struct Expansion {
