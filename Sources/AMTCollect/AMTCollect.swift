@@ -20,9 +20,9 @@ struct AMTCollect: ParsableCommand {
               amt-collect collect --root D:\\copy-of-C --out E:\\bundles --since 7d
               amt-collect parse "C:\\Windows\\Temp\\MSI3f2a1.LOG"
               amt-collect parse System.evtx --xml
-              amt-collect verify AMT-MainOffice-4711-20261127T063000Z.zip
-              amt-collect verify AMT-MainOffice-4711-20261127T063000Z-part*of3.zip
-              amt-collect extract AMT-MainOffice-4711-20261127T063000Z-part*of3.zip --out D:\\cases\\4711
+              amt-collect verify AMT-Main_Office-4711-20261127T063000Z.zip
+              amt-collect verify AMT-Main_Office-4711-20261127T063000Z-part*of3.zip
+              amt-collect extract AMT-Main_Office-4711-*-part*of3.zip --out D:\\cases\\4711
               amt-collect catalog --root D:\\copy-of-C
             """,
         version: version,
@@ -49,6 +49,10 @@ struct AMTCollect: ParsableCommand {
                 _exit(1)
             }
         }
+        if let unknown = unknownCommand(Array(CommandLine.arguments.dropFirst())) {
+            Console.say("amt-collect: \(unknown)")
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -58,6 +62,43 @@ struct AMTCollect: ParsableCommand {
             exit(withError: error)
         }
         if let failure = Console.outputFailure { endOutput(failure) }
+    }
+
+    /// The subcommands' names, and `help`.
+    static var commandNames: [String] {
+        configuration.subcommands.map { $0._commandName } + ["help"]
+    }
+
+    /// A first argument that is neither an option nor a command, worded for the person who typed
+    /// it (`verfy x.zip` → did you mean `verify`?); `nil` when the arguments start as they should.
+    /// `collect`, the default command, takes no positional arguments, so such a word is always a
+    /// mistake, never a value.
+    static func unknownCommand(_ arguments: [String]) -> String? {
+        guard let first = arguments.first, !first.hasPrefix("-"), !commandNames.contains(first) else { return nil }
+        let lowered = first.lowercased()
+        let close = commandNames.filter { name in
+            name.hasPrefix(lowered) && lowered.count >= 3 || editDistance(lowered, name) <= max(1, name.count / 3)
+        }
+        if close.count == 1 {
+            return "unknown command '\(first)'; did you mean '\(close[0])'? (amt-collect \(close[0]) \(arguments.dropFirst().joined(separator: " ")))"
+        }
+        return "unknown command '\(first)'; the commands are \(commandNames.dropLast().joined(separator: ", ")) (see amt-collect --help)"
+    }
+
+    /// Levenshtein distance of two short words.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var row = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = row
+        }
+        return previous[b.count]
     }
 
     /// Ends on a failed write to stdout: quietly with status 0 when the reader closed the pipe

@@ -49,13 +49,16 @@ struct CatalogCommand: ParsableCommand {
             try Console.writeResult(out)
             return
         }
+        // The listing is the command's result: stdout, so that it can be piped and searched.
+        var text = ""
         for e in report {
             let opt = e.entry.optIn ? " (opt-in)" : ""
-            Console.say("\(e.entry.id)\(opt) — \(e.entry.title)")
-            for p in e.entry.patterns { Console.say("    pattern  \(p)") }
-            if e.collected.isEmpty && e.skipped.isEmpty { Console.say("    found    nothing") }
-            for f in e.collected { Console.say("    found    \(f.relativePath)") }
-            for f in e.skipped { Console.say("    skipped  \(f.relativePath): \(f.reason)") }
+            text += "\(e.entry.id)\(opt) — \(e.entry.title)\n"
+            for p in e.entry.patterns { text += "    pattern  \(p)\n" }
+            if e.collected.isEmpty && e.skipped.isEmpty { text += "    found    nothing\n" }
+            for f in e.collected { text += "    found    \(f.relativePath)\n" }
+            for f in e.skipped { text += "    skipped  \(f.relativePath): \(f.reason)\n" }
         }
+        try Console.writeResult(Array(text.utf8))
     }
 }

@@ -15,11 +15,11 @@ struct CollectCommand: ParsableCommand {
         commandName: "collect",
         abstract: "Collect logs and facts under a root into a support bundle (the default command).",
         discussion: """
-            Finds the product's AMTError logs, install logs, SQL Server logs and Windows event logs
-            under --root, normalizes them into records, and writes
-            AMT-<site>-<case>-<UTC time>.zip to --out with a manifest and SUMMARY.txt, and beside it
-            an .eml draft to support@amt-us.com. A bundle larger than --email-limit is split into
-            parts (…-part1of3.zip …), each with its own draft. Nothing under --root is ever written. Exit codes: 0 done (warnings listed), 1 failed
+            Finds the product's AMTError logs, install logs, SQL Server logs and Windows event logs \
+            under --root, normalizes them into records, and writes \
+            AMT-<site>-<case>-<UTC time>.zip to --out with a manifest and SUMMARY.txt, and beside it \
+            an .eml draft to support@amt-us.com. A bundle larger than --email-limit is split into \
+            parts (…-part1of3.zip …), each with its own draft. Nothing under --root is ever written. Exit codes: 0 done (warnings listed), 1 failed \
             (no bundle left: a failed email step removes the bundle, parts and drafts too), 64 usage error.
 
             Examples:
@@ -184,9 +184,9 @@ struct CollectCommand: ParsableCommand {
             return
         }
         do {
-            try FileManager.default.createDirectory(atPath: settings.outputDirectory.string, withIntermediateDirectories: true)
+            try OutputFolder.make(settings.outputDirectory)
         } catch {
-            throw CommandFailure(description: "cannot create output folder \(settings.outputDirectory): \(error.localizedDescription)")
+            throw CommandFailure(description: "cannot create output folder \(settings.outputDirectory): \(error)")
         }
         // Its paths are never shown: messages name sources, or the output folder.
         let work = WorkFolder.forCollect(in: settings.outputDirectory)

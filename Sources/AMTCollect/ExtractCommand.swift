@@ -10,10 +10,10 @@ struct Extract: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the files of a bundle, or of all the parts of a split bundle, into a folder.",
         discussion: """
-            Files go to DIR/<bundle id>/ with their paths in the bundle; segmented files are joined
-            and every file is checked against its SHA-256 (a file that does not match is removed).
-            Nothing is written outside DIR and no existing file is replaced. Encrypted bundles take
-            the passphrase from AMT_PASSPHRASE or ask for it. Exit code 0 only when every file was
+            Files go to DIR/<bundle id>/ with their paths in the bundle; segmented files are joined \
+            and every file is checked against its SHA-256 (a file that does not match is removed). \
+            Nothing is written outside DIR and no existing file is replaced. Encrypted bundles take \
+            the passphrase from AMT_PASSPHRASE or ask for it. Exit code 0 only when every file was \
             extracted whole, 1 otherwise.
             """
     )
@@ -29,9 +29,9 @@ struct Extract: ParsableCommand {
         let passphrase = try Passphrase.ifNeeded(for: paths)
         let dir = CollectCommand.absolute(out)
         do {
-            try FileManager.default.createDirectory(atPath: dir.string, withIntermediateDirectories: true)
+            try OutputFolder.make(dir)
         } catch {
-            throw CommandFailure(description: "cannot create \(dir): \(error.localizedDescription)")
+            throw CommandFailure(description: "cannot create \(dir): \(error)")
         }
         let report = BundleExtractor.extract(paths, to: dir, passphrase: passphrase)
         Console.say("extracted \(report.written.count) files into \(dir)")

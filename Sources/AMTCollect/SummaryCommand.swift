@@ -42,7 +42,16 @@ struct Summary: ParsableCommand {
         for input in inputs {
             if Self.isBundle(input) {
                 do {
-                    let reader = try BundleReader(path: FilePath(input), passphrase: try Passphrase.ifNeeded(for: [FilePath(input)]))
+                    let passphrase = try Passphrase.ifNeeded(for: [FilePath(input)])
+                    // A summary is only as good as the bundle: one whose hashes do not match is
+                    // named first, and the command fails, though what it holds is still shown.
+                    let check = BundleVerifier.verify(FilePath(input), passphrase: passphrase)
+                    if !check.isWhole {
+                        let first = check.problems.prefix(3).joined(separator: "; ")
+                        Console.say("warning: \(input) does not verify (\(check.problems.count == 1 ? "1 problem" : "\(check.problems.count) problems"): \(first)); what follows may not be what was collected (amt-collect verify \(input) lists every problem)")
+                        failed = true
+                    }
+                    let reader = try BundleReader(path: FilePath(input), passphrase: passphrase)
                     if json {
                         let manifest = try reader.manifest()
                         try Console.writeOut(try CollectJob.prettyJSON(BundleSummaryJSON(

@@ -9,9 +9,9 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check bundles and parts: every entry present, every SHA-256 equal to the manifest's.",
         discussion: """
-            Parts of a split bundle (…-part1of3.zip …) are each checked on their own; given together,
-            the bundle is also checked as a whole: every part present, every segmented file joining
-            up to its SHA-256. Encrypted bundles take the passphrase from AMT_PASSPHRASE or ask for it.
+            Parts of a split bundle (…-part1of3.zip …) are each checked on their own; given together, \
+            the bundle is also checked as a whole: every part present, every segmented file joining \
+            up to its SHA-256. Encrypted bundles take the passphrase from AMT_PASSPHRASE or ask for it. \
             Exit code 0 only when everything given is whole, 1 otherwise.
             """
     )

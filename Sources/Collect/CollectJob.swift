@@ -598,9 +598,9 @@ public final class CollectJob {
 
     public static func makeDirectory(_ path: FilePath) throws {
         do {
-            try FileManager.default.createDirectory(atPath: path.string, withIntermediateDirectories: true)
+            try OutputFolder.make(path)
         } catch {
-            throw CollectError("cannot create a work folder in \(path.removingLastComponent()): \(error.localizedDescription)")
+            throw CollectError("cannot create a work folder in \(path.removingLastComponent()): \(error)")
         }
     }
 

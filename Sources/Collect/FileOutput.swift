@@ -160,3 +160,50 @@ final class BufferedFileWriter: RawCopyWriter {
         try flush()
     }
 }
+
+/// Folders amt-collect writes in (`--out`, `extract --out`, work folders), created with their
+/// missing parents. A failure names the path that could not be made and the system's reason
+/// ("Read-only file system", "Permission denied", "… is a file, not a folder"), not Foundation's
+/// generic "The file doesn't exist".
+public enum OutputFolder {
+    /// Why a folder could not be made: `blocker` is the path that stood in the way (the folder
+    /// itself or one of its parents).
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var blocker: FilePath
+        public var reason: String
+        public var description: String { "\(blocker): \(reason)" }
+    }
+
+    /// Creates `path` and every missing parent; a folder that exists already is fine (also when
+    /// another process made it meanwhile).
+    public static func make(_ path: FilePath) throws(Failure) {
+        var current = FilePath(root: path.root)
+        for component in path.components {
+            current.append(component)
+            if let isFolder = kind(of: current) {
+                if isFolder { continue }
+                throw Failure(blocker: current, reason: "a file is in the way (not a folder)")
+            }
+            if let reason = createOne(current), kind(of: current) != true {
+                throw Failure(blocker: current, reason: reason)
+            }
+        }
+    }
+
+    /// `true` a folder, `false` something else, `nil` nothing there.
+    private static func kind(of path: FilePath) -> Bool? {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path.string, isDirectory: &isFolder) else { return nil }
+        return isFolder.boolValue
+    }
+
+    /// The system's words for a Foundation file error (its POSIX cause when it has one).
+    static func systemReason(_ error: any Error) -> String {
+        let ns = error as NSError
+        if ns.domain == NSPOSIXErrorDomain { return Errno(rawValue: Int32(ns.code)).description }
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return Errno(rawValue: Int32(underlying.code)).description
+        }
+        return ns.localizedDescription
+    }
+}
