@@ -378,7 +378,7 @@ enum DryRun {
             let value = JSONValue.object([
                 ("sources", .array(kept.map { s in
                     .object([("path", .string(s.relativePath)), ("entry", .string(s.entryID)),
-                             ("kind", .string(s.kind)), ("bytes", .int(s.size))])
+                             ("kind", .string(s.kind.rawValue)), ("bytes", .int(s.size))])
                 })),
                 ("skipped", .array(skipped.map { s in
                     .object([("path", .string(s.path)), ("entry", .string(s.entry)), ("reason", .string(s.reason))])

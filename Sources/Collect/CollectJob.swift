@@ -260,7 +260,7 @@ public final class CollectJob {
             let file = FilePath(e.relativePath).lastComponent?.string ?? e.relativePath
             jobs.append(SourceJob(tag: String(jobs.count), path: e.absolutePath ?? settings.root.appending(e.relativePath),
                                   relativePath: redactor.redact(path: e.relativePath), entryID: e.entryID,
-                                  kind: Dataset.evtx, cap: Int64.max, exportChannel: EventLogExport.channel(forFile: file)))
+                                  kind: .dataset(Dataset.evtx), cap: Int64.max, exportChannel: EventLogExport.channel(forFile: file)))
         }
         let exported = Set(exports.map(\.relativePath))
         let notRead = found.skipped.filter { !exported.contains($0.relativePath) }

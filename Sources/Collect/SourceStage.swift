@@ -16,8 +16,7 @@ struct SourceJob: Sendable {
     var relativePath: String
     /// The catalog entry that found it.
     var entryID: String
-    /// A dataset id, `auto` (by content) or `config` (copied, not parsed).
-    var kind: String
+    var kind: SourceKind
     /// Raw bytes kept at most (head and tail).
     var cap: Int64
     /// A live event log channel exported through the system instead of read from `path`.
@@ -86,7 +85,7 @@ enum SourceStage {
         do {
             var reader = try SourceReader(path: path, cap: job.cap)
             let first = try reader.nextChunk()
-            let kindHint = kind == "auto" ? nil : kind
+            let kindHint = kind.dataset
             let isEVTX = SourceParsing.isEVTX(first?.bytes ?? []) || kindHint == Dataset.evtx
             let raw: any RawCopyWriter = if let packLevel = context.packLevel, !isEVTX {
                 try PackedRawCopy(creating: rawPath, deflateLevel: packLevel)

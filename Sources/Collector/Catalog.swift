@@ -81,8 +81,8 @@ public struct Catalog: Codable, Sendable, Equatable {
             if !CatalogEntry.groups.contains(entry.group) {
                 throw fail("unknown \"group\" \"\(entry.group)\" (expected one of \(CatalogEntry.groups.sorted().joined(separator: ", ")))")
             }
-            if !CatalogEntry.kinds.contains(entry.kind) {
-                throw fail("unknown \"kind\" \"\(entry.kind)\" (expected one of \(CatalogEntry.kinds.sorted().joined(separator: ", ")))")
+            if !entry.kind.isKnown {
+                throw fail("unknown \"kind\" \"\(entry.kind)\" (expected one of \(SourceKind.known.sorted().joined(separator: ", ")))")
             }
             if entry.patterns.isEmpty { throw fail("\"patterns\" is empty") }
             if let max = entry.maxBytes, max <= 0 { throw fail("\"max_bytes\" must be positive") }
@@ -156,7 +156,7 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
     /// The expected `event.dataset` (`amt.error`, `msi`, `sql.errorlog`, `sql.setup`, `setupapi`,
     /// `installshield`, `dpinst`, `windows.evtx`), `auto` (detect by content) or `config`
     /// (a configuration file: copied, not parsed into records).
-    public var kind: String
+    public var kind: SourceKind
     /// Globs relative to the root (see `Glob`).
     public var patterns: [String]
     /// Globs that exclude a file this entry matched. A glob without a separator is matched
@@ -177,13 +177,9 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
     public var note: String?
 
     public static let groups: Set<String> = ["amt_error", "install", "sql", "event_log", "config"]
-    public static let kinds: Set<String> = [
-        "amt.error", "msi", "sql.errorlog", "sql.setup", "setupapi", "installshield", "dpinst",
-        "windows.evtx", "windows.event_xml", "windows.event_csv", "text", "auto", "config",
-    ]
 
     public init(
-        id: String, title: String, group: String, kind: String, patterns: [String],
+        id: String, title: String, group: String, kind: SourceKind, patterns: [String],
         exclude: [String] = [], contains: [String] = [], optIn: Bool = false, anyAge: Bool = false,
         maxBytes: Int64? = nil, note: String? = nil
     ) {
@@ -213,7 +209,7 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
         id = try c.decode(String.self, forKey: .id)
         title = try c.decodeIfPresent(String.self, forKey: .title) ?? id
         group = try c.decode(String.self, forKey: .group)
-        kind = try c.decode(String.self, forKey: .kind)
+        kind = SourceKind(rawValue: try c.decode(String.self, forKey: .kind))
         patterns = try c.decode([String].self, forKey: .patterns)
         exclude = try c.decodeIfPresent([String].self, forKey: .exclude) ?? []
         contains = try c.decodeIfPresent([String].self, forKey: .contains) ?? []
@@ -228,7 +224,7 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
         try c.encode(id, forKey: .id)
         try c.encode(title, forKey: .title)
         try c.encode(group, forKey: .group)
-        try c.encode(kind, forKey: .kind)
+        try c.encode(kind.rawValue, forKey: .kind)
         try c.encode(patterns, forKey: .patterns)
         if !exclude.isEmpty { try c.encode(exclude, forKey: .exclude) }
         if !contains.isEmpty { try c.encode(contains, forKey: .contains) }

@@ -18,7 +18,7 @@ extension DiscoveredSource: Encodable {
         try c.encode(absolutePath.string, forKey: .absolutePath)
         try c.encode(relativePath, forKey: .relativePath)
         try c.encode(entryID, forKey: .entryID)
-        try c.encode(kind, forKey: .kind)
+        try c.encode(kind.rawValue, forKey: .kind)
         try c.encode(size, forKey: .size)
         try c.encodeIfPresent(modified?.iso8601, forKey: .modified)
         try c.encodeIfPresent(maxBytes, forKey: .maxBytes)

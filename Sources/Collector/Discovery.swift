@@ -15,7 +15,7 @@ public struct DiscoveredSource: Sendable, Equatable {
     /// The catalog entry that matched first, or `include`.
     public var entryID: String
     /// The entry's `kind`: an `event.dataset`, `auto` (detect by content) or `config`.
-    public var kind: String
+    public var kind: SourceKind
     /// Bytes when discovered (the reader takes its own size again when it opens the file).
     public var size: Int64
     /// Last modification when discovered.

@@ -1,4 +1,5 @@
 import Collector
+import LogRecord
 import Foundation
 import SystemPackage
 
@@ -17,7 +18,7 @@ enum EventLogExport {
     /// Sources to export: event log files the discovery could not open on a live system.
     static func exportable(_ skipped: [SkippedSource], catalog: Catalog, liveRoot: Bool) -> [SkippedSource] {
         guard liveRoot, isSupported else { return [] }
-        let eventEntries = Set(catalog.entries.filter { $0.kind == "windows.evtx" }.map(\.id))
+        let eventEntries = Set(catalog.entries.filter { $0.kind == .dataset(Dataset.evtx) }.map(\.id))
         return skipped.filter { eventEntries.contains($0.entryID) && $0.code == .permissionDenied }
     }
 }
