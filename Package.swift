@@ -1,4 +1,4 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 let package = Package(
@@ -121,5 +121,7 @@ for target in package.targets where [.executable, .test, .regular].contains(targ
     settings.append(.swiftLanguageMode(.v6))
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    // The libraries and the command build without warnings; a new one fails the build.
+    if target.type != .test { settings.append(.treatAllWarnings(as: .error)) }
     target.swiftSettings = settings
 }
