@@ -212,6 +212,35 @@ struct CollectCommand: ParsableCommand {
             }
             throw ExitCode.failure
         }
+        if json {
+            var result: [String: JSONValue] = [
+                "parts": .array(delivery.archives.map { .string($0.string) }),
+                "messages": .array(delivery.messages.map { .string($0.string) }),
+                "email_limit": .int(settings.emailLimit), "encrypted": .bool(settings.passphrase != nil),
+                "bytes": .int(outcome.bytes),
+                "sources": .int(Int64(outcome.sources)), "records": .int(Int64(outcome.records)),
+                "partial": .int(Int64(outcome.partial)), "skipped": .int(Int64(outcome.skipped)),
+                "warnings": .array(outcome.warnings.map { .string($0) }),
+            ]
+            if !delivery.isSplit { result["bundle"] = .string(outcome.bundle.string) }
+            var out: [UInt8] = []
+            JSONEncoding.append(.object(result.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), to: &out)
+            out.append(0x0A)
+            // Written while the run still holds its output: a result that cannot be delivered (a
+            // full disk behind stdout) fails the run, and exit 1 means no bundle is left.
+            do {
+                try Console.writeResult(out)
+            } catch {
+                let rolled = outcome.claim.rollBack(logger: logger)
+                Console.say("amt-collect: collection failed, no bundle written: its --json result could not be delivered (the cause follows)")
+                for (path, cause) in rolled.failed {
+                    Console.say("amt-collect: cannot remove \(path) (\(cause)); the next run in \(settings.outputDirectory) removes it")
+                }
+                // The command ends on the stdout failure, which names the cause (`AMTCollect.main`).
+                throw error
+            }
+        }
+
         if let error = outcome.claim.release() {
             // Left in place, the lock would make the next run remove this complete set.
             Console.say("warning: cannot remove the run's lock \(outcome.claim.lockPath) (\(error)): delete it before the next run in this folder, or that run removes this bundle")
@@ -230,22 +259,6 @@ struct CollectCommand: ParsableCommand {
                 \(outcome.partial) partial, \(outcome.skipped) not collected (see SUMMARY.txt)
                   email draft: \(delivery.messages.first?.string ?? "")
                 """)
-        }
-        if json {
-            var result: [String: JSONValue] = [
-                "parts": .array(delivery.archives.map { .string($0.string) }),
-                "messages": .array(delivery.messages.map { .string($0.string) }),
-                "email_limit": .int(settings.emailLimit), "encrypted": .bool(settings.passphrase != nil),
-                "bytes": .int(outcome.bytes),
-                "sources": .int(Int64(outcome.sources)), "records": .int(Int64(outcome.records)),
-                "partial": .int(Int64(outcome.partial)), "skipped": .int(Int64(outcome.skipped)),
-                "warnings": .array(outcome.warnings.map { .string($0) }),
-            ]
-            if !delivery.isSplit { result["bundle"] = .string(outcome.bundle.string) }
-            var out: [UInt8] = []
-            JSONEncoding.append(.object(result.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), to: &out)
-            out.append(0x0A)
-            try Console.writeResult(out)
         }
     }
 

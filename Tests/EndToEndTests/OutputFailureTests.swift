@@ -86,7 +86,12 @@ import Testing
         let out = dir.appendingPathComponent("again")
         let collect = ["collect", "--root", Self.demoSite, "--out", out.path, "--case", "OUT-2", "--site", "Demo",
                        "--batch", "--json", "--email-limit", "0"]
-        expectFullDiskNamed(try runToFull(collect), collect)
+        let full = try runToFull(collect)
+        expectFullDiskNamed(full, collect)
+        // Exit 1 means no bundle: the set whose result could not be delivered is gone.
+        #expect(full.stderr.contains("no bundle written"), "\(full.stderr)")
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
+        #expect(!left.contains { $0.hasSuffix(".zip") || $0.hasSuffix(".eml") }, "\(left)")
     }
 
     @Test(.enabled(if: hasDevFull)) func aFullDiskIsNamedOnceAndOtherFilesAreNotBlamed() throws {
