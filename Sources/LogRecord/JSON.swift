@@ -50,31 +50,6 @@ public enum JSONEncoding {
         }
     }
 
-    @inlinable @inline(__always)
-    static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
-
-    /// Whether any byte of `w` is below 0x20, or is `"` or `\\` (bytes >= 0x80 never are).
-    @inlinable @inline(__always)
-    static func needsEscape(_ w: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let high: UInt64 = 0x8080_8080_8080_8080
-        func hasZero(_ x: UInt64) -> Bool { (x &- ones) & ~x & high != 0 }
-        // A byte < 0x20: (b - 0x20) borrows into the high bit when b < 0x20 and b < 0x80.
-        let below = (w &- ones &* 0x20) & ~w & high
-        return below != 0 || hasZero(w ^ (ones &* 0x22)) || hasZero(w ^ (ones &* 0x5C))
-    }
-
-    /// The bytes of `w` (first byte in the low bits) that JSON escapes, exactly: bit 7 of each such
-    /// byte is set, every other bit is clear.
-    @inlinable @inline(__always)
-    static func escapeMask(_ w: UInt64) -> UInt64 {
-        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-        /// High bit set exactly in the zero bytes of `x` (no borrows between bytes).
-        @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { ~(((x & low) &+ low) | x | low) }
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        return zeroBytes(w & (ones &* 0xE0)) | zeroBytes(w ^ (ones &* 0x22)) | zeroBytes(w ^ (ones &* 0x5C))
-    }
-
     /// Appends a decimal integer.
     @inlinable
     public static func appendInt(_ v: Int64, to out: inout [UInt8]) {

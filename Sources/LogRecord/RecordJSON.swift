@@ -97,7 +97,7 @@ struct RawOut {
         /// Eight bytes at `i`, escaped.
         @inline(__always) func word(_ i: Int, _ c: inout Int) {
             let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-            var mask = JSONEncoding.escapeMask(UInt64(littleEndian: w))
+            var mask = JSONEscape.mask(UInt64(littleEndian: w))
             if mask == 0 {
                 UnsafeMutableRawPointer(dst + c).storeBytes(of: w, as: UInt64.self)
                 c += 8
@@ -109,7 +109,7 @@ struct RawOut {
                     let e = i + mask.trailingZeroBitCount >> 3
                     UnsafeMutableRawPointer(dst + c).storeBytes(of: w >> UInt64(8 * (k - i)), as: UInt64.self)
                     c += e - k
-                    RawOut.escape(base[e], dst, &c)
+                    JSONEscape.write(base[e], to: dst, at: &c)
                     k = e + 1
                     mask &= mask &- 1
                 }
@@ -117,9 +117,9 @@ struct RawOut {
                 c += i + 8 - k
             }
         }
-        // Sixteen bytes at a time while none needs an escape. The test is written as a plain loop
-        // over the bytes, which the compiler turns into vector compares (Swift's SIMD comparison
-        // operators came out one lane at a time).
+        // Sixteen bytes at a time while none needs an escape. The test is `JSONEscape.needsEscape`
+        // of each byte written as a plain loop without branches, which the compiler turns into
+        // vector compares (Swift's SIMD comparison operators came out one lane at a time).
         while i + 16 <= n {
             var special: UInt8 = 0
             for k in 0..<16 {
@@ -142,40 +142,16 @@ struct RawOut {
         }
         while i < n {
             let b = base[i]
-            if b >= 0x20 && b != 0x22 && b != 0x5C {
+            if JSONEscape.needsEscape(b) {
+                JSONEscape.write(b, to: dst, at: &c)
+            } else {
                 dst[c] = b
                 c += 1
-            } else {
-                RawOut.escape(b, dst, &c)
             }
             i += 1
         }
         dst[c] = 0x22
         return c + 1
-    }
-
-    /// The escape for byte `c` (one that JSON escapes) at `dst[at]`.
-    @inlinable @inline(__always)
-    static func escape(_ c: UInt8, _ dst: UnsafeMutablePointer<UInt8>, _ at: inout Int) {
-        dst[at] = 0x5C
-        switch c {
-        case 0x22: dst[at + 1] = 0x22
-        case 0x5C: dst[at + 1] = 0x5C
-        case 0x0A: dst[at + 1] = UInt8(ascii: "n")
-        case 0x0D: dst[at + 1] = UInt8(ascii: "r")
-        case 0x09: dst[at + 1] = UInt8(ascii: "t")
-        case 0x08: dst[at + 1] = UInt8(ascii: "b")
-        case 0x0C: dst[at + 1] = UInt8(ascii: "f")
-        default:
-            dst[at + 1] = UInt8(ascii: "u")
-            dst[at + 2] = 0x30
-            dst[at + 3] = 0x30
-            dst[at + 4] = JSONEncoding.hexDigit(c >> 4)
-            dst[at + 5] = JSONEncoding.hexDigit(c & 0xF)
-            at += 6
-            return
-        }
-        at += 2
     }
 
     @inlinable mutating func int(_ v: Int64) {

@@ -31,25 +31,18 @@ public struct DPInstParser: TextFormatParser {
     }
 
     private let context: ParseContext
-    /// The fields every record of this source shares; records start as a copy (measured cheaper
-    /// than building each with `Record.init`).
-    private let template: Record
     private let zone: ZoneCache
     private var run: InstallRun?
     private var runTime: (Timestamp, TimeSource)?
     private var inBanner = false
     private var expectDate = false
-    /// The entry being framed, valid while `hasPending` (kept in place rather than as an optional:
-    /// fewer moves of a large value per line).
-    private var pending: Record
-    private var hasPending = false
-    private var pendingLines = EntryBuffer()
+    /// The entry being framed.
+    private var pending: PendingEntry
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
         self.zone = ZoneCache(context.zone)
-        self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
-        self.pending = template
+        self.pending = PendingEntry(template: RecordTemplate.make(dataset: Self.dataset, context: context))
     }
 
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
@@ -60,11 +53,8 @@ public struct DPInstParser: TextFormatParser {
     private mutating func feed(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
                                emit: RecordSink) throws {
         guard let (level, textStart) = Self.marker(u) else {
-            if pendingLines.takes(line, pending: hasPending, stats: &stats) {
-                pendingLines.append(line.text)
-                return
-            }
-            try flush(emit: emit)
+            if pending.join(line, stats: &stats) { return }
+            try pending.emit(emit)
             guard !Bytes.isBlank(u) else { return }
             var r = record(line, .information)
             stamp(&r)
@@ -72,7 +62,7 @@ public struct DPInstParser: TextFormatParser {
             return
         }
         if Bytes.has(u, P.stars, at: textStart) {
-            try flush(emit: emit)
+            try pending.emit(emit)
             if !inBanner {
                 // A new run: the last one, if unfinished, is partial.
                 try closeRun(stats: &stats, emit: emit)
@@ -90,26 +80,26 @@ public struct DPInstParser: TextFormatParser {
             expectDate = false
             if let t = Self.date(u, textStart) { runTime = t.0.timestamp(seconds: t.seconds, zone: zone) }
             // The banner's first line waited for this date.
-            if hasPending, pending.timestamp == nil, let (ts, src) = runTime {
-                pending.timestamp = ts
-                pending.timeSource = src
+            if pending.isOpen, pending.record.timestamp == nil, let (ts, src) = runTime {
+                pending.record.timestamp = ts
+                pending.record.timeSource = src
             }
-            try flush(emit: emit)
+            try pending.emit(emit)
         } else {
-            try flush(emit: emit)
+            try pending.emit(emit)
         }
         if run == nil {
             var r = InstallRun(kind: "Driver package install")
             r.line = line.number
             run = r
         }
-        // The entry is filled in place: `flush` left `pending` a copy of the template again.
-        pending.message = line.text
-        pending.line = line.number
-        pending.level = level
-        pending.code = nil
-        pending.timestamp = runTime?.0
-        pending.timeSource = runTime?.1
+        // The entry is filled in place: `emit` left its record a copy of the template again.
+        pending.record.message = line.text
+        pending.record.line = line.number
+        pending.record.level = level
+        pending.record.code = nil
+        pending.record.timestamp = runTime?.0
+        pending.record.timeSource = runTime?.1
         if level == .error { run?.noteError(Bytes.string(u, textStart, u.count)) }
         if Bytes.has(u, P.foundPackage, at: textStart), run?.product == nil {
             var s = textStart + P.foundPackage.utf8CodeUnitCount
@@ -123,11 +113,10 @@ public struct DPInstParser: TextFormatParser {
             if let code = InstallShieldParser.number(u, &i) {
                 let v = UInt32(truncatingIfNeeded: code.value)
                 let failed = v & 0x8000_0000 != 0 || (v >> 16) & 0xFF != 0
-                pending.code = code.text
-                if failed { pending.level = .error }
-                hasPending = true
-                pendingLines.reset(line.text)
-                try flush(emit: emit)
+                pending.record.code = code.text
+                if failed { pending.record.level = .error }
+                pending.open(line.text)
+                try pending.emit(emit)
                 if var done = run {
                     done.exitCode = code.text
                     done.succeeded = !failed
@@ -145,12 +134,11 @@ public struct DPInstParser: TextFormatParser {
                 return
             }
         }
-        hasPending = true
-        pendingLines.reset(line.text)
+        pending.open(line.text)
     }
 
     public mutating func finish(stats: inout ParseStats, emit: RecordSink) throws {
-        try flush(emit: emit)
+        try pending.emit(emit)
         try closeRun(stats: &stats, emit: emit)
     }
 
@@ -164,7 +152,7 @@ public struct DPInstParser: TextFormatParser {
     }
 
     private func record(_ line: TextLine, _ level: Severity) -> Record {
-        var r = template
+        var r = pending.template
         r.message = line.text
         r.line = line.number
         r.level = level
@@ -174,15 +162,6 @@ public struct DPInstParser: TextFormatParser {
     // `mutating`: called on a non-mutating method, `self` would be copied at every call.
     private mutating func stamp(_ r: inout Record) {
         if let (ts, src) = runTime { r.timestamp = ts; r.timeSource = src }
-    }
-
-    private mutating func flush(emit: RecordSink) throws {
-        guard hasPending else { return }
-        hasPending = false
-        if pendingLines.count > 1 { pending.message = pendingLines.joined() }
-        pendingLines.clear()
-        try emit(&pending)
-        pending = template
     }
 
     /// The marker at the start of a line and where its text starts. Every marker is eight bytes

@@ -32,24 +32,18 @@ public struct InstallShieldParser: TextFormatParser {
     }
 
     private let context: ParseContext
-    /// The fields every record of this source shares; records start as a copy (measured cheaper
-    /// than building each with `Record.init`).
-    private let template: Record
     private let zone: ZoneCache
     private let dayFirst: Bool
     private var run = InstallRun(kind: "InstallShield setup")
-    /// The entry being framed, valid while `hasPending`; built in place over the last one.
-    private var pending: Record
-    private var hasPending = false
-    private var pendingLines = EntryBuffer()
+    /// The entry being framed.
+    private var pending: PendingEntry
     private var firstLine: Int?
     private var lastTime: (Timestamp, TimeSource)?
     private var unknownDesignators = 0
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
-        self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
-        self.pending = template
+        self.pending = PendingEntry(template: RecordTemplate.make(dataset: Self.dataset, context: context))
         self.zone = ZoneCache(context.zone)
         var dayFirst = false
         for line in sample {
@@ -68,13 +62,10 @@ public struct InstallShieldParser: TextFormatParser {
     private mutating func feed(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
                                emit: RecordSink) throws {
         guard let h = Self.parseHead(u, dayFirst: dayFirst) else {
-            if pendingLines.takes(line, pending: hasPending, stats: &stats) {
-                pendingLines.append(line.text)
-                return
-            }
-            try flush(emit: emit)
+            if pending.join(line, stats: &stats) { return }
+            try pending.emit(emit)
             guard !Bytes.isBlank(u) else { return }
-            var r = template
+            var r = pending.template
             r.message = line.text
             r.line = line.number
             r.level = .information
@@ -82,48 +73,38 @@ public struct InstallShieldParser: TextFormatParser {
             try emit(&r)
             return
         }
-        try flush(emit: emit)
+        try pending.emit(emit)
         if firstLine == nil { firstLine = line.number }
-        // Filled in place: `flush` left `pending` a copy of the template again.
-        pending.message = line.text
-        pending.line = line.number
-        pending.level = .information
-        pending.code = nil
-        pending.timestamp = nil
-        pending.timeSource = nil
+        // Filled in place: `emit` left its record a copy of the template again.
+        pending.record.message = line.text
+        pending.record.line = line.number
+        pending.record.level = .information
+        pending.record.code = nil
+        pending.record.timestamp = nil
+        pending.record.timeSource = nil
         if h.unknownDesignator {
             unknownDesignators += 1
             if unknownDesignators == 1 { stats.note("line \(line.number.map(String.init) ?? "?"): unknown AM/PM designator, time read as 24-hour") }
         }
         if let (ts, src) = h.clock.timestamp(seconds: h.seconds, zone: zone) {
-            pending.timestamp = ts
-            pending.timeSource = src
+            pending.record.timestamp = ts
+            pending.record.timeSource = src
             lastTime = (ts, src)
         } else {
             stats.recordProblem("line \(line.number.map(String.init) ?? "?"): impossible date")
         }
-        Self.classify(u, from: h.textStart, record: &pending, run: &run, line: line.number)
-        hasPending = true
-        pendingLines.reset(line.text)
+        Self.classify(u, from: h.textStart, record: &pending.record, run: &run, line: line.number)
+        pending.open(line.text)
     }
 
     public mutating func finish(stats: inout ParseStats, emit: RecordSink) throws {
-        try flush(emit: emit)
+        try pending.emit(emit)
         guard firstLine != nil else { return }
         if run.succeeded == true { run.failedAction = nil }
         if run.succeeded == nil { run.line = firstLine }
         var r = run.record(dataset: Self.dataset, context: context, stats: &stats)
         if r.timestamp == nil, let (ts, src) = lastTime { r.timestamp = ts; r.timeSource = src }
         try emit(&r)
-    }
-
-    private mutating func flush(emit: RecordSink) throws {
-        guard hasPending else { return }
-        hasPending = false
-        if pendingLines.count > 1 { pending.message = pendingLines.joined() }
-        pendingLines.clear()
-        try emit(&pending)
-        pending = template
     }
 
     private static func classify(_ u: UnsafeBufferPointer<UInt8>, from t: Int, record r: inout Record, run: inout InstallRun, line: Int?) {

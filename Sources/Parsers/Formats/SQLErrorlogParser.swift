@@ -124,18 +124,13 @@ public struct SQLErrorlogParser: TextFormatParser {
 
     private let context: ParseContext
     private var lineBytes = LineBytes()
-    /// The fields every record of this source shares; records start as a copy (measured cheaper
-    /// than building each with `Record.init`).
-    private let template: Record
     private let zone: ZoneCache
     private var offsetSeconds: Int?
     private var facts = SQLServerFacts()
     private var factTime: (Timestamp, TimeSource)?
     private var factLine: Int?
-    /// The entry being framed, valid while `hasPending`; built in place over the last one.
-    private var pending: Record
-    private var hasPending = false
-    private var pendingLines = EntryBuffer()
+    /// The entry being framed.
+    private var pending: PendingEntry
     /// The pending entry is an `Error: N, Severity: S, State: T.` line waiting for its message.
     private var pendingIsError = false
     private var pendingSource = ""
@@ -144,8 +139,7 @@ public struct SQLErrorlogParser: TextFormatParser {
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
-        self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
-        self.pending = template
+        self.pending = PendingEntry(template: RecordTemplate.make(dataset: Self.dataset, context: context))
         self.zone = ZoneCache(context.zone)
         for line in sample {
             let u = Array(line.utf8)
@@ -159,8 +153,7 @@ public struct SQLErrorlogParser: TextFormatParser {
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         let u = lineBytes.load(line.text)
         guard let h = Self.parseHead(u) else {
-            if pendingLines.takes(line, pending: hasPending, stats: &stats) {
-                pendingLines.append(line.text)
+            if pending.join(line, stats: &stats) {
                 if inBanner { banner(u) }
                 if startupParameters, let s = Bytes.find(u, P.dashS) {
                     let name = Self.unquote(Bytes.string(u, s + P.dashS.count, u.count))
@@ -170,7 +163,7 @@ public struct SQLErrorlogParser: TextFormatParser {
             }
             try flush(emit: emit)
             guard !Bytes.isBlank(line.text) else { return }
-            var r = template
+            var r = pending.template
             r.message = line.text
             r.line = line.number
             r.level = .information
@@ -181,29 +174,24 @@ public struct SQLErrorlogParser: TextFormatParser {
         let errorHead = Self.errorHead(u, at: h.textStart)
 
         // The message line of a pending `Error:` line from the same source joins it.
-        if pendingIsError, errorHead == nil, source == pendingSource, !line.afterGap, hasPending {
-            pendingLines.append(String(decoding: u[h.textStart...], as: UTF8.self))
-            pending.message = pendingLines.joined()
-            hasPending = false
-            pendingLines.clear()
-            pendingIsError = false
-            try emit(&pending)
-            pending = template
+        if pendingIsError, errorHead == nil, source == pendingSource, !line.afterGap, pending.isOpen {
+            pending.lines.append(String(decoding: u[h.textStart...], as: UTF8.self))
+            try flush(emit: emit)
             return
         }
         try flush(emit: emit)
         inBanner = false
         startupParameters = false
 
-        // Filled in place: `flush` left `pending` a copy of the template again.
-        pending.message = line.text
-        pending.line = line.number
-        pending.provider = source
-        pending.level = .information
-        pending.code = nil
-        pending.extras = []
-        pending.timestamp = nil
-        pending.timeSource = nil
+        // Filled in place: `emit` left its record a copy of the template again.
+        pending.record.message = line.text
+        pending.record.line = line.number
+        pending.record.provider = source
+        pending.record.level = .information
+        pending.record.code = nil
+        pending.record.extras = []
+        pending.record.timestamp = nil
+        pending.record.timeSource = nil
         if let off = Self.utcAdjustment(u, at: h.textStart) {
             offsetSeconds = off
             facts.utcAdjustmentMinutes = off / 60
@@ -212,31 +200,30 @@ public struct SQLErrorlogParser: TextFormatParser {
                               second: h.second, microsecond: h.micro)
         if let local {
             if let off = offsetSeconds {
-                pending.timestamp = local.adding(seconds: Int64(-off))
-                pending.timeSource = .offset
+                pending.record.timestamp = local.adding(seconds: Int64(-off))
+                pending.record.timeSource = .offset
             } else {
-                pending.timestamp = zone.toUTC(local)
-                pending.timeSource = zone.source
+                pending.record.timestamp = zone.toUTC(local)
+                pending.record.timeSource = zone.source
             }
         } else {
             stats.recordProblem("line \(line.number.map(String.init) ?? "?"): impossible date")
         }
         if let e = errorHead {
-            pending.code = String(e.number)
-            pending.putExtra("sql", "severity", .int(Int64(e.severity)))
-            pending.putExtra("sql", "state", .int(Int64(e.state)))
-            pending.level = e.severity >= 20 ? .critical : e.severity >= 11 ? .error : .information
+            pending.record.code = String(e.number)
+            pending.record.putExtra("sql", "severity", .int(Int64(e.severity)))
+            pending.record.putExtra("sql", "state", .int(Int64(e.state)))
+            pending.record.level = e.severity >= 20 ? .critical : e.severity >= 11 ? .error : .information
             pendingIsError = true
             pendingSource = source
             stats.count("sql_errors")
         } else {
-            readFacts(u, from: h.textStart, time: pending.timestamp, source: pending.timeSource, line: pending.line)
+            readFacts(u, from: h.textStart, time: pending.record.timestamp, source: pending.record.timeSource, line: pending.record.line)
             if Bytes.has(u, P.stackDump, at: h.textStart) || Bytes.has(u, P.stackSignature, at: h.textStart) {
-                pending.level = .critical
+                pending.record.level = .critical
             }
         }
-        hasPending = true
-        pendingLines.reset(line.text)
+        pending.open(line.text)
     }
 
     public mutating func finish(stats: inout ParseStats, emit: RecordSink) throws {
@@ -253,14 +240,10 @@ public struct SQLErrorlogParser: TextFormatParser {
         try emit(&r)
     }
 
+    /// Emits the pending entry (`PendingEntry.emit`): no entry waits for a message line then.
     private mutating func flush(emit: RecordSink) throws {
-        guard hasPending else { return }
-        hasPending = false
-        if pendingLines.count > 1 { pending.message = pendingLines.joined() }
-        pendingLines.clear()
         pendingIsError = false
-        try emit(&pending)
-        pending = template
+        try pending.emit(emit)
     }
 
     /// System facts from the first line of an entry.

@@ -55,7 +55,7 @@ public struct LineDecoder {
     private var pendingGap = false
     private var skippingToLineEnd = false
     private var oddByte: UInt8?
-    private var highSurrogate: UInt16?
+    private var pairing = UTF16Text.Pairing()
     private var absoluteOffset: UInt64 = 0
     private var bomLength = 0
 
@@ -79,7 +79,7 @@ public struct LineDecoder {
             if !detected { try detectNow(emit: emit) }
             try flushLine(emit: emit, force: false)
             oddByte = nil
-            highSurrogate = nil
+            _ = pairing.finish()
             absoluteOffset += chunk.skippedBefore
             bytesDropped += Int64(chunk.skippedBefore)
             pendingGap = true
@@ -107,7 +107,7 @@ public struct LineDecoder {
     public mutating func finish(emit: (TextLine) throws -> Void) rethrows {
         if !detected { try detectNow(emit: emit) }
         if oddByte != nil { bytesDropped += 1; oddByte = nil }
-        if highSurrogate != nil { appendScalar(0xFFFD); highSurrogate = nil }
+        if pairing.finish() { appendScalar(0xFFFD) }
         try flushLine(emit: emit, force: false)
     }
 
@@ -227,7 +227,7 @@ public struct LineDecoder {
                 guard i + 1 < end else { oddByte = buf[i]; i += 1; break }
                 // Fast path: a run of printable ASCII (and tab) units, narrowed in one go while the
                 // line has room.
-                if highSurrogate == nil, !skippingToLineEnd, line.count < maxLineBytes {
+                if pairing.high == nil, !skippingToLineEnd, line.count < maxLineBytes {
                     var j = i
                     if !big, let base = buf.baseAddress {
                         // Four little-endian units at a time: high bytes zero, low bytes 0x20–0x7F.
@@ -253,8 +253,7 @@ public struct LineDecoder {
                                 // Four units to four bytes per step.
                                 while d + 4 <= old + take {
                                     let w = UInt64(littleEndian: UnsafeRawPointer(src + k).loadUnaligned(as: UInt64.self))
-                                    let n = (w & 0xFF) | (w >> 8 & 0xFF00) | (w >> 16 & 0xFF_0000) | (w >> 24 & 0xFF00_0000)
-                                    UnsafeMutableRawPointer(out + d).storeBytes(of: UInt32(truncatingIfNeeded: n).littleEndian, as: UInt32.self)
+                                    UnsafeMutableRawPointer(out + d).storeBytes(of: UTF16Text.narrow(w).littleEndian, as: UInt32.self)
                                     d += 4
                                     k += 8
                                 }
@@ -282,7 +281,7 @@ public struct LineDecoder {
     /// U+007F; tabs and everything else take the unit-by-unit path).
     @inline(__always)
     static func isPrintableASCIIUnits(_ w: UInt64) -> Bool {
-        guard w & 0xFF80_FF80_FF80_FF80 == 0 else { return false }
+        guard UTF16Text.isASCII(w) else { return false }
         // A guard bit per 16-bit lane keeps the subtraction from borrowing across lanes: the bit
         // survives exactly when the lane's value is at least 0x20.
         let x = (w | 0x8000_8000_8000_8000) &- 0x0020_0020_0020_0020
@@ -305,16 +304,15 @@ public struct LineDecoder {
     /// `endLine`). Kept free of the `emit` closure so that the per-unit path does not carry the
     /// closure's captures (measured: passing it here made UTF-16 decoding ~10x slower in `TextParsing`).
     private mutating func takeUnit(_ unit: UInt16) -> Bool {
-        if let high = highSurrogate {
-            highSurrogate = nil
-            if unit >= 0xDC00 && unit <= 0xDFFF {
-                let scalar = 0x10000 + ((UInt32(high) - 0xD800) << 10) + (UInt32(unit) - 0xDC00)
-                appendScalar(scalar)
-                return false
-            }
-            appendScalar(0xFFFD)
+        var unpaired = false
+        let taken = pairing.take(unit, unpaired: &unpaired)
+        if unpaired { appendScalar(0xFFFD) }
+        guard let scalar = taken else {
+            // A high surrogate, kept for the next unit.
+            lastWasCR = false
+            return false
         }
-        switch unit {
+        switch scalar {
         case 0x0A:
             if lastWasCR { lastWasCR = false; return false }
             lastWasCR = false
@@ -325,12 +323,8 @@ public struct LineDecoder {
         case 0:
             lastWasCR = false
             return false
-        case 0xD800...0xDBFF:
-            highSurrogate = unit
-        case 0xDC00...0xDFFF:
-            appendScalar(0xFFFD)
         default:
-            appendScalar(UInt32(unit))
+            appendScalar(scalar)
         }
         lastWasCR = false
         return false
@@ -343,27 +337,13 @@ public struct LineDecoder {
             return
         }
         lineHadContent = true
-        let needed = v < 0x80 ? 1 : v < 0x800 ? 2 : v < 0x10000 ? 3 : 4
+        let needed = UTF16Text.utf8Count(v)
         if line.count + needed > maxLineBytes {
             if !lineOverflow { lineOverflow = true; linesTruncated += 1 }
             bytesDropped += Int64(needed)
             return
         }
-        switch needed {
-        case 1: line.append(UInt8(v))
-        case 2:
-            line.append(UInt8(0xC0 | (v >> 6)))
-            line.append(UInt8(0x80 | (v & 0x3F)))
-        case 3:
-            line.append(UInt8(0xE0 | (v >> 12)))
-            line.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-            line.append(UInt8(0x80 | (v & 0x3F)))
-        default:
-            line.append(UInt8(0xF0 | (v >> 18)))
-            line.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
-            line.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-            line.append(UInt8(0x80 | (v & 0x3F)))
-        }
+        UTF16Text.appendUTF8(v, to: &line)
     }
 
     /// A terminator was seen.

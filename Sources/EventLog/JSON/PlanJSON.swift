@@ -49,14 +49,22 @@ struct DataRef {
     var valueLen: Int32
 }
 
+/// Where the message of the record being written holds an entry's key and value, escaped: start
+/// and count in the output; count -1 when the message changed the text (line breaks).
+struct EscapedEntry {
+    var keyStart: Int32
+    var keyCount: Int32
+    var valueStart: Int32
+    var valueCount: Int32
+}
+
 /// Scratch space of the direct JSON path, reused from record to record.
 struct JSONScratch {
     /// Values' UTF-8 text (and keys made at run time).
     var arena = OutBytes(capacity: 1 << 16, zeroed: true)
     var refs: [DataRef] = []
-    /// Per entry: where the message holds its key and value escaped (start, count in the
-    /// output; count -1 when the message changed it: line breaks), to be copied again.
-    var escaped: [(Int32, Int32, Int32, Int32)] = []
+    /// Per entry: where the message holds its key and value escaped, to be copied again.
+    var escaped: [EscapedEntry] = []
     /// The path of the element being flattened (`Flatten.userDataRefs`).
     var path = OutBytes(capacity: 1024)
     /// The record's nested `UserData` value, when it is plain elements.
@@ -190,9 +198,22 @@ extension Plan {
             var pieceCount: Int32
         }
 
+        /// Where an entry's key stands in `bytes`: as raw UTF-8 and as a JSON string literal.
+        struct Span {
+            var rawStart: Int
+            var rawCount: Int
+            var jsonStart: Int
+            var jsonCount: Int
+        }
+
+        /// Pieces `start ..< start + count` of `pieces`; count -1: no source.
+        struct PieceRange {
+            var start: Int32
+            var count: Int32
+        }
+
         let bytes: [UInt8]
-        /// Per entry: raw start, raw length, JSON start, JSON length.
-        let spans: [(Int, Int, Int, Int)]
+        let spans: [Span]
         /// Per entry: whether the key holds a line break (else the message shows it as its JSON
         /// literal, without the quotes).
         let keyBreaks: [Bool]
@@ -200,15 +221,8 @@ extension Plan {
         let entries: UnsafeMutableBufferPointer<Flat>
         let pieces: UnsafeMutableBufferPointer<Piece>
         let constants: UnsafeMutableBufferPointer<UInt8>
-        /// The `System` fields' pieces (`Field`): start and count in `pieces`, count -1 for none.
-        let system: UnsafeMutableBufferPointer<(Int32, Int32)>
-
-        /// Indices of `system`.
-        enum Field {
-            static let providerName = 0, providerGUID = 1, eventID = 2, qualifiers = 3, version = 4, level = 5,
-                       task = 6, opcode = 7, keywords = 8, timeCreated = 9, activityID = 10, processID = 11,
-                       threadID = 12, channel = 13, computer = 14, userID = 15
-        }
+        /// The `System` fields' pieces, by `SystemField` raw value.
+        let system: UnsafeMutableBufferPointer<PieceRange>
 
         deinit {
             entries.deallocate()
@@ -225,7 +239,7 @@ extension Plan {
 
         init(_ entries: [Entry], system sources: [Source?]) {
             var bytes: [UInt8] = []
-            var spans: [(Int, Int, Int, Int)] = []
+            var spans: [Span] = []
             var keyBreaks: [Bool] = []
             var flat: [Flat] = []
             var pieces: [Piece] = []
@@ -240,15 +254,15 @@ extension Plan {
                 json.jsonString(e.key)
                 let jsonStart = bytes.count
                 bytes.append(contentsOf: json.bytes)
-                spans.append((rawStart, rawLen, jsonStart, bytes.count - jsonStart))
+                spans.append(Span(rawStart: rawStart, rawCount: rawLen, jsonStart: jsonStart, jsonCount: bytes.count - jsonStart))
                 keyBreaks.append(e.key.utf8.contains { $0 == 0x0A || $0 == 0x0D })
                 flat.append(Flat(mode: e.mode, pieceStart: Int32(pieces.count), pieceCount: Int32(e.source.count)))
                 for p in e.source { add(p) }
             }
-            var system: [(Int32, Int32)] = []
+            var system: [PieceRange] = []
             for src in sources {
-                guard let src else { system.append((0, -1)); continue }
-                system.append((Int32(pieces.count), Int32(src.count)))
+                guard let src else { system.append(PieceRange(start: 0, count: -1)); continue }
+                system.append(PieceRange(start: Int32(pieces.count), count: Int32(src.count)))
                 for p in src { add(p) }
             }
             func add(_ p: Plan.Piece) {
@@ -303,11 +317,12 @@ extension Plan {
         return tally.result
     }
 
-    /// `appendRange` of a `System` field (`Keys.Field`).
+    /// `appendRange` of a `System` field.
     @inline(__always)
-    func textField(_ f: Int, _ values: inout Values, _ ok: inout Bool, _ a: inout OutBytes,
+    func textField(_ f: SystemField, _ values: inout Values, _ ok: inout Bool, _ a: inout OutBytes,
                    _ memo: inout TextMemo) -> Range<Int>? {
-        let (start, count) = keys.system[f]
+        let range = keys.system[f.rawValue]
+        let start = range.start, count = range.count
         guard count >= 0 else { return nil }
         let from = a.count
         // One substitution (the usual case): its text is remembered by type and bytes, as
@@ -317,38 +332,27 @@ extension Plan {
             let p = keys.pieces[Int(start)]
             if p.kind == 1 { raw = values.outer.raw(Int(p.index)) } else if p.kind == 2 { raw = values.inner.raw(Int(p.index)) }
             if let r = raw, TextMemo.remembers(r.type), r.count <= TextMemo.rawCapacity {
-                if memo.recall(f, r.type, r.bytes, r.count, into: &a) { return from..<a.count }
+                if memo.recall(f.rawValue, r.type, r.bytes, r.count, into: &a) { return from..<a.count }
             } else {
                 raw = nil
             }
         }
         if Plan.appendSource(keys.pieces, Int(start), Int(count), keys.constants, &values, &ok, into: &a).isAbsent { return nil }
-        if let r = raw { memo.remember(f, r.type, r.bytes, r.count, text: UnsafePointer(a.base + from), a.count - from) }
+        if let r = raw { memo.remember(f.rawValue, r.type, r.bytes, r.count, text: UnsafePointer(a.base + from), a.count - from) }
         return from..<a.count
     }
 
-    /// `evalInt` of a `System` field (`Keys.Field`).
+    /// `evalInt` of a `System` field.
     @inline(__always)
-    func intField(_ f: Int, _ values: inout Values, _ ok: inout Bool) -> Int? {
-        let (start, count) = keys.system[f]
-        guard count >= 0 else { return nil }
-        if count == 1 {
-            let p = keys.pieces[Int(start)]
+    func intField(_ f: SystemField, _ values: inout Values, _ ok: inout Bool) -> Int? {
+        let range = keys.system[f.rawValue]
+        guard range.count >= 0 else { return nil }
+        if range.count == 1 {
+            let p = keys.pieces[Int(range.start)]
             if p.kind == 1, let x = values.outer.integer(Int(p.index), optional: p.optional, &ok) { return x }
             if p.kind == 2, let x = values.inner.integer(Int(p.index), optional: p.optional, &ok) { return x }
         }
-        let src: Source?
-        switch f {
-        case Keys.Field.eventID: src = eventID
-        case Keys.Field.qualifiers: src = qualifiers
-        case Keys.Field.version: src = version
-        case Keys.Field.level: src = level
-        case Keys.Field.task: src = task
-        case Keys.Field.opcode: src = opcode
-        case Keys.Field.processID: src = processID
-        default: src = threadID
-        }
-        return Plan.eval(src, &values, &ok)?.integer
+        return Plan.eval(source(f), &values, &ok)?.integer
     }
 
     /// Appends the flat text of `src` to `a` and returns where it is (what `eval(src)?.flat`
@@ -486,24 +490,23 @@ extension Plan {
         scratch.arena.count = 0
         scratch.refs.removeAll(keepingCapacity: true)
         scratch.groups.removeAll(keepingCapacity: true)
-        typealias F = Keys.Field
-        let providerName = textField(F.providerName, &values, &ok, &scratch.arena, &scratch.memo)
-        let providerGUID = textField(F.providerGUID, &values, &ok, &scratch.arena, &scratch.memo)
-        let eventID = intField(F.eventID, &values, &ok)
-        let qualifiers = intField(F.qualifiers, &values, &ok)
-        let version = intField(F.version, &values, &ok)
-        let level = intField(F.level, &values, &ok)
-        let task = intField(F.task, &values, &ok)
-        let opcode = intField(F.opcode, &values, &ok)
-        let keywords = textField(F.keywords, &values, &ok, &scratch.arena, &scratch.memo)
-        let created = keys.system[F.timeCreated].1 < 0 ? nil
-            : Plan.eval(timeCreated, &values, &ok).flatMap(EventFacts.timeCreated)
-        let activityID = textField(F.activityID, &values, &ok, &scratch.arena, &scratch.memo)
-        let processID = intField(F.processID, &values, &ok)
-        let threadID = intField(F.threadID, &values, &ok)
-        let channel = textField(F.channel, &values, &ok, &scratch.arena, &scratch.memo)
-        let computerName = textField(F.computer, &values, &ok, &scratch.arena, &scratch.memo)
-        let userID = textField(F.userID, &values, &ok, &scratch.arena, &scratch.memo)
+        let providerName = textField(.providerName, &values, &ok, &scratch.arena, &scratch.memo)
+        let providerGUID = textField(.providerGUID, &values, &ok, &scratch.arena, &scratch.memo)
+        let eventID = intField(.eventID, &values, &ok)
+        let qualifiers = intField(.qualifiers, &values, &ok)
+        let version = intField(.version, &values, &ok)
+        let level = intField(.level, &values, &ok)
+        let task = intField(.task, &values, &ok)
+        let opcode = intField(.opcode, &values, &ok)
+        let keywords = textField(.keywords, &values, &ok, &scratch.arena, &scratch.memo)
+        let created = keys.system[SystemField.timeCreated.rawValue].count < 0 ? nil
+            : Plan.eval(source(.timeCreated), &values, &ok).flatMap(EventFacts.timeCreated)
+        let activityID = textField(.activityID, &values, &ok, &scratch.arena, &scratch.memo)
+        let processID = intField(.processID, &values, &ok)
+        let threadID = intField(.threadID, &values, &ok)
+        let channel = textField(.channel, &values, &ok, &scratch.arena, &scratch.memo)
+        let computerName = textField(.computer, &values, &ok, &scratch.arena, &scratch.memo)
+        let userID = textField(.userID, &values, &ok, &scratch.arena, &scratch.memo)
         let providerGUIDText = providerGUID.flatMap { Plan.guidText(scratch.arena, $0) }
         let activityIDText = activityID.flatMap { Plan.guidText(scratch.arena, $0) }
         if section != 0 {
@@ -525,7 +528,7 @@ extension Plan {
             @inline(__always) func rawKey(_ r: DataRef) -> (UnsafePointer<UInt8>, Int) {
                 if r.planKey >= 0 {
                     let s = keys.spans[Int(r.planKey)]
-                    return (kp + s.0, s.1)
+                    return (kp + s.rawStart, s.rawCount)
                 }
                 return (UnsafePointer(arena.base + Int(r.keyStart)), Int(r.keyLen))
             }
@@ -552,7 +555,7 @@ extension Plan {
                     let kBreak: Bool
                     if r.planKey >= 0 && !keys.keyBreaks[Int(r.planKey)] {
                         let s = keys.spans[Int(r.planKey)]
-                        out.bytes(kp + s.2 + 1, s.3 - 2)
+                        out.bytes(kp + s.jsonStart + 1, s.jsonCount - 2)
                         kBreak = false
                     } else {
                         let (kptr, klen) = rawKey(r)
@@ -562,7 +565,8 @@ extension Plan {
                     out.byte(0x3D)
                     let vs = out.count
                     let vBreak = out.jsonMessagePiece(UnsafePointer(arena.base + Int(r.valueStart)), Int(r.valueLen), padded: true)
-                    scratch.escaped.append((Int32(ks), kBreak ? -1 : Int32(ke - ks), Int32(vs), vBreak ? -1 : Int32(out.count - vs)))
+                    scratch.escaped.append(EscapedEntry(keyStart: Int32(ks), keyCount: kBreak ? -1 : Int32(ke - ks),
+                                                        valueStart: Int32(vs), valueCount: vBreak ? -1 : Int32(out.count - vs)))
                 }
             }
             out.byte(0x22)
@@ -581,20 +585,20 @@ extension Plan {
                 out.byte(0x22)
             }
             // Written once, copied where repeated (`provider_name`, `computer_name`).
-            var providerJSON = (0, 0)
+            var providerJSON = 0..<0
             if let r = providerName {
                 out.literal(",\"provider\":")
-                providerJSON.0 = out.count
+                let from = out.count
                 out.jsonString(from: arena, r)
-                providerJSON.1 = out.count - providerJSON.0
+                providerJSON = from..<out.count
             }
             out.byte(UInt8(ascii: "}"))
-            var computerJSON = (0, 0)
+            var computerJSON = 0..<0
             if let r = computerName {
                 out.literal(",\"host\":{\"name\":")
-                computerJSON.0 = out.count
+                let from = out.count
                 out.jsonString(from: arena, r)
-                computerJSON.1 = out.count - computerJSON.0
+                computerJSON = from..<out.count
                 out.byte(UInt8(ascii: "}"))
             } else if let host = file.hostName {
                 out.literal(",\"host\":{\"name\":")
@@ -626,7 +630,7 @@ extension Plan {
             if let v = eventID { out.literal(",\"event_id\":"); out.decimal(Int64(v)) }
             if let v = qualifiers { out.literal(",\"qualifiers\":"); out.decimal(Int64(v)) }
             if let v = version { out.literal(",\"version\":"); out.decimal(Int64(v)) }
-            if providerName != nil { out.literal(",\"provider_name\":"); out.copyWithin(providerJSON.0, providerJSON.1) }
+            if providerName != nil { out.literal(",\"provider_name\":"); out.copyWithin(providerJSON.lowerBound, providerJSON.count) }
             if let t = providerGUIDText {
                 out.literal(",\"provider_guid\":")
                 out.jsonString(t)
@@ -634,7 +638,7 @@ extension Plan {
                 out.literal(",\"provider_guid\":")
                 out.jsonString(from: arena, r)
             }
-            if computerName != nil { out.literal(",\"computer_name\":"); out.copyWithin(computerJSON.0, computerJSON.1) }
+            if computerName != nil { out.literal(",\"computer_name\":"); out.copyWithin(computerJSON.lowerBound, computerJSON.count) }
             if let v = level { out.literal(",\"level\":"); out.decimal(Int64(v)) }
             if let v = task { out.literal(",\"task\":"); out.decimal(Int64(v)) }
             if let v = opcode { out.literal(",\"opcode\":"); out.decimal(Int64(v)) }
@@ -658,15 +662,15 @@ extension Plan {
                     let e = scratch.escaped[i]
                     if r.planKey >= 0 {
                         let s = keys.spans[Int(r.planKey)]
-                        out.bytes(kp + s.2, s.3)
-                    } else if e.1 >= 0 {
-                        out.jsonStringCopy(Int(e.0), Int(e.1))
+                        out.bytes(kp + s.jsonStart, s.jsonCount)
+                    } else if e.keyCount >= 0 {
+                        out.jsonStringCopy(Int(e.keyStart), Int(e.keyCount))
                     } else {
                         out.jsonString(from: arena, Int(r.keyStart), Int(r.keyLen))
                     }
                     out.byte(UInt8(ascii: ":"))
-                    if e.3 >= 0 {
-                        out.jsonStringCopy(Int(e.2), Int(e.3))
+                    if e.valueCount >= 0 {
+                        out.jsonStringCopy(Int(e.valueStart), Int(e.valueCount))
                     } else {
                         out.jsonString(from: arena, Int(r.valueStart), Int(r.valueLen))
                     }
@@ -1059,7 +1063,7 @@ struct FragmentTree {
     }
 }
 
-/// The text of the last value of each `System` field (`Plan.Keys.Field`), by the value's type
+/// The text of the last value of each `System` field (by `SystemField` raw value), by the value's type
 /// and bytes: the text depends on nothing else.
 struct TextMemo {
     static let slots = 16

@@ -1,3 +1,5 @@
+import LogRecord
+
 /// Streaming conversion of exported event files (UTF-8 or UTF-16, with or without BOM) to UTF-8.
 ///
 /// Feed chunks as they come; bytes split across chunks (half a UTF-16 unit, half a surrogate
@@ -7,7 +9,7 @@ struct StreamingUTF8 {
 
     private(set) var encoding: Encoding = .unknown
     private var pending: [UInt8] = []
-    private var highSurrogate: UInt16?
+    private var pairing = UTF16Text.Pairing()
 
     /// Detects the encoding of a file's first bytes.
     static func detect(_ head: [UInt8]) -> (Encoding, bomLength: Int) {
@@ -58,40 +60,15 @@ struct StreamingUTF8 {
             pending = []
             decode(rest, into: &out)
         }
-        if highSurrogate != nil { appendScalar(0xFFFD, to: &out); highSurrogate = nil }
+        if pairing.finish() { UTF16Text.appendUTF8(0xFFFD, to: &out) }
         pending = []
     }
 
     private mutating func append(unit u: UInt16, to out: inout [UInt8]) {
-        if let high = highSurrogate {
-            highSurrogate = nil
-            if u >= 0xDC00 && u <= 0xDFFF {
-                appendScalar(0x10000 + (UInt32(high - 0xD800) << 10) + UInt32(u - 0xDC00), to: &out)
-                return
-            }
-            appendScalar(0xFFFD, to: &out)
-        }
-        if u >= 0xD800 && u <= 0xDBFF { highSurrogate = u; return }
-        if u >= 0xDC00 && u <= 0xDFFF { appendScalar(0xFFFD, to: &out); return }
-        appendScalar(UInt32(u), to: &out)
-    }
-
-    private func appendScalar(_ c: UInt32, to out: inout [UInt8]) {
-        switch c {
-        case 0..<0x80: out.append(UInt8(c))
-        case 0x80..<0x800:
-            out.append(UInt8(0xC0 | (c >> 6)))
-            out.append(UInt8(0x80 | (c & 0x3F)))
-        case 0x800..<0x10000:
-            out.append(UInt8(0xE0 | (c >> 12)))
-            out.append(UInt8(0x80 | ((c >> 6) & 0x3F)))
-            out.append(UInt8(0x80 | (c & 0x3F)))
-        default:
-            out.append(UInt8(0xF0 | (c >> 18)))
-            out.append(UInt8(0x80 | ((c >> 12) & 0x3F)))
-            out.append(UInt8(0x80 | ((c >> 6) & 0x3F)))
-            out.append(UInt8(0x80 | (c & 0x3F)))
-        }
+        var unpaired = false
+        let scalar = pairing.take(u, unpaired: &unpaired)
+        if unpaired { UTF16Text.appendUTF8(0xFFFD, to: &out) }
+        if let scalar { UTF16Text.appendUTF8(scalar, to: &out) }
     }
 
     /// The first bytes of a file as UTF-8 (for format sniffing).

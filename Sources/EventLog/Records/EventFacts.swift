@@ -260,58 +260,41 @@ enum EventFacts {
     /// the record without a timestamp.
     static func record(_ doc: XDoc, recordID: UInt64?, fileTime: UInt64?, dataset: String,
                        context: ParseContext) -> Record {
-        var w = Winlog()
-        w.recordID = recordID
-        var created: Timestamp?
-        var processID: Int?, threadID: Int?
+        var values = [XValue?](repeating: nil, count: SystemField.allCases.count)
+        var storedID: UInt64?
+        var eventData: [(String, String)] = []
+        var userData: [(String, String)] = []
         if let root = doc.root {
             if let sys = doc.child("System", of: root) {
                 for k in doc.children(of: sys) {
-                    let el = doc.elements[k]
-                    switch el.name {
-                    case "Provider":
-                        w.providerName = doc.attr("Name", of: k)?.flat
-                        w.providerGUID = doc.attr("Guid", of: k).map { guidText($0.flat) }
-                    case "EventID":
-                        w.eventID = doc.text(of: k)?.integer
-                        w.qualifiers = doc.attr("Qualifiers", of: k)?.integer
-                    case "Version": w.version = doc.text(of: k)?.integer
-                    case "Level": w.level = doc.text(of: k)?.integer
-                    case "Task": w.task = doc.text(of: k)?.integer
-                    case "Opcode": w.opcode = doc.text(of: k)?.integer
-                    case "Keywords": w.keywords = doc.text(of: k)?.flat
-                    case "TimeCreated":
-                        created = doc.attr("SystemTime", of: k).flatMap(timeCreated)
-                    case "Correlation": w.activityID = doc.attr("ActivityID", of: k).map { guidText($0.flat) }
-                    case "Execution":
-                        processID = doc.attr("ProcessID", of: k)?.integer
-                        threadID = doc.attr("ThreadID", of: k)?.integer
-                    case "Channel": w.channel = doc.text(of: k)?.flat
-                    case "Computer": w.computerName = doc.text(of: k)?.flat
-                    case "Security": w.userID = doc.attr("UserID", of: k)?.flat
-                    case "EventRecordID":
-                        if recordID == nil, let n = doc.text(of: k)?.integer, n >= 0 { w.recordID = UInt64(n) }
-                    default: break
+                    let name = doc.elements[k].name
+                    if name == "EventRecordID" {
+                        if recordID == nil, let n = doc.text(of: k)?.integer, n >= 0 { storedID = UInt64(n) }
+                        continue
+                    }
+                    for f in SystemField.fields(of: name) {
+                        if let a = f.place.attribute {
+                            values[f.rawValue] = doc.attr(a, of: k)
+                        } else {
+                            values[f.rawValue] = doc.text(of: k)
+                        }
                     }
                 }
             }
             if let ed = doc.child("EventData", of: root) {
-                w.eventData = Flatten.eventData(doc, ed)
+                eventData = Flatten.eventData(doc, ed)
             } else if let ud = doc.child("UserData", of: root) {
-                w.userData = Flatten.userData(doc, ud)
+                userData = Flatten.userData(doc, ud)
             }
         }
-        let ts = created ?? fileTime.map { Timestamp(fileTime: $0, precision: .microseconds) }
-        var r = Record(dataset: dataset, message: message(w), timestamp: ts, level: level(w.level),
-                       filePath: context.sourcePath)
-        r.code = w.eventID.map(String.init)
-        r.provider = w.providerName
-        r.hostName = w.computerName ?? context.hostName
-        r.processID = processID
-        r.threadID = threadID
-        r.timeSource = .utc
-        r.winlog = w
-        return r
+        var facts = SystemFacts(recordID: recordID ?? storedID,
+                                text: { values[$0.rawValue]?.flat },
+                                guid: { values[$0.rawValue].map { guidText($0.flat) } },
+                                integer: { values[$0.rawValue]?.integer },
+                                value: { values[$0.rawValue] })
+        facts.winlog.eventData = eventData
+        facts.winlog.userData = userData
+        return facts.record(fileTime: fileTime, dataset: dataset, context: context)
     }
 
     /// `TimeCreated/@SystemTime`: a FILETIME, or a string (forwarded events) in ISO 8601.

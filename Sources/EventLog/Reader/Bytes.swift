@@ -1,3 +1,5 @@
+import LogRecord
+
 /// Little-endian reads at absolute offsets of a borrowed byte region, bounds-checked.
 ///
 /// Every read returns `nil` when the region is too short; nothing here traps on hostile input.
@@ -48,8 +50,8 @@ struct ByteView {
     }
 }
 
-/// UTF-16LE → UTF-8, for `String`s and for JSON written straight from the bytes: ASCII runs are
-/// narrowed four units at a time; unpaired surrogates become U+FFFD.
+/// UTF-16LE → UTF-8 (`UTF16Text`), for `String`s and for JSON written straight from the bytes:
+/// ASCII runs are narrowed four units at a time; unpaired surrogates become U+FFFD.
 enum UTF16Decoding {
     static func string(_ base: UnsafeRawBufferPointer, offset: Int, units: Int) -> String {
         if units == 0 { return "" }
@@ -59,54 +61,12 @@ enum UTF16Decoding {
     }
 
     /// Writes the `units` code units at `offset` in `src` as UTF-8 at `out` (room for `3 * units`
-    /// bytes: a pair of units takes four) and returns the bytes written.
+    /// bytes: a pair of units takes four) and returns the bytes written (`UTF16Text.transcodeLE`).
     @inline(__always)
     static func transcode(_ src: UnsafeRawBufferPointer, offset: Int, units: Int,
                           into out: UnsafeMutablePointer<UInt8>) -> Int {
         guard units > 0, let raw = src.baseAddress else { return 0 }
-        var n = 0
-        var k = 0
-        while k < units {
-            // Four ASCII units at a time.
-            while k + 4 <= units {
-                let w = Load.u64(raw + offset + 2 * k)
-                if w & 0xFF80_FF80_FF80_FF80 != 0 { break }
-                let packed = (w & 0xFF) | ((w >> 8) & 0xFF00) | ((w >> 16) & 0xFF_0000) | ((w >> 24) & 0xFF00_0000)
-                UnsafeMutableRawPointer(out + n).storeBytes(of: UInt32(truncatingIfNeeded: packed).littleEndian, as: UInt32.self)
-                n += 4
-                k += 4
-            }
-            guard k < units else { break }
-            var u = UInt32(src[offset + 2 * k]) | UInt32(src[offset + 2 * k + 1]) << 8
-            k += 1
-            if u < 0x80 {
-                out[n] = UInt8(truncatingIfNeeded: u)
-                n += 1
-                continue
-            }
-            if u >= 0xD800 && u <= 0xDBFF, k < units {
-                let low = UInt32(src[offset + 2 * k]) | UInt32(src[offset + 2 * k + 1]) << 8
-                if low >= 0xDC00 && low <= 0xDFFF {
-                    u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00)
-                    k += 1
-                } else {
-                    u = 0xFFFD
-                }
-            } else if u >= 0xD800 && u <= 0xDFFF {
-                u = 0xFFFD
-            }
-            switch u {
-            case 0..<0x800:
-                out[n] = UInt8(truncatingIfNeeded: 0xC0 | (u >> 6)); out[n + 1] = UInt8(truncatingIfNeeded: 0x80 | (u & 0x3F)); n += 2
-            case 0x800..<0x10000:
-                out[n] = UInt8(truncatingIfNeeded: 0xE0 | (u >> 12)); out[n + 1] = UInt8(truncatingIfNeeded: 0x80 | ((u >> 6) & 0x3F))
-                out[n + 2] = UInt8(truncatingIfNeeded: 0x80 | (u & 0x3F)); n += 3
-            default:
-                out[n] = UInt8(truncatingIfNeeded: 0xF0 | (u >> 18)); out[n + 1] = UInt8(truncatingIfNeeded: 0x80 | ((u >> 12) & 0x3F))
-                out[n + 2] = UInt8(truncatingIfNeeded: 0x80 | ((u >> 6) & 0x3F)); out[n + 3] = UInt8(truncatingIfNeeded: 0x80 | (u & 0x3F)); n += 4
-            }
-        }
-        return n
+        return UTF16Text.transcodeLE(raw + offset, units: units, into: out)
     }
 }
 

@@ -180,9 +180,8 @@ struct OutBytes {
 
     // MARK: - JSON
 
-    /// A JSON string literal of UTF-8 bytes, escaped as `JSONEncoding.appendString` escapes:
-    /// `"`, `\` and every byte below 0x20 (`\n`, `\r`, `\t`, `\b`, `\f` by name, the rest as
-    /// `\u00xx`).
+    /// A JSON string literal of UTF-8 bytes, escaped as `JSONEscape` says (as
+    /// `JSONEncoding.appendString` escapes).
     /// `padded`: a word may be read at `src + k` for every `k < n` (the bytes past `n` are
     /// ignored), as in an `OutBytes` or `Plan.Keys`.
     @inline(__always)
@@ -200,12 +199,12 @@ struct OutBytes {
             while i < stop {
                 let c = src[i]
                 i += 1
-                if c >= 0x20 && c != 0x22 && c != 0x5C {
-                    out[o] = c
-                    o += 1
+                if JSONEscape.needsEscape(c) {
+                    JSONEscape.write(c, to: out, at: &o)
                     continue
                 }
-                Self.escape(c, out, &o)
+                out[o] = c
+                o += 1
             }
         }
         out[o] = 0x22
@@ -243,12 +242,12 @@ struct OutBytes {
                     }
                     pending = false
                 }
-                if c >= 0x20 && c != 0x22 && c != 0x5C {
-                    out[o] = c
-                    o += 1
+                if JSONEscape.needsEscape(c) {
+                    JSONEscape.write(c, to: out, at: &o)
                     continue
                 }
-                Self.escape(c, out, &o)
+                out[o] = c
+                o += 1
             }
         }
         count = o
@@ -264,7 +263,7 @@ struct OutBytes {
                           _ out: UnsafeMutablePointer<UInt8>, _ o: inout Int, padded: Bool) -> Bool {
         while i + 16 <= n {
             let w0 = Load.u64(src + i), w1 = Load.u64(src + i + 8)
-            if needsEscape(w0) || needsEscape(w1) { break }
+            if JSONEscape.needsEscape(w0) || JSONEscape.needsEscape(w1) { break }
             UnsafeMutableRawPointer(out + o).storeBytes(of: w0.littleEndian, as: UInt64.self)
             UnsafeMutableRawPointer(out + o + 8).storeBytes(of: w1.littleEndian, as: UInt64.self)
             i += 16
@@ -272,7 +271,7 @@ struct OutBytes {
         }
         while i + 8 <= n {
             let w = Load.u64(src + i)
-            if needsEscape(w) { break }
+            if JSONEscape.needsEscape(w) { break }
             UnsafeMutableRawPointer(out + o).storeBytes(of: w.littleEndian, as: UInt64.self)
             i += 8
             o += 8
@@ -289,44 +288,13 @@ struct OutBytes {
         return false
     }
 
-    /// Writes the JSON escape of `c` (`"`, `\`, or a byte below 0x20) at `out[o...]`.
-    @inline(__always)
-    static func escape(_ c: UInt8, _ out: UnsafeMutablePointer<UInt8>, _ o: inout Int) {
-        out[o] = 0x5C
-        switch c {
-        case 0x22: out[o + 1] = 0x22; o += 2
-        case 0x5C: out[o + 1] = 0x5C; o += 2
-        case 0x0A: out[o + 1] = UInt8(ascii: "n"); o += 2
-        case 0x0D: out[o + 1] = UInt8(ascii: "r"); o += 2
-        case 0x09: out[o + 1] = UInt8(ascii: "t"); o += 2
-        case 0x08: out[o + 1] = UInt8(ascii: "b"); o += 2
-        case 0x0C: out[o + 1] = UInt8(ascii: "f"); o += 2
-        default:
-            out[o + 1] = UInt8(ascii: "u"); out[o + 2] = 0x30; out[o + 3] = 0x30
-            out[o + 4] = Render.hexLower[Int(c >> 4)]; out[o + 5] = Render.hexLower[Int(c & 0xF)]
-            o += 6
-        }
-    }
-
     /// The `r` (1...7) bytes at `p` as a word, the rest filled with `A`, and whether none of
     /// them needs escaping. Reads a whole word at `p`.
     @inline(__always)
     static func tail(_ p: UnsafePointer<UInt8>, _ r: Int) -> (UInt64, Bool) {
         let keep: UInt64 = (1 << UInt64(8 * r)) &- 1
         let w = (Load.u64(p) & keep) | (0x4141_4141_4141_4141 & ~keep)
-        return (w, !needsEscape(w))
-    }
-
-    /// Whether any byte of `w` is below 0x20, or is `"` or `\\` (bytes >= 0x80 never are).
-    @inline(__always)
-    static func needsEscape(_ w: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let high: UInt64 = 0x8080_8080_8080_8080
-        // One test for the three conditions (no branch between them).
-        let q = w ^ (ones &* 0x22)
-        let b = w ^ (ones &* 0x5C)
-        let below = (w &- ones &* 0x20) & ~w
-        return (below | ((q &- ones) & ~q) | ((b &- ones) & ~b)) & high != 0
+        return (w, !JSONEscape.needsEscape(w))
     }
 
     /// A JSON string literal of the bytes `start ..< start + n` already written here, escaped

@@ -51,22 +51,9 @@ final class Plan {
         var mode: Mode
     }
 
-    var providerName: Source?
-    var providerGUID: Source?
-    var eventID: Source?
-    var qualifiers: Source?
-    var version: Source?
-    var level: Source?
-    var task: Source?
-    var opcode: Source?
-    var keywords: Source?
-    var timeCreated: Source?
-    var activityID: Source?
-    var processID: Source?
-    var threadID: Source?
-    var channel: Source?
-    var computer: Source?
-    var userID: Source?
+    /// Per `SystemField` (by its raw value): where the field comes from; `nil` when the
+    /// template has no such element or attribute.
+    var system = [Source?](repeating: nil, count: SystemField.allCases.count)
     /// 1 EventData, 2 UserData, 0 neither.
     var section = 0
     var entries: [Entry] = []
@@ -87,16 +74,40 @@ final class Plan {
         }
     }
 
-    var guidMemo = [GUIDMemo(), GUIDMemo()]
+    var providerGUIDMemo = GUIDMemo()
+    var activityIDMemo = GUIDMemo()
+
     /// The last hex `Keywords` value and its text.
-    var lastKeywords: (UInt64, String?) = (0, nil)
+    struct KeywordsMemo {
+        var value: UInt64 = 0
+        var text: String?
+
+        mutating func text(_ k: XValue, _ x: UInt64) -> String? {
+            if x != value || text == nil {
+                value = x
+                text = k.flat
+            }
+            return text
+        }
+    }
+
+    var keywordsMemo = KeywordsMemo()
+
+    /// Where the `SystemField` `f` comes from.
+    @inline(__always)
+    func source(_ f: SystemField) -> Source? { system[f.rawValue] }
 
     // MARK: - Static trees
 
     struct Node {
         var name: String
-        var attrs: [(name: String, source: Source)] = []
+        var attrs: [Attr] = []
         var content: [Content] = []
+    }
+
+    struct Attr {
+        var name: String
+        var source: Source
     }
 
     enum Content {
@@ -117,10 +128,10 @@ final class Plan {
         var nodes: [Node] = []
         var roots: [Int] = []
         var stack: [Int] = []
-        var attr: (String, Source)?
+        var attr: Attr?
         var slot: Int?
         func flush() {
-            if let (n, src) = attr, let top = stack.last { nodes[top].attrs.append((n, src)) }
+            if let a = attr, let top = stack.last { nodes[top].attrs.append(a) }
             attr = nil
         }
         for t in toks {
@@ -134,7 +145,7 @@ final class Plan {
                 stack.append(idx)
             case .attr(let n):
                 flush()
-                attr = (n, [])
+                attr = Attr(name: n, source: [])
             case .closeStart: flush()
             case .closeEmpty, .end:
                 flush()
@@ -154,7 +165,7 @@ final class Plan {
             case .piTarget, .piData, .template, .rawText: return nil
             }
             if let piece {
-                if attr != nil { attr!.1.append(piece) } else if let top = stack.last { nodes[top].content.append(.piece(piece)) }
+                if attr != nil { attr!.source.append(piece) } else if let top = stack.last { nodes[top].content.append(.piece(piece)) }
             }
         }
         flush()
@@ -169,7 +180,7 @@ final class Plan {
         if let inner {
             guard inner.slot == nil else { return nil }
             for var n in inner.nodes {
-                n.attrs = n.attrs.map { ($0.name, $0.source.map(Self.innerPiece)) }
+                n.attrs = n.attrs.map { Attr(name: $0.name, source: $0.source.map(Self.innerPiece)) }
                 n.content = n.content.map {
                     switch $0 {
                     case .element(let i): .element(i + base)
@@ -207,33 +218,13 @@ final class Plan {
         let root = tree.roots.first { nodes[$0].name == "Event" } ?? tree.roots[0]
         if let sys = c.child("System", root) {
             for k in c.kids(sys) {
-                switch nodes[k].name {
-                case "Provider":
-                    providerName = c.attr("Name", k)
-                    providerGUID = c.attr("Guid", k)
-                case "EventID":
-                    eventID = c.text(k)
-                    qualifiers = c.attr("Qualifiers", k)
-                case "Version": version = c.text(k)
-                case "Level": level = c.text(k)
-                case "Task": task = c.text(k)
-                case "Opcode": opcode = c.text(k)
-                case "Keywords": keywords = c.text(k)
-                case "TimeCreated": timeCreated = c.attr("SystemTime", k)
-                case "Correlation": activityID = c.attr("ActivityID", k)
-                case "Execution":
-                    processID = c.attr("ProcessID", k)
-                    threadID = c.attr("ThreadID", k)
-                case "Channel": channel = c.text(k)
-                case "Computer": computer = c.text(k)
-                case "Security": userID = c.attr("UserID", k)
-                default: break
+                for f in SystemField.fields(of: nodes[k].name) {
+                    if let a = f.place.attribute { system[f.rawValue] = c.attr(a, k) } else { system[f.rawValue] = c.text(k) }
                 }
             }
         }
         (section, entries) = try c.compile(candidates: c.kids(root))
-        keys = Keys(entries, system: [providerName, providerGUID, eventID, qualifiers, version, level, task, opcode,
-                                      keywords, timeCreated, activityID, processID, threadID, channel, computer, userID])
+        keys = Keys(entries, system: system)
     }
 
     /// Mirrors `Flatten` on a static tree, producing entries whose values come from constants
@@ -463,47 +454,26 @@ final class Plan {
     func record(_ values: inout Values, recordID: UInt64, fileTime: UInt64, context: ParseContext,
                 userData: [(String, String)]? = nil) -> Record? {
         var ok = true
-        var w = Winlog()
-        w.recordID = recordID
-        w.providerName = Plan.eval(providerName, &values, &ok)?.flat
-        w.providerGUID = Plan.eval(providerGUID, &values, &ok).map { guidMemo[0].text($0.flat) }
-        w.eventID = Plan.evalInt(eventID, &values, &ok)
-        w.qualifiers = Plan.evalInt(qualifiers, &values, &ok)
-        w.version = Plan.evalInt(version, &values, &ok)
-        w.level = Plan.evalInt(level, &values, &ok)
-        w.task = Plan.evalInt(task, &values, &ok)
-        w.opcode = Plan.evalInt(opcode, &values, &ok)
-        if let k = Plan.eval(keywords, &values, &ok) {
-            if case .hex(let x) = k {
-                if x != lastKeywords.0 || lastKeywords.1 == nil { lastKeywords = (x, k.flat) }
-                w.keywords = lastKeywords.1
-            } else {
-                w.keywords = k.flat
-            }
-        }
-        let created = Plan.eval(timeCreated, &values, &ok).flatMap(EventFacts.timeCreated)
-        w.activityID = Plan.eval(activityID, &values, &ok).map { guidMemo[1].text($0.flat) }
-        let processID = Plan.evalInt(processID, &values, &ok)
-        let threadID = Plan.evalInt(threadID, &values, &ok)
-        w.channel = Plan.eval(channel, &values, &ok)?.flat
-        w.computerName = Plan.eval(computer, &values, &ok)?.flat
-        w.userID = Plan.eval(userID, &values, &ok)?.flat
+        var facts = SystemFacts(
+            recordID: recordID,
+            text: { f in
+                guard let v = Plan.eval(source(f), &values, &ok) else { return nil }
+                if f == .keywords, case .hex(let x) = v { return keywordsMemo.text(v, x) }
+                return v.flat
+            },
+            guid: { f in
+                Plan.eval(source(f), &values, &ok).map {
+                    f == .providerGUID ? providerGUIDMemo.text($0.flat) : activityIDMemo.text($0.flat)
+                }
+            },
+            integer: { Plan.evalInt(source($0), &values, &ok) },
+            value: { Plan.eval(source($0), &values, &ok) })
         if section != 0 {
             let data = userData ?? Plan.flatten(entries, &values, &ok)
-            if section == 1 { w.eventData = data } else { w.userData = data }
+            if section == 1 { facts.winlog.eventData = data } else { facts.winlog.userData = data }
         }
         guard ok else { return nil }
-        let ts = created ?? Timestamp(fileTime: fileTime, precision: .microseconds)
-        var r = Record(dataset: Dataset.evtx, message: EventFacts.message(w), timestamp: ts,
-                       level: EventFacts.level(w.level), filePath: context.sourcePath)
-        r.code = w.eventID.map(String.init)
-        r.provider = w.providerName
-        r.hostName = w.computerName ?? context.hostName
-        r.processID = processID
-        r.threadID = threadID
-        r.timeSource = .utc
-        r.winlog = w
-        return r
+        return facts.record(fileTime: fileTime, dataset: Dataset.evtx, context: context)
     }
 }
 
