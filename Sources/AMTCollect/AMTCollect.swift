@@ -59,6 +59,10 @@ struct AMTCollect: ParsableCommand {
         } catch {
             if let failure = error as? StdoutError { endOutput(failure) }
             if let failure = Console.outputFailure, !failure.isClosedPipe { endOutput(failure) }
+            if ErrorText.isCommandFailure(error) {
+                Console.say("amt-collect: \(ErrorText.describe(error))")
+                Foundation.exit(ErrorText.exitCode(for: error))
+            }
             exit(withError: error)
         }
         if let failure = Console.outputFailure { endOutput(failure) }

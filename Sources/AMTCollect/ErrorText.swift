@@ -1,11 +1,49 @@
 import ArgumentParser
+import Collect
+import Foundation
+import SystemPackage
 
-/// The one place that turns any error into the sentence a person reads. Exit codes: 0 done,
-/// 1 failed (ExitCode.failure), 64 usage (ArgumentParser's validation errors).
+/// The one place that turns an error into the sentence a person reads and the exit code the
+/// command ends with: 0 done, 1 failed, 64 usage (ArgumentParser's validation errors and unknown
+/// commands).
 enum ErrorText {
+    /// The project's error types word themselves (`description`); the system's errors by their
+    /// POSIX cause when they have one (Foundation's own wording, "The file doesn't exist", hides
+    /// which file and why); anything else as it describes itself.
     static func describe(_ error: any Error) -> String {
-        // The project's error types word themselves through `description`.
-        String(describing: error)
+        switch error {
+        case let failure as CommandFailure: return failure.description
+        case let failure as CollectError: return failure.description
+        case let failure as StdoutError: return failure.description
+        case let errno as Errno: return errno.description
+        default: break
+        }
+        let ns = error as NSError
+        if ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain {
+            let cause = ns.domain == NSPOSIXErrorDomain ? ns
+                : (ns.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0 : nil }
+            let path = ns.userInfo[NSFilePathErrorKey] as? String
+            if let cause {
+                let reason = Errno(rawValue: Int32(cause.code)).description
+                return path.map { "\($0): \(reason)" } ?? reason
+            }
+        }
+        return String(describing: error)
+    }
+
+    /// How a command ends on `error`.
+    static func exitCode(for error: any Error) -> Int32 {
+        switch error {
+        case let code as ExitCode: return code.rawValue
+        case is ValidationError: return ExitCode.validationFailure.rawValue
+        default: return ExitCode.failure.rawValue
+        }
+    }
+
+    /// Whether `error` is one of the command's own failures, printed here as
+    /// `amt-collect: <sentence>` (ArgumentParser words the rest: usage, help, exit codes).
+    static func isCommandFailure(_ error: any Error) -> Bool {
+        error is CommandFailure || error is CollectError
     }
 }
 

@@ -191,7 +191,7 @@ public enum Surface {
     /// A rules file (`--rules FILE`), then every rule over records made from the input's lines.
     public static func rules(_ input: UnsafeBufferPointer<UInt8>) {
         guard let set = try? RuleSet.decode(Data(input), source: "fuzz.json") else { return }
-        let engine = FindingsEngine(rules: set)
+        var engine = FindingsEngine(rules: set)
         var r = Record(dataset: Dataset.amtError, message: String(decoding: input.prefix(512), as: UTF8.self),
                        filePath: "AMTError.log", line: 1)
         r.level = .error
@@ -212,7 +212,7 @@ public enum Surface {
         var source = MemoryByteSource(bytes, chunkSize: chunk)
         let context = ParseContext(sourcePath: "fuzz.log", hostName: "HOST")
         let writer = JSONLinesWriter()
-        let engine = FindingsEngine(rules: builtinRules)
+        var engine = FindingsEngine(rules: builtinRules)
         var out: [UInt8] = []
         var records = 0
         let stats = try? TextParsing.parse(source: &source, dataset: dataset, context: context, maxLineBytes: 4096) { r in
