@@ -48,16 +48,20 @@ public struct EVTXReader: Sendable {
     /// Offset of the first chunk.
     let firstChunkOffset: Int64
 
+    /// Opens `path` for reading; an `EVTXError` naming it when that fails.
+    private static func open(_ path: FilePath) throws -> FileDescriptor {
+        do {
+            return try FileDescriptor.openForReading(path)
+        } catch {
+            throw EVTXError(code: .io, path: path.string, message: "cannot open: \(error)", underlying: error)
+        }
+    }
+
     /// Opens `path` and checks its file header. Throws `EVTXError` naming the path when the file
     /// cannot be read or is not an EVTX file.
     public init(path: FilePath) throws {
         self.path = path
-        let fd: FileDescriptor
-        do {
-            fd = try FileDescriptor.openForReading(path)
-        } catch {
-            throw EVTXError(code: .io, path: path.string, message: "cannot open: \(error)", underlying: error)
-        }
+        let fd = try Self.open(path)
         defer { try? fd.close() }
         var header = [UInt8](repeating: 0, count: 128)
         let got: Int
@@ -207,12 +211,7 @@ public struct EVTXReader: Sendable {
         for c in ["chunks", "chunks_skipped", "checksum_failures", "records_carved", "records_failed"] {
             stats.count(c, by: 0)
         }
-        let fd: FileDescriptor
-        do {
-            fd = try FileDescriptor.openForReading(path)
-        } catch {
-            throw EVTXError(code: .io, path: path.string, message: "cannot open: \(error)", underlying: error)
-        }
+        let fd = try Self.open(path)
         defer { try? fd.close() }
         var buffer = [UInt8](repeating: 0, count: Self.chunkSize)
         var parser = BinXMLParser()
