@@ -11,24 +11,10 @@ enum ErrorText {
     /// POSIX cause when they have one (Foundation's own wording, "The file doesn't exist", hides
     /// which file and why); anything else as it describes itself.
     static func describe(_ error: any Error) -> String {
-        switch error {
-        case let failure as CommandFailure: return failure.description
-        case let failure as CollectError: return failure.description
-        case let failure as StdoutError: return failure.description
-        case let errno as Errno: return errno.description
-        default: break
+        if let system = CollectError.systemReason(error) {
+            return system.path.map { "\($0): \(system.reason)" } ?? system.reason
         }
-        let ns = error as NSError
-        if ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain {
-            let cause = ns.domain == NSPOSIXErrorDomain ? ns
-                : (ns.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0 : nil }
-            let path = ns.userInfo[NSFilePathErrorKey] as? String
-            if let cause {
-                let reason = Errno(rawValue: Int32(cause.code)).description
-                return path.map { "\($0): \(reason)" } ?? reason
-            }
-        }
-        return String(describing: error)
+        return CollectError.describe(error)
     }
 
     /// How a command ends on `error`.

@@ -1,3 +1,4 @@
+import Foundation
 import SystemPackage
 
 /// A failure of the engine: a whole run, or one step of it, could not be done. The message is
@@ -13,6 +14,20 @@ public struct CollectError: Error, CustomStringConvertible, Sendable {
     /// `description`; others (Foundation's, the system's) through what they describe.
     public static func describe(_ error: any Error) -> String {
         String(describing: error)
+    }
+
+    /// The system's words for a Foundation file error that has a POSIX cause ("Read-only file
+    /// system"; Foundation's own, "The file doesn't exist", hide why), with the path it names
+    /// when it names one. `nil` for any other error.
+    public static func systemReason(_ error: any Error) -> (reason: String, path: String?)? {
+        let ns = error as NSError
+        let cause: NSError? = switch ns.domain {
+        case NSPOSIXErrorDomain: ns
+        case NSCocoaErrorDomain: (ns.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0 : nil }
+        default: nil
+        }
+        guard let cause else { return nil }
+        return (Errno(rawValue: Int32(cause.code)).description, ns.userInfo[NSFilePathErrorKey] as? String)
     }
 }
 

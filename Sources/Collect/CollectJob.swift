@@ -109,6 +109,13 @@ struct ProcessedSource: Sendable {
         outsideWindow = 0
         installRuns = InstallRunLog()
     }
+
+    /// What the size cap left out of the source, as its reader tells.
+    mutating func noteTruncation(of reader: SourceReader) {
+        guard let t = reader.truncation else { return }
+        truncatedBytes = t.droppedBytes
+        truncatedHow = t.how
+    }
 }
 
 /// What a finished `collect` produced.
@@ -217,10 +224,10 @@ public final class CollectJob {
         let context = SourceContext(work: work, hostName: privacy.hostShown, zone: settings.zone, window: settings.window,
                                     redactor: privacy.redactor.isActive ? privacy.redactor : nil,
                                     packLevel: writer.takesPackedFiles ? writer.compressionLevel : nil)
-        var staged = try stageSources(plan.jobs, context: context, into: writer)
+        var (staged, engine) = try stageSources(plan.jobs, context: context, into: writer)
         progress(.sourcesDone(count: staged.summaries.count))
 
-        let final = try assemble(&staged, notRead: plan.notRead, system: system, privacy: privacy,
+        let final = try assemble(&staged, engine: engine, notRead: plan.notRead, system: system, privacy: privacy,
                                  created: created, started: started, into: writer)
         finished = true
         claimed = true
@@ -278,14 +285,15 @@ public final class CollectJob {
         var partial = 0
         var sqlFacts = SQLServerFacts()
         var installRuns = InstallRunLog()
-        var engine: FindingsEngine
     }
 
     /// Step 2: every source read, parsed, encoded and archived, in three stages on their own
     /// threads: parse (a text source is read, redacted and its raw copy compressed on a read-ahead
     /// thread beside it) → encode (findings, JSON Lines, SHA-256) → archive (compress, on this
     /// thread; raw copies are copied in compressed).
-    func stageSources(_ jobs: [SourceJob], context: SourceContext, into writer: BundleWriter) throws -> StagedSources {
+    /// Returns the sources and the findings engine that observed every record of them.
+    func stageSources(_ jobs: [SourceJob], context: SourceContext,
+                      into writer: BundleWriter) throws -> (StagedSources, FindingsEngine) {
         // The parse stage limits a run: it is woken as soon as there is room for its output.
         let parsed = BoundedQueue<StreamItem>(capacity: 8, wakeConsumerAt: 1, wakeProducerAt: 1)
         // The archive stage is woken once four chunks (1 MiB) wait: woken at each one, it slept
@@ -306,7 +314,7 @@ public final class CollectJob {
             parsed.close()
         }
 
-        var staged = StagedSources(engine: FindingsEngine(rules: RuleSet(rules: [])))
+        var staged = StagedSources()
         // The records entry of the source being read, begun at its first chunk.
         var openRecords: String? = nil
         func write(_ relative: String, _ bytes: UnsafeRawBufferPointer) throws {
@@ -341,9 +349,9 @@ public final class CollectJob {
             producer.wait()
             throw error
         }
-        staged.engine = encoder.wait()
+        let engine = encoder.wait()
         producer.wait()
-        return staged
+        return (staged, engine)
     }
 
     /// One source into the bundle, after its records entry (if it had records) was written: its
@@ -409,11 +417,11 @@ public final class CollectJob {
 
     /// Step 3: the rest of the bundle — `system/` (the facts behind the Tier 1 checks),
     /// SUMMARY.txt, REPORT.html and the manifest — and the bundle finished. Returns its path.
-    func assemble(_ staged: inout StagedSources, notRead: [(path: String, reason: String)], system: SystemFacts,
+    func assemble(_ staged: inout StagedSources, engine: FindingsEngine, notRead: [(path: String, reason: String)], system: SystemFacts,
                   privacy: RunPrivacy, created: Timestamp, started: ContinuousClock.Instant,
                   into writer: BundleWriter) throws -> FilePath {
         let pii = privacy.pii, redactor = privacy.redactor, facts = system.host
-        let sqlFacts = staged.sqlFacts, installRuns = staged.installRuns, engine = staged.engine
+        let sqlFacts = staged.sqlFacts, installRuns = staged.installRuns
         // Under pii with names and addresses replaced.
         let piiText: TextRedactor? = pii ? redactor.text() : nil
         let factsJSON = try piiText.map { $0.redact(all: try Self.prettyJSON(system)) } ?? Self.prettyJSON(system)

@@ -199,11 +199,6 @@ public enum OutputFolder {
 
     /// The system's words for a Foundation file error (its POSIX cause when it has one).
     static func systemReason(_ error: any Error) -> String {
-        let ns = error as NSError
-        if ns.domain == NSPOSIXErrorDomain { return Errno(rawValue: Int32(ns.code)).description }
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return Errno(rawValue: Int32(underlying.code)).description
-        }
-        return ns.localizedDescription
+        CollectError.systemReason(error)?.reason ?? (error as NSError).localizedDescription
     }
 }

@@ -81,7 +81,7 @@ enum SourceStage {
         let rawPath = work.appending("raw-\(job.tag)")
         // Text is redacted as it is read: the raw copy and the parser get the same redacted bytes.
         let active = context.redactor.flatMap { $0.isActive ? $0 : nil }
-        let text = active?.text(isConfig: kind == "config")
+        let text = active?.text(isConfig: kind == .config)
         do {
             var reader = try SourceReader(path: path, cap: job.cap)
             let first = try reader.nextChunk()
@@ -94,7 +94,7 @@ enum SourceStage {
             }
             result.rawTemp = rawPath
 
-            if kind == "config" {
+            if kind == .config {
                 // Configuration files are evidence to read, not logs: copied (redacted), not parsed.
                 let tee = TeeSource(reader: reader, raw: raw, redactor: text, first: first)
                 while try tee.nextChunk() != nil {}
@@ -103,10 +103,7 @@ enum SourceStage {
                 reader = tee.reader
                 result.stats.dataset = "config"
                 result.redactions = text?.counts
-                if let t = reader.truncation {
-                    result.truncatedBytes = t.droppedBytes
-                    result.truncatedHow = t.how
-                }
+                result.noteTruncation(of: reader)
                 return result
             }
             let tally = Tally()
@@ -192,10 +189,7 @@ enum SourceStage {
             result.outsideWindow = tally.outside
             result.sqlFacts = tally.sqlFacts.isEmpty ? nil : tally.sqlFacts
             result.installRuns = tally.installRuns
-            if let t = reader.truncation {
-                result.truncatedBytes = t.droppedBytes
-                result.truncatedHow = t.how
-            }
+            result.noteTruncation(of: reader)
         } catch let error as OutputError {
             result.fatal = error.description
             if let r = result.rawTemp { CollectJob.remove(r) }
@@ -316,7 +310,7 @@ public enum ArchiveExpansion {
         for (k, member) in expansion.members.enumerated() {
             let memberJob = SourceJob(tag: "\(job.tag)-m\(k)", path: member.temp,
                                       relativePath: relativePath + ".expanded/" + member.name,
-                                      entryID: entryID, kind: "auto", cap: cap)
+                                      entryID: entryID, kind: .auto, cap: cap)
             var p = SourceStage.process(memberJob, context: members, sink: sink)
             CollectJob.remove(member.temp)
             if member.dropped > 0 {
