@@ -242,6 +242,11 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var redactions: [String: Int]?
         /// The reading limits this source's records ran into; `nil` (left out) when none was hit.
         public var limitsHit: LimitsHit?
+        /// The text encoding the source was read with and how it was decided (text sources' raw
+        /// entries only).
+        public var encoding: EncodingUse?
+        /// The layout a .NET log was parsed with and where it came from (raw entries only).
+        public var layout: LayoutUse?
 
         /// What the line and entry limits did to a source's records (the raw copy is not cut by
         /// them). Each count is left out when zero, each limit when not reached.
@@ -320,7 +325,7 @@ public struct Manifest: Codable, Sendable, Equatable {
 
         enum CodingKeys: String, CodingKey {
             case path, source, kind, role, bytes, sha256, records, truncated, status, reason
-            case counters, problems, redactions
+            case counters, problems, redactions, encoding, layout
             case parseErrors = "parse_errors"
             case limitsHit = "limits_hit"
         }

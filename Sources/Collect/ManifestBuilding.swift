@@ -17,6 +17,8 @@ extension Manifest.File {
         // Limits are listed in `limits_hit`, not among the format's counters.
         counters["entry_lines_dropped"] = nil
         var problems = stats.problems
+        // The encoding in words stays first among the problems for people reading them; the
+        // manifest's `encoding` says how it was decided.
         if let encoding = stats.encoding, role == .raw { problems.insert("encoding: \(encoding)", at: 0) }
         var file = Manifest.File(
             added, source: source, kind: kind, role: role,
@@ -25,6 +27,10 @@ extension Manifest.File {
             truncated: truncatedBytes.map { Truncation(droppedBytes: $0, how: truncatedHow ?? "truncated") },
             counters: counters, problems: role == .raw ? problems : [])
         file.limitsHit = limitsHit(stats)
+        if role == .raw {
+            file.encoding = stats.encodingUse
+            file.layout = stats.layout
+        }
         // The source's own state, and what the writer saw when it copied the entry.
         if file.status == .ok { file.status = status }
         file.reason = [reason, added.shortfall].compactMap { $0 }.joined(separator: "; ").nonEmpty

@@ -6,11 +6,14 @@ public struct ParseContext: Sendable {
     public var hostName: String?
     /// Converts the source's local times to UTC.
     public var zone: SiteZone
+    /// The layout the site's logging configuration declares for this file, if one does.
+    public var layout: DeclaredLayout?
 
-    public init(sourcePath: String, hostName: String? = nil, zone: SiteZone = .collector) {
+    public init(sourcePath: String, hostName: String? = nil, zone: SiteZone = .collector, layout: DeclaredLayout? = nil) {
         self.sourcePath = sourcePath
         self.hostName = hostName
         self.zone = zone
+        self.layout = layout
     }
 }
 
@@ -38,8 +41,12 @@ public struct ParseStats: Sendable, Codable, Equatable {
     public var counters: [String: Int] = [:]
     /// The first problems, each naming where (line or offset) and what. At most `problemLimit`.
     public var problems: [String] = []
-    /// The encoding the source was decoded with (text formats).
+    /// The encoding the source was decoded with (text formats), in words for people.
     public var encoding: String?
+    /// The encoding and how it was decided (text formats), for the manifest.
+    public var encodingUse: EncodingUse?
+    /// The layout the parser used and where it came from (.NET logs), for the manifest.
+    public var layout: LayoutUse?
     /// The format the parser settled on (`event.dataset`), when detected from content.
     public var dataset: String?
 
