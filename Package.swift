@@ -8,7 +8,7 @@ let package = Package(
         .executable(name: "amt-collect", targets: ["AMTCollect"]),
         // The libraries, for sibling packages (Fuzz/) that drive them directly.
         .library(name: "AMTCollectLibraries",
-                 targets: ["LogRecord", "Collector", "Parsers", "EventLog", "Triage", "Redaction", "Bundler", "Collect"]),
+                 targets: ["LogRecord", "CodePages", "Collector", "Parsers", "EventLog", "Triage", "Redaction", "Bundler", "Collect"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,8 +33,16 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CUchardet",
+            pkgConfig: "uchardet",
+            providers: [.apt(["libuchardet-dev"])]
+        ),
 
         .target(name: "LogRecord"),
+        // Legacy Windows code pages: tables from the platform converter, uchardet detection, the
+        // per-file decision. Shared by Parsers (decoding) and Redaction (raw copies in their encoding).
+        .target(name: "CodePages", dependencies: ["CUchardet"]),
         .target(
             name: "Collector",
             dependencies: [
@@ -46,7 +54,7 @@ let package = Package(
         .target(
             name: "Parsers",
             dependencies: [
-                "LogRecord",
+                "LogRecord", "CodePages",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
@@ -61,7 +69,7 @@ let package = Package(
         .target(
             name: "Redaction",
             dependencies: [
-                "LogRecord",
+                "LogRecord", "CodePages",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
@@ -79,7 +87,7 @@ let package = Package(
         .target(
             name: "Collect",
             dependencies: [
-                "LogRecord", "Collector", "Parsers", "EventLog", "Triage", "Redaction", "Bundler",
+                "LogRecord", "CodePages", "Collector", "Parsers", "EventLog", "Triage", "Redaction", "Bundler",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -102,10 +110,10 @@ let package = Package(
 
         .testTarget(name: "LogRecordTests", dependencies: ["LogRecord"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "LogRecord"]),
-        .testTarget(name: "ParsersTests", dependencies: ["Parsers", "LogRecord"]),
+        .testTarget(name: "ParsersTests", dependencies: ["Parsers", "LogRecord", "CodePages"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LogRecord"]),
         .testTarget(name: "TriageTests", dependencies: ["Triage", "LogRecord"]),
-        .testTarget(name: "RedactionTests", dependencies: ["Redaction", "LogRecord"]),
+        .testTarget(name: "RedactionTests", dependencies: ["Redaction", "LogRecord", "CodePages"]),
         .testTarget(name: "BundlerTests", dependencies: ["Bundler", "LogRecord", "CArchive"]),
         .testTarget(name: "CollectTests", dependencies: ["Collect", "LogRecord", "Parsers", "Collector", "Triage", "Bundler", "Redaction", .product(name: "Logging", package: "swift-log"), .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(

@@ -8,12 +8,17 @@ public struct ParseContext: Sendable {
     public var zone: SiteZone
     /// The layout the site's logging configuration declares for this file, if one does.
     public var layout: DeclaredLayout?
+    /// The site's ANSI code page (Windows number, e.g. 1251), the prior for files that are not
+    /// UTF-8: `GetACP()` on a live system, else what the site's files show. `nil`: not known.
+    public var ansiCodePage: Int?
 
-    public init(sourcePath: String, hostName: String? = nil, zone: SiteZone = .collector, layout: DeclaredLayout? = nil) {
+    public init(sourcePath: String, hostName: String? = nil, zone: SiteZone = .collector, layout: DeclaredLayout? = nil,
+                ansiCodePage: Int? = nil) {
         self.sourcePath = sourcePath
         self.hostName = hostName
         self.zone = zone
         self.layout = layout
+        self.ansiCodePage = ansiCodePage
     }
 }
 

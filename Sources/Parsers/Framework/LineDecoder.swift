@@ -1,3 +1,4 @@
+import CodePages
 import LogRecord
 
 /// One decoded line of a text source.
@@ -20,8 +21,12 @@ public struct TextLine: Sendable, Equatable {
 /// Turns a stream of bytes into lines, whatever the encoding and however the bytes are split.
 ///
 /// - Encoding: BOM (UTF-8, UTF-16LE/BE), UTF-16 without BOM by NUL pattern, else UTF-8 per line
-///   with lines that are not valid UTF-8 decoded as a Windows code page (1252, or 1251 for
-///   Cyrillic text), chosen once per source at the first such line.
+///   with lines that are not valid UTF-8 decoded as a legacy Windows code page (`CodePage`),
+///   chosen once per source: from the first such line on, lines are held back (at most
+///   `CodePageEvidence.maxHeldLines` lines or `maxHeldBytes` bytes) while the non-UTF-8 lines
+///   are gathered as evidence, then the page is decided (`CodePageEvidence.decide(prior:)`, the
+///   site's ANSI code page as the prior) and the held lines are emitted in order. Valid UTF-8
+///   text never reaches the detector.
 /// - Terminators: CRLF, LF and bare CR each end a line. A last line without terminator is emitted.
 /// - NUL characters (embedded, or thousands of trailing NULs) are dropped; a line made only of
 ///   NULs is not emitted at all, so NUL padding yields no empty records.
@@ -31,10 +36,16 @@ public struct LineDecoder {
     public let maxLineBytes: Int
     /// The encoding decided from the first bytes (valid after the first line is emitted).
     public private(set) var encoding: TextEncoding = .utf8
-    /// The code page used for lines that were not UTF-8, if any were seen.
-    public private(set) var legacyCodePage: LegacyCodePage?
+    /// The site's ANSI code page, the prior for the code page decision (`nil`: not known).
+    public let codePagePrior: CodePage?
+    /// The code page used for lines that were not UTF-8, once decided.
+    public private(set) var legacyCodePage: CodePage?
+    /// How `legacyCodePage` was decided.
+    public private(set) var codePageChoice: CodePageChoice?
     /// Lines decoded with `legacyCodePage`.
     public private(set) var legacyLines = 0
+    /// Byte sequences of those lines that are not characters of the code page (each became U+FFFD).
+    public private(set) var invalidSequences = 0
     /// Lines longer than `maxLineBytes`.
     public private(set) var linesTruncated = 0
     /// Bytes dropped by the line limit or at a gap.
@@ -58,19 +69,51 @@ public struct LineDecoder {
     private var pairing = UTF16Text.Pairing()
     private var absoluteOffset: UInt64 = 0
     private var bomLength = 0
+    /// While the code page is being decided: the evidence, and the lines held back meanwhile.
+    private var evidence: CodePageEvidence?
+    private var held: [HeldLine] = []
+    private var heldBytes = 0
 
-    public init(maxLineBytes: Int = 1 << 20) {
+    /// A line framed while the code page was not decided yet.
+    private struct HeldLine {
+        /// Decoded already (ASCII or valid UTF-8), or `nil`: `bytes` wait for the code page.
+        var text: String?
+        var bytes: [UInt8]
+        var number: Int?
+        var afterGap: Bool
+    }
+
+    public init(maxLineBytes: Int = 1 << 20, codePagePrior: CodePage? = nil) {
         self.maxLineBytes = max(16, maxLineBytes)
+        self.codePagePrior = codePagePrior
     }
 
     /// A description of the encoding for the manifest, e.g. `utf-16le` or
     /// `utf-8 (+12 lines windows-1252)`.
     public var encodingDescription: String {
         if let cp = legacyCodePage, legacyLines > 0 {
-            if legacyLines == linesEmitted { return cp.rawValue }
-            return "\(encoding.rawValue) (+\(legacyLines) lines \(cp.rawValue))"
+            if legacyLines == linesEmitted { return cp.name }
+            return "\(encoding.rawValue) (+\(legacyLines) lines \(cp.name))"
         }
         return encoding.rawValue
+    }
+
+    /// The encoding and how it was decided, for the manifest: `bom`, `nul-pattern` (UTF-16
+    /// without BOM), `valid-utf8`, or for a source with lines in a legacy code page how that was
+    /// chosen (`detector`, `site-prior`, `default`) with the detector's words.
+    public var encodingUse: EncodingUse {
+        if let cp = legacyCodePage, let choice = codePageChoice, legacyLines > 0 {
+            var detail = choice.detail
+            if legacyLines < linesEmitted { detail += "; \(legacyLines) of \(linesEmitted) lines in \(cp.name), the others \(encoding.rawValue)" }
+            if invalidSequences > 0 { detail += "; \(invalidSequences) invalid sequence\(invalidSequences == 1 ? "" : "s") read as U+FFFD" }
+            if encoding == .utf8BOM { detail = "UTF-8 BOM; " + detail }
+            return EncodingUse(name: cp.name, decided: choice.how.rawValue, detail: detail)
+        }
+        switch encoding {
+        case .utf8: return EncodingUse(name: encoding.rawValue, decided: "valid-utf8")
+        case .utf8BOM, .utf16LE, .utf16BE: return EncodingUse(name: encoding.rawValue, decided: "bom")
+        case .utf16LENoBOM, .utf16BENoBOM: return EncodingUse(name: encoding.rawValue, decided: "nul-pattern")
+        }
     }
 
     /// Feeds a chunk; calls `emit` for every line completed by it.
@@ -109,6 +152,7 @@ public struct LineDecoder {
         if oddByte != nil { bytesDropped += 1; oddByte = nil }
         if pairing.finish() { appendScalar(0xFFFD) }
         try flushLine(emit: emit, force: false)
+        if evidence != nil { try decideCodePage(emit: emit) }
     }
 
     // MARK: - Internals
@@ -407,22 +451,55 @@ public struct LineDecoder {
     /// is what the caller already knows of the bytes (`nil`: not known, they are looked at).
     private mutating func emitLine(_ bytes: UnsafeBufferPointer<UInt8>, isASCII: Bool?,
                                    emit: (TextLine) throws -> Void) rethrows {
-        let text: String
+        let text: String?
         if encoding.isUTF16 || (isASCII ?? Self.isASCII(bytes)) {
             text = String(decoding: bytes, as: UTF8.self)
         } else if let valid = String(validating: bytes, as: UTF8.self) {
             text = valid
-        } else {
-            let cp = legacyCodePage ?? LegacyCodePage.guess(bytes)
-            legacyCodePage = cp
+        } else if let cp = legacyCodePage {
             legacyLines += 1
-            text = cp.decode(bytes)
+            text = cp.decode(bytes, invalid: &invalidSequences)
+        } else {
+            // The first line that is not UTF-8: hold lines back until the code page is decided.
+            if evidence == nil { evidence = CodePageEvidence() }
+            evidence?.add(bytes)
+            text = nil
         }
         let number = nextNumber
         if let n = nextNumber { nextNumber = n + 1 }
         let gap = pendingGap
         pendingGap = false
         linesEmitted += 1
-        try emit(TextLine(text: text, number: number, afterGap: gap))
+        guard let evidence else {
+            try emit(TextLine(text: text ?? "", number: number, afterGap: gap))
+            return
+        }
+        held.append(HeldLine(text: text, bytes: text == nil ? Array(bytes) : [], number: number, afterGap: gap))
+        heldBytes += bytes.count
+        if evidence.isEnough || held.count >= CodePageEvidence.maxHeldLines || heldBytes >= CodePageEvidence.maxHeldBytes {
+            try decideCodePage(emit: emit)
+        }
+    }
+
+    /// Decides the code page from the evidence gathered and emits the lines held meanwhile.
+    private mutating func decideCodePage(emit: (TextLine) throws -> Void) rethrows {
+        guard let gathered = evidence else { return }
+        let choice = gathered.decide(prior: codePagePrior)
+        codePageChoice = choice
+        legacyCodePage = choice.codePage
+        evidence = nil
+        var lines: [HeldLine] = []
+        swap(&lines, &held)
+        heldBytes = 0
+        for line in lines {
+            let text: String
+            if let decoded = line.text {
+                text = decoded
+            } else {
+                legacyLines += 1
+                text = choice.codePage.decode(line.bytes, invalid: &invalidSequences)
+            }
+            try emit(TextLine(text: text, number: line.number, afterGap: line.afterGap))
+        }
     }
 }

@@ -1,3 +1,4 @@
+import CodePages
 import LogRecord
 
 /// Reads a text source end to end: decodes, detects the format by content (unless told), frames
@@ -16,7 +17,7 @@ public enum TextParsing {
         maxLineBytes: Int = 1 << 20,
         emit: RecordSink
     ) throws -> ParseStats {
-        var decoder = LineDecoder(maxLineBytes: maxLineBytes)
+        var decoder = LineDecoder(maxLineBytes: maxLineBytes, codePagePrior: context.codePagePrior)
         // Phase 1: decode until the sample is full (or the input ends); lines decoded past the
         // sample in the same chunk wait in `sample` too.
         var sample: [TextLine] = []
@@ -147,9 +148,10 @@ public struct DecodingLineSource<Source: ByteSource>: LineBatchSource {
     private var ended = false
     private var lastCount = 0
 
-    public init(_ source: Source, maxLineBytes: Int = 1 << 20) {
+    /// `codePagePrior`: the site's ANSI code page, when known (see `LineDecoder`).
+    public init(_ source: Source, maxLineBytes: Int = 1 << 20, codePagePrior: CodePage? = nil) {
         self.source = source
-        decoder = LineDecoder(maxLineBytes: maxLineBytes)
+        decoder = LineDecoder(maxLineBytes: maxLineBytes, codePagePrior: codePagePrior)
     }
 
     public mutating func nextLines() throws -> [TextLine]? {
@@ -169,11 +171,18 @@ public struct DecodingLineSource<Source: ByteSource>: LineBatchSource {
 }
 
 extension ParseStats {
-    /// Takes in what the decoder of a parse knows: the encoding, lines cut, bytes dropped.
+    /// Takes in what the decoder of a parse knows: the encoding (in words, and how it was
+    /// decided), lines cut, bytes dropped.
     mutating func take(_ decoder: LineDecoder) {
         encoding = decoder.encodingDescription
+        encodingUse = decoder.encodingUse
         linesTruncated += decoder.linesTruncated
         bytesDropped += decoder.bytesDropped
         if decoder.linesTruncated > 0 { lineLimitBytes = decoder.maxLineBytes }
     }
+}
+
+extension ParseContext {
+    /// The site's ANSI code page (`ansiCodePage`) when it is one the decoders know.
+    public var codePagePrior: CodePage? { ansiCodePage.flatMap(CodePage.init(number:)) }
 }
