@@ -78,7 +78,7 @@ public struct CodePageEvidence: Sendable {
     ///   most 2% invalid sequences and better than in the fallback.
     /// - Cyrillic answers (windows-1251, ISO-8859-5, KOI8-R, IBM866, MAC-CYRILLIC) mean windows-1251
     ///   (ANSI) or 866 (OEM, console tools) by where the letters fall: 866's are 0x80–0xAF, where
-    ///   1251 has punctuation; 1251's capitals are 0xC0–0xDF, where 866 draws boxes.
+    ///   1251 has punctuation; 1251's are 0xC0–0xDF and 0xF0–0xFF, where 866 draws boxes.
     /// - Between the Latin pages (1250, 1252, 1254, 1257), which share most letters and which the
     ///   detector confuses on short text (measured: Western text read as ISO-8859-2 or windows-1250
     ///   in up to half of the one-line files), an answer overrules the fallback only when the bytes
@@ -153,11 +153,12 @@ public struct CodePageEvidence: Sendable {
         }
     }
 
-    /// Bytes in 0x80–0xAF and in 0xC0–0xDF.
+    /// Bytes where only 866 has letters (0x80–0xAF: А–Я, а–п) and where only 1251 has them
+    /// (0xC0–0xDF: А–Я; 0xF0–0xFF: р–я); 0xE0–0xEF are letters in both.
     static func cyrillicRanges(_ sample: [UInt8]) -> (low: Int, upper: Int) {
         var low = 0, upper = 0
         for b in sample {
-            if b >= 0x80 && b <= 0xAF { low += 1 } else if b >= 0xC0 && b <= 0xDF { upper += 1 }
+            if b >= 0x80 && b <= 0xAF { low += 1 } else if (b >= 0xC0 && b <= 0xDF) || b >= 0xF0 { upper += 1 }
         }
         return (low, upper)
     }
@@ -167,13 +168,13 @@ public struct CodePageEvidence: Sendable {
     static func markerCount(_ page: CodePage, _ sample: [UInt8]) -> Int {
         let markers: Set<UInt8>
         switch page {
-        // Š Ť Ž Ź š ť ž ź Ł Ą ł ą Ľ ľ Ě ě Ř ř
-        case .windows1250: markers = [0x8A, 0x8D, 0x8E, 0x8F, 0x9A, 0x9D, 0x9E, 0x9F, 0xA3, 0xA5, 0xB3, 0xB9,
-                                      0xBC, 0xBE, 0xCC, 0xEC, 0xD8, 0xF8]
+        // Š Ś Ť Ž Ź š ś ť ž ź Ł Ą ł ą Ľ ľ Ě ě Ř ř
+        case .windows1250: markers = [0x8A, 0x8C, 0x8D, 0x8E, 0x8F, 0x9A, 0x9C, 0x9D, 0x9E, 0x9F, 0xA3, 0xA5,
+                                      0xB3, 0xB9, 0xBC, 0xBE, 0xCC, 0xEC, 0xD8, 0xF8]
         // Ğ İ Ş ğ ı ş
         case .windows1254: markers = [0xD0, 0xDD, 0xDE, 0xF0, 0xFD, 0xFE]
-        // Š Ž Ų š ž ų ė
-        case .windows1257: markers = [0xD0, 0xDE, 0xD8, 0xF0, 0xFE, 0xF8, 0xEB]
+        // Ģ Ļ Š Ų Ž ė ģ ļ š ų ž
+        case .windows1257: markers = [0xCC, 0xCF, 0xD0, 0xD8, 0xDE, 0xEB, 0xEC, 0xEF, 0xF0, 0xF8, 0xFE]
         default: return 0
         }
         return sample.reduce(0) { $0 + (markers.contains($1) ? 1 : 0) }
