@@ -86,6 +86,9 @@ public struct CodePageEvidence: Sendable {
     ///   ğ, ı, ş for 1254; š, ž, ų for 1257), or, for windows-1252, on three or more lines without
     ///   such letters.
     /// - ISO-8859-x answers mean the corresponding windows-125x.
+    /// - An answer that names none of these pages (none, UTF-8, or another script such as
+    ///   ISO-8859-8, which uchardet gives for a few Cyrillic words) leaves the fallback, except
+    ///   that without a prior, words of letters 0xC0–0xFF mean windows-1251.
     static func decide(answer: String, sample: [UInt8], lines: Int, prior: CodePage?) -> CodePageChoice {
         let fallback = prior ?? .windows1252
         let fallbackHow: CodePageChoice.How = prior == nil ? .defaultPage : .sitePrior
@@ -93,6 +96,10 @@ public struct CodePageEvidence: Sendable {
         let said = answer.isEmpty ? "no answer" : answer.lowercased()
         let on = "on \(lines) line\(lines == 1 ? "" : "s")"
         guard let page = mapped(answer, sample: sample) else {
+            if prior == nil, hasCyrillicWords(sample) {
+                return CodePageChoice(codePage: .windows1251, how: .detector,
+                                      detail: "uchardet: \(said) \(on); words of letters 0xC0–0xFF: windows-1251")
+            }
             return CodePageChoice(codePage: fallback, how: fallbackHow, detail: "uchardet: \(said) \(on); \(fallbackWords)")
         }
         let named = page.name == said ? page.name : "\(said) → \(page.name)"
@@ -151,6 +158,20 @@ public struct CodePageEvidence: Sendable {
         case .greek, .cjk:
             return nil
         }
+    }
+
+    /// `true` when most high bytes stand in runs of three or more bytes of 0xC0–0xFF: words in
+    /// windows-1251 (Western text has one accented letter among ASCII ones). Used when uchardet's
+    /// answer names no page of these (on a word or two of Cyrillic it may answer ISO-8859-8).
+    static func hasCyrillicWords(_ sample: [UInt8]) -> Bool {
+        var high = 0, inRuns = 0, run = 0
+        for b in sample + [0] {
+            if b >= 0x80 { high += 1 }
+            if b >= 0xC0 { run += 1; continue }
+            if run >= 3 { inRuns += run }
+            run = 0
+        }
+        return high >= 3 && inRuns * 10 >= high * 6
     }
 
     /// Bytes where only 866 has letters (0x80–0xAF: А–Я, а–п) and where only 1251 has them

@@ -1,4 +1,5 @@
 import Bundler
+import CodePages
 import Collector
 import Foundation
 import LogRecord
@@ -190,7 +191,7 @@ public final class CollectJob {
     public func run() throws -> CollectOutcome {
         let started = ContinuousClock.now
         let created = settings.fixedCreated ?? Self.now()
-        let system = Self.systemFacts(root: settings.root)
+        var system = Self.systemFacts(root: settings.root)
 
         progress(.discovering(root: settings.root))
         let found = Discovery(root: settings.root, catalog: settings.catalog, includes: settings.includes,
@@ -220,10 +221,15 @@ public final class CollectJob {
         defer { if !finished { writer.abort() } }
 
         let plan = sourceJobs(found, redactor: privacy.redactor)
+        // The site's ANSI code page: GetACP() live, else what the site's text files show.
+        let codePage = SiteCodePage.prior(host: system.host, jobs: plan.jobs)
+        if system.host.ansiCodePage == nil, let page = codePage.page { system.host.ansiCodePage = page.rawValue }
+        if let note = codePage.note { system.host.notes.append(note) }
         // A zip written with igzip takes raw copies the parse stage compressed as it read them.
         let context = SourceContext(work: work, hostName: privacy.hostShown, zone: settings.zone, window: settings.window,
                                     redactor: privacy.redactor.isActive ? privacy.redactor : nil,
-                                    packLevel: writer.takesPackedFiles ? writer.compressionLevel : nil)
+                                    packLevel: writer.takesPackedFiles ? writer.compressionLevel : nil,
+                                    codePagePrior: codePage.page)
         var (staged, engine) = try stageSources(plan.jobs, context: context, into: writer)
         progress(.sourcesDone(count: staged.summaries.count))
 

@@ -1,3 +1,4 @@
+import CodePages
 import Foundation
 import LogRecord
 import Parsers
@@ -165,12 +166,12 @@ final class ReadAheadLines: LineBatchSource {
         var decoder = LineDecoder()
     }
 
-    init(_ source: some ByteSource & AnyObject & SendableMetatype, maxLineBytes: Int = 1 << 20) {
+    init(_ source: some ByteSource & AnyObject & SendableMetatype, maxLineBytes: Int = 1 << 20, codePagePrior: CodePage? = nil) {
         let queue = self.queue
         let box = UncheckedBox(source)
         let finished = self.finished
         worker = Worker(name: "amt-read") {
-            var lines = DecodingLineSource(box.value, maxLineBytes: maxLineBytes)
+            var lines = DecodingLineSource(box.value, maxLineBytes: maxLineBytes, codePagePrior: codePagePrior)
             do {
                 while !queue.isClosed, let batch = try lines.nextLines() {
                     if batch.count <= ReadAheadLines.batchLines {

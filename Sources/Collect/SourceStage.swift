@@ -1,4 +1,5 @@
 import Bundler
+import CodePages
 import Collector
 import Foundation
 import LogRecord
@@ -35,6 +36,8 @@ struct SourceContext: Sendable {
     var redactor: Redactor?
     /// Deflate level for raw copies compressed as they are read (`nil`: written plain).
     var packLevel: Int?
+    /// The site's ANSI code page, the prior for text that is not UTF-8 (`nil`: not known).
+    var codePagePrior: CodePage? = nil
 }
 
 /// The parse stage for one source: reads it once through the size cap, keeps the bytes read as
@@ -81,7 +84,7 @@ enum SourceStage {
         let rawPath = work.appending("raw-\(job.tag)")
         // Text is redacted as it is read: the raw copy and the parser get the same redacted bytes.
         let active = context.redactor.flatMap { $0.isActive ? $0 : nil }
-        let text = active?.text(isConfig: kind == .config)
+        let text = active?.text(isConfig: kind == .config, codePagePrior: context.codePagePrior)
         do {
             var reader = try SourceReader(path: path, cap: job.cap)
             let first = try reader.nextChunk()
@@ -109,7 +112,8 @@ enum SourceStage {
             let tally = Tally()
             let sqlDatasetLength = Dataset.sqlErrorlog.utf8.count, evtxDatasetLength = Dataset.evtx.utf8.count
             let window = context.window
-            let parseContext = ParseContext(sourcePath: relativePath, hostName: context.hostName, zone: context.zone)
+            let parseContext = ParseContext(sourcePath: relativePath, hostName: context.hostName, zone: context.zone,
+                                            ansiCodePage: context.codePagePrior?.rawValue)
             func accept(_ record: inout Record) {
                 if record.outcome != nil, let run = InstallRun(record: record) { tally.installRuns.add(run) }
                 // (Lengths first: comparing two different short strings calls into the runtime.)
@@ -170,7 +174,7 @@ enum SourceStage {
                 } else {
                     // Text: read (redacted, its raw copy written) and decoded on its own thread,
                     // the first chunk too.
-                    var ahead = ReadAheadLines(tee)
+                    var ahead = ReadAheadLines(tee, codePagePrior: context.codePagePrior)
                     defer { ahead.finish() }
                     result.stats = try TextParsing.parse(lines: &ahead, dataset: resolved, context: parseContext, emit: emit)
                     ahead.finish()
@@ -408,7 +412,7 @@ final class TeeSource: ByteSource {
                 queued = redactor.redact(next)
             } else {
                 ended = true
-                queued = redactor.finish().map { [$0] } ?? []
+                queued = redactor.finish()
             }
             queued.removeAll { $0.bytes.isEmpty }
         }

@@ -18,6 +18,9 @@ public struct HostFacts: Codable, Sendable, Equatable {
     public var timeZone: String?
     /// The UTC offset in force, in minutes east of UTC (`-300` for UTC-5).
     public var utcOffsetMinutes: Int?
+    /// The Windows ANSI code page (`GetACP()`: 1252, 1251, 936 …), the prior for reading text
+    /// that is not UTF-8; in a copied tree, what the site's own files show.
+    public var ansiCodePage: Int?
     /// `live system` or `collected tree`.
     public var source: String
     /// Where each fact came from, and why any is unknown.
@@ -42,6 +45,7 @@ public struct HostFacts: Codable, Sendable, Equatable {
         case osVersion = "os_version"
         case timeZone = "time_zone"
         case utcOffsetMinutes = "utc_offset_minutes"
+        case ansiCodePage = "ansi_code_page"
         case source, notes
     }
 

@@ -1,3 +1,4 @@
+import CodePages
 import LogRecord
 
 /// Redaction for one collection: the mode, the pseudonyms (under `pii`) and the replacements
@@ -24,9 +25,9 @@ public final class Redactor: @unchecked Sendable {
     public var isActive: Bool { mode != .none }
 
     /// A streaming redactor for one text file. `isConfig`: a configuration file (its values count
-    /// as `config-value`).
-    public func text(isConfig: Bool = false) -> TextRedactor {
-        TextRedactor(owner: self, isConfig: isConfig)
+    /// as `config-value`). `codePagePrior`: the site's ANSI code page, for a file that is not UTF-8.
+    public func text(isConfig: Bool = false, codePagePrior: CodePage? = nil) -> TextRedactor {
+        TextRedactor(owner: self, isConfig: isConfig, codePagePrior: codePagePrior)
     }
 
     func count(_ c: RedactionCounts) { totals.add(c) }

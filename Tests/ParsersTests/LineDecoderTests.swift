@@ -1,3 +1,4 @@
+import CodePages
 import LogRecord
 import Parsers
 import Testing

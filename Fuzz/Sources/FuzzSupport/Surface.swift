@@ -110,7 +110,7 @@ public enum Surface {
             }
             k = end
         }
-        if let last = text.finish() { out += last.bytes }
+        for last in text.finish() { out += last.bytes }
         if text.counts.isEmpty {
             check(out == bytes, "nothing was replaced, yet the bytes changed")
         }

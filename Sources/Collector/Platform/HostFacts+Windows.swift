@@ -24,6 +24,8 @@ enum PlatformHost {
         }
         let v = ProcessInfo.processInfo.operatingSystemVersion
         facts.osVersion = "\(v.majorVersion).\(v.minorVersion).\(v.patchVersion)"
+        facts.ansiCodePage = Int(GetACP())
+        facts.notes.append("ansi_code_page from GetACP")
     }
 
     static func registryString(_ key: String, _ value: String) -> String? {
