@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "LogRecord", "CodePages"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LogRecord"]),
         .testTarget(name: "TriageTests", dependencies: ["Triage", "LogRecord"]),
-        .testTarget(name: "RedactionTests", dependencies: ["Redaction", "LogRecord", "CodePages"]),
+        .testTarget(name: "RedactionTests", dependencies: ["Redaction", "LogRecord", "CodePages", "Parsers"]),
         .testTarget(name: "BundlerTests", dependencies: ["Bundler", "LogRecord", "CArchive"]),
         .testTarget(name: "CollectTests", dependencies: ["Collect", "LogRecord", "Parsers", "Collector", "Triage", "Bundler", "Redaction", .product(name: "Logging", package: "swift-log"), .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(

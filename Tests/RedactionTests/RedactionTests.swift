@@ -92,7 +92,7 @@ import Testing
                 for c in t.redact(ByteChunk(bytes: Array(bytes[i..<min(i + size, bytes.count)]))) { out += c.bytes }
                 i += size
             }
-            if let last = t.finish() { out += last.bytes }
+            for last in t.finish() { out += last.bytes }
             #expect(String(decoding: out, as: UTF8.self) == expected, "chunk size \(size)")
             #expect(t.counts[.pemPrivateKey] == 1)
         }
@@ -173,7 +173,7 @@ import Testing
                 for c in t.redact(ByteChunk(bytes: Array(bytes[i..<min(i + size, bytes.count)]))) { out += c.bytes }
                 i += size
             }
-            if let last = t.finish() { out += last.bytes }
+            for last in t.finish() { out += last.bytes }
             #expect(out == Self.utf16(expected, bigEndian: bigEndian, bom: bom), "chunks of \(size)")
             #expect(t.counts[.msiProperty] == 1)
         }
@@ -195,7 +195,7 @@ import Testing
         let t = Redactor(mode: .secrets).text()
         var out = t.redact(ByteChunk(bytes: Array("line one\nhead Pwd=".utf8)))
         out += t.redact(ByteChunk(bytes: Array("tail;Password=x1;\nlast Pwd=y2".utf8), skippedBefore: 4096))
-        if let f = t.finish() { out.append(f) }
+        out += t.finish()
         #expect(out.map { String(decoding: $0.bytes, as: UTF8.self) } == ["line one\nhead Pwd=", "tail;Password=[REDACTED];\n", "last Pwd=[REDACTED]"])
         #expect(out.map(\.skippedBefore) == [0, 4096, 0])
     }
