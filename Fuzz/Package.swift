@@ -7,7 +7,7 @@ import PackageDescription
 /// Each target's `main.swift` names the surface it drives; the work is in `FuzzSupport`.
 let targets = [
     "FuzzDetect", "FuzzAMTError", "FuzzMSI", "FuzzSQLErrorlog", "FuzzSQLSetup", "FuzzSetupapi",
-    "FuzzInstallShield", "FuzzDPInst", "FuzzGenericText",
+    "FuzzInstallShield", "FuzzDPInst", "FuzzGenericText", "FuzzCodePages",
     "FuzzEVTXRecords", "FuzzEVTXJSON", "FuzzEventXML", "FuzzEventCSV",
     "FuzzRedactSecrets", "FuzzRedactPII", "FuzzRedactEvents",
     "FuzzZipDirectory", "FuzzVerify", "FuzzManifest", "FuzzRules",

@@ -1,4 +1,5 @@
 @testable import Bundler
+import CodePages
 @testable import EventLog
 import Foundation
 import LogRecord
@@ -17,6 +18,76 @@ public enum Surface {
     public static func text(_ input: UnsafeBufferPointer<UInt8>, _ dataset: String) {
         let (chunk, bytes) = split(input)
         parseText(bytes, dataset: dataset, chunk: chunk)
+    }
+
+    /// Legacy code pages: the line decoder (detection, the look-ahead, every decoder) and the
+    /// text redactor over the input, split into chunks as the first byte says, with the site prior
+    /// the second byte picks. Both give the same output as for the input whole; every code page
+    /// decodes any bytes, and decodes alike when cut between two characters; a copy redacted in a
+    /// double-byte page stays as valid in it as the input was.
+    public static func codePages(_ input: UnsafeBufferPointer<UInt8>) {
+        let (chunk, rest) = split(input)
+        guard let choose = rest.first else { return }
+        let pages = CodePage.allCases
+        let prior: CodePage? = Int(choose) % (pages.count + 1) == pages.count ? nil : pages[Int(choose) % (pages.count + 1)]
+        let bytes = Array(rest.dropFirst())
+
+        func decoded(_ size: Int) -> ([TextLine], LineDecoder) {
+            var decoder = LineDecoder(maxLineBytes: 1024, codePagePrior: prior)
+            var lines: [TextLine] = []
+            var source = MemoryByteSource(bytes, chunkSize: size)
+            while let c = try? source.nextChunk() { decoder.push(c) { lines.append($0) } }
+            decoder.finish { lines.append($0) }
+            return (lines, decoder)
+        }
+        let (split, d1) = decoded(chunk)
+        let (whole, d2) = decoded(1 << 20)
+        check(split == whole, "decoded lines depend on the chunking")
+        check(d1.codePageChoice == d2.codePageChoice, "the code page decision depends on the chunking")
+        check(d1.encodingUse == d2.encodingUse, "the encoding in the manifest depends on the chunking")
+
+        for page in pages {
+            var invalid = 0
+            let text = page.decode(bytes, invalid: &invalid)
+            check(invalid <= bytes.count, "\(page.name): more invalid sequences than bytes")
+            check(text.unicodeScalars.count <= bytes.count, "\(page.name): more characters than bytes")
+            // Cut after the first character boundary past the middle.
+            let k: Int = bytes.withUnsafeBufferPointer { b in
+                var i = 0
+                while i < b.count / 2 { i += page.table.characterLength(b, at: i) }
+                return i
+            }
+            var a = 0, b = 0
+            let joined = page.decode(bytes[..<k], invalid: &a) + page.decode(bytes[k...], invalid: &b)
+            check(joined == text && a + b == invalid, "\(page.name): decoding differs when cut between characters")
+        }
+
+        func redacted(_ size: Int) -> ([UInt8], TextRedactor) {
+            let t = Redactor(mode: .secrets).text(codePagePrior: prior)
+            var out: [UInt8] = []
+            var k = 0
+            while k < bytes.count {
+                let end = min(bytes.count, k + size)
+                for c in t.redact(ByteChunk(bytes: Array(bytes[k..<end]))) {
+                    check(!c.bytes.isEmpty, "redactor returned an empty chunk")
+                    out += c.bytes
+                }
+                k = end
+            }
+            for c in t.finish() { out += c.bytes }
+            return (out, t)
+        }
+        let (r1, t1) = redacted(chunk)
+        let (r2, t2) = redacted(1 << 20)
+        check(r1 == r2, "the redacted copy depends on the chunking")
+        check(t1.codePageChoice == t2.codePageChoice, "the redactor's code page decision depends on the chunking")
+        if t1.counts.isEmpty { check(r1 == bytes, "nothing was replaced, yet the bytes changed") }
+        if let page = t1.codePageChoice?.codePage, page.isDoubleByte {
+            var before = 0, after = 0
+            _ = page.decode(bytes, invalid: &before)
+            _ = page.decode(r1, invalid: &after)
+            check(before > 0 || after == 0, "redaction made a valid \(page.name) text invalid")
+        }
     }
 
     /// Format detection by content, then whichever parser it picks (exported events included),
