@@ -49,8 +49,8 @@ public struct CodePageEvidence: Sendable {
     public var isEnough: Bool { ranges.count >= Self.enoughLines || sample.count >= Self.enoughBytes }
 
     /// Takes a line that is not valid UTF-8 (without its terminator). Ignored once `isEnough`;
-    /// a line is cut to what is left of `enoughBytes` (at a character boundary is not needed: the
-    /// detector reads bytes).
+    /// the line that reaches `enoughBytes` is cut there (the detector tolerates a character cut
+    /// at the end of its input).
     public mutating func add(_ line: UnsafeBufferPointer<UInt8>) {
         guard !isEnough, !line.isEmpty else { return }
         let take = min(line.count, Self.enoughBytes - sample.count)
