@@ -1,0 +1,296 @@
+import LogRecord
+
+/// Learns a file's layout from its first lines when no configuration declares one.
+///
+/// Every line that starts with a date and time (ISO `yyyy-MM-dd HH:mm:ss.fff` with a fraction of
+/// three or more digits, or a slashed/dotted culture date; optionally in brackets) proposes a head
+/// layout read off its tokens: the level word (any case, `ERR`, `Warning`, in brackets or not),
+/// bracketed threads before it, a logger after it (up to a space or `:`), bracketed NDC values,
+/// `|` fields, ` - ` before the message. The classic shapes (log4net, NLog, NLog pipes, Serilog,
+/// the product's US dates) are candidates too. The candidate that starts the most sample lines
+/// wins (earlier candidates on ties); lines it does not start are continuations. Enterprise
+/// Library blocks and JSON lines (CLEF, Serilog's `JsonFormatter`, other JSON with a time key)
+/// are recognized by their keys. A layout without a line break between entries is recognized when
+/// sample lines hold several heads each.
+enum LayoutInference {
+    struct Result {
+        var layout: CompiledLayout
+        /// 0 to 100 (see `AMTErrorParser.score`).
+        var score: Int
+    }
+
+    static let isoTime = HeadElement.time(LayoutTime(form: .iso(minFraction: 3)))
+    static let dayMonthTime = HeadElement.time(LayoutTime(form: .dayMonth))
+
+    /// The classic shapes, in tie-break order.
+    static let classic: [CompiledLayout] = [
+        CompiledLayout(head: [dayMonthTime, .spaces, .optional([.literal(Array("[".utf8)), .level(letters: false), .literal(Array("]".utf8)), .oneSpace]), .message],
+                       shape: "us-date", words: "M/d/yyyy h:mm:ss tt [level] message"),
+        CompiledLayout(head: [isoTime, .literal([0x20]), .brackets(.thread, max: 3), .level(letters: false), .literal([0x20]), .brackets(.thread, max: 3),
+                              .choice([[.dash, .message], [.field(.logger, stop: []), .spaces, .brackets(.ndc, max: 3), .dash, .message]])],
+                       shape: "log4net", words: "date [thread] level logger [ndc] - message"),
+        CompiledLayout(head: [isoTime, .pipeFields, .message], shape: "nlog-pipe", words: "date|fields|level|logger|message"),
+        CompiledLayout(head: [isoTime, .literal([0x20]), .brackets(.thread, max: 3), .level(letters: false), .literal([0x20]), .brackets(.thread, max: 3),
+                              .choice([[.dash, .message], [.field(.logger, stop: []), .oneSpace, .message]])],
+                       shape: "nlog", words: "date level logger message"),
+        CompiledLayout(head: [isoTime, .zone, .spaces, .literal(Array("[".utf8)), .level(letters: false), .literal(Array("]".utf8)), .oneSpace, .message],
+                       shape: "serilog", words: "date zzz [level] message"),
+    ]
+
+    static func infer(_ lines: [String]) -> Result {
+        var entLibTimestamps = 0
+        var entLibKeys = Set<Int>()
+        var dotnet = false
+        var json = 0, clef = 0, serilogPlain = 0
+        var jsonKeys: [String: Int] = [:]
+        var firstContent: String? = nil
+        var learned: [[HeadElement]] = []
+        for line in lines {
+            var s = line
+            s.withUTF8 { b in
+                if b.isEmpty { return }
+                if let k = EntLib.key(b, BlockTemplate.standard) {
+                    if k.index == 0 {
+                        if EntLib.time(b, valueStart: k.valueStart, BlockTemplate.standard.time) != nil { entLibTimestamps += 1 }
+                    } else {
+                        entLibKeys.insert(k.index)
+                    }
+                }
+                if DotNetException.isFrame(b) || !DotNetException.types(in: b, anywhere: false).isEmpty { dotnet = true }
+                if AMTErrorParser.isMarker(b) || AMTErrorParser.isBlank(b) { return }
+                if firstContent == nil { firstContent = line }
+                if b[0] == UInt8(ascii: "{"), let object = JSONLine.object(b) {
+                    json += 1
+                    var hasT = false, hasMT = false, hasTimestamp = false, hasTemplate = false
+                    for (key, _) in object {
+                        let k = String(decoding: key, as: UTF8.self)
+                        if k == "@t" { hasT = true }
+                        if k == "@mt" || k == "@m" { hasMT = true }
+                        if k == "Timestamp" { hasTimestamp = true }
+                        if k == "MessageTemplate" || k == "RenderedMessage" { hasTemplate = true }
+                        if jsonKeys.count < 64 || jsonKeys[k] != nil { jsonKeys[k, default: 0] += 1 }
+                    }
+                    if hasT && hasMT { clef += 1 }
+                    if hasTimestamp && hasTemplate { serilogPlain += 1 }
+                    return
+                }
+                if learned.count < 16, let skeleton = learn(b), !learned.contains(skeleton) { learned.append(skeleton) }
+            }
+        }
+        // Structured formats first: their keys are unmistakable.
+        if clef >= 1, clef * 2 >= json {
+            return Result(layout: LayoutCompiler.compile(.serilogJSON(compact: true)), score: clef >= 2 ? 95 : 70)
+        }
+        if serilogPlain >= 1, serilogPlain * 2 >= json {
+            return Result(layout: LayoutCompiler.compile(.serilogJSON(compact: false)), score: serilogPlain >= 2 ? 95 : 70)
+        }
+        if json >= 2, let map = jsonMap(jsonKeys, lines: json) {
+            return Result(layout: CompiledLayout(kind: .json(map), head: [], shape: "json",
+                                                 words: "JSON lines: " + map.keys.map { String(decoding: $0.key, as: UTF8.self) }.joined(separator: ", ")),
+                          score: 85)
+        }
+        var best: Result? = nil
+        if entLibTimestamps >= 1, entLibKeys.count >= 2 {
+            var c = CompiledLayout(kind: .block(.standard), head: [], shape: "entlib", words: "Enterprise Library text formatter (Timestamp:, Message:, Category: …)")
+            c.separators = []
+            best = Result(layout: c, score: entLibKeys.count >= 4 ? 95 : 60)
+        }
+        var candidates = classic
+        for skeleton in learned where !classic.contains(where: { $0.head == skeleton }) {
+            candidates.append(CompiledLayout(head: skeleton, shape: "pattern", words: describe(skeleton)))
+        }
+        var cache = StringCache()
+        for candidate in candidates {
+            var n = 0, glued = 0
+            for line in lines {
+                var s = line
+                s.withUTF8 { b in
+                    guard !b.isEmpty, let h = candidate.match(b, cache: &cache), h.timeKnown else { return }
+                    n += 1
+                    var from = h.time.end
+                    while glued < 1000, let (at, next) = candidate.nextGluedHead(b, after: from, cache: &cache) {
+                        glued += 1
+                        from = max(next.time.end, at + 1)
+                    }
+                }
+            }
+            guard n > 0 else { continue }
+            let firstIsHead = firstContent.map { candidate.match($0)?.timeKnown ?? false } ?? false
+            var layout = candidate
+            // Several heads on most head lines: entries without line breaks.
+            if glued >= 2 * n { layout.glued = true }
+            let entries = n + (layout.glued ? glued : 0)
+            var score: Int
+            if layout.shape == "us-date" {
+                score = entries >= 2 ? 70 : 45
+                if dotnet { score += 15 }
+            } else if layout.hasLevel {
+                score = entries >= 2 ? 90 : 60
+            } else {
+                // A date and text, nothing else: the generic parser reads it as well, but a
+                // .NET exception or glued entries say it is a .NET log.
+                score = entries >= 2 ? (dotnet || layout.glued ? 65 : 40) : 30
+            }
+            if !firstIsHead { score -= 30 }
+            score = max(0, score)
+            if score > (best?.score ?? 0) || (score == best?.score && entries > 0 && best?.layout.shape == "pattern" && false) {
+                best = Result(layout: layout, score: score)
+            }
+        }
+        return best ?? Result(layout: classic[0], score: 0)
+    }
+
+    /// Reads a head layout off one line: `nil` when the line does not start with a date and time.
+    static func learn(_ b: UnsafeBufferPointer<UInt8>) -> [HeadElement]? {
+        var out: [HeadElement] = []
+        var i = 0
+        let bracketed = b.first == UInt8(ascii: "[")
+        if bracketed { out.append(.literal(Array("[".utf8))); i = 1 }
+        guard i < b.count, b[i] &- 0x30 < 10 else { return nil }
+        let iso: Bool
+        var t: SniffedTime
+        if let x = LayoutTime.iso(b, at: i, minFraction: 3) {
+            t = x; iso = true
+        } else if let x = LayoutTime(form: .dayMonth).read(b, at: i, into: LayoutTime.blank) {
+            t = x; iso = false
+        } else {
+            return nil
+        }
+        out.append(iso ? isoTime : dayMonthTime)
+        i = t.end
+        if iso, i + 7 <= b.count, b[i] == 0x20, b[i + 1] == UInt8(ascii: "+") || b[i + 1] == UInt8(ascii: "-"), b[i + 4] == UInt8(ascii: ":") {
+            out.append(.zone)
+            i += 7
+        }
+        if bracketed {
+            guard i < b.count, b[i] == UInt8(ascii: "]") else { return nil }
+            out.append(.literal(Array("]".utf8)))
+            i += 1
+        }
+        if i < b.count, b[i] == UInt8(ascii: "|") {
+            return out + [.pipeFields, .message]
+        }
+        var level = false, logger = false, threads = false
+        var tokens = 0
+        while tokens < 8 {
+            tokens += 1
+            let spaceStart = i
+            i = AMTErrorMatch.skipSpaces(b, i)
+            if i >= b.count { out.append(.oneSpace); out.append(.message); return out }
+            let hadSpace = i > spaceStart
+            // A delimiter other than spaces: `-`, `|`, `;` … between fields (before the message only
+            // once something is learned).
+            if AMTErrorMatch.isDash(b, i) {
+                if !hadSpace { return nil }
+                if level || logger {
+                    out.append(.spaces)
+                    out.append(.dash)
+                    out.append(.message)
+                    return out
+                }
+                out.append(.literal(Array(" -".utf8)))
+                i += 1
+                continue
+            }
+            if b[i] == UInt8(ascii: "[") {
+                guard hadSpace || out.last == .literal(Array("]".utf8)), let r = AMTErrorMatch.bracket(b, i) else { break }
+                let inner = AMTErrorMatch.trim(b, r.inner)
+                if !level, LayoutLevel.severity(b, inner, letters: true) != nil {
+                    if hadSpace { out.append(.spaces) }
+                    out.append(.literal(Array("[".utf8)))
+                    out.append(.level(letters: inner.count < 3))
+                    out.append(.literal(Array("]".utf8)))
+                    level = true
+                } else {
+                    if hadSpace { out.append(.spaces) }
+                    out.append(.brackets(logger ? .ndc : .thread, max: 1))
+                    if !logger { threads = true }
+                }
+                i = r.end
+                continue
+            }
+            // A word.
+            var e = i
+            while e < b.count, b[e] != 0x20, b[e] != 0x09 { e += 1 }
+            var wordEnd = e
+            var colon = false
+            if wordEnd > i, b[wordEnd - 1] == UInt8(ascii: ":") { wordEnd -= 1; colon = true }
+            if !level, LayoutLevel.severity(b, i..<wordEnd, letters: false) != nil, (i..<wordEnd).allSatisfy({ (b[$0] | 0x20) &- 0x61 < 26 }) {
+                if hadSpace { out.append(.spaces) }
+                out.append(.level(letters: false))
+                if colon { out.append(.literal(Array(":".utf8))) }
+                level = true
+                i = e
+                continue
+            }
+            if level, !logger, !colon || wordEnd > i, looksLikeLogger(b, i..<wordEnd) {
+                if hadSpace { out.append(.spaces) }
+                out.append(.field(.logger, stop: colon ? Array(":".utf8) : []))
+                if colon { out.append(.literal(Array(":".utf8))) }
+                logger = true
+                i = e
+                continue
+            }
+            i = spaceStart
+            break
+        }
+        _ = threads
+        // Without a level: time and text.
+        out.append(.oneSpace)
+        out.append(.message)
+        return out
+    }
+
+    /// A logger name: letters, digits, `.`, `_`, `+`, `<>`, `` ` ``, at least one letter, no
+    /// more than 256 bytes.
+    static func looksLikeLogger(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
+        guard !r.isEmpty, r.count <= 256 else { return false }
+        var letters = 0
+        for k in r {
+            let c = b[k]
+            if (c | 0x20) &- 0x61 < 26 { letters += 1; continue }
+            if c &- 0x30 < 10 || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "+")
+                || c == UInt8(ascii: "<") || c == UInt8(ascii: ">") || c == UInt8(ascii: "`") || c == UInt8(ascii: "-") { continue }
+            return false
+        }
+        return letters > 0
+    }
+
+    /// A JSON layout from the keys seen on every JSON line: a time key (`time`, `timestamp`,
+    /// `date`, `@timestamp`, `longdate`), and level, message, exception, logger keys by name.
+    static func jsonMap(_ keys: [String: Int], lines: Int) -> JSONMap? {
+        let common = keys.filter { $0.value * 2 >= lines }.map(\.key).sorted()
+        func pick(_ names: [String]) -> String? {
+            common.first { names.contains($0.lowercased()) }
+        }
+        guard let time = pick(["time", "timestamp", "@timestamp", "date", "longdate", "datetime", "ts", "@t"]) else { return nil }
+        var out: [(key: [UInt8], role: JSONMap.Role)] = [(Array(time.utf8), .time(LayoutTime(form: .iso(minFraction: 0))))]
+        if let k = pick(["level", "severity", "loglevel", "@l", "lvl"]) { out.append((Array(k.utf8), .level)) }
+        if let k = pick(["message", "msg", "@m", "renderedmessage", "text"]) { out.append((Array(k.utf8), .message)) }
+        if let k = pick(["exception", "error", "@x", "stacktrace"]) { out.append((Array(k.utf8), .exception)) }
+        if let k = pick(["logger", "category", "sourcecontext", "source", "loggername"]) { out.append((Array(k.utf8), .logger)) }
+        if let k = pick(["thread", "threadid", "thread_id"]) { out.append((Array(k.utf8), .thread)) }
+        return JSONMap(keys: out, levelDefault: nil)
+    }
+
+    /// A learned head in words (`[date] [level] logger: message`).
+    static func describe(_ head: [HeadElement]) -> String {
+        var out = ""
+        for e in head {
+            switch e {
+            case .time(let t): out += t.form == .dayMonth ? "M/d/yyyy h:mm:ss" : "yyyy-MM-dd HH:mm:ss.fff"
+            case .zone: out += " zzz"
+            case .literal(let l): out += String(decoding: l, as: UTF8.self)
+            case .spaces, .oneSpace: if !out.hasSuffix(" ") { out += " " }
+            case .level: out += "level"
+            case .field(let role, _): out += role == .logger ? "logger" : "field"
+            case .brackets(let role, _): out += role == .ndc ? "[ndc]" : "[thread]"
+            case .pipeFields: out += "|fields|level|logger|"
+            case .dash: out += "- "
+            case .message: out += "message"
+            case .optional, .choice: out += "…"
+            }
+        }
+        return out
+    }
+}
