@@ -191,9 +191,13 @@ enum HeadMatcher {
             case .literal(let lit):
                 guard literal(lit, b, &i) else { return .fail }
             case .spaces:
+                // (Spaces an element before already skipped count.)
                 if i < b.count {
-                    guard b[i] == 0x20 || b[i] == 0x09 else { return .fail }
-                    i = AMTErrorMatch.skipSpaces(b, i)
+                    if b[i] == 0x20 || b[i] == 0x09 {
+                        i = AMTErrorMatch.skipSpaces(b, i)
+                    } else if i == 0 || (b[i - 1] != 0x20 && b[i - 1] != 0x09) {
+                        return .fail
+                    }
                 }
             case .level(let letters):
                 i = AMTErrorMatch.skipSpaces(b, i)

@@ -89,8 +89,11 @@ enum LayoutInference {
                                                  words: "JSON lines: " + map.keys.map { String(decoding: $0.key, as: UTF8.self) }.joined(separator: ", ")),
                           score: 85)
         }
+        if let csv = csvLayout(lines) { return csv }
         var best: Result? = nil
-        if entLibTimestamps >= 1, entLibKeys.count >= 2 {
+        if entLibTimestamps == 0, let block = blockLayout(lines) {
+            best = block
+        } else if entLibTimestamps >= 1, entLibKeys.count >= 2 {
             var c = CompiledLayout(kind: .block(.standard), head: [], shape: "entlib", words: "Enterprise Library text formatter (Timestamp:, Message:, Category: …)")
             c.separators = []
             best = Result(layout: c, score: entLibKeys.count >= 4 ? 95 : 60)
@@ -133,7 +136,7 @@ enum LayoutInference {
             }
             if !firstIsHead { score -= 30 }
             score = max(0, score)
-            if score > (best?.score ?? 0) || (score == best?.score && entries > 0 && best?.layout.shape == "pattern" && false) {
+            if score > (best?.score ?? 0) {
                 best = Result(layout: layout, score: score)
             }
         }
@@ -223,6 +226,14 @@ enum LayoutInference {
                 i = e
                 continue
             }
+            if !threads, wordEnd > i, wordEnd - i <= 9, !colon, (i..<wordEnd).allSatisfy({ b[$0] &- 0x30 < 10 }) {
+                // A number among the fields: the thread id.
+                if hadSpace { out.append(.spaces) }
+                out.append(.field(.thread, stop: []))
+                threads = true
+                i = e
+                continue
+            }
             if level, !logger, !colon || wordEnd > i, looksLikeLogger(b, i..<wordEnd) {
                 if hadSpace { out.append(.spaces) }
                 out.append(.field(.logger, stop: colon ? Array(":".utf8) : []))
@@ -239,6 +250,103 @@ enum LayoutInference {
         out.append(.oneSpace)
         out.append(.message)
         return out
+    }
+
+    /// A CSV file with a header row naming its columns (`time;level;logger;message;exception`):
+    /// the delimiter that splits the first line into three or more names, one of them a time.
+    static func csvLayout(_ lines: [String]) -> Result? {
+        guard let first = lines.first(where: { !$0.isEmpty }), first.utf8.count <= 1024 else { return nil }
+        for d in [UInt8(ascii: ";"), UInt8(ascii: ","), 0x09, UInt8(ascii: "|")] {
+            let names = first.utf8.split(separator: d, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+            guard names.count >= 3, names.allSatisfy({ n in !n.isEmpty && n.utf8.count <= 40
+                && n.utf8.allSatisfy { ($0 | 0x20) &- 0x61 < 26 || $0 &- 0x30 < 10 || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "@") } })
+            else { continue }
+            var roles: [CSVMap.Role] = []
+            var timed = false
+            for n in names {
+                switch n.lowercased() {
+                case "time", "timestamp", "date", "datetime", "longdate", "@timestamp":
+                    roles.append(timed ? .other : .time(LayoutTime(form: .iso(minFraction: 0))))
+                    timed = true
+                case "level", "severity", "loglevel": roles.append(.level)
+                case "message", "msg", "text": roles.append(.message)
+                case "exception", "error", "stacktrace": roles.append(.exception)
+                case "logger", "category", "source", "loggername": roles.append(.logger)
+                case "thread", "threadid": roles.append(.thread)
+                default: roles.append(.other)
+                }
+            }
+            guard timed else { continue }
+            let map = CSVMap(roles: roles, names: names, delimiter: d)
+            var cache = StringCache()
+            var rows = 0
+            for line in lines.dropFirst() {
+                var s = line
+                if s.withUTF8({ CSVRow.read($0, map, cache: &cache)?.timeKnown ?? false }) { rows += 1 }
+            }
+            guard rows >= 1 else { continue }
+            let c = CompiledLayout(kind: .csv(map), head: [], shape: "csv",
+                                   words: "CSV with header: " + names.joined(separator: String(UnicodeScalar(d))))
+            return Result(layout: c, score: rows >= 2 ? 85 : 60)
+        }
+        return nil
+    }
+
+    /// Blocks of `Label: value` lines (an Enterprise Library template with keys of its own): a
+    /// label whose value is a date and time opens a block, and two or more other labels follow it
+    /// in each block.
+    static func blockLayout(_ lines: [String]) -> Result? {
+        var labels: [[UInt8]] = []
+        var timeLabel: [UInt8]? = nil
+        var opened = 0
+        var culture = false
+        for line in lines {
+            let u = Array(line.utf8.prefix(64))
+            guard let c = u.first, (c | 0x20) &- 0x61 < 26, let colon = u.firstIndex(of: UInt8(ascii: ":")), colon <= 32 else { continue }
+            let label = Array(u[..<colon])
+            guard label.allSatisfy({ ($0 | 0x20) &- 0x61 < 26 || $0 == 0x20 || $0 &- 0x30 < 10 }) else { continue }
+            var start = colon + 1
+            if start < u.count, u[start] == 0x20 { start += 1 }
+            if timeLabel == nil {
+                var scanner = ByteScanner(Array(line.utf8.dropFirst(start).prefix(48)))
+                if let t = TimestampSniffer.sniff(&scanner) {
+                    timeLabel = label
+                    labels = [label]
+                    opened = 1
+                    if case .ambiguous = t.order { culture = true }
+                }
+                continue
+            }
+            if label == timeLabel! { opened += 1; continue }
+            if opened == 1, !labels.contains(label), labels.count < 32 { labels.append(label) }
+        }
+        guard timeLabel != nil, labels.count >= 3 else { return nil }
+        var roles: [BlockTemplate.Role] = [.timestamp]
+        for label in labels.dropFirst() {
+            let name = String(decoding: label, as: UTF8.self).lowercased()
+            switch name {
+            case "message", "text": roles.append(.message)
+            case "category", "logger", "source": roles.append(.category)
+            case "severity", "level": roles.append(.severity)
+            case "priority": roles.append(.priority)
+            case "eventid", "event id": roles.append(.eventID)
+            case "title": roles.append(.title)
+            case "machine", "machine name", "host", "computer": roles.append(.machine)
+            case "app domain", "appdomain": roles.append(.appDomain)
+            case "processid", "process id", "pid": roles.append(.processID)
+            case "process name": roles.append(.processName)
+            case "thread name": roles.append(.threadName)
+            case "win32 threadid", "thread", "threadid", "thread id": roles.append(.threadID)
+            case "extended properties": roles.append(.extended)
+            default: roles.append(.other)
+            }
+        }
+        // Enterprise Library's `{timestamp}` writes UTC; nothing in the file says otherwise.
+        let time = LayoutTime(form: culture ? .culture : .iso(minFraction: 0), utc: true)
+        let t = BlockTemplate(labels: labels, roles: roles, time: time, message: roles.firstIndex(of: .message) ?? -1)
+        let words = labels.map { String(decoding: $0, as: UTF8.self) + ":" }.joined(separator: " ")
+        return Result(layout: CompiledLayout(kind: .block(t), head: [], shape: "entlib", words: "blocks: " + words),
+                      score: opened >= 2 ? 90 : 60)
     }
 
     /// A logger name: letters, digits, `.`, `_`, `+`, `<>`, `` ` ``, at least one letter, no
@@ -260,10 +368,11 @@ enum LayoutInference {
     /// `date`, `@timestamp`, `longdate`), and level, message, exception, logger keys by name.
     static func jsonMap(_ keys: [String: Int], lines: Int) -> JSONMap? {
         let common = keys.filter { $0.value * 2 >= lines }.map(\.key).sorted()
-        func pick(_ names: [String]) -> String? {
-            common.first { names.contains($0.lowercased()) }
+        let all = keys.keys.sorted()
+        func pick(_ names: [String], from: [String] = all) -> String? {
+            from.first { names.contains($0.lowercased()) }
         }
-        guard let time = pick(["time", "timestamp", "@timestamp", "date", "longdate", "datetime", "ts", "@t"]) else { return nil }
+        guard let time = pick(["time", "timestamp", "@timestamp", "date", "longdate", "datetime", "ts", "@t"], from: common) else { return nil }
         var out: [(key: [UInt8], role: JSONMap.Role)] = [(Array(time.utf8), .time(LayoutTime(form: .iso(minFraction: 0))))]
         if let k = pick(["level", "severity", "loglevel", "@l", "lvl"]) { out.append((Array(k.utf8), .level)) }
         if let k = pick(["message", "msg", "@m", "renderedmessage", "text"]) { out.append((Array(k.utf8), .message)) }
