@@ -378,6 +378,8 @@ public struct AMTErrorParser: TextFormatParser {
     private mutating func start(_ line: TextLine, header: AMTEntryHeader, stats: inout ParseStats) {
         // Built in place (a local entry copied into `entry` costs two copies of its header).
         entry = Entry(line: line.number, kind: .entry, header: header)
+        // A layout whose message starts on the next line: the head line is layout only.
+        if compiled.messageOnLaterLine, header.messageStart >= line.text.utf8.count { return }
         entry!.append(Self.tail(line.text, from: header.messageStart), stats: &stats)
     }
 

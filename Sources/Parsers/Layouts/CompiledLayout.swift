@@ -36,6 +36,9 @@ indirect enum HeadElement: Sendable, Hashable {
     case dash
     /// One space, if there is one (the layout's space before the message).
     case oneSpace
+    /// The padding of a left-aligned field (`%-5level`, `{Level,-11}`): spaces up to this width
+    /// from the start of the field before it.
+    case pad(Int)
     /// The first alternative that matches.
     case choice([[HeadElement]])
     /// The rest of the line (the first line of the message).
@@ -75,6 +78,8 @@ struct CompiledLayout: Sendable {
     var ambiguousDates: Bool
     /// Whether the head reads a message; without one the whole entry is the message.
     var hasMessage: Bool
+    /// Whether the message starts on a line after the head (`${level}${newline}${message}`).
+    var messageOnLaterLine = false
 
     init(kind: Kind = .lines, head: [HeadElement], shape: String, words: String) {
         self.kind = kind
@@ -134,7 +139,7 @@ struct CompiledLayout: Sendable {
         let h = AMTEntryHeader(time: LayoutTime.blank, messageStart: b.count)
         var i = start
         guard HeadMatcher.run(head, b, &i, h, &cache) != .fail else { return nil }
-        if !hasMessage { h.messageStart = start }
+        if !hasMessage { h.messageStart = messageOnLaterLine ? b.count : start }
         return h
     }
 
@@ -172,6 +177,7 @@ enum HeadMatcher {
                     _ cache: inout StringCache) -> Outcome {
         var k = 0
         let count = elements.count
+        var fieldStart = i
         while k < count {
             switch elements[k] {
             case .time(let form):
@@ -201,6 +207,7 @@ enum HeadMatcher {
                 }
             case .level(let letters):
                 i = AMTErrorMatch.skipSpaces(b, i)
+                fieldStart = i
                 var e = i
                 while e < b.count, e - i < 14, (b[e] | 0x20) &- 0x61 < 26 { e += 1 }
                 guard e > i, let lvl = LayoutLevel.severity(b, i..<e, letters: letters) else { return .fail }
@@ -208,6 +215,7 @@ enum HeadMatcher {
                 i = e
             case .field(let role, let stop):
                 i = AMTErrorMatch.skipSpaces(b, i)
+                fieldStart = i
                 let s = i
                 if stop.isEmpty {
                     while i < b.count, b[i] != 0x20, b[i] != 0x09 { i += 1 }
@@ -252,6 +260,8 @@ enum HeadMatcher {
                 guard pipe(b, &i, h, &cache) else { return .fail }
             case .oneSpace:
                 i = AMTErrorMatch.skipOneSpace(b, i)
+            case .pad(let width):
+                while i < b.count, b[i] == 0x20, i - fieldStart < width { i += 1 }
             case .dash:
                 guard AMTErrorMatch.isDash(b, i) else { return .fail }
                 i = AMTErrorMatch.skipOneSpace(b, i + 1)

@@ -13,6 +13,8 @@ enum LayoutCompiler {
         case time(LayoutTime)
         case level(letters: Bool)
         case field(LayoutRole)
+        /// The width of a left-aligned field before (`%-5level`, `{Level,-11}`).
+        case pad(Int)
         case message
         case exception
         case newline
@@ -121,6 +123,7 @@ enum LayoutCompiler {
         }
         var c = CompiledLayout(head: elements(lines[headIndex]), shape: shape, words: words)
         c.separators = separators
+        c.messageOnLaterLine = !lines[headIndex].contains(.message) && lines[(headIndex + 1)...].contains { $0.contains(.message) }
         // Without a line break the next entry follows on the same line.
         c.glued = gluedUnlessNewline && lines.count == 1
         return c
@@ -149,12 +152,14 @@ enum LayoutCompiler {
         }
         while k < merged.count {
             let t = merged[k]
-            let next: [UInt8]? = k + 1 < merged.count ? { if case .literal(let l) = merged[k + 1] { collapse(l) } else { nil } }() : nil
+            var n = k + 1
+            while n < merged.count, case .pad = merged[n] { n += 1 }
+            let next: [UInt8]? = n < merged.count ? { if case .literal(let l) = merged[n] { collapse(l) } else { nil } }() : nil
             switch t {
             case .literal(let l):
                 let c = collapse(l)
                 if c.isEmpty { break }
-                let nextIsMessage = k + 1 < merged.count && merged[k + 1] == .message
+                let nextIsMessage = n < merged.count && merged[n] == .message
                 if nextIsMessage, c.last == 0x20 {
                     // One space before the message is layout; more are the message's own.
                     if c.count > 1 { out.append(.literal(Array(c.dropLast()))) }
@@ -173,6 +178,8 @@ enum LayoutCompiler {
             case .message:
                 out.append(.message)
                 return out
+            case .pad(let w):
+                out.append(.pad(w))
             case .exception, .newline, .block:
                 break
             }
@@ -207,7 +214,10 @@ enum LayoutCompiler {
             if u[i] == UInt8(ascii: "%") { lit.append(u[i]); i += 1; continue }
             // Format modifiers.
             var maxWidth: Int? = nil
-            while i < u.count, u[i] == UInt8(ascii: "-") || u[i] &- 0x30 < 10 { i += 1 }
+            let left = i < u.count && u[i] == UInt8(ascii: "-")
+            if left { i += 1 }
+            var minWidth = 0
+            while i < u.count, u[i] &- 0x30 < 10 { minWidth = min(minWidth * 10 + Int(u[i] - 0x30), 1000); i += 1 }
             if i < u.count, u[i] == UInt8(ascii: ".") {
                 i += 1
                 var v = 0
@@ -224,6 +234,7 @@ enum LayoutCompiler {
             }
             if name.isEmpty { lit.append(UInt8(ascii: "%")); continue }
             flush()
+            defer { if left, minWidth > 0, out.count < maxTokens { out.append(.pad(minWidth)) } }
             switch name {
             case "date", "d":
                 out.append(.time(LayoutTime.compile(dotNet: option ?? "ISO8601")))
@@ -321,6 +332,7 @@ enum LayoutCompiler {
             }
         }
         let utc = options["universaltime"]?.lowercased() == "true"
+        defer { if let p = options["padding"].flatMap({ Int($0) }), p < 0, out.count < maxTokens { out.append(.pad(min(-p, 1000))) } }
         switch name {
         case "longdate":
             out.append(.time(LayoutTime.compile(dotNet: "yyyy-MM-dd HH:mm:ss.ffff", utc: utc)))
@@ -386,7 +398,13 @@ enum LayoutCompiler {
             let name = String(decoding: hole[..<nameEnd], as: UTF8.self)
             var format: String? = nil
             if let colon = hole.firstIndex(of: UInt8(ascii: ":")) { format = String(decoding: hole[(colon + 1)...], as: UTF8.self) }
+            var width = 0
+            if nameEnd < hole.count, hole[nameEnd] == UInt8(ascii: ","), nameEnd + 1 < hole.count, hole[nameEnd + 1] == UInt8(ascii: "-") {
+                var k = nameEnd + 2
+                while k < hole.count, hole[k] &- 0x30 < 10 { width = min(width * 10 + Int(hole[k] - 0x30), 1000); k += 1 }
+            }
             flush()
+            defer { if width > 0, out.count < maxTokens { out.append(.pad(width)) } }
             switch name {
             case "Timestamp", "UtcTimestamp":
                 out.append(.time(LayoutTime.compile(dotNet: format ?? "G", utc: name == "UtcTimestamp")))

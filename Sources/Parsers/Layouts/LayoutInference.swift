@@ -165,10 +165,16 @@ enum LayoutInference {
             out.append(.zone)
             i += 7
         }
+        // `[date level]`: the bracket closes after a later token.
+        var closeLater = false
         if bracketed {
-            guard i < b.count, b[i] == UInt8(ascii: "]") else { return nil }
-            out.append(.literal(Array("]".utf8)))
-            i += 1
+            guard i < b.count else { return nil }
+            if b[i] == UInt8(ascii: "]") {
+                out.append(.literal(Array("]".utf8)))
+                i += 1
+            } else {
+                closeLater = true
+            }
         }
         if i < b.count, b[i] == UInt8(ascii: "|") {
             return out + [.pipeFields, .message]
@@ -217,11 +223,14 @@ enum LayoutInference {
             while e < b.count, b[e] != 0x20, b[e] != 0x09 { e += 1 }
             var wordEnd = e
             var colon = false
+            var closing = false
+            if closeLater, wordEnd > i + 1, b[wordEnd - 1] == UInt8(ascii: "]") { wordEnd -= 1; closing = true; e = wordEnd }
             if wordEnd > i, b[wordEnd - 1] == UInt8(ascii: ":") { wordEnd -= 1; colon = true }
             if !level, LayoutLevel.severity(b, i..<wordEnd, letters: false) != nil, (i..<wordEnd).allSatisfy({ (b[$0] | 0x20) &- 0x61 < 26 }) {
                 if hadSpace { out.append(.spaces) }
                 out.append(.level(letters: false))
                 if colon { out.append(.literal(Array(":".utf8))) }
+                if closing { out.append(.literal(Array("]".utf8))); closeLater = false; e += 1 }
                 level = true
                 i = e
                 continue
@@ -397,6 +406,7 @@ enum LayoutInference {
             case .pipeFields: out += "|fields|level|logger|"
             case .dash: out += "- "
             case .message: out += "message"
+            case .pad: break
             case .optional, .choice: out += "…"
             }
         }
