@@ -51,6 +51,9 @@ public struct AMTErrorParser: TextFormatParser {
     /// Why a declared layout was not used, for the notes.
     private let fallbackNote: String?
     private var csvHeaderSkipped = false
+    /// What an entry's first byte must be, from the head's first element.
+    private let leadByte: Lead
+    enum Lead { case digit, byte(UInt8), any }
     private var undatedNoted = false
 
     /// The inferred layout's score on the first lines (`LayoutInference`): 95 for Enterprise
@@ -91,6 +94,11 @@ public struct AMTErrorParser: TextFormatParser {
             use = LayoutUse(source: .inferred, pattern: chosen.words)
         }
         compiled = chosen
+        switch chosen.head.first {
+        case .time(let t)? where t.startsWithDigit: leadByte = .digit
+        case .literal(let l)? where l.first.map({ $0 != 0x20 }) ?? false: leadByte = .byte(l[0])
+        default: leadByte = .any
+        }
         layoutUse = use
         fallbackNote = note
         self.recognized = recognized
@@ -218,9 +226,15 @@ public struct AMTErrorParser: TextFormatParser {
             return
         }
         let layout = compiled
+        let lead = leadByte
         let header: AMTEntryHeader? = text.withUTF8 { b in
-            guard let c = b.first, c &- 0x30 < 10 || c == UInt8(ascii: "[") || layout.head.first.map({ if case .time = $0 { false } else { true } }) == true
-            else { return nil }
+            // Most lines that start no entry fail on their first byte, before any header is made.
+            guard let c = b.first else { return nil }
+            switch lead {
+            case .digit: guard c &- 0x30 < 10 else { return nil }
+            case .byte(let l): guard c == l else { return nil }
+            case .any: break
+            }
             return layout.match(b, cache: &cache)
         }
         if let header {

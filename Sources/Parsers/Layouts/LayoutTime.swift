@@ -65,6 +65,15 @@ struct LayoutTime: Sendable, Hashable {
         }
     }
 
+    /// Whether what the form writes starts with a digit.
+    var startsWithDigit: Bool {
+        guard case .parts(let parts) = form else { return true }
+        switch parts.first {
+        case .year?, .month?, .day?, .hour?, .minute?, .second?, .fraction?: return true
+        default: return false
+        }
+    }
+
     /// Compiles a .NET custom or standard format string, or a log4net named format (`ISO8601`,
     /// `ABSOLUTE`, `DATE`). Single-letter standard formats other than `G`/`g` map to their
     /// invariant-culture pattern (`o`, `s`, `u`, `R`); `G`, `g`, `f`, `F` are culture forms.
