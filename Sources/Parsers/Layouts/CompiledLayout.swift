@@ -54,6 +54,8 @@ struct CompiledLayout: Sendable {
         case block(BlockTemplate)
         case json(JSONMap)
         case csv(CSVMap)
+
+        var isLines: Bool { if case .lines = self { true } else { false } }
     }
 
     var kind: Kind
@@ -259,7 +261,7 @@ enum HeadMatcher {
             case .pipeFields:
                 guard pipe(b, &i, h, &cache) else { return .fail }
             case .oneSpace:
-                i = AMTErrorMatch.skipOneSpace(b, i)
+                if i < b.count, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
             case .pad(let width):
                 while i < b.count, b[i] == 0x20, i - fieldStart < width { i += 1 }
             case .dash:

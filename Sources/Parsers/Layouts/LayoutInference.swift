@@ -103,13 +103,17 @@ enum LayoutInference {
             candidates.append(CompiledLayout(head: skeleton, shape: "pattern", words: describe(skeleton)))
         }
         var cache = StringCache()
+        var scored: [(result: Result, heads: Int, roles: Int)] = []
         for candidate in candidates {
-            var n = 0, glued = 0
+            var n = 0, glued = 0, roles = 0
             for line in lines {
                 var s = line
                 s.withUTF8 { b in
                     guard !b.isEmpty, let h = candidate.match(b, cache: &cache), h.timeKnown else { return }
                     n += 1
+                    // How much of the line the candidate explains (ties go to the one explaining more).
+                    roles += (h.level != nil ? 1 : 0) + (h.thread != nil || h.threadID != nil ? 1 : 0) + (h.logger != nil ? 1 : 0)
+                        + (h.ndc != nil ? 1 : 0) + (h.context != nil ? 1 : 0) + h.fields.count
                     var from = h.time.end
                     while glued < 1000, let (at, next) = candidate.nextGluedHead(b, after: from, cache: &cache) {
                         glued += 1
@@ -135,9 +139,18 @@ enum LayoutInference {
                 score = entries >= 2 ? (dotnet || layout.glued ? 65 : 40) : 30
             }
             if !firstIsHead { score -= 30 }
-            score = max(0, score)
-            if score > (best?.score ?? 0) {
-                best = Result(layout: layout, score: score)
+            scored.append((Result(layout: layout, score: max(0, score)), n, roles))
+        }
+        // A candidate that starts far fewer lines than another would turn entries into
+        // continuations: only those within 80 % of the most lines started compete on score.
+        let most = scored.map(\.heads).max() ?? 0
+        var bestRoles = -1
+        for c in scored where c.heads * 10 >= most * 8 {
+            let score = c.result.score
+            // (On a tie, explaining more counts only with the evidence of several lines.)
+            if score > (best?.score ?? 0) || (score == best?.score && best?.layout.kind.isLines == true && c.heads >= 3 && c.roles > bestRoles) {
+                best = c.result
+                bestRoles = c.roles
             }
         }
         return best ?? Result(layout: classic[0], score: 0)
@@ -191,7 +204,11 @@ enum LayoutInference {
             // once something is learned).
             if AMTErrorMatch.isDash(b, i) {
                 if !hadSpace { return nil }
-                if level || logger {
+                // `level - logger - message`: a dash between fields is a delimiter.
+                let j = AMTErrorMatch.skipSpaces(b, i + 1)
+                let we = AMTErrorMatch.wordEnd(b, j)
+                let between = level && !logger && looksLikeLogger(b, j..<we) && AMTErrorMatch.isDash(b, AMTErrorMatch.skipSpaces(b, we))
+                if (level || logger) && !between {
                     out.append(.spaces)
                     out.append(.dash)
                     out.append(.message)
@@ -226,9 +243,11 @@ enum LayoutInference {
             var closing = false
             if closeLater, wordEnd > i + 1, b[wordEnd - 1] == UInt8(ascii: "]") { wordEnd -= 1; closing = true; e = wordEnd }
             if wordEnd > i, b[wordEnd - 1] == UInt8(ascii: ":") { wordEnd -= 1; colon = true }
-            if !level, LayoutLevel.severity(b, i..<wordEnd, letters: false) != nil, (i..<wordEnd).allSatisfy({ (b[$0] | 0x20) &- 0x61 < 26 }) {
+            let letterLevel = wordEnd == i + 1 && e < b.count && [UInt8(ascii: "E"), UInt8(ascii: "W"), UInt8(ascii: "I"), UInt8(ascii: "D"),
+                                                                  UInt8(ascii: "F"), UInt8(ascii: "V"), UInt8(ascii: "T")].contains(b[i])
+            if !level, LayoutLevel.severity(b, i..<wordEnd, letters: letterLevel) != nil, (i..<wordEnd).allSatisfy({ (b[$0] | 0x20) &- 0x61 < 26 }) {
                 if hadSpace { out.append(.spaces) }
-                out.append(.level(letters: false))
+                out.append(.level(letters: letterLevel))
                 if colon { out.append(.literal(Array(":".utf8))) }
                 if closing { out.append(.literal(Array("]".utf8))); closeLater = false; e += 1 }
                 level = true
@@ -243,7 +262,11 @@ enum LayoutInference {
                 i = e
                 continue
             }
-            if level, !logger, !colon || wordEnd > i, looksLikeLogger(b, i..<wordEnd) {
+            // A logger: dotted (`AMT.Db`), or ended by `:` or by a ` - ` delimiter; a plain word
+            // after the level is more likely the message's first.
+            let delimited = colon || (i..<wordEnd).contains { b[$0] == UInt8(ascii: ".") }
+                || AMTErrorMatch.isDash(b, AMTErrorMatch.skipSpaces(b, e))
+            if level, !logger, delimited, wordEnd > i, looksLikeLogger(b, i..<wordEnd) {
                 if hadSpace { out.append(.spaces) }
                 out.append(.field(.logger, stop: colon ? Array(":".utf8) : []))
                 if colon { out.append(.literal(Array(":".utf8))) }
