@@ -160,8 +160,6 @@ import Testing
     /// Records rendered with a layout read back the same (times, levels, threads, loggers, messages).
     @Test func renderedRecordsReadBack() throws {
         struct Event { var time: (Int, Int, Int, Int, Int, Int, Int); var level: Int; var thread: Int; var logger: String; var message: String }
-        var rng = SystemRandomNumberGenerator()
-        _ = rng
         var seed: UInt64 = 0x9E3779B97F4A7C15
         func next(_ n: Int) -> Int {
             seed = seed &* 6364136223846793005 &+ 1442695040888963407

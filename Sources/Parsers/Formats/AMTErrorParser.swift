@@ -1,24 +1,33 @@
 import LogRecord
 
-/// The product's own error logs ("AMTError" logs), whose layout is not published: recognized by
-/// content among the layouts .NET applications write (see `LayoutInference`), or in the layout the site's logging configuration declares (`ParseContext.layout`, compiled by `LayoutCompiler`).
+/// The product's own error logs ("AMTError" logs) and other .NET logs: read in the layout the
+/// site's logging configuration declares (`ParseContext.layout`, compiled by `LayoutCompiler`), or
+/// else in the layout learned from the file's first lines (`LayoutInference`). A declared layout
+/// that matches no line of the first lines gives way to inference, with a note. `stats.layout` says
+/// which was used (`config` with file, target and pattern, or `inferred` with the shape in words).
 ///
 /// Framing: the layout is chosen once per file from the first lines; a line that starts an entry
 /// in that layout starts a record, and every other line joins the entry before it (stack traces,
-/// wrapped text, lines of another shape). Lines before the first entry, or after a gap, form an
-/// entry of their own without a timestamp; log4net's `[Header]`/`[Footer]` lines are records of
-/// their own. Entries are bounded (`maxEntryLines`, `maxEntryBytes`): lines beyond are dropped
-/// and counted (`entry_lines_dropped`, `bytesDropped`, and `amt.entry_lines_dropped` on the record).
+/// wrapped text, lines of another shape). A layout without a line break between entries (a
+/// log4net pattern without `%newline`) is split at each entry's time on the line. Lines before the
+/// first entry, or after a gap, form an entry of their own without a timestamp; log4net's
+/// `[Header]`/`[Footer]` lines (and the layout's declared header and footer) are records of their
+/// own, also when an entry follows them on the same line. JSON layouts take one object per line,
+/// CSV layouts one row (a quoted field may continue on the next lines), block layouts (Enterprise
+/// Library) a `Label: value` block. Entries are bounded (`maxEntryLines`, `maxEntryBytes`): lines
+/// beyond are dropped and counted (`entry_lines_dropped`, `bytesDropped`, and
+/// `amt.entry_lines_dropped` on the record).
 ///
-/// Fields: `@timestamp` from the entry's time (local times converted with the site zone, Serilog's
-/// stated offsets applied, Enterprise Library times read as UTC because its `{timestamp}` token
-/// writes UTC unless the template says `local`); day/month order of slashed dates decided once
-/// per file; `log.level` from the layout's level token, else (the product's home-grown layout)
-/// from a level word starting the message (`Error …`, `Warning: …`), else `error` when the entry
-/// carries a .NET exception, else `information`; `event.provider` = logger or category;
-/// `process.thread.id` for numeric threads (`amt.thread_name` otherwise); `error.type` = outermost
-/// exception type, `amt.error.inner_type` = innermost when different, `error.stack_trace` = the
-/// exception text to the end of the entry.
+/// Fields: `@timestamp` from the entry's time (local times converted with the site zone, stated
+/// offsets applied, UTC renderers — `%utcdate`, `universalTime=true`, CLEF `@t`, Enterprise
+/// Library's `{timestamp}` unless the template says `local` — read as UTC); day/month order of
+/// culture dates decided once per file; `log.level` from the layout's level token, else from a
+/// level word starting the message (`Error …`, `Warning: …`), else the layout's default (CLEF:
+/// `Information`), else `error` when the entry carries a .NET exception, else `information`;
+/// `event.provider` = logger or category; `process.thread.id` for numeric threads
+/// (`amt.thread_name` otherwise); `amt.ndc`, `amt.property.<name>` for the layout's properties;
+/// `error.type` = outermost exception type, `amt.error.inner_type` = innermost when different,
+/// `error.stack_trace` = the exception text to the end of the entry.
 public struct AMTErrorParser: TextFormatParser {
     public static let dataset = Dataset.amtError
 

@@ -277,7 +277,6 @@ enum LayoutInference {
             i = spaceStart
             break
         }
-        _ = threads
         // Without a level: time and text.
         out.append(.oneSpace)
         out.append(.message)
