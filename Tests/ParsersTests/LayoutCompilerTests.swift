@@ -206,3 +206,25 @@ import Testing
         }
     }
 }
+
+extension LayoutCompilerTests {
+    @Test func serilogJSONFormatters() throws {
+        let clef = try Self.parse(.serilogJSON(compact: true), """
+        {"@t":"2026-11-24T08:12:07.12Z","@mt":"Door {Door} opened by {User:l}","Door":4,"User":"op7"}
+        {"@t":"2026-11-24T03:12:08.5+00:00","@m":"rendered","@l":"Error","@x":"System.Exception: boom\\n   at A.B()","@i":"a1b2"}
+        """).records
+        #expect(clef.map(Self.iso) == ["2026-11-24T08:12:07.120Z", "2026-11-24T03:12:08.500Z"])
+        #expect(clef.map(\.level) == [.information, .error])
+        #expect(clef[0].message == "Door 4 opened by op7")
+        #expect(clef[1].errorType == "System.Exception")
+        #expect(clef[1].code == "a1b2")
+        let plain = try Self.parse(.serilogJSON(compact: false), """
+        {"Timestamp":"2026-11-24T03:12:07.1234567-05:00","Level":"Warning","MessageTemplate":"Slow {Ms}","RenderedMessage":"Slow 1200","Properties":{"Ms":1200,"SourceContext":"AMT.Db","ThreadId":9}}
+        """).records
+        #expect(plain.map(Self.iso) == ["2026-11-24T08:12:07.123Z"])
+        #expect(plain[0].level == .warning)
+        #expect(plain[0].message == "Slow 1200")
+        #expect(plain[0].provider == "AMT.Db")
+        #expect(plain[0].threadID == 9)
+    }
+}

@@ -31,7 +31,7 @@ struct JSONMap: Sendable {
 
     /// Serilog's compact format (`@t`, `@mt`, `@m`, `@l`, `@x`, `@i`).
     static let clef = JSONMap(keys: [
-        (Array("@t".utf8), .time(LayoutTime.compile(dotNet: "o"))), (Array("@m".utf8), .message),
+        (Array("@t".utf8), .time(LayoutTime(form: .iso(minFraction: 0)))), (Array("@m".utf8), .message),
         (Array("@mt".utf8), .template), (Array("@l".utf8), .level), (Array("@x".utf8), .exception),
         (Array("@i".utf8), .eventID), (Array("SourceContext".utf8), .logger), (Array("ThreadId".utf8), .thread),
         (Array("MachineName".utf8), .host),
@@ -39,7 +39,7 @@ struct JSONMap: Sendable {
 
     /// Serilog's plain `JsonFormatter` (`Timestamp`, `Level`, `MessageTemplate`, `RenderedMessage`, `Exception`).
     static let serilogPlain = JSONMap(keys: [
-        (Array("Timestamp".utf8), .time(LayoutTime.compile(dotNet: "o"))), (Array("RenderedMessage".utf8), .message),
+        (Array("Timestamp".utf8), .time(LayoutTime(form: .iso(minFraction: 0)))), (Array("RenderedMessage".utf8), .message),
         (Array("MessageTemplate".utf8), .template), (Array("Level".utf8), .level), (Array("Exception".utf8), .exception),
         (Array("Properties".utf8), .properties),
     ], levelDefault: .information)
