@@ -115,7 +115,9 @@ enum LayoutInference {
                     roles += (h.level != nil ? 1 : 0) + (h.thread != nil || h.threadID != nil ? 1 : 0) + (h.logger != nil ? 1 : 0)
                         + (h.ndc != nil ? 1 : 0) + (h.context != nil ? 1 : 0) + h.fields.count
                     var from = h.time.end
-                    while glued < 1000, let (at, next) = candidate.nextGluedHead(b, after: from, cache: &cache) {
+                    // (Glued heads are looked for in the first 64 KiB of a line.)
+                    let head = UnsafeBufferPointer(rebasing: b[..<min(b.count, 1 << 16)])
+                    while glued < 1000, let (at, next) = candidate.nextGluedHead(head, after: from, cache: &cache) {
                         glued += 1
                         from = max(next.time.end, at + 1)
                     }
