@@ -6,7 +6,7 @@ import PackageDescription
 
 /// Each target's `main.swift` names the surface it drives; the work is in `FuzzSupport`.
 let targets = [
-    "FuzzDetect", "FuzzAMTError", "FuzzMSI", "FuzzSQLErrorlog", "FuzzSQLSetup", "FuzzSetupapi",
+    "FuzzDetect", "FuzzAMTError", "FuzzLayouts", "FuzzMSI", "FuzzSQLErrorlog", "FuzzSQLSetup", "FuzzSetupapi",
     "FuzzInstallShield", "FuzzDPInst", "FuzzGenericText", "FuzzCodePages",
     "FuzzEVTXRecords", "FuzzEVTXJSON", "FuzzEventXML", "FuzzEventCSV",
     "FuzzRedactSecrets", "FuzzRedactPII", "FuzzRedactEvents",

@@ -1,23 +1,5 @@
 import LogRecord
 
-/// The entry layouts the AMTError parser recognizes. One is chosen per file from its first lines.
-public enum AMTErrorLayout: String, Sendable, CaseIterable {
-    /// The product's own layout: `M/d/yyyy h:mm:ss AM` then the message, optionally a level token
-    /// (`[ERR]`), and a multi-line .NET exception. Also Serilog's `{Timestamp:G}` culture dates.
-    case usDate = "us-date"
-    /// log4net `%date [%thread] %-5level %logger [%ndc] - %message` and variants (thread and NDC
-    /// optional, bracket tokens around the level), `%date` = `yyyy-MM-dd HH:mm:ss,fff`.
-    case log4net
-    /// NLog `${longdate}|${level}|${logger}|${message}` (extra fields before the level allowed).
-    case nlogPipe = "nlog-pipe"
-    /// NLog `${longdate} ${level} ${logger} ${message}`.
-    case nlog
-    /// Serilog file sink default `yyyy-MM-dd HH:mm:ss.fff zzz [LVL] message`.
-    case serilog
-    /// Enterprise Library text formatter blocks (`Timestamp:`, `Message:`, `Category:` … lines).
-    case entLib = "entlib"
-}
-
 /// The fields of an entry's first line, before the zone and day/month order are applied. A class:
 /// the header travels from the matcher through the pending entry to the record, and as a value it
 /// was copied (every string retained) several times per entry.
@@ -36,34 +18,38 @@ final class AMTEntryHeader {
     @exclusivity(unchecked) var context: String?
     /// UTF-8 offset of the message in the line.
     @exclusivity(unchecked) var messageStart: Int
+    /// Whether the time holds a date (a layout may write the time of day only).
+    @exclusivity(unchecked) var hasDate = false
+    @exclusivity(unchecked) var timeKnown = false
+    /// Other fields the layout names (host, process id, event id, properties …), in order.
+    @exclusivity(unchecked) var fields: [(role: LayoutRole, value: String)] = []
+    /// The message and exception of a structured entry (JSON, CSV), instead of the line's tail.
+    @exclusivity(unchecked) var message: String?
+    @exclusivity(unchecked) var exception: String?
+    /// The level of an entry that writes none (Serilog CLEF: `Information`).
+    @exclusivity(unchecked) var levelDefault: Severity?
 
     init(time: SniffedTime, messageStart: Int) {
         self.time = time
         self.messageStart = messageStart
     }
+
+    typealias Snapshot = (SniffedTime, Severity?, String?, Int?, String?, String?, String?, Bool, Bool, Int)
+
+    /// The fields an alternative of a layout may set, to restore when it does not match.
+    func snapshot() -> Snapshot {
+        (time, level, thread, threadID, logger, ndc, context, hasDate, timeKnown, fields.count)
+    }
+
+    func restore(_ s: Snapshot) {
+        (time, level, thread, threadID, logger, ndc, context, hasDate, timeKnown) = (s.0, s.1, s.2, s.3, s.4, s.5, s.6, s.7, s.8)
+        if fields.count > s.9 { fields.removeLast(fields.count - s.9) }
+    }
 }
 
-/// Byte-level matchers for entry first lines, one per line-based layout. Each returns `nil` when
-/// the line does not start an entry of that layout.
+/// Byte-level readers the layouts are built from: the fast time paths, level words, brackets,
+/// fields.
 enum AMTErrorMatch {
-    static func header(_ layout: AMTErrorLayout, _ b: UnsafeBufferPointer<UInt8>, cache: inout StringCache) -> AMTEntryHeader? {
-        switch layout {
-        case .usDate: usDate(b)
-        case .log4net: levelLogger(b, requireDash: true, cache: &cache)
-        case .nlog: levelLogger(b, requireDash: false, cache: &cache)
-        case .nlogPipe: nlogPipe(b, cache: &cache)
-        case .serilog: serilog(b)
-        case .entLib: nil
-        }
-    }
-
-    /// Convenience for a `String` (detection; no cache kept).
-    static func header(_ layout: AMTErrorLayout, _ line: String) -> AMTEntryHeader? {
-        var s = line
-        var cache = StringCache()
-        return s.withUTF8 { header(layout, $0, cache: &cache) }
-    }
-
     // MARK: - Time
 
     /// A date and time at the start of the line (no bracket), `yearFirst` or ambiguous as asked.
@@ -194,131 +180,6 @@ enum AMTErrorMatch {
         return SniffedTime(year: year.value, month: dayFirst ? m : a, day: dayFirst ? a : m, hour: hour,
                            minute: mi.value, second: sec.value, microsecond: micro, fractionDigits: fractionDigits,
                            zone: .none, order: .ambiguous(first: a, second: m, separator: UInt8(ascii: "/")), end: i)
-    }
-
-    // MARK: - Layouts
-
-    static func usDate(_ b: UnsafeBufferPointer<UInt8>) -> AMTEntryHeader? {
-        guard let t = time(b, yearFirst: false) else { return nil }
-        var i = t.end
-        guard i == b.count || b[i] == 0x20 || b[i] == 0x09 else { return nil }
-        i = skipSpaces(b, i)
-        let h = AMTEntryHeader(time: t, messageStart: i)
-        // A bracketed level token (`[ERR]`, `[Error]`) is layout, not message.
-        if i < b.count, b[i] == UInt8(ascii: "["), let r = bracket(b, i), let lvl = levelWord(b, r.inner) {
-            h.level = lvl
-            h.messageStart = skipOneSpace(b, r.end)
-        }
-        return h
-    }
-
-    static func levelLogger(_ b: UnsafeBufferPointer<UInt8>, requireDash: Bool, cache: inout StringCache) -> AMTEntryHeader? {
-        guard let t = time(b, yearFirst: true) else { return nil }
-        var i = t.end
-        guard i < b.count, b[i] == 0x20 else { return nil }
-        i = skipSpaces(b, i)
-        let h = AMTEntryHeader(time: t, messageStart: 0)
-        // Bracket tokens before the level: the first is the thread.
-        var brackets = 0
-        while i < b.count, b[i] == UInt8(ascii: "["), brackets < 3 {
-            guard let r = bracket(b, i) else { return nil }
-            if h.thread == nil && h.threadID == nil { setThread(h, b, r.inner, &cache) }
-            brackets += 1
-            i = skipSpaces(b, r.end)
-        }
-        let levelEnd = wordEnd(b, i)
-        guard levelEnd > i, let lvl = levelWord(b, i..<levelEnd) else { return nil }
-        h.level = lvl
-        i = levelEnd
-        guard i < b.count, b[i] == 0x20 else { return nil }
-        i = skipSpaces(b, i)
-        // `%-5level [%thread] %logger`
-        while i < b.count, b[i] == UInt8(ascii: "["), brackets < 3 {
-            guard let r = bracket(b, i) else { return nil }
-            if h.thread == nil && h.threadID == nil { setThread(h, b, r.inner, &cache) }
-            brackets += 1
-            i = skipSpaces(b, r.end)
-        }
-        if isDash(b, i) {
-            h.messageStart = skipOneSpace(b, i + 1)
-            return h
-        }
-        let loggerEnd = wordEnd(b, i)
-        guard loggerEnd > i, loggerEnd - i <= 512 else { return nil }
-        h.logger = cache.string(b, i..<loggerEnd)
-        i = loggerEnd
-        if !requireDash {
-            h.messageStart = skipOneSpace(b, i)
-            return h
-        }
-        i = skipSpaces(b, i)
-        var ndcCount = 0
-        while i < b.count, b[i] == UInt8(ascii: "["), ndcCount < 3 {
-            guard let r = bracket(b, i) else { return nil }
-            let v = cache.string(b, r.inner)
-            if h.ndc == nil, v != "(null)", !v.isEmpty { h.ndc = v }
-            ndcCount += 1
-            i = skipSpaces(b, r.end)
-        }
-        guard isDash(b, i) else { return nil }
-        h.messageStart = skipOneSpace(b, i + 1)
-        return h
-    }
-
-    static func nlogPipe(_ b: UnsafeBufferPointer<UInt8>, cache: inout StringCache) -> AMTEntryHeader? {
-        guard let t = time(b, yearFirst: true) else { return nil }
-        var i = t.end
-        guard i < b.count, b[i] == UInt8(ascii: "|") else { return nil }
-        i += 1
-        let h = AMTEntryHeader(time: t, messageStart: 0)
-        var before: [String] = []
-        // Up to three fields before the level (`${threadid}`, `${machinename}` …).
-        for _ in 0..<4 {
-            let end = fieldEnd(b, i)
-            let field = trim(b, i..<end)
-            if let lvl = levelWord(b, field) {
-                h.level = lvl
-                i = end
-                break
-            }
-            guard end < b.count, before.count < 3 else { return nil }
-            before.append(text(b, field))
-            i = end + 1
-        }
-        guard h.level != nil else { return nil }
-        for f in before {
-            if h.thread == nil, !f.isEmpty, f.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { h.thread = f } else {
-                h.context = h.context.map { $0 + "|" + f } ?? f
-            }
-        }
-        guard i < b.count else { h.messageStart = i; return h }
-        i += 1 // the '|' after the level
-        let end = fieldEnd(b, i)
-        let field = trim(b, i..<end)
-        if end < b.count, !field.isEmpty, !contains(b, field, 0x20) {
-            h.logger = cache.string(b, field)
-            h.messageStart = end + 1
-        } else {
-            h.messageStart = i
-        }
-        return h
-    }
-
-    static func serilog(_ b: UnsafeBufferPointer<UInt8>) -> AMTEntryHeader? {
-        guard var t = time(b, yearFirst: true) else { return nil }
-        var i = t.end
-        // `zzz` is written after a space: ` +01:00`.
-        if t.zone == .none, i + 7 <= b.count, b[i] == 0x20, b[i + 1] == UInt8(ascii: "+") || b[i + 1] == UInt8(ascii: "-"),
-           let oh = twoDigits(b, i + 2), b[i + 4] == UInt8(ascii: ":"), let om = twoDigits(b, i + 5), oh <= 14, om < 60 {
-            t.zone = .offset((b[i + 1] == UInt8(ascii: "-") ? -1 : 1) * (oh * 3600 + om * 60))
-            i += 7
-        }
-        guard i < b.count, b[i] == 0x20 else { return nil }
-        i = skipSpaces(b, i)
-        guard i < b.count, b[i] == UInt8(ascii: "["), let r = bracket(b, i), let lvl = levelWord(b, r.inner) else { return nil }
-        let h = AMTEntryHeader(time: t, messageStart: skipOneSpace(b, r.end))
-        h.level = lvl
-        return h
     }
 
     // MARK: - Helpers

@@ -1,24 +1,33 @@
 import LogRecord
 
-/// The product's own error logs ("AMTError" logs), whose layout is not published: recognized by
-/// content among the layouts .NET applications write (see `AMTErrorLayout`).
+/// The product's own error logs ("AMTError" logs) and other .NET logs: read in the layout the
+/// site's logging configuration declares (`ParseContext.layout`, compiled by `LayoutCompiler`), or
+/// else in the layout learned from the file's first lines (`LayoutInference`). A declared layout
+/// that matches no line of the first lines gives way to inference, with a note. `stats.layout` says
+/// which was used (`config` with file, target and pattern, or `inferred` with the shape in words).
 ///
 /// Framing: the layout is chosen once per file from the first lines; a line that starts an entry
 /// in that layout starts a record, and every other line joins the entry before it (stack traces,
-/// wrapped text, lines of another shape). Lines before the first entry, or after a gap, form an
-/// entry of their own without a timestamp; log4net's `[Header]`/`[Footer]` lines are records of
-/// their own. Entries are bounded (`maxEntryLines`, `maxEntryBytes`): lines beyond are dropped
-/// and counted (`entry_lines_dropped`, `bytesDropped`, and `amt.entry_lines_dropped` on the record).
+/// wrapped text, lines of another shape). A layout without a line break between entries (a
+/// log4net pattern without `%newline`) is split at each entry's time on the line. Lines before the
+/// first entry, or after a gap, form an entry of their own without a timestamp; log4net's
+/// `[Header]`/`[Footer]` lines (and the layout's declared header and footer) are records of their
+/// own, also when an entry follows them on the same line. JSON layouts take one object per line,
+/// CSV layouts one row (a quoted field may continue on the next lines), block layouts (Enterprise
+/// Library) a `Label: value` block. Entries are bounded (`maxEntryLines`, `maxEntryBytes`): lines
+/// beyond are dropped and counted (`entry_lines_dropped`, `bytesDropped`, and
+/// `amt.entry_lines_dropped` on the record).
 ///
-/// Fields: `@timestamp` from the entry's time (local times converted with the site zone, Serilog's
-/// stated offsets applied, Enterprise Library times read as UTC because its `{timestamp}` token
-/// writes UTC unless the template says `local`); day/month order of slashed dates decided once
-/// per file; `log.level` from the layout's level token, else (the product's home-grown layout)
-/// from a level word starting the message (`Error …`, `Warning: …`), else `error` when the entry
-/// carries a .NET exception, else `information`; `event.provider` = logger or category;
-/// `process.thread.id` for numeric threads (`amt.thread_name` otherwise); `error.type` = outermost
-/// exception type, `amt.error.inner_type` = innermost when different, `error.stack_trace` = the
-/// exception text to the end of the entry.
+/// Fields: `@timestamp` from the entry's time (local times converted with the site zone, stated
+/// offsets applied, UTC renderers — `%utcdate`, `universalTime=true`, CLEF `@t`, Enterprise
+/// Library's `{timestamp}` unless the template says `local` — read as UTC); day/month order of
+/// culture dates decided once per file; `log.level` from the layout's level token, else from a
+/// level word starting the message (`Error …`, `Warning: …`), else the layout's default (CLEF:
+/// `Information`), else `error` when the entry carries a .NET exception, else `information`;
+/// `event.provider` = logger or category; `process.thread.id` for numeric threads
+/// (`amt.thread_name` otherwise); `amt.ndc`, `amt.property.<name>` for the layout's properties;
+/// `error.type` = outermost exception type, `amt.error.inner_type` = innermost when different,
+/// `error.stack_trace` = the exception text to the end of the entry.
 public struct AMTErrorParser: TextFormatParser {
     public static let dataset = Dataset.amtError
 
@@ -26,12 +35,18 @@ public struct AMTErrorParser: TextFormatParser {
     public static let maxEntryLines = 2_000
     /// Bytes of text kept per entry; further lines are dropped and counted.
     public static let maxEntryBytes = 1 << 20
+    /// Entries split off one line of a layout without line breaks; the rest stays in the last.
+    public static let maxGluedEntries = 100_000
 
-    /// The layout chosen for this file.
-    public let layout: AMTErrorLayout
+    /// The shape of the layout used (`log4net`, `nlog`, `nlog-pipe`, `serilog`, `us-date`,
+    /// `entlib`, `clef`, `serilog-json`, `json`, `csv`, `pattern`), counted as `layout.<shape>`.
+    public var layoutShape: String { compiled.shape }
+    /// How the layout was decided, for the manifest (`stats.layout`).
+    public let layoutUse: LayoutUse
     /// Whether slashed dates are read day first (`d/M/yyyy`), decided from the sample.
     public let dayFirst: Bool
 
+    let compiled: CompiledLayout
     private let context: ParseContext
     private var entry: Entry?
     private var heldSeparators: [TextLine] = []
@@ -42,31 +57,65 @@ public struct AMTErrorParser: TextFormatParser {
     private let orderConflict: Bool
     /// `false` when no layout matched the sample (the parser was forced on another format).
     private let recognized: Bool
+    /// Why a declared layout was not used, for the notes.
+    private let fallbackNote: String?
+    private var csvHeaderSkipped = false
+    /// What an entry's first byte must be, from the head's first element.
+    private let leadByte: Lead
+    enum Lead { case digit, byte(UInt8), any }
+    private var undatedNoted = false
 
-    /// The best layout's score on the first lines: 95 for Enterprise Library blocks (a
-    /// `Timestamp:` line and four more template keys; 60 with two or three); 90 for log4net, NLog and Serilog layouts
-    /// with two or more entry lines (60 with one); 70 for the US-date layout with two or more (45
-    /// with one), +15 when .NET exception text is present. 30 less when the first line with
-    /// content does not start an entry. 0 when no layout matches any line (SQL Server ERRORLOG,
-    /// MSI, setupapi, InstallShield logs and plain `date LEVEL text` lines score 0). `path` is
-    /// not used.
+    /// The inferred layout's score on the first lines (`LayoutInference`): 95 for Enterprise
+    /// Library blocks (a `Timestamp:` line and four more template keys; 60 with two or three) and
+    /// for Serilog JSON lines (CLEF or `JsonFormatter`, two or more), 85 for other JSON lines with
+    /// a time key; 90 for line layouts with a level and two or more entry lines (60 with one); 70
+    /// for the US-date layout with two or more (45 with one), +15 when .NET exception text is
+    /// present; 65 for a date and text alone when .NET exception text is present or entries are
+    /// glued (40 otherwise, below the generic parser's threshold for a tie). 30 less when the first
+    /// line with content does not start an entry. 0 when no layout matches any line (SQL Server
+    /// ERRORLOG, MSI, setupapi, InstallShield logs and plain `date LEVEL text` lines score 0).
+    /// `path` is not used.
     public static func score(lines: [String], path: String) -> Int {
-        evaluate(lines).max(by: { $0.score < $1.score })?.score ?? 0
+        LayoutInference.infer(lines).score
     }
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
-        let scores = Self.evaluate(sample)
-        var best = AMTErrorLayout.usDate
-        var bestScore = 0
-        for (layout, score) in scores where score > bestScore { best = layout; bestScore = score }
-        layout = best
-        recognized = bestScore > 0
+        var note: String? = nil
+        var chosen: CompiledLayout
+        var use: LayoutUse
+        var recognized: Bool
+        if let declared = context.layout {
+            chosen = LayoutCompiler.compile(declared.spec)
+            use = LayoutUse(source: .config, file: declared.configFile, target: declared.target, pattern: chosen.words)
+            recognized = true
+            if Self.matches(chosen, sample) == 0, sample.contains(where: { !$0.utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 } }) {
+                let inferred = LayoutInference.infer(sample)
+                note = "the layout declared in \(declared.configFile)\(declared.target.map { " (\($0))" } ?? "") matches no line of the first \(sample.count); layout inferred from the file instead"
+                chosen = inferred.layout
+                use = LayoutUse(source: .inferred, pattern: chosen.words)
+                recognized = inferred.score > 0
+            }
+        } else {
+            let inferred = LayoutInference.infer(sample)
+            chosen = inferred.layout
+            recognized = inferred.score > 0
+            use = LayoutUse(source: .inferred, pattern: chosen.words)
+        }
+        compiled = chosen
+        switch chosen.head.first {
+        case .time(let t)? where t.startsWithDigit: leadByte = .digit
+        case .literal(let l)? where l.first.map({ $0 != 0x20 }) ?? false: leadByte = .byte(l[0])
+        default: leadByte = .any
+        }
+        layoutUse = use
+        fallbackNote = note
+        self.recognized = recognized
         // Day/month order, once per file: a first number > 12 means day first, a second > 12
         // means month first; otherwise `.` dates are day first and `/` dates month first.
         var firstOver = 0, secondOver = 0, dotted = 0, slashed = 0
         for line in sample {
-            guard let t = Self.sampleTime(line, layout: best), case .ambiguous(let a, let b, let sep) = t.order else { continue }
+            guard let t = Self.sampleTime(line, chosen), case .ambiguous(let a, let b, let sep) = t.order else { continue }
             if a > 12 { firstOver += 1 }
             if b > 12 { secondOver += 1 }
             if sep == UInt8(ascii: ".") { dotted += 1 } else { slashed += 1 }
@@ -81,81 +130,66 @@ public struct AMTErrorParser: TextFormatParser {
 
     // MARK: - Detection
 
-    /// Scores each layout on the sample (0 to 100).
-    static func evaluate(_ lines: [String]) -> [(layout: AMTErrorLayout, score: Int)] {
-        var headers: [AMTErrorLayout: Int] = [:]
-        var firstContent: String? = nil
-        var dotnet = false
-        var entLibTimestamps = 0
-        var entLibKeys = Set<Int>()
+    /// How many sample lines start an entry of `layout`.
+    static func matches(_ layout: CompiledLayout, _ lines: [String]) -> Int {
+        var n = 0
         var cache = StringCache()
         for line in lines {
             var s = line
-            s.withUTF8 { b in
-                if b.isEmpty { return }
-                if let k = EntLib.key(b) {
-                    if k.index == 0 {
-                        if EntLib.time(b, valueStart: k.valueStart) != nil { entLibTimestamps += 1 }
-                    } else {
-                        entLibKeys.insert(k.index)
-                    }
-                }
-                if DotNetException.isFrame(b) || !DotNetException.types(in: b, anywhere: false).isEmpty { dotnet = true }
-                if isMarker(b) || isBlank(b) { return }
-                if firstContent == nil { firstContent = line }
-                guard let c = b.first, c >= 0x30, c <= 0x39 else { return }
-                for layout in AMTErrorLayout.allCases where layout != .entLib {
-                    if AMTErrorMatch.header(layout, b, cache: &cache) != nil { headers[layout, default: 0] += 1 }
+            let starts: Bool = s.withUTF8 { b in
+                guard !b.isEmpty else { return false }
+                switch layout.kind {
+                case .json(let map):
+                    return JSONEntry.read(b, map) != nil
+                case .csv(let map):
+                    return CSVRow.read(b, map, cache: &cache) != nil
+                case .lines:
+                    guard let h = layout.match(b, cache: &cache) else { return false }
+                    return h.timeKnown || !layout.timeForms.contains { $0.hasDate }
+                case .block(let template):
+                    guard let k = EntLib.key(b, template), k.index == 0 else { return false }
+                    return EntLib.time(b, valueStart: k.valueStart, template.time) != nil
                 }
             }
+            if starts { n += 1 }
         }
-        var out: [(AMTErrorLayout, Int)] = []
-        for layout in AMTErrorLayout.allCases {
-            var score = 0
-            if layout == .entLib {
-                if entLibTimestamps >= 1, entLibKeys.count >= 4 { score = 95 }
-                else if entLibTimestamps >= 1, entLibKeys.count >= 2 { score = 60 }
-                out.append((layout, score))
-                continue
-            }
-            let n = headers[layout] ?? 0
-            guard n > 0 else { out.append((layout, 0)); continue }
-            let firstIsHeader = firstContent.map { AMTErrorMatch.header(layout, $0) != nil } ?? false
-            switch layout {
-            case .usDate:
-                score = n >= 2 ? 70 : 45
-                if dotnet { score += 15 }
-            default:
-                score = n >= 2 ? 90 : 60
-            }
-            if !firstIsHeader { score -= 30 }
-            out.append((layout, max(0, score)))
-        }
-        return out
+        return n
     }
 
     /// The date/time an entry-starting sample line states, for the day/month decision.
-    static func sampleTime(_ line: String, layout: AMTErrorLayout) -> SniffedTime? {
-        if layout == .entLib {
-            var s = line
-            return s.withUTF8 { b in
-                guard let k = EntLib.key(b), k.index == 0 else { return nil }
-                return EntLib.time(b, valueStart: k.valueStart)
+    static func sampleTime(_ line: String, _ layout: CompiledLayout) -> SniffedTime? {
+        var s = line
+        return s.withUTF8 { b -> SniffedTime? in
+            switch layout.kind {
+            case .block(let template):
+                guard let k = EntLib.key(b, template), k.index == 0 else { return nil }
+                return EntLib.time(b, valueStart: k.valueStart, template.time)
+            case .lines:
+                var cache = StringCache()
+                guard let h = layout.match(b, cache: &cache), h.timeKnown else { return nil }
+                return h.time
+            case .json, .csv:
+                return nil
             }
         }
-        return AMTErrorMatch.header(layout, line)?.time
     }
 
     /// A log4net header or footer line: `[Header]`, `[Footer]`, `[START LOG]`, `[END LOG]`,
     /// `[Begin]`, `[End]` (any case), alone or followed by a space and more text (a header made
     /// with a pattern, e.g. `[Header] 2026-11-24 03:25:40`).
     static func isMarker(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard b.count >= 5, b[0] == UInt8(ascii: "[") else { return false }
-        var close = 1
-        while close < b.count, close <= 10, b[close] != UInt8(ascii: "]") { close += 1 }
-        guard close < b.count, b[close] == UInt8(ascii: "]"), close + 1 == b.count || b[close + 1] == 0x20 else { return false }
-        let word = String(decoding: UnsafeBufferPointer(rebasing: b[1..<close]), as: UTF8.self).lowercased()
-        return markerWords.contains(word)
+        markerEnd(b, from: 0) != nil
+    }
+
+    /// Past a marker word at `from` (and the spaces after it), or `nil`.
+    static func markerEnd(_ b: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard b.count - from >= 5, b[from] == UInt8(ascii: "[") else { return nil }
+        var close = from + 1
+        while close < b.count, close - from <= 10, b[close] != UInt8(ascii: "]") { close += 1 }
+        guard close < b.count, b[close] == UInt8(ascii: "]"), close + 1 == b.count || b[close + 1] == 0x20 else { return nil }
+        let word = String(decoding: UnsafeBufferPointer(rebasing: b[(from + 1)..<close]), as: UTF8.self).lowercased()
+        guard markerWords.contains(word) else { return nil }
+        return AMTErrorMatch.skipSpaces(b, close + 1)
     }
 
     static let markerWords: Set<String> = ["header", "footer", "start log", "end log", "begin", "end"]
@@ -166,43 +200,181 @@ public struct AMTErrorParser: TextFormatParser {
 
     // MARK: - Parsing
 
-    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
-        if !announced {
-            announced = true
-            stats.count("layout.\(layout.rawValue)")
-            if !recognized {
-                stats.note("no AMTError layout recognized in the first lines; lines are kept as entries without time")
-            }
-            if orderConflict {
-                stats.note("dates of both day/month orders in the first lines; read \(dayFirst ? "day" : "month") first")
-            }
+    private mutating func announce(_ stats: inout ParseStats) {
+        guard !announced else { return }
+        announced = true
+        stats.count("layout.\(compiled.shape)")
+        stats.layout = layoutUse
+        if let fallbackNote { stats.note(fallbackNote) }
+        if !recognized {
+            stats.note("no AMTError layout recognized in the first lines; lines are kept as entries without time")
         }
-        if layout == .entLib {
-            try feedEntLib(line, stats: &stats, emit: emit)
+        if orderConflict {
+            stats.note("dates of both day/month orders in the first lines; read \(dayFirst ? "day" : "month") first")
+        }
+    }
+
+    public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
+        announce(&stats)
+        switch compiled.kind {
+        case .block(let template):
+            try feedEntLib(line, template, stats: &stats, emit: emit)
+        case .json(let map):
+            try feedJSON(line, map, stats: &stats, emit: emit)
+        case .csv(let map):
+            try feedCSV(line, map, stats: &stats, emit: emit)
+        case .lines:
+            try feedLine(line, stats: &stats, emit: emit)
+        }
+    }
+
+    private mutating func feedLine(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
+        var text = line.text
+        if compiled.glued {
+            try feedGlued(line, stats: &stats, emit: emit)
             return
         }
-        var text = line.text
+        let layout = compiled
+        let lead = leadByte
         let header: AMTEntryHeader? = text.withUTF8 { b in
-            guard let c = b.first, c >= 0x30, c <= 0x39 else { return nil }
-            return AMTErrorMatch.header(layout, b, cache: &cache)
+            // Most lines that start no entry fail on their first byte, before any header is made.
+            guard let c = b.first else { return nil }
+            switch lead {
+            case .digit: guard c &- 0x30 < 10 else { return nil }
+            case .byte(let l): guard c == l else { return nil }
+            case .any: break
+            }
+            return layout.match(b, cache: &cache)
         }
         if let header {
             try flush(stats: &stats, emit: emit)
             start(line, header: header, stats: &stats)
             return
         }
-        let marker = text.withUTF8 { Self.isMarker($0) }
-        if marker {
-            try flush(stats: &stats, emit: emit)
-            var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
-            r.hostName = context.hostName
-            try emit(&r)
+        if try markers(line, stats: &stats, emit: emit) { return }
+        if !compiled.separators.isEmpty, text.withUTF8({ b in compiled.separators.contains { Self.equalsTrimmed(b, $0) } }) {
+            stats.count("separator_lines")
             return
         }
         try continuation(line, stats: &stats, emit: emit)
     }
 
+    static func equalsTrimmed(_ b: UnsafeBufferPointer<UInt8>, _ s: [UInt8]) -> Bool {
+        let r = AMTErrorMatch.trim(b, 0..<b.count)
+        return r.count == s.count && s.withUnsafeBufferPointer { sb in
+            guard let base = b.baseAddress, let sbase = sb.baseAddress else { return s.isEmpty }
+            return RawBytes.equal(base + r.lowerBound, sbase, count: s.count)
+        }
+    }
+
+    /// log4net header and footer lines: records of their own. Markers written before an entry on
+    /// the same line (a header without a line break: `[Footer] [Header] 2019-03-04 …`) are records
+    /// of their own too and the entry starts after them. Returns whether the line was handled.
+    private mutating func markers(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws -> Bool {
+        var text = line.text
+        let layout = compiled
+        let cut: (ends: [Int], header: AMTEntryHeader?)? = text.withUTF8 { b -> (ends: [Int], header: AMTEntryHeader?)? in
+            var ends: [Int] = []
+            var i = 0
+            while ends.count < 8 {
+                if let e = Self.markerEnd(b, from: i) { ends.append(e); i = e; continue }
+                if let m = layout.markers.first(where: { !$0.isEmpty && i + $0.count <= b.count && b[i..<(i + $0.count)].elementsEqual($0) }) {
+                    let e = AMTErrorMatch.skipSpaces(b, i + m.count)
+                    ends.append(e)
+                    i = e
+                    continue
+                }
+                break
+            }
+            guard !ends.isEmpty else { return nil }
+            if i < b.count, case .lines = layout.kind {
+                let rest = UnsafeBufferPointer(rebasing: b[i...])
+                if let h = layout.match(rest, cache: &cache), h.timeKnown || layout.timeForms.isEmpty {
+                    h.messageStart += i
+                    return (ends, h)
+                }
+                return ([b.count], nil)
+            }
+            return (ends, nil)
+        }
+        guard let cut else { return false }
+        try flush(stats: &stats, emit: emit)
+        guard let header = cut.header else {
+            var r = Record(dataset: Self.dataset, message: line.text, filePath: context.sourcePath, line: line.number)
+            r.hostName = context.hostName
+            try emit(&r)
+            return true
+        }
+        var previous = 0
+        for end in cut.ends {
+            let marker = Self.slice(line.text, previous, end).trimmingCharacters(in: " \t")
+            var r = Record(dataset: Self.dataset, message: String(marker), filePath: context.sourcePath, line: line.number)
+            r.hostName = context.hostName
+            try emit(&r)
+            previous = end
+        }
+        start(line, header: header, stats: &stats)
+        return true
+    }
+
+    /// A layout without line breaks: each head found in the line starts an entry.
+    private mutating func feedGlued(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
+        var text = line.text
+        let layout = compiled
+        // Offsets where entries start, found by the head's time (a field may read into the next
+        // entry when matched on the whole line).
+        let starts: [Int] = text.withUTF8 { b in
+            var out: [Int] = []
+            var from = 0
+            if let h = layout.match(b, cache: &cache), h.timeKnown || layout.timeForms.isEmpty {
+                out.append(0)
+                from = max(h.time.end, 1)
+            }
+            while out.count < Self.maxGluedEntries, let (at, next) = layout.nextGluedHead(b, after: from, cache: &cache) {
+                out.append(at)
+                from = max(next.time.end, at + 1)
+            }
+            return out
+        }
+        if starts.isEmpty {
+            if try markers(line, stats: &stats, emit: emit) { return }
+            try continuation(line, stats: &stats, emit: emit)
+            return
+        }
+        if starts[0] > 0 {
+            // Text before the first entry continues the one before (its message went on).
+            let before = TextLine(text: Self.slice(line.text, 0, starts[0]), number: line.number, afterGap: line.afterGap)
+            try continuation(before, stats: &stats, emit: emit)
+        }
+        let count = text.utf8.count
+        for (k, s) in starts.enumerated() {
+            let e = k + 1 < starts.count ? starts[k + 1] : count
+            let piece = Self.slice(line.text, s, e)
+            var p = piece
+            let header: AMTEntryHeader? = p.withUTF8 { layout.match($0, cache: &cache) }
+            try flush(stats: &stats, emit: emit)
+            if let header {
+                start(TextLine(text: piece, number: line.number, afterGap: false), header: header, stats: &stats)
+                stats.count(k == 0 ? "glued_lines" : "glued_entries")
+            } else {
+                try continuation(TextLine(text: piece, number: line.number, afterGap: false), stats: &stats, emit: emit)
+            }
+        }
+    }
+
+    /// The UTF-8 bytes `from..<to` of `text` as a string (cut at character starts).
+    static func slice(_ text: String, _ from: Int, _ to: Int) -> String {
+        var t = text
+        return t.withUTF8 { b in
+            var lo = min(max(from, 0), b.count), hi = min(max(to, lo), b.count)
+            while lo > 0, lo < b.count, b[lo] & 0xC0 == 0x80 { lo -= 1 }
+            while hi < b.count, hi > lo, b[hi] & 0xC0 == 0x80 { hi += 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)
+        }
+    }
+
     public mutating func finish(stats: inout ParseStats, emit: RecordSink) throws {
+        announce(&stats)
         if !heldSeparators.isEmpty {
             stats.count("separator_lines", by: heldSeparators.count)
             heldSeparators = []
@@ -229,6 +401,8 @@ public struct AMTErrorParser: TextFormatParser {
     private mutating func start(_ line: TextLine, header: AMTEntryHeader, stats: inout ParseStats) {
         // Built in place (a local entry copied into `entry` costs two copies of its header).
         entry = Entry(line: line.number, kind: .entry, header: header)
+        // A layout whose message starts on the next line: the head line is layout only.
+        if compiled.messageOnLaterLine, header.messageStart >= line.text.utf8.count { return }
         entry!.append(Self.tail(line.text, from: header.messageStart), stats: &stats)
     }
 
@@ -265,20 +439,27 @@ public struct AMTErrorParser: TextFormatParser {
             exception = DotNetException.analyze(lines, firstLineIsMessage: e.kind == .entry)
         }
         if let h = e.header {
-            let t = h.time.resolved(dayFirst: dayFirst)
-            if let (ts, source) = toUTC(t) {
-                r.timestamp = ts
-                r.timeSource = source
-            } else {
-                stats.recordProblem("line \(e.line.map(String.init) ?? "?"): impossible date \(t.year)-\(t.month)-\(t.day) \(t.hour):\(t.minute)")
+            if h.timeKnown {
+                let t = h.time.resolved(dayFirst: dayFirst)
+                if let (ts, source) = toUTC(t) {
+                    r.timestamp = ts
+                    r.timeSource = source
+                } else {
+                    stats.recordProblem("line \(e.line.map(String.init) ?? "?"): impossible date \(t.year)-\(t.month)-\(t.day) \(t.hour):\(t.minute)")
+                }
+            } else if !undatedNoted {
+                undatedNoted = true
+                stats.note("the layout writes no date (time of day only): records have no @timestamp")
             }
-            r.level = h.level ?? Self.firstWordLevel(firstLine) ?? (exception?.type != nil ? .error : .information)
+            r.level = h.level ?? Self.firstWordLevel(firstLine) ?? h.levelDefault
+                ?? (exception?.type != nil ? .error : .information)
             r.provider = h.logger
             if let id = h.threadID { r.threadID = id } else { Self.setThread(&r, h.thread) }
             if let ndc = h.ndc { r.setExtra("ndc", .string(ndc)) }
             if let c = h.context { r.setExtra("context", .string(c)) }
+            if !h.fields.isEmpty { Self.apply(h.fields, to: &r) }
         } else if let fields = e.entLib {
-            fields.apply(to: &r, dayFirst: dayFirst, stats: &stats, line: e.line)
+            fields.apply(to: &r, dayFirst: dayFirst, zone: context.zone, stats: &stats, line: e.line)
         }
         Self.apply(exception, lines: lines, to: &r)
         if e.dropped > 0 { r.setExtra("entry_lines_dropped", .int(Int64(e.dropped))) }
@@ -301,6 +482,29 @@ public struct AMTErrorParser: TextFormatParser {
         let utc = context.zone.localToUTC(local)
         zoneShift = (bucket, utc.microseconds - local.microseconds)
         return (utc, context.zone.timeSource)
+    }
+
+    /// The other fields a layout names.
+    static func apply(_ fields: [(role: LayoutRole, value: String)], to r: inout Record) {
+        for (role, value) in fields {
+            switch role {
+            case .host: r.hostName = value
+            case .processID: if let n = Int(value) { r.processID = n }
+            case .eventID: r.code = value
+            case .title: r.setExtra("entlib.title", .string(value))
+            case .priority: if let n = Int(value) { r.setExtra("entlib.priority", .int(Int64(n))) }
+            case .appDomain: r.setExtra("app_domain", .string(value))
+            case .processName: r.setExtra("process_name", .string(value))
+            case .threadName: r.setExtra("thread_name", .string(value))
+            case .extended: r.setExtra("entlib.extended_properties", .string(value))
+            case .property(let name): r.putExtra("property", name, .string(value))
+            case .thread: setThread(&r, value)
+            case .logger: r.provider = value
+            case .ndc: r.setExtra("ndc", .string(value))
+            case .context: r.setExtra("context", .string(value))
+            case .message, .exception, .opaque: break
+            }
+        }
     }
 
     static func setThread(_ r: inout Record, _ thread: String?) {
@@ -335,15 +539,15 @@ public struct AMTErrorParser: TextFormatParser {
 
     // MARK: - Enterprise Library blocks
 
-    private mutating func feedEntLib(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
+    private mutating func feedEntLib(_ line: TextLine, _ template: BlockTemplate, stats: inout ParseStats, emit: RecordSink) throws {
         var text = line.text
-        let key: (index: Int, valueStart: Int)? = text.withUTF8 { EntLib.key($0) }
-        let separator = text.withUTF8 { EntLib.isSeparator($0) }
+        let key: (index: Int, valueStart: Int)? = text.withUTF8 { EntLib.key($0, template) }
+        let separator = text.withUTF8 { b in EntLib.isSeparator(b) || compiled.separators.contains { Self.equalsTrimmed(b, $0) } }
         if separator, !line.afterGap {
             if heldSeparators.count >= 8 {
                 // Too many to be framing: the first of them were content.
                 let first = heldSeparators.removeFirst()
-                try entLibLine(first, key: nil, stats: &stats, emit: emit)
+                try entLibLine(first, key: nil, template, stats: &stats, emit: emit)
             }
             heldSeparators.append(line)
             return
@@ -353,7 +557,7 @@ public struct AMTErrorParser: TextFormatParser {
             if !heldSeparators.isEmpty { stats.count("separator_lines", by: heldSeparators.count); heldSeparators = [] }
             try flush(stats: &stats, emit: emit)
             var e = Entry(line: line.number, kind: .entry)
-            var fields = EntLib.Fields()
+            var fields = EntLib.Fields(template)
             fields.set(0, Self.tail(line.text, from: key.valueStart))
             e.entLib = fields
             entry = e
@@ -362,12 +566,12 @@ public struct AMTErrorParser: TextFormatParser {
         // Separators followed by other text were content.
         let held = heldSeparators
         heldSeparators = []
-        for l in held { try entLibLine(l, key: nil, stats: &stats, emit: emit) }
-        try entLibLine(line, key: key, stats: &stats, emit: emit)
+        for l in held { try entLibLine(l, key: nil, template, stats: &stats, emit: emit) }
+        try entLibLine(line, key: key, template, stats: &stats, emit: emit)
     }
 
-    private mutating func entLibLine(_ line: TextLine, key: (index: Int, valueStart: Int)?, stats: inout ParseStats,
-                                     emit: RecordSink) throws {
+    private mutating func entLibLine(_ line: TextLine, key: (index: Int, valueStart: Int)?, _ template: BlockTemplate,
+                                     stats: inout ParseStats, emit: RecordSink) throws {
         guard var e = entry, e.entLib != nil, !line.afterGap else {
             try continuation(line, stats: &stats, emit: emit)
             return
@@ -375,18 +579,63 @@ public struct AMTErrorParser: TextFormatParser {
         entry = nil
         if let key, key.index > e.entLib!.current {
             let value = Self.tail(line.text, from: key.valueStart)
-            if key.index == EntLib.message {
+            if key.index == template.message {
                 e.entLib!.current = key.index
                 e.append(value, stats: &stats)
             } else {
                 e.entLib!.set(key.index, value)
             }
-        } else if e.entLib!.current == EntLib.message {
+        } else if e.entLib!.current == template.message {
             e.append(line.text, stats: &stats)
         } else if e.countLine(line.text, stats: &stats) {
             e.entLib!.appendLine(line.text)
         }
         entry = e
+    }
+
+    // MARK: - JSON and CSV lines
+
+    private mutating func feedJSON(_ line: TextLine, _ map: JSONMap, stats: inout ParseStats, emit: RecordSink) throws {
+        var text = line.text
+        let header: AMTEntryHeader? = text.withUTF8 { b in
+            guard AMTErrorMatch.skipSpaces(b, 0) < b.count, b[AMTErrorMatch.skipSpaces(b, 0)] == UInt8(ascii: "{") else { return nil }
+            return JSONEntry.read(b, map)
+        }
+        guard let header else {
+            try continuation(line, stats: &stats, emit: emit)
+            return
+        }
+        try flush(stats: &stats, emit: emit)
+        startStructured(line, header: header, stats: &stats)
+    }
+
+    private mutating func feedCSV(_ line: TextLine, _ map: CSVMap, stats: inout ParseStats, emit: RecordSink) throws {
+        var text = line.text
+        if !csvHeaderSkipped, !map.names.isEmpty {
+            csvHeaderSkipped = true
+            let isHeader = text.withUTF8 { b in CSVRow.split(b, map).map { $0.values.map { $0 } == map.names } ?? false }
+            if isHeader { stats.count("csv_header_lines"); return }
+        }
+        let header: AMTEntryHeader? = text.withUTF8 { CSVRow.read($0, map, cache: &cache) }
+        guard let header else {
+            try continuation(line, stats: &stats, emit: emit)
+            return
+        }
+        try flush(stats: &stats, emit: emit)
+        startStructured(line, header: header, stats: &stats)
+    }
+
+    /// An entry whose message and exception a structured reader took out of the line.
+    private mutating func startStructured(_ line: TextLine, header: AMTEntryHeader, stats: inout ParseStats) {
+        entry = Entry(line: line.number, kind: .entry, header: header)
+        var lines = (header.message ?? "").split(separator: "\n", omittingEmptySubsequences: false)
+        if let x = header.exception, !x.isEmpty { lines += x.split(separator: "\n", omittingEmptySubsequences: false) }
+        for l in lines {
+            var t = String(l)
+            if t.utf8.last == 0x0D { t.removeLast() }
+            entry!.append(t, stats: &stats)
+        }
+        if lines.isEmpty { entry!.append("", stats: &stats) }
     }
 }
 
@@ -444,17 +693,13 @@ private struct Entry {
     }
 }
 
-/// Enterprise Library's text formatter: its default template's keys, in template order.
+/// Enterprise Library's text formatter blocks: `Label: value` lines of a template (the default
+/// one's or a declared one's keys, in template order).
 enum EntLib {
-    static let keys = ["Timestamp", "Message", "Category", "Priority", "EventId", "Severity", "Title", "Machine",
-                       "App Domain", "ProcessId", "Process Name", "Thread Name", "Win32 ThreadId", "Extended Properties"]
-    static let message = 1
-    static let keyBytes: [[UInt8]] = keys.map { Array($0.utf8) }
-
     /// A `Key:` line of the template: the key's index and where its value starts.
-    static func key(_ b: UnsafeBufferPointer<UInt8>) -> (index: Int, valueStart: Int)? {
-        guard let c = b.first, c >= 0x41, c <= 0x5A else { return nil }
-        for (index, k) in keyBytes.enumerated() where b.count > k.count && b[k.count] == UInt8(ascii: ":") {
+    static func key(_ b: UnsafeBufferPointer<UInt8>, _ template: BlockTemplate) -> (index: Int, valueStart: Int)? {
+        guard let c = b.first, c != 0x20, c != 0x09 else { return nil }
+        for (index, k) in template.labels.enumerated() where b.count > k.count && b[k.count] == UInt8(ascii: ":") {
             var same = true
             for n in 0..<k.count where b[n] != k[n] { same = false; break }
             if same { return (index, AMTErrorMatch.skipOneSpace(b, k.count + 1)) }
@@ -462,9 +707,16 @@ enum EntLib {
         return nil
     }
 
-    static func time(_ b: UnsafeBufferPointer<UInt8>, valueStart: Int) -> SniffedTime? {
-        var scanner = ByteScanner(Array(b[valueStart..<min(b.count, valueStart + 48)]))
-        return TimestampSniffer.sniff(&scanner)
+    static func time(_ b: UnsafeBufferPointer<UInt8>, valueStart: Int, _ form: LayoutTime) -> SniffedTime? {
+        switch form.form {
+        case .parts:
+            guard var t = form.read(b, at: valueStart, into: LayoutTime.blank) else { return nil }
+            t.end -= valueStart
+            return t
+        default:
+            var scanner = ByteScanner(Array(b[valueStart..<min(b.count, valueStart + 48)]))
+            return TimestampSniffer.sniff(&scanner)
+        }
     }
 
     /// A line of 20 or more `-` and nothing else (the flat file listener writes 40).
@@ -473,10 +725,16 @@ enum EntLib {
     }
 
     struct Fields {
-        var values: [String?] = Array(repeating: nil, count: EntLib.keys.count)
+        let template: BlockTemplate
+        var values: [String?]
         /// The key whose value the next continuation line extends.
         var current = 0
         var lineCount = 0
+
+        init(_ template: BlockTemplate) {
+            self.template = template
+            values = Array(repeating: nil, count: template.labels.count)
+        }
 
         mutating func set(_ index: Int, _ value: String) {
             values[index] = value
@@ -495,31 +753,39 @@ enum EntLib {
             return t.isEmpty ? nil : String(t)
         }
 
-        func apply(to r: inout Record, dayFirst: Bool, stats: inout ParseStats, line: Int?) {
+        func apply(to r: inout Record, dayFirst: Bool, zone siteZone: SiteZone, stats: inout ParseStats, line: Int?) {
             if let ts = values[0] {
                 var s = ts
-                let t: SniffedTime? = s.withUTF8 { EntLib.time($0, valueStart: 0) }
-                if let t = t?.resolved(dayFirst: dayFirst),
-                   // `{timestamp}` writes LogEntry.TimeStamp, which is UTC.
-                   let (stamp, source) = t.timestamp(zone: .utc) {
-                    r.timestamp = stamp
-                    r.timeSource = t.zone == .none ? .utc : source
+                let t: SniffedTime? = s.withUTF8 { EntLib.time($0, valueStart: 0, template.time) }
+                if let t = t?.resolved(dayFirst: dayFirst) {
+                    // `{timestamp}` writes LogEntry.TimeStamp, which is UTC; `{timestamp(local)}` local time.
+                    let zone: SiteZone = template.time.utc ? .utc : siteZone
+                    if let (stamp, source) = t.timestamp(zone: zone) {
+                        r.timestamp = stamp
+                        r.timeSource = t.zone == .none && template.time.utc ? .utc : source
+                    }
                 } else {
                     stats.recordProblem("line \(line.map(String.init) ?? "?"): unreadable timestamp '\(ts.prefix(40))'")
                 }
             }
-            r.provider = value(2)
-            if let p = value(3), let n = Int(p) { r.setExtra("entlib.priority", .int(Int64(n))) }
-            if let code = value(4) { r.code = code }
-            if let sev = value(5) { r.level = Severity(word: sev) ?? .information }
-            if let title = value(6) { r.setExtra("entlib.title", .string(title)) }
-            if let machine = value(7) { r.hostName = machine }
-            if let domain = value(8) { r.setExtra("entlib.app_domain", .string(domain)) }
-            if let pid = value(9), let n = Int(pid) { r.processID = n }
-            if let name = value(10) { r.setExtra("entlib.process_name", .string(name)) }
-            if let tname = value(11) { r.setExtra("thread_name", .string(tname)) }
-            if let tid = value(12), let n = Int(tid) { r.threadID = n }
-            if let ext = value(13) { r.setExtra("entlib.extended_properties", .string(ext)) }
+            for (index, role) in template.roles.enumerated() where index > 0 {
+                guard let v = value(index) else { continue }
+                switch role {
+                case .category: r.provider = v
+                case .priority: if let n = Int(v) { r.setExtra("entlib.priority", .int(Int64(n))) }
+                case .eventID: r.code = v
+                case .severity: r.level = LayoutLevel.severity(v, letters: false) ?? .information
+                case .title: r.setExtra("entlib.title", .string(v))
+                case .machine: r.hostName = v
+                case .appDomain: r.setExtra("entlib.app_domain", .string(v))
+                case .processID: if let n = Int(v) { r.processID = n }
+                case .processName: r.setExtra("entlib.process_name", .string(v))
+                case .threadName: r.setExtra("thread_name", .string(v))
+                case .threadID: if let n = Int(v) { r.threadID = n }
+                case .extended: r.setExtra("entlib.extended_properties", .string(v))
+                case .timestamp, .message, .other: break
+                }
+            }
         }
     }
 }

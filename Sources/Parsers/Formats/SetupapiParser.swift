@@ -31,19 +31,33 @@ public struct SetupapiParser: TextFormatParser {
     enum Layout { case dev, legacy }
 
     public static func score(lines: [String], path: String) -> Int {
-        var dev = 0, legacy = 0
+        // Only setupapi's own markers count: `>>>  [` / `<<<  Section end` sections and the log
+        // header of setupapi.dev.log; for the legacy log, section heads that state `pid.tid` and end
+        // with `]`, together with `#I022`-style message lines. A `[date] [level] text` log has none.
+        var dev = 0, heads = 0, messages = 0
         for line in lines {
             let u = Array(line.utf8.prefix(64))
-            if u.withUnsafeBufferPointer({ legacyHead($0) }) != nil { legacy += 2 }
             if Bytes.has(u, P.sectionOpen) || Bytes.has(u, P.sectionEnd) || Bytes.has(u, P.deviceInstallLog)
                 || Bytes.has(u, P.bootSession) { dev += 1 }
+            if line.utf8.last == 0x5D, u.withUnsafeBufferPointer({ legacyHead($0) })?.2 != nil,
+               u.withUnsafeBufferPointer({ legacyHeadStatesThread($0) }) { heads += 1 }
             if u.count > 5, u[0] == 0x23, (u[1] == 0x2D || u[1] == 0x49 || u[1] == 0x57 || u[1] == 0x45 || u[1] == 0x56),
-               Bytes.isDigit(u[2]), Bytes.isDigit(u[3]), Bytes.isDigit(u[4]) { legacy += 1 }
+               Bytes.isDigit(u[2]), Bytes.isDigit(u[3]), Bytes.isDigit(u[4]) { messages += 1 }
         }
         if dev >= 2 { return 95 }
-        if legacy >= 3 { return 90 }
+        if heads >= 1, messages >= 1, heads * 2 + messages >= 3 { return 90 }
         if dev == 1 { return 60 }
         return 0
+    }
+
+    /// Whether a legacy section head writes `pid.tid` after its time (`1680.3`).
+    static func legacyHeadStatesThread(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 1
+        guard u.first == 0x5B, dateTime(u, &i) != nil else { return false }
+        Bytes.skipSpaces(u, &i)
+        guard Bytes.digits(u, &i, max: 10) != nil, i < u.count, u[i] == 0x2E else { return false }
+        i += 1
+        return Bytes.digits(u, &i, max: 10) != nil
     }
 
     private let context: ParseContext
