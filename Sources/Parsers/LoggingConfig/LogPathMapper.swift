@@ -171,6 +171,9 @@ public enum LogPathMapper {
             return .failure(PlaceProblem(text: "the path starts with a part that cannot be resolved"))
         }
         for part in rest.split(separator: "/", omittingEmptySubsequences: true) {
+            if part.contains(":") {
+                return .failure(PlaceProblem(text: "the path is not a valid Windows path (':' inside it)"))
+            }
             switch part {
             case ".": continue
             case "..":
