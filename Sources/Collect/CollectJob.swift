@@ -484,7 +484,8 @@ public final class CollectJob {
     }
 
     /// What a run with these settings would collect and leave out (`collect --dry-run`): the
-    /// discovery and the mail filter's decisions; no source is read and nothing is written.
+    /// discovery (with the logs the logging configs name) and the mail filter's decisions; only
+    /// the logging configs are read, and nothing is written.
     public static func plan(settings: CollectSettings, logger: Logger) -> CollectPlan {
         let found = Discovery(root: settings.root, catalog: settings.catalog, includes: settings.includes,
                               window: settings.window, includeOptIn: settings.optIn, logger: logger).run()

@@ -151,17 +151,14 @@ enum ConfigLogSearch {
             }
         }
 
-        for d in entries where !matched.contains(d.id) {
+        // A target no logger writes to is not expected to have a file: not listed as missing.
+        for d in entries where !matched.contains(d.id) && d.log.referenced {
             let named = "named by \(d.log.configFile) target \(d.log.target)"
-            var elsewhere = d.mapping.elsewhere
-            // A target no logger writes to is not expected to have a file: listed only when its
-            // path cannot be placed.
-            if !d.log.referenced { elsewhere = elsewhere.filter { $0.drive == nil } }
-            for e in elsewhere {
+            for e in d.mapping.elsewhere {
                 let path = d.log.path
                 out.missing.append(.init(path: path, entry: d.id, reason: "\(named); \(e.reason)"))
             }
-            if d.log.referenced, let first = d.mapping.patterns.first {
+            if let first = d.mapping.patterns.first {
                 out.missing.append(.init(path: first, entry: d.id, reason: "\(named); not found under the root"))
             }
         }

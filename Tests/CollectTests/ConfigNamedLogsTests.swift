@@ -159,6 +159,29 @@ struct ConfigNamedLogsTests {
         #expect(summary.contains("  ProgramData/Vendor/Logs/gone.log: named by Program Files/AMT/WebBRIX/NLog.config target gone; not found under the root\n"))
     }
 
+    @Test("the demo site: every AMT log its configs name gets the config's layout")
+    func demoSite() throws {
+        let root = FilePath(URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/demo-site").path)
+        let found = Discovery(root: root, catalog: .builtin(), logger: Logger(label: "test")).run()
+        let logs = ConfigLogSearch.run(after: found, root: root, includes: [], window: .all, logger: Logger(label: "test"))
+        #expect(logs.notes.isEmpty, "\(logs.notes)")
+        #expect(logs.layouts.mapValues { "\($0.configFile)#\($0.target ?? "")" } == [
+            "inetpub/wwwroot/WebBRIX/App_Data/Logs/AMTError-2026-11-26.log": "Program Files (x86)/AMT/WebBRIX/NLog.config#amterror",
+            "ProgramData/AMT/Services/AMTError_Service.log": "Program Files (x86)/AMT/WebBRIX/web.config#AMTErrorService",
+            "ProgramData/Integrator/WebBRIX-logs/integrator-2026-11-24.log":
+                "Program Files (x86)/AMT/WebBRIX/Integrator/WebBRIX.Integrator.exe.config#integrator",
+            "ProgramData/Integrator/WebBRIX-logs/archive/integrator.0.log":
+                "Program Files (x86)/AMT/WebBRIX/Integrator/WebBRIX.Integrator.exe.config#integrator",
+        ])
+        #expect(logs.layouts["ProgramData/AMT/Services/AMTError_Service.log"]?.spec == .log4net(
+            pattern: "%date [%thread] %-5level %logger - %message%newline%exception", header: "[Header]\r\n", footer: "[Footer]\r\n"))
+        #expect(logs.sources.map(\.relativePath) == ["ProgramData/Integrator/WebBRIX-logs/archive/integrator.0.log",
+                                                    "ProgramData/Integrator/WebBRIX-logs/integrator-2026-11-24.log"])
+        #expect(logs.missing.map(\.reason) == [
+            "named by Program Files (x86)/AMT/WebBRIX/Integrator/WebBRIX.Integrator.exe.config target trace; on another volume (D:)"])
+    }
+
     @Test("a config on another volume is matched against an --include of that drive")
     func includeOnOtherDrive() {
         #expect(ConfigLogSearch.includeMatches(FilePath("D:\\Logs\\app-2026.log"), drive: "D:", pattern: "Logs/app-*.log",

@@ -202,7 +202,7 @@ public enum LogPathMapper {
         while i < u.count {
             let c = u[i]
             // Environment variables: `%NAME%` everywhere (Windows, Serilog, Enterprise Library).
-            if c == "%", let end = u[(i + 1)...].firstIndex(of: "%"), end > i + 1,
+            if c == "%", let end = closing(u, from: i + 1, "%"), end > i + 1,
                u[(i + 1)..<end].allSatisfy({ $0.properties.isAlphabetic || $0.properties.numericType != nil || "_()".unicodeScalars.contains($0) }) {
                 let name = String(String.UnicodeScalarView(u[(i + 1)..<end]))
                 flush()
@@ -228,7 +228,7 @@ public enum LogPathMapper {
                 i = j + 1
                 continue
             }
-            if library == "nlog", c == "{", let end = u[(i + 1)...].firstIndex(of: "}"),
+            if library == "nlog", c == "{", let end = closing(u, from: i + 1, "}"),
                end > i + 1, u[(i + 1)..<end].allSatisfy({ $0 == "#" }) {
                 // Archive number `{#}`, `{####}`.
                 flush()
@@ -237,7 +237,7 @@ public enum LogPathMapper {
                 continue
             }
             if library == "log4net", c == "$", i + 1 < u.count, u[i + 1] == "{",
-               let end = u[(i + 2)...].firstIndex(of: "}") {
+               let end = closing(u, from: i + 2, "}") {
                 let name = String(String.UnicodeScalarView(u[(i + 2)..<end]))
                 flush()
                 if let value = environment(name) { pieces.append(.bases(value)) } else {
@@ -254,7 +254,7 @@ public enum LogPathMapper {
                 if j > i + 1 {
                     let name = String(String.UnicodeScalarView(u[(i + 1)..<j])).lowercased()
                     var option: String?
-                    if j < u.count, u[j] == "{", let end = u[(j + 1)...].firstIndex(of: "}") {
+                    if j < u.count, u[j] == "{", let end = closing(u, from: j + 1, "}") {
                         option = String(String.UnicodeScalarView(u[(j + 1)..<end]))
                         j = end + 1
                     }
@@ -275,7 +275,7 @@ public enum LogPathMapper {
                     continue
                 }
             }
-            if library == "serilog", c == "{", let end = u[(i + 1)...].firstIndex(of: "}") {
+            if library == "serilog", c == "{", let end = closing(u, from: i + 1, "}") {
                 let name = String(String.UnicodeScalarView(u[(i + 1)..<end])).lowercased()
                 if ["date", "hour", "halfhour"].contains(name) {
                     flush()
@@ -290,6 +290,19 @@ public enum LogPathMapper {
         flush()
         return pieces
     }
+
+    /// The index of `c` within `nameLimit` scalars from `from`: names and options of variables
+    /// and converters are short, so a stray opening character costs no more than that.
+    static func closing(_ u: [Unicode.Scalar], from: Int, _ c: Unicode.Scalar) -> Int? {
+        var k = from
+        while k < u.count, k - from <= nameLimit {
+            if u[k] == c { return k }
+            k += 1
+        }
+        return nil
+    }
+
+    static let nameLimit = 256
 
     static func nlogRenderer(_ name: String, _ options: [(String, String)], base: String, problems: inout [String]) -> Piece {
         func withDirFile(_ bases: [String]) -> Piece {

@@ -11,6 +11,9 @@ enum NLogConfig {
     /// NLog's default File target layout.
     static let defaultLayout = "${longdate}|${level:uppercase=true}|${logger}|${message:withexception=true}"
     static let substitutionDepth = 8
+    /// Text longer than this is not substituted further (variables that refer to each other
+    /// twice per level would otherwise double it at each level).
+    static let substitutionBytes = 64 << 10
 
     static func read(_ section: ConfigXMLElement, configFile: String, into result: inout LoggingConfigResult) {
         if !result.sections.contains("nlog") { result.sections.append("nlog") }
@@ -157,7 +160,7 @@ enum NLogConfig {
     /// `${var:name}` and `${name}` for each declared variable replaced by its value, repeatedly
     /// (a value may refer to other variables), at most `substitutionDepth` levels.
     static func substitute(_ s: String, _ variables: [String: String], depth: Int) -> String {
-        guard !variables.isEmpty, depth < substitutionDepth, s.contains("${") else { return s }
+        guard !variables.isEmpty, depth < substitutionDepth, s.utf8.count <= substitutionBytes, s.contains("${") else { return s }
         var out = ""
         var changed = false
         for piece in NLogRenderers.split(s) {
