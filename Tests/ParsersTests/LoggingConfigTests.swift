@@ -146,6 +146,14 @@ struct LoggingConfigLog4NetTests {
         let g = LogPathMapper.map(try log(r, "G"))
         #expect(g.patterns.isEmpty)
         #expect(g.elsewhere == [.init(drive: "D:", pattern: "Logs/g.log", reason: "on another volume (D:)")])
+        let folder = read("""
+        <log4net><appender name="R" type="log4net.Appender.RollingFileAppender">
+          <file value="logs\\" /><datePattern value="yyyy-MM-dd'-FULL.log'" /><staticLogFileName value="false" />
+          <layout type="log4net.Layout.PatternLayout"><conversionPattern value="%m%n" /></layout></appender>
+        <appender name="F" type="log4net.Appender.FileAppender"><file value="logs\\" /></appender></log4net>
+        """, "app/log4net.config")
+        #expect(LogPathMapper.map(try log(folder, "R")).patterns == ["app/logs/*-*-*-FULL.log"])
+        #expect(LogPathMapper.map(try log(folder, "F")).elsewhere.map(\.reason) == ["the path names a folder, not a file"])
         let h = LogPathMapper.map(try log(r, "H"))
         #expect(h.elsewhere.map(\.reason) == ["on a network share (\\\\fileserver\\logs)"])
     }

@@ -62,8 +62,11 @@ public enum LogPathMapper {
         let isArchive = { (r: Resolved) in archive.map { $0 == r } ?? false }
         for r in [current] + (archive.map { [$0] } ?? []) {
             for path in r.paths {
-                var names = isArchive(r) ? [path.name] : rolledNames(path.name, log)
-                if names.isEmpty { names = [path.name] }
+                let names = isArchive(r) ? (path.name.isEmpty ? [] : [path.name]) : rolledNames(path.name, log)
+                if names.isEmpty {
+                    mapping.elsewhere.append(.init(drive: nil, pattern: nil, reason: "the path names a folder, not a file"))
+                    continue
+                }
                 let dir = path.components.joined(separator: "/")
                 let patterns = names.map { dir.isEmpty ? $0 : dir + "/" + $0 }
                 if let drive = path.drive, drive != "C:" {
@@ -182,7 +185,9 @@ public enum LogPathMapper {
             default: components.append(String(part))
             }
         }
-        guard let name = components.popLast(), !name.isEmpty else {
+        // A folder (`logs\`): log4net then names each file by its date pattern alone.
+        let folderOnly = rest.hasSuffix("/")
+        guard let name = folderOnly ? "" : components.popLast() else {
             return .failure(PlaceProblem(text: "the path names a folder, not a file"))
         }
         if name == "*", components.isEmpty {
@@ -380,7 +385,7 @@ public enum LogPathMapper {
     /// The current file's name and the names its rolled copies take, as globs.
     static func rolledNames(_ name: String, _ log: DeclaredLog) -> [String] {
         let (stem, ext) = splitExtension(name)
-        var names = [name]
+        var names = name.isEmpty ? [] : [name]
         func add(_ n: String) { if !names.contains(n) { names.append(n) } }
         let r = log.rolling
         switch log.library {
@@ -392,6 +397,14 @@ public enum LogPathMapper {
             let usesDate = style == "date" || style == "composite"
             let usesSize = style == "size" || style == "composite"
             let date = dateGlob(r.datePattern ?? ".yyyy-MM-dd")
+            if name.isEmpty {
+                // A folder: the date pattern is the whole name.
+                if usesDate, !date.isEmpty, date != "*" || !(r.datePattern ?? "").isEmpty {
+                    add(date)
+                    if usesSize, backups { add(date + number) }
+                }
+                break
+            }
             if usesDate {
                 add(preserve ? stem + date + ext : name + date)
                 if usesSize, backups { add(preserve ? stem + date + number + ext : name + date + number) }
