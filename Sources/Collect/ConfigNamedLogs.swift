@@ -112,7 +112,7 @@ enum ConfigLogSearch {
         let alreadySkipped = Set(found.skipped.map(\.relativePath))
         var matched: Set<String> = []
 
-        func attach(_ relativePath: String, absolute: FilePath?) {
+        func attach(_ relativePath: String) {
             let names = entries.filter { d in d.globs.contains { $0.matches(relativePath) } }
             guard let chosen = names.first else { return }
             for d in names { matched.insert(d.id) }
@@ -126,9 +126,9 @@ enum ConfigLogSearch {
         for s in searched?.sources ?? [] {
             if let existing = known[s.relativePath] {
                 guard existing.kind != .config else { continue }
-                attach(s.relativePath, absolute: existing.absolutePath)
+                attach(s.relativePath)
             } else {
-                attach(s.relativePath, absolute: s.absolutePath)
+                attach(s.relativePath)
                 out.sources.append(s)
             }
         }
