@@ -75,17 +75,29 @@ struct ConfigNamedLogsTests {
         try site.write("ProgramData/Vendor/Logs/errors-2026-11-23.log", "2026-11-23 10:00:00.000 [INFO] A ok\n")
         try site.write("ProgramData/Vendor/Logs/unused.log", "old\n")
         try site.write("inetpub/wwwroot/WebBRIX/App_Data/AMTError-web.log", "2026-11-24 10:00:00.0000|Error|x\n")
+        // Serilog in a site's appsettings (comments allowed), rolling by day.
+        try site.write("inetpub/wwwroot/Api/appsettings.Production.json", """
+            { // the API's logging
+              "Serilog": { "WriteTo": [ { "Name": "File", "Args": { "path": "C:\\\\ProgramData\\\\Vendor\\\\Logs\\\\api-.log",
+                "rollingInterval": "Day", "formatter": "Serilog.Formatting.Compact.CompactJsonFormatter, Serilog.Formatting.Compact" } }, ] }
+            }
+            """)
+        try site.write("ProgramData/Vendor/Logs/api-20261124.log", "{\"@t\":\"2026-11-24T10:00:00Z\",\"@mt\":\"x\"}\n")
 
         let settings = site.settings
         let found = Discovery(root: settings.root, catalog: settings.catalog, logger: Logger(label: "test")).run()
+        #expect(found.sources.contains { $0.relativePath == "inetpub/wwwroot/Api/appsettings.Production.json" && $0.kind == .config })
         let logs = ConfigLogSearch.run(after: found, root: settings.root, includes: [], window: .all, logger: Logger(label: "test"))
 
-        // New files: the two error logs and the unused target's old file; the web log was found by the catalog.
+        // New files: the error logs, the API's log and the unused target's old file; the web log was found by the catalog.
         #expect(logs.sources.map(\.relativePath) == [
+            "ProgramData/Vendor/Logs/api-20261124.log",
             "ProgramData/Vendor/Logs/errors-2026-11-23.log", "ProgramData/Vendor/Logs/errors-2026-11-24.log",
             "ProgramData/Vendor/Logs/unused.log"])
+        #expect(logs.layouts["ProgramData/Vendor/Logs/api-20261124.log"]?.spec == .serilogJSON(compact: true))
         #expect(logs.sources.allSatisfy { $0.kind == .dataset(Dataset.amtError) })
-        #expect(logs.sources.first?.entryID == "config:Program Files/AMT/WebBRIX/NLog.config#errors")
+        #expect(logs.sources.first?.entryID == "config:inetpub/wwwroot/Api/appsettings.Production.json#File")
+        #expect(logs.sources.dropFirst().first?.entryID == "config:Program Files/AMT/WebBRIX/NLog.config#errors")
         #expect(found.sources.contains { $0.relativePath == "inetpub/wwwroot/WebBRIX/App_Data/AMTError-web.log" })
 
         let web = try #require(logs.layouts["inetpub/wwwroot/WebBRIX/App_Data/AMTError-web.log"])

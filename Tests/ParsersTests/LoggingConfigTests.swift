@@ -377,6 +377,26 @@ struct LoggingConfigRobustnessTests {
         #expect(m.problems.contains { $0.contains("more than") })
     }
 
+    @Test("a path of separators only, or a date pattern that reads as a drive, gives no pattern (found by FuzzLoggingConfig)")
+    func separatorsOnly() {
+        var rolling = RollingHints()
+        rolling.rollingStyle = "Composite"
+        rolling.datePattern = "\\"
+        for (path, datePattern) in [("\\", "\\"), ("/", "/"), ("\\", "'C:'")] {
+            rolling.datePattern = datePattern
+            let log = DeclaredLog(configFile: "a/b.config", library: "log4net", target: "t", targetType: "RollingFileAppender",
+                                  path: path, layout: nil, rolling: rolling)
+            let mapped = LogPathMapper.map(log)
+            #expect(mapped.patterns.isEmpty, "\(path) \(datePattern): \(mapped.patterns)")
+            #expect(!mapped.elsewhere.isEmpty)
+        }
+        // Date patterns of folders stay folders.
+        rolling.datePattern = "yyyy\\\\MM'/app.log'"
+        let log = DeclaredLog(configFile: "a/b.config", library: "log4net", target: "t", targetType: "RollingFileAppender",
+                              path: "logs\\", layout: nil, rolling: rolling)
+        #expect(LogPathMapper.map(log).patterns == ["a/logs/*/*/app.log"])
+    }
+
     @Test("UTF-16 configs are read")
     func utf16() throws {
         let text = "<nlog><targets><target type=\"File\" name=\"u\" fileName=\"C:\\Logs\\ü.log\"/></targets></nlog>"

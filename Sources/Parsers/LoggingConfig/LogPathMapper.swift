@@ -68,7 +68,12 @@ public enum LogPathMapper {
                     continue
                 }
                 let dir = path.components.joined(separator: "/")
-                let patterns = names.map { dir.isEmpty ? $0 : dir + "/" + $0 }
+                // A rolled name may hold separators of its own (a date pattern of folders).
+                let patterns = names.compactMap { normalized(dir.isEmpty ? $0 : dir + "/" + $0) }
+                if patterns.isEmpty {
+                    mapping.elsewhere.append(.init(drive: nil, pattern: nil, reason: "the path gives no file name on the drive"))
+                    continue
+                }
                 if let drive = path.drive, drive != "C:" {
                     for p in patterns where !mapping.elsewhere.contains(where: { $0.pattern == p && $0.drive == drive }) {
                         mapping.elsewhere.append(.init(drive: drive, pattern: p, reason: "on another volume (\(drive))"))
@@ -79,6 +84,14 @@ public enum LogPathMapper {
             }
         }
         return mapping
+    }
+
+    /// `/`-separated with empty and `.` components dropped; `nil` when nothing is left, a `..`
+    /// remains or the first component would read as a drive (`X:`).
+    static func normalized(_ pattern: String) -> String? {
+        let parts = pattern.split(whereSeparator: { $0 == "/" || $0 == "\\" }).map(String.init).filter { $0 != "." }
+        guard let first = parts.first, !parts.contains(".."), !first.contains(":") else { return nil }
+        return parts.joined(separator: "/")
     }
 
     /// The folder of a root-relative file path, as escaped glob components.
