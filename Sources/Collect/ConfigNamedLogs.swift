@@ -203,7 +203,7 @@ enum ConfigLogSearch {
 }
 
 extension String {
-    var trimmingSlashes: String {
+    fileprivate var trimmingSlashes: String {
         var s = Substring(self)
         while s.hasPrefix("/") { s = s.dropFirst() }
         return String(s)

@@ -200,13 +200,13 @@ public enum ConfigJSON {
 
 extension JSONValue {
     /// The member named `key` (ASCII case-insensitive, as .NET configuration keys are), if an object.
-    func member(_ key: String) -> JSONValue? {
+    func configMember(_ key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { ConfigXML.equalFold($0.0, key) }?.1
     }
 
     /// A scalar as .NET configuration sees it: strings as they are, numbers and booleans as text.
-    var text: String? {
+    var configScalar: String? {
         switch self {
         case .string(let s): s
         case .int(let v): String(v)

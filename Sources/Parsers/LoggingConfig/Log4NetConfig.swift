@@ -51,7 +51,7 @@ enum Log4NetConfig {
             if rollingAppender {
                 rolling.rollingStyle = property(appender, "rollingStyle") ?? "Composite"
                 rolling.datePattern = property(appender, "datePattern") ?? ".yyyy-MM-dd"
-                rolling.maxSizeRollBackups = property(appender, "maxSizeRollBackups").flatMap { Int($0.trimmed) }
+                rolling.maxSizeRollBackups = property(appender, "maxSizeRollBackups").flatMap { Int($0.configTrimmed) }
                 rolling.staticLogFileName = property(appender, "staticLogFileName").map(isTrue) ?? true
                 rolling.preserveLogFileNameExtension = property(appender, "preserveLogFileNameExtension").map(isTrue) ?? false
             }
@@ -93,10 +93,10 @@ enum Log4NetConfig {
         for child in element.children {
             if child.named(name) {
                 if let v = child.attribute("value") { return v }
-                let t = child.text.trimmed
+                let t = child.text.configTrimmed
                 if !t.isEmpty { return t }
             } else if child.named("param"), let n = child.attribute("name"), ConfigXML.equalFold(n, name) {
-                return child.attribute("value") ?? child.text.trimmed
+                return child.attribute("value") ?? child.text.configTrimmed
             }
         }
         return nil
@@ -105,19 +105,19 @@ enum Log4NetConfig {
     /// `log4net.Appender.RollingFileAppender, log4net` → `RollingFileAppender`.
     static func typeName(_ written: String) -> String {
         let noAssembly = written.split(separator: ",", maxSplits: 1).first.map(String.init) ?? written
-        let trimmed = noAssembly.trimmed
+        let trimmed = noAssembly.configTrimmed
         // A nested type: `log4net.Appender.FileAppender+MinimalLock`.
         return trimmed.split(separator: ".").last.map(String.init) ?? trimmed
     }
 
     static func fold(_ s: String) -> String { s.lowercased() }
 
-    static func isTrue(_ s: String) -> Bool { ConfigXML.equalFold(s.trimmed, "true") }
+    static func isTrue(_ s: String) -> Bool { ConfigXML.equalFold(s.configTrimmed, "true") }
 }
 
 extension String {
     /// Without leading and trailing ASCII white space.
-    var trimmed: String {
+    var configTrimmed: String {
         let u = Array(utf8)
         var a = 0, z = u.count
         func space(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }

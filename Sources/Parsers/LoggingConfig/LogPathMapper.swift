@@ -376,7 +376,7 @@ public enum LogPathMapper {
 
     /// .NET `Environment.SpecialFolder` names.
     static func specialFolder(_ name: String) -> [String]? {
-        switch name.trimmed.lowercased() {
+        switch name.configTrimmed.lowercased() {
         case "commonapplicationdata": ["C:/ProgramData"]
         case "applicationdata": ["C:/Users/*/AppData/Roaming"]
         case "localapplicationdata": ["C:/Users/*/AppData/Local"]
@@ -504,7 +504,7 @@ public enum LogPathMapper {
 }
 
 extension String {
-    var replacingBackslashes: String {
+    fileprivate var replacingBackslashes: String {
         String(String.UnicodeScalarView(unicodeScalars.map { $0 == "\\" ? "/" : $0 }))
     }
 }

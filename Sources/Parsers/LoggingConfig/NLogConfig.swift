@@ -20,8 +20,8 @@ enum NLogConfig {
         var variables: [String: String] = [:]
         for v in section.children(named: "variable") {
             guard let name = v.attribute("name") else { continue }
-            let value = v.attribute("value") ?? v.child(named: "layout").flatMap { $0.attribute("text") ?? $0.text.trimmed.nonEmpty }
-                ?? v.text.trimmed
+            let value = v.attribute("value") ?? v.child(named: "layout").flatMap { $0.attribute("text") ?? $0.text.configTrimmed.configNonEmpty }
+                ?? v.text.configTrimmed
             variables[name.lowercased()] = value
         }
         func expand(_ s: String) -> String { substitute(s, variables, depth: 0) }
@@ -30,11 +30,11 @@ enum NLogConfig {
         var written: Set<String> = []
         for rules in section.children(named: "rules") {
             for rule in rules.descendants(named: "logger") {
-                if let enabled = rule.attribute("enabled"), ConfigXML.equalFold(enabled.trimmed, "false") { continue }
-                if let min = rule.attribute("minlevel"), ConfigXML.equalFold(min.trimmed, "off") { continue }
-                if let level = rule.attribute("level"), ConfigXML.equalFold(level.trimmed, "off") { continue }
+                if let enabled = rule.attribute("enabled"), ConfigXML.equalFold(enabled.configTrimmed, "false") { continue }
+                if let min = rule.attribute("minlevel"), ConfigXML.equalFold(min.configTrimmed, "off") { continue }
+                if let level = rule.attribute("level"), ConfigXML.equalFold(level.configTrimmed, "off") { continue }
                 for name in (rule.attribute("writeTo") ?? "").split(separator: ",") {
-                    let n = String(name).trimmed.lowercased()
+                    let n = String(name).configTrimmed.lowercased()
                     if !n.isEmpty { written.insert(n) }
                 }
             }
@@ -94,7 +94,7 @@ enum NLogConfig {
     }
 
     static func typeName(_ target: ConfigXMLElement) -> String {
-        (target.attribute("type") ?? "").trimmed
+        (target.attribute("type") ?? "").configTrimmed
     }
 
     /// The layout of a File target: its `layout` attribute, or a nested `<layout>` element
@@ -109,7 +109,7 @@ enum NLogConfig {
     }
 
     static func layout(element: ConfigXMLElement, expand: (String) -> String, depth: Int) -> (LayoutSpec?, String?) {
-        let type = (element.attribute("type") ?? "").trimmed
+        let type = (element.attribute("type") ?? "").configTrimmed
         switch type.lowercased() {
         case "jsonlayout":
             return (.nlogJSON(attributes: jsonAttributes(element, prefix: "", expand: expand, depth: 0)), type)
@@ -120,7 +120,7 @@ enum NLogConfig {
             }
             let delimiter = element.attribute("delimiter") ?? "Auto"
             let customDelimiter = element.attribute("customColumnDelimiter")
-            let withHeader = element.attribute("withHeader").map { !ConfigXML.equalFold($0.trimmed, "false") } ?? true
+            let withHeader = element.attribute("withHeader").map { !ConfigXML.equalFold($0.configTrimmed, "false") } ?? true
             return (.nlogCSV(columns: columns,
                              delimiter: ConfigXML.equalFold(delimiter, "Custom") ? (customDelimiter ?? delimiter) : delimiter,
                              withHeader: withHeader), type)
@@ -131,7 +131,7 @@ enum NLogConfig {
             if let text = element.attribute("layout") { return (.nlog(layout: expand(text)), nil) }
             return (nil, type)
         case "simplelayout", "":
-            if let text = element.attribute("text") ?? element.text.trimmed.nonEmpty { return (.nlog(layout: expand(text)), nil) }
+            if let text = element.attribute("text") ?? element.text.configTrimmed.configNonEmpty { return (.nlog(layout: expand(text)), nil) }
             return (nil, type.isEmpty ? nil : type)
         default:
             return (nil, type)
@@ -149,7 +149,7 @@ enum NLogConfig {
             } else if let nested = a.child(named: "layout"), depth < 8 {
                 if ConfigXML.equalFold(nested.attribute("type") ?? "", "JsonLayout") {
                     out += jsonAttributes(nested, prefix: name + ".", expand: expand, depth: depth + 1)
-                } else if let text = nested.attribute("text") ?? nested.text.trimmed.nonEmpty {
+                } else if let text = nested.attribute("text") ?? nested.text.configTrimmed.configNonEmpty {
                     out.append(LayoutColumn(name: name, layout: expand(text)))
                 }
             }
@@ -249,11 +249,11 @@ enum NLogRenderers {
             current.append(c)
         }
         parts.append(current)
-        let name = parts.first?.trimmed ?? ""
+        let name = parts.first?.configTrimmed ?? ""
         var options: [(String, String)] = []
         for p in parts.dropFirst() {
             if let eq = p.firstIndex(of: "=") {
-                options.append((String(p[..<eq]).trimmed.lowercased(), String(p[p.index(after: eq)...])))
+                options.append((String(p[..<eq]).configTrimmed.lowercased(), String(p[p.index(after: eq)...])))
             } else {
                 options.append(("", p))
             }
@@ -267,5 +267,5 @@ enum NLogRenderers {
 }
 
 extension String {
-    var nonEmpty: String? { isEmpty ? nil : self }
+    var configNonEmpty: String? { isEmpty ? nil : self }
 }

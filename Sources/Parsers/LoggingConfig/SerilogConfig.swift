@@ -9,10 +9,10 @@ enum SerilogConfig {
     static let nestingLimit = 8
 
     static func read(json root: JSONValue, configFile: String, into result: inout LoggingConfigResult) {
-        guard let serilog = root.member("Serilog") else { return }
+        guard let serilog = root.configMember("Serilog") else { return }
         if !result.sections.contains("serilog") { result.sections.append("serilog") }
         var names: [String: Int] = [:]
-        readWriteTo(serilog.member("WriteTo"), configFile: configFile, depth: 0, names: &names, into: &result)
+        readWriteTo(serilog.configMember("WriteTo"), configFile: configFile, depth: 0, names: &names, into: &result)
     }
 
     static func readWriteTo(_ writeTo: JSONValue?, configFile: String, depth: Int, names: inout [String: Int],
@@ -26,31 +26,31 @@ enum SerilogConfig {
         default: return
         }
         for sink in sinks {
-            let name = sink.member("Name")?.text ?? ""
-            let args = sink.member("Args")
+            let name = sink.configMember("Name")?.configScalar ?? ""
+            let args = sink.configMember("Args")
             switch name.lowercased() {
             case "async":
-                readWriteTo(args?.member("configure"), configFile: configFile, depth: depth + 1, names: &names, into: &result)
+                readWriteTo(args?.configMember("configure"), configFile: configFile, depth: depth + 1, names: &names, into: &result)
             case "logger":
-                readWriteTo(args?.member("configureLogger")?.member("WriteTo"), configFile: configFile,
+                readWriteTo(args?.configMember("configureLogger")?.configMember("WriteTo"), configFile: configFile,
                             depth: depth + 1, names: &names, into: &result)
             case "file", "rollingfile", "map":
                 if name.lowercased() == "map" {
-                    readWriteTo(args?.member("configure"), configFile: configFile, depth: depth + 1, names: &names, into: &result)
+                    readWriteTo(args?.configMember("configure"), configFile: configFile, depth: depth + 1, names: &names, into: &result)
                     continue
                 }
                 let pathKey = name.lowercased() == "rollingfile" ? "pathFormat" : "path"
-                guard let path = args?.member(pathKey)?.text ?? args?.member("path")?.text else {
+                guard let path = args?.configMember(pathKey)?.configScalar ?? args?.configMember("path")?.configScalar else {
                     result.problem("\(configFile): Serilog \(name) sink names no \(pathKey)")
                     continue
                 }
                 names[name, default: 0] += 1
                 let target = names[name]! == 1 ? name : "\(name)#\(names[name]!)"
                 result.logs.append(log(kind: name, target: target, path: path,
-                                       template: args?.member("outputTemplate")?.text,
-                                       formatter: formatterName(args?.member("formatter")),
-                                       interval: args?.member("rollingInterval")?.text,
-                                       rollOnSize: args?.member("rollOnFileSizeLimit")?.text.map { ConfigXML.equalFold($0, "true") },
+                                       template: args?.configMember("outputTemplate")?.configScalar,
+                                       formatter: formatterName(args?.configMember("formatter")),
+                                       interval: args?.configMember("rollingInterval")?.configScalar,
+                                       rollOnSize: args?.configMember("rollOnFileSizeLimit")?.configScalar.map { ConfigXML.equalFold($0, "true") },
                                        configFile: configFile))
             default:
                 continue
@@ -93,7 +93,7 @@ enum SerilogConfig {
     static func formatterName(_ value: JSONValue?) -> String? {
         switch value {
         case .string(let s): s
-        case .object: value?.member("type")?.text ?? value?.member("$type")?.text
+        case .object: value?.configMember("type")?.configScalar ?? value?.configMember("$type")?.configScalar
         default: nil
         }
     }
@@ -107,7 +107,7 @@ enum SerilogConfig {
         var layoutType: String?
         if let formatter {
             layoutType = formatter
-            let name = (formatter.split(separator: ",").first.map(String.init) ?? formatter).trimmed
+            let name = (formatter.split(separator: ",").first.map(String.init) ?? formatter).configTrimmed
             let short = (name.split(separator: ".").last.map(String.init) ?? name).lowercased()
             switch short {
             case "compactjsonformatter", "renderedcompactjsonformatter": layout = .serilogJSON(compact: true)
@@ -142,7 +142,7 @@ enum EntLibConfig {
         for c in section.children(named: "categorySources") { sources += c.children(named: "add") }
         for s in section.children(named: "specialSources") { sources += s.children }
         for source in sources {
-            if let sw = source.attribute("switchValue"), ConfigXML.equalFold(sw.trimmed, "Off") { continue }
+            if let sw = source.attribute("switchValue"), ConfigXML.equalFold(sw.configTrimmed, "Off") { continue }
             for listeners in source.children(named: "listeners") {
                 for l in listeners.children(named: "add") {
                     if let n = l.attribute("name") { referenced.insert(n.lowercased()) }
