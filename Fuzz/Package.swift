@@ -10,7 +10,7 @@ let targets = [
     "FuzzInstallShield", "FuzzDPInst", "FuzzGenericText", "FuzzCodePages",
     "FuzzEVTXRecords", "FuzzEVTXJSON", "FuzzEventXML", "FuzzEventCSV",
     "FuzzRedactSecrets", "FuzzRedactPII", "FuzzRedactEvents",
-    "FuzzZipDirectory", "FuzzVerify", "FuzzManifest", "FuzzRules",
+    "FuzzZipDirectory", "FuzzVerify", "FuzzManifest", "FuzzRules", "FuzzLoggingConfig",
 ]
 
 let package = Package(

@@ -196,6 +196,8 @@ public final class CollectJob {
         progress(.discovering(root: settings.root))
         let found = Discovery(root: settings.root, catalog: settings.catalog, includes: settings.includes,
                               window: settings.window, includeOptIn: settings.optIn, logger: logger).run()
+        let configLogs = ConfigLogSearch.run(after: found, root: settings.root, includes: settings.includes,
+                                             window: settings.window, logger: logger)
 
         // What killed runs left: the output sets they never completed, temporary files, work folders.
         _ = OutputClaim.cleanAbandoned(in: settings.outputDirectory, logger: logger)
@@ -220,7 +222,7 @@ public final class CollectJob {
         var finished = false
         defer { if !finished { writer.abort() } }
 
-        let plan = sourceJobs(found, redactor: privacy.redactor)
+        let plan = sourceJobs(found, configLogs: configLogs, redactor: privacy.redactor)
         // The site's ANSI code page: GetACP() live, else what the site's text files show.
         let codePage = SiteCodePage.prior(host: system.host, jobs: plan.jobs)
         if system.host.ansiCodePage == nil, let page = codePage.page { system.host.ansiCodePage = page.rawValue }
@@ -233,8 +235,9 @@ public final class CollectJob {
         var (staged, engine) = try stageSources(plan.jobs, context: context, into: writer)
         progress(.sourcesDone(count: staged.summaries.count))
 
-        let final = try assemble(&staged, engine: engine, notRead: plan.notRead, system: system, privacy: privacy,
-                                 created: created, started: started, into: writer)
+        staged.warnings += configLogs.notes.map { privacy.redactor.redact(text: $0) }
+        let final = try assemble(&staged, engine: engine, notRead: plan.notRead, configMissing: plan.configMissing,
+                                 system: system, privacy: privacy, created: created, started: started, into: writer)
         finished = true
         claimed = true
         // The pseudonyms stay on site, beside the bundle, for the next run.
@@ -245,7 +248,7 @@ public final class CollectJob {
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: final.string)[.size] as? Int64) ?? nil
         return CollectOutcome(bundle: final, bytes: size ?? 0, sources: staged.summaries.count, records: staged.records,
-                              skipped: plan.notRead.count + staged.summaries.filter { $0.status == .skipped }.count,
+                              skipped: plan.notRead.count + plan.configMissing.count + staged.summaries.filter { $0.status == .skipped }.count,
                               partial: staged.partial, warnings: staged.warnings, created: created, claim: claim)
     }
 
@@ -256,16 +259,21 @@ public final class CollectJob {
         var jobs: [SourceJob]
         /// Paths (redacted) and why they were not read.
         var notRead: [(path: String, reason: String)]
+        /// Logs the logging configs name that were not collected (redacted), with why.
+        var configMissing: [(path: String, reason: String)] = []
     }
 
     /// Step 1: what discovery found, as jobs: its sources (none inside the output folder) and, on
     /// a live Windows system, the event logs the service holds open, exported through the system.
-    func sourceJobs(_ found: DiscoveryResult, redactor: Redactor) -> SourcePlan {
+    /// The files the logging configs name are read with the layout they declare.
+    func sourceJobs(_ found: DiscoveryResult, configLogs: ConfigNamedLogs = ConfigNamedLogs(), redactor: Redactor) -> SourcePlan {
         var jobs: [SourceJob] = []
-        for source in found.sources where !Self.isInside(source.absolutePath, settings.outputDirectory) {
+        let sources = (found.sources + configLogs.sources).sorted { $0.relativePath < $1.relativePath }
+        for source in sources where !Self.isInside(source.absolutePath, settings.outputDirectory) {
             jobs.append(SourceJob(tag: String(jobs.count), path: source.absolutePath,
                                   relativePath: redactor.redact(path: source.relativePath), entryID: source.entryID,
-                                  kind: source.kind, cap: source.maxBytes.map { min($0, settings.capBytes) } ?? settings.capBytes))
+                                  kind: source.kind, cap: source.maxBytes.map { min($0, settings.capBytes) } ?? settings.capBytes,
+                                  layout: configLogs.layouts[source.relativePath]))
         }
         let exports = EventLogExport.exportable(found.skipped, catalog: settings.catalog,
                                                 liveRoot: Self.isSystemRoot(settings.root))
@@ -276,9 +284,10 @@ public final class CollectJob {
                                   kind: .dataset(Dataset.evtx), cap: Int64.max, exportChannel: EventLogExport.channel(forFile: file)))
         }
         let exported = Set(exports.map(\.relativePath))
-        let notRead = found.skipped.filter { !exported.contains($0.relativePath) }
+        let notRead = (found.skipped.filter { !exported.contains($0.relativePath) } + configLogs.skipped)
             .map { (path: redactor.redact(path: $0.relativePath), reason: $0.reason) }
-        return SourcePlan(jobs: jobs, notRead: notRead)
+        let missing = configLogs.missing.map { (path: redactor.redact(path: $0.path), reason: redactor.redact(text: $0.reason)) }
+        return SourcePlan(jobs: jobs, notRead: notRead, configMissing: missing)
     }
 
     /// What the sources became in the bundle: their manifest entries and summary lines, and what
@@ -423,7 +432,8 @@ public final class CollectJob {
 
     /// Step 3: the rest of the bundle — `system/` (the facts behind the Tier 1 checks),
     /// SUMMARY.txt, REPORT.html and the manifest — and the bundle finished. Returns its path.
-    func assemble(_ staged: inout StagedSources, engine: FindingsEngine, notRead: [(path: String, reason: String)], system: SystemFacts,
+    func assemble(_ staged: inout StagedSources, engine: FindingsEngine, notRead: [(path: String, reason: String)],
+                  configMissing: [(path: String, reason: String)] = [], system: SystemFacts,
                   privacy: RunPrivacy, created: Timestamp, started: ContinuousClock.Instant,
                   into writer: BundleWriter) throws -> FilePath {
         let pii = privacy.pii, redactor = privacy.redactor, facts = system.host
@@ -455,7 +465,8 @@ public final class CollectJob {
         let summaryText = SummaryText.render(SummaryInput(
             caseFields: caseFields, hostFacts: hostLines, collection: collectionLines,
             sources: staged.summaries, skipped: skippedPairs,
-            sections: installRuns.isEmpty ? [] : [("INSTALL AND SETUP RUNS (\(installRuns.total), \(installRuns.failureCount) failed)", installRuns.lines)],
+            sections: (installRuns.isEmpty ? [] : [("INSTALL AND SETUP RUNS (\(installRuns.total), \(installRuns.failureCount) failed)", installRuns.lines)])
+                + ConfigNamedLogs.summarySection(configMissing),
             findings: findings, messageGroups: engine.messageGroups(limit: 10)))
         staged.files.append(ManifestFile.generated(added: try writer.addData(at: "SUMMARY.txt", Array(summaryText.utf8)), role: .summary))
         let report = ReportHTML.render(ReportInput(
@@ -468,7 +479,7 @@ public final class CollectJob {
         if pii { manifestFacts.name = facts.name.map { redactor.redact(text: $0) } }
         var manifest = Manifest.make(
             created: created, commandLine: settings.commandLine, settings: settings, facts: manifestFacts,
-            durationMS: duration, files: staged.files, skipped: notRead, findings: findings)
+            durationMS: duration, files: staged.files, skipped: notRead + configMissing, findings: findings)
         if pii {
             // The case fields stay as the technician typed them; paths may name users and hosts.
             manifest.collection.root = redactor.redact(text: manifest.collection.root)
@@ -479,13 +490,17 @@ public final class CollectJob {
     }
 
     /// What a run with these settings would collect and leave out (`collect --dry-run`): the
-    /// discovery and the mail filter's decisions; no source is read and nothing is written.
+    /// discovery (with the logs the logging configs name) and the mail filter's decisions; only
+    /// the logging configs are read, and nothing is written.
     public static func plan(settings: CollectSettings, logger: Logger) -> CollectPlan {
         let found = Discovery(root: settings.root, catalog: settings.catalog, includes: settings.includes,
                               window: settings.window, includeOptIn: settings.optIn, logger: logger).run()
-        let (kept, leftOut) = MailFilter.partition(found.sources)
-        let skipped = found.skipped.map { CollectPlan.LeftOut(path: $0.relativePath, entry: $0.entryID, reason: $0.reason) }
+        let configLogs = ConfigLogSearch.run(after: found, root: settings.root, includes: settings.includes,
+                                             window: settings.window, logger: logger)
+        let (kept, leftOut) = MailFilter.partition((found.sources + configLogs.sources).sorted { $0.relativePath < $1.relativePath })
+        let skipped = (found.skipped + configLogs.skipped).map { CollectPlan.LeftOut(path: $0.relativePath, entry: $0.entryID, reason: $0.reason) }
             + leftOut.map { CollectPlan.LeftOut(path: $0.path, entry: $0.entry, reason: $0.reason) }
+            + configLogs.missing.map { CollectPlan.LeftOut(path: $0.path, entry: $0.entry, reason: $0.reason) }
         return CollectPlan(sources: kept, leftOut: skipped)
     }
 

@@ -22,6 +22,8 @@ struct SourceJob: Sendable {
     var cap: Int64
     /// A live event log channel exported through the system instead of read from `path`.
     var exportChannel: String? = nil
+    /// The layout the site's logging configuration declares for this file (`ParseContext.layout`).
+    var layout: DeclaredLayout? = nil
 }
 
 /// What every source of a run is read with.
@@ -73,6 +75,13 @@ enum SourceStage {
         sink(.done(process(exported, context: context, sink: sink)))
     }
 
+    /// What the parsers are told about the source: its path in the bundle, the host, the zone,
+    /// and the layout its logging configuration declares (`job.layout`, from `ConfigLogSearch`).
+    static func parseContext(for job: SourceJob, context: SourceContext) -> ParseContext {
+        ParseContext(sourcePath: job.relativePath, hostName: context.hostName, zone: context.zone,
+                     layout: job.layout, ansiCodePage: context.codePagePrior?.rawValue)
+    }
+
     /// Reads one source. Records go to `sink` in batches as they are parsed (the encode stage
     /// turns them into JSON Lines); the returned value describes the source once it is read
     /// completely. With `context.packLevel` (the bundle takes packed files), the raw copy of a
@@ -112,8 +121,7 @@ enum SourceStage {
             let tally = Tally()
             let sqlDatasetLength = Dataset.sqlErrorlog.utf8.count, evtxDatasetLength = Dataset.evtx.utf8.count
             let window = context.window
-            let parseContext = ParseContext(sourcePath: relativePath, hostName: context.hostName, zone: context.zone,
-                                            ansiCodePage: context.codePagePrior?.rawValue)
+            let parseContext = parseContext(for: job, context: context)
             func accept(_ record: inout Record) {
                 if record.outcome != nil, let run = InstallRun(record: record) { tally.installRuns.add(run) }
                 // (Lengths first: comparing two different short strings calls into the runtime.)

@@ -37,16 +37,29 @@ let builtinCatalogJSON = #"""
     },
     {
       "id": "amt_app_config_logging",
-      "title": "WebBRIX application configs with a log4net or NLog section (*.config)",
+      "title": "WebBRIX application configs with a logging section (Web.config, *.exe.config, *.config)",
       "group": "config",
       "kind": "config",
       "patterns": [
         "{Program Files*/AMT*,ProgramData/AMT*,inetpub/wwwroot/*}/**/*.config"
       ],
-      "contains": ["<log4net", "<nlog"],
+      "contains": ["<log4net", "<nlog", "serilog:write-to", "<loggingConfiguration"],
       "any_age": true,
       "max_bytes": 1048576,
-      "note": "Only configs whose first 64 KiB hold a <log4net> or <nlog> section. They may hold connection strings: redaction applies."
+      "note": "Only configs whose first 64 KiB hold a <log4net>, <nlog> or Enterprise Library <loggingConfiguration> section or Serilog appSettings keys. They may hold connection strings: redaction applies."
+    },
+    {
+      "id": "amt_appsettings_logging",
+      "title": "WebBRIX application settings with a Serilog section (appsettings*.json)",
+      "group": "config",
+      "kind": "config",
+      "patterns": [
+        "{Program Files*/AMT*,ProgramData/AMT*,inetpub/wwwroot/*}/**/appsettings*.json"
+      ],
+      "contains": ["\"Serilog\""],
+      "any_age": true,
+      "max_bytes": 1048576,
+      "note": "Names the Serilog file sinks' paths and output templates. They may hold connection strings: redaction applies."
     },
     {
       "id": "msi_logs",
