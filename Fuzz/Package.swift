@@ -10,7 +10,7 @@ let targets = [
     "FuzzInstallShield", "FuzzDPInst", "FuzzGenericText",
     "FuzzEVTXRecords", "FuzzEVTXJSON", "FuzzEventXML", "FuzzEventCSV",
     "FuzzRedactSecrets", "FuzzRedactPII", "FuzzRedactEvents",
-    "FuzzZipDirectory", "FuzzVerify", "FuzzManifest", "FuzzRules",
+    "FuzzZipDirectory", "FuzzVerify", "FuzzManifest", "FuzzRules", "FuzzZoneEvidence",
 ]
 
 let package = Package(

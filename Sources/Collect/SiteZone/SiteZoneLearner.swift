@@ -88,11 +88,16 @@ struct SiteZoneLearner {
     }
 
     static func ordered(_ e: [ZoneEvidence]) -> [ZoneEvidence] {
-        e.sorted { ($0.rule.strength, -($0.at?.microseconds ?? .min), $0.file) < ($1.rule.strength, -($1.at?.microseconds ?? .min), $1.file) }
+        e.sorted {
+            if $0.rule != $1.rule { return $0.rule < $1.rule }
+            let a = $0.at?.microseconds ?? .min, b = $1.at?.microseconds ?? .min
+            return a != b ? a > b : $0.file < $1.file
+        }
     }
 
+    /// The sources whose file name (as the root names it) is `lowerName`, in any case.
     func named(_ lowerName: String) -> [DiscoveredSource] {
-        sources.filter { ($0.absolutePath.lastComponent?.string.lowercased() ?? "") == lowerName }
+        sources.filter { ($0.relativePath.split(separator: "/").last.map { $0.lowercased() } ?? "") == lowerName }
     }
 
     static func utf16(_ s: String) -> [UInt8] { s.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } }
@@ -127,7 +132,7 @@ struct SiteZoneLearner {
     func errorlogs() -> [ZoneEvidence] {
         var out: [ZoneEvidence] = []
         for source in sources where source.kind.dataset == Dataset.sqlErrorlog
-            && (source.absolutePath.lastComponent?.string.uppercased().hasPrefix("ERRORLOG") ?? false) {
+            && (source.relativePath.split(separator: "/").last?.uppercased().hasPrefix("ERRORLOG") ?? false) {
             guard let head = Self.head(source.absolutePath), let h = ZoneEvidenceReader.errorlogHead(head[...]) else { continue }
             let utc = h.statedAtLocal.adding(seconds: -Int64(h.offsetMinutes) * 60)
             let local = h.statedAtLocal.iso8601.dropLast(5).replacingOccurrences(of: "T", with: " ")
