@@ -73,16 +73,20 @@ import Testing
 
         // The manifest names the evidence; nothing is assumed, nothing warned.
         let host = try #require(learned.manifest["host"] as? [String: Any])
-        #expect(host["time_zone"] as? String == "UTC-05:00")
+        #expect(host["time_zone"] as? String == "America/New_York")
         #expect(host["utc_offset_minutes"] as? Int == -300)
         let source = try #require(host["time_zone_source"] as? [String: Any])
-        #expect(source["rule"] as? String == "sql.errorlog.utc_adjustment")
-        #expect(source["file"] as? String == "Program Files/Microsoft SQL Server/MSSQL15.MSSQLSERVER/MSSQL/Log/ERRORLOG")
-        #expect((source["detail"] as? String)?.contains("UTC adjustment: -05:00") == true)
+        #expect(source["rule"] as? String == "eventlog.6013")
+        #expect(source["file"] as? String == "Windows/System32/winevt/Logs/System.evtx")
+        #expect((source["detail"] as? String)?.contains("\"300 Eastern Standard Time\"") == true)
+        #expect((source["detail"] as? String)?.contains("Windows zone \"Eastern Standard Time\" is America/New_York") == true)
+        // The ERRORLOGs' "UTC adjustment: -5:00" agree: no conflict.
         #expect(source["conflicts"] == nil)
         #expect(!learned.stderr.contains("time zone assumed"))
         #expect(!learned.summary.contains("WARNING: time zone"))
-        #expect(learned.summary.contains("Time zone:    UTC-05:00 (site: sql.errorlog.utc_adjustment in Program Files/Microsoft SQL Server/MSSQL15.MSSQLSERVER/MSSQL/Log/ERRORLOG)"))
+        #expect(learned.summary.contains("Time zone:    America/New_York (site: eventlog.6013 in Windows/System32/winevt/Logs/System.evtx)"))
+        let facts = try #require(learned.manifest["files"] as? [[String: Any]])
+        #expect(facts.contains { $0["path"] as? String == "system/facts.json" })
         // With --tz the manifest says so.
         let givenSource = try #require((given.manifest["host"] as? [String: Any])?["time_zone_source"] as? [String: Any])
         #expect(givenSource["rule"] as? String == "option")
