@@ -269,11 +269,11 @@ public final class CollectJob {
         guard !decision.isAssumed else { return decision }
         host.timeZone = decision.name
         host.notes.removeAll { $0.hasPrefix("time_zone:") }
-        host.notes.append("time_zone from \(decision.rule) in \(decision.file ?? "?"): \(decision.detail)")
+        host.notes.append("time_zone from the site's evidence (\(decision.rule)): see the manifest's host.time_zone_source")
         if host.utcOffsetMinutes == nil, let minutes = decision.utcOffsetMinutes {
             host.utcOffsetMinutes = minutes
             host.notes.removeAll { $0.hasPrefix("utc_offset_minutes:") }
-            host.notes.append("utc_offset_minutes from \(decision.rule) in \(decision.file ?? "?")")
+            host.notes.append("utc_offset_minutes from the site's evidence (\(decision.rule))")
         }
         return decision
     }
@@ -454,6 +454,8 @@ public final class CollectJob {
                   zone: ZoneDecision, privacy: RunPrivacy, created: Timestamp, started: ContinuousClock.Instant,
                   into writer: BundleWriter) throws -> FilePath {
         let pii = privacy.pii, redactor = privacy.redactor, facts = system.host
+        // Evidence paths and words as the bundle shows them (user folders replaced under pii).
+        let zone = zone.shown(path: { redactor.redact(path: $0) }, text: { redactor.redact(text: $0) })
         let sqlFacts = staged.sqlFacts, installRuns = staged.installRuns
         // Under pii with names and addresses replaced.
         let piiText: TextRedactor? = pii ? redactor.text() : nil
@@ -503,9 +505,8 @@ public final class CollectJob {
             manifest.collection.root = redactor.redact(text: manifest.collection.root)
             manifest.commandLine = manifest.commandLine.map { redactor.redact(text: $0) }
         }
-        manifest.host.timeZoneSource = Manifest.TimeZoneSource(
-            rule: zone.rule, file: zone.file.map { redactor.redact(path: $0) }, detail: redactor.redact(text: zone.detail),
-            conflicts: zone.conflicts.isEmpty ? nil : zone.conflicts.map { redactor.redact(text: $0) })
+        manifest.host.timeZoneSource = Manifest.TimeZoneSource(rule: zone.rule, file: zone.file, detail: zone.detail,
+                                                               conflicts: zone.conflicts.isEmpty ? nil : zone.conflicts)
         manifest.collection.redaction = Manifest.Redaction(mode: settings.redaction.rawValue, counts: redactor.totals.byName)
         return try writer.finish(manifest: manifest)
     }

@@ -53,6 +53,23 @@ public struct ZoneDecision: Sendable, Equatable {
                      conflicts: [], evidence: evidence, zone: zone)
     }
 
+    /// The decision as the bundle shows it: evidence paths through `path` (user folders replaced
+    /// under pii), the words through `text`.
+    public func shown(path: (String) -> String, text: (String) -> String) -> ZoneDecision {
+        var d = self
+        let files = Set(evidence.map(\.file) + [file].compactMap { $0 }).map { ($0, path($0)) }.filter { $0.0 != $0.1 }
+        func fix(_ s: String) -> String {
+            var out = s
+            for (from, to) in files { out = out.replacingOccurrences(of: from, with: to) }
+            return text(out)
+        }
+        d.file = file.map(path)
+        d.detail = fix(detail)
+        d.conflicts = conflicts.map(fix)
+        d.evidence = evidence.map { var e = $0; e.file = path(e.file); e.detail = fix(e.detail); return e }
+        return d
+    }
+
     /// The summary's `Time zone` line.
     public var summaryText: String {
         switch rule {

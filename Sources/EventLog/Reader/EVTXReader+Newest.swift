@@ -4,44 +4,41 @@ import SystemPackage
 extension EVTXReader {
     /// Reads the chunks that may hold what a caller looks for, newest first, until it has found it.
     ///
-    /// A first pass reads every chunk's 64 KiB once and keeps those with the `ElfChnk` signature
-    /// whose bytes contain `mustContain` (for example a provider name in UTF-16LE; empty: every
-    /// chunk). The kept chunks are then parsed in descending order of their last record number
-    /// (a log that wrapped around reuses its oldest chunks, so file order is not time order), and
-    /// `chunk` gets each one's records in file order; it returns `false` once it has what it needs.
-    /// At most `maxChunks` chunks are parsed. Damage is counted in `stats` as `read` counts it.
-    /// Throws only for I/O failures and for errors thrown by `chunk`.
-    ///
-    /// Cost: the file's bytes read once (plus the parsed chunks a second time), and only the
-    /// chunks parsed until `chunk` stops.
+    /// A first pass reads only each chunk's header (24 bytes): its signature and last record
+    /// number. The chunks with the `ElfChnk` signature are then visited in descending order of
+    /// their last record number (a log that wrapped around reuses its oldest chunks, so file order
+    /// is not time order): each is read (64 KiB), skipped unless its bytes contain `mustContain`
+    /// (for example a provider name in UTF-16LE; empty: every chunk), else parsed, and `chunk`
+    /// gets its records in file order; it returns `false` once it has what it needs. At most
+    /// `maxChunks` chunks are parsed and `maxExamined` read. Damage is counted in `stats` as `read`
+    /// counts it. Throws only for I/O failures and for errors thrown by `chunk`.
     public func readChunksNewestFirst(context: ParseContext, stats: inout ParseStats, mustContain: [UInt8] = [],
-                                      maxChunks: Int = .max, chunk: ([Record]) throws -> Bool) throws {
+                                      maxChunks: Int = .max, maxExamined: Int = 4096,
+                                      chunk: ([Record]) throws -> Bool) throws {
         let fd = try Self.open(path)
         defer { try? fd.close() }
         var buffer = [UInt8](repeating: 0, count: Self.chunkSize)
-        func load(_ offset: Int64) throws -> Int {
+        func load(_ offset: Int64, into buffer: inout [UInt8]) throws -> Int {
             do {
                 let got = try Self.readFully(fd, at: offset, into: &buffer)
-                if got < Self.chunkSize { for k in got..<Self.chunkSize { buffer[k] = 0 } }
+                if got < buffer.count { for k in got..<buffer.count { buffer[k] = 0 } }
                 return got
             } catch let e as Errno {
                 throw EVTXError(code: .io, path: path.string, message: "cannot read chunk at offset \(offset): \(e)", underlying: e)
             }
         }
-        // Pass 1: which chunks could hold it, and how new each one is.
+        // Pass 1: the chunk headers, for how new each chunk is.
         var candidates: [(last: UInt64, offset: Int64, index: Int)] = []
+        var header = [UInt8](repeating: 0, count: 24)
         var offset = firstChunkOffset
         var index = 0
         while offset + Int64(Self.chunkHeaderSize) <= fileSize {
-            let got = try load(offset)
-            if got >= Self.chunkHeaderSize {
-                let keep = buffer.withUnsafeBytes { raw -> UInt64? in
+            if try load(offset, into: &header) == header.count {
+                let last = header.withUnsafeBytes { raw -> UInt64? in
                     let v = ByteView(raw)
-                    guard v.u64(0) == Self.chunkMagic else { return nil }
-                    if !mustContain.isEmpty, !Self.contains(raw, got, mustContain) { return nil }
-                    return v.u64(16) ?? 0
+                    return v.u64(0) == Self.chunkMagic ? v.u64(16) ?? 0 : nil
                 }
-                if let last = keep { candidates.append((last, offset, index)) }
+                if let last { candidates.append((last, offset, index)) }
             }
             offset += Int64(Self.chunkSize)
             index += 1
@@ -49,8 +46,12 @@ extension EVTXReader {
         candidates.sort { ($0.last, $0.offset) > ($1.last, $1.offset) }
         // Pass 2: newest first.
         var parser = BinXMLParser()
-        for c in candidates.prefix(max(0, maxChunks)) {
-            let got = try load(c.offset)
+        var parsed = 0
+        for c in candidates.prefix(max(0, maxExamined)) where parsed < maxChunks {
+            let got = try load(c.offset, into: &buffer)
+            guard got >= Self.chunkHeaderSize else { continue }
+            if !mustContain.isEmpty, !buffer.withUnsafeBytes({ Self.contains($0, got, mustContain) }) { continue }
+            parsed += 1
             var records: [Record] = []
             try buffer.withUnsafeBytes { raw in
                 try processChunk(ByteView(raw), index: c.index, fileOffset: c.offset, validBytes: got,
