@@ -90,6 +90,9 @@ struct ZoneEvidenceReaderTests {
         let pm = try #require(R.msiTail(Array("=== Logging stopped: 11/24/2026  3:41:19 PM ===\n".utf8)[...]))
         #expect(pm.stoppedLocal.first == Timestamp(year: 2026, month: 11, day: 24, hour: 15, minute: 41, second: 19))
         #expect(R.msiTail(Array("=== Logging started: 11/24/2026  10:41:06 ===\n".utf8)[...]) == nil)
+        // Years no clock shows are not dates (and never overflow the arithmetic).
+        #expect(R.msiTail(Array("=== Logging stopped: 11/24/999999  10:41:06 ===\n".utf8)[...]) == nil)
+        #expect(R.msiTail(Array("=== Logging stopped: 999999-11-24  10:41:06 ===\n".utf8)[...]) == nil)
     }
 
     @Test func theDemoMSILogEnds() throws {

@@ -184,7 +184,9 @@ public enum ZoneEvidenceReader {
         }
         let date = parts[0]
         func at(_ y: Int, _ m: Int, _ d: Int) -> Timestamp? {
-            Timestamp(year: y, month: m, day: d, hour: hour, minute: mi, second: s)
+            // Years a Windows clock can show (FILETIME starts in 1601); beyond, not a date here.
+            guard (1601...9999).contains(y) else { return nil }
+            return Timestamp(year: y, month: m, day: d, hour: hour, minute: mi, second: s)
         }
         if date.contains("-") {
             let d = date.split(separator: "-", omittingEmptySubsequences: false)
