@@ -101,6 +101,7 @@ struct ZoneEvidenceReaderTests {
         let end = try #require(R.msiTail(bytes[...]))
         #expect(end.stoppedLocal == [Timestamp(year: 2026, month: 11, day: 24, hour: 10, minute: 41, second: 19)!])
         #expect(end.productName == "WebBRIX Server")
+        #expect(end.packagePath == "C:\\Users\\tech\\Downloads\\WebBRIX 5.2 (x64)\\WebBRIX.Server.msi")
     }
 
     @Test func msiInstallerEventProducts() {
@@ -111,6 +112,9 @@ struct ZoneEvidenceReaderTests {
                 == "WebBRIX Server 5.2")
         #expect(R.msiEventProduct(eventID: 11707, values: ["Product: X -- Installation completed successfully."])?.name == "X")
         #expect(R.msiEventProduct(eventID: 1040, values: ["Beginning a Windows Installer transaction"]) == nil)
+        #expect(R.msiEventProduct(eventID: 1042, values: ["Ending a Windows Installer transaction: C:\\Temp\\WebBRIX.Server.msi. Client Process Id: 4420."])?.name
+                == "C:\\Temp\\WebBRIX.Server.msi")
+        #expect(R.msiEventProduct(eventID: 1042, values: ["C:\\Temp\\WebBRIX.Server.msi", "4420"])?.name == "C:\\Temp\\WebBRIX.Server.msi")
         #expect(R.msiEventProduct(eventID: 11708, values: []) == nil)
         #expect(R.msiEventProduct(eventID: 11708, values: ["no product here"]) == nil)
     }

@@ -164,7 +164,8 @@ struct SiteZoneLearner {
         let logs = sources.filter { $0.kind.dataset == Dataset.msi }
             .sorted { ($0.modified?.microseconds ?? 0) > ($1.modified?.microseconds ?? 0) }.prefix(Self.maxMSILogs)
         let ends: [(DiscoveredSource, ZoneEvidenceReader.MSIEnd)] = logs.compactMap { s in
-            guard let tail = Self.tail(s.absolutePath), let end = ZoneEvidenceReader.msiTail(tail[...]), end.productName != nil else { return nil }
+            guard let tail = Self.tail(s.absolutePath), let end = ZoneEvidenceReader.msiTail(tail[...]),
+                  end.productName != nil || end.packagePath != nil else { return nil }
             return (s, end)
         }
         guard !ends.isEmpty else { return [] }
@@ -184,9 +185,9 @@ struct SiteZoneLearner {
         }
         var out: [ZoneEvidence] = []
         for (log, end) in ends {
-            guard let product = end.productName?.lowercased() else { continue }
+            let names = Set([end.productName, end.packagePath].compactMap { $0?.lowercased() })
             var best: (offset: Int, residual: Int64, event: (name: String, version: String?, at: Timestamp, code: String, file: String), local: Timestamp)?
-            for e in events where e.name.lowercased() == product {
+            for e in events where names.contains(e.name.lowercased()) {
                 if let v = e.version, let w = end.productVersion, v != w { continue }
                 for local in end.stoppedLocal {
                     guard let offset = ZoneEvidenceReader.pairOffset(local: local, utc: e.at) else { continue }

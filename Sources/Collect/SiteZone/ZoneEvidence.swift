@@ -138,6 +138,9 @@ public enum ZoneEvidenceReader {
         public var stoppedLocal: [Timestamp]
         public var productName: String?
         public var productVersion: String?
+        /// The package the log installed (`******* Product: C:\…\WebBRIX.Server.msi`), as
+        /// MsiInstaller 1040/1042 name it.
+        public var packagePath: String?
     }
 
     /// Reads the tail of an MSI log: its last `=== Logging stopped: 11/24/2026  10:41:19 ===`
@@ -145,7 +148,7 @@ public enum ZoneEvidenceReader {
     /// and the product from `Product Name: X. Product Version: V.` or `Product: X -- …`.
     public static func msiTail(_ bytes: ArraySlice<UInt8>) -> MSIEnd? {
         var stopped: [Timestamp] = []
-        var name: String?, version: String?
+        var name: String?, version: String?, package: String?
         forEachLine(decode(bytes), limit: Int.max) { line in
             if let r = line.range(of: "ogging stopped: ") {
                 var rest = line[r.upperBound...]
@@ -164,11 +167,15 @@ public enum ZoneEvidenceReader {
                 }
             } else if name == nil, let r = line.range(of: "]: Product: "), let dash = line[r.upperBound...].range(of: " -- ") {
                 name = String(trim(line[r.upperBound..<dash.lowerBound]))
+            } else if let r = line.range(of: "******* Product: ") {
+                let path = trim(line[r.upperBound...])
+                if isPackagePath(path) { package = String(path) }
             }
             return true
         }
         guard !stopped.isEmpty else { return nil }
-        return MSIEnd(stoppedLocal: stopped, productName: name?.nilIfEmpty, productVersion: version?.nilIfEmpty)
+        return MSIEnd(stoppedLocal: stopped, productName: name?.nilIfEmpty, productVersion: version?.nilIfEmpty,
+                      packagePath: package)
     }
 
     /// `11/24/2026  10:41:19`, `24.11.2026 10:41:19`, `2026-11-24 10:41:19` → the readings.
@@ -216,9 +223,22 @@ public enum ZoneEvidenceReader {
             return (String(name), version.isEmpty ? nil : String(version))
         case 11707, 11708, 11724, 11728:
             return productFromMessage(first).map { ($0, nil) }
+        case 1040, 1042:
+            // "Ending a Windows Installer transaction: C:\…\x.msi. Client Process Id: 4420." or
+            // the path alone as the first value.
+            var text = trim(Substring(first.prefix(1024)))
+            if let r = text.range(of: "transaction: ") { text = text[r.upperBound...] }
+            if let r = text.range(of: ". Client Process Id") { text = text[..<r.lowerBound] }
+            return isPackagePath(text) ? (String(text), nil) : nil
         default:
             return nil
         }
+    }
+
+    /// A Windows installer package path (`….msi`, `….msp`).
+    static func isPackagePath(_ s: Substring) -> Bool {
+        let l = s.lowercased()
+        return s.count >= 5 && s.count <= 512 && (l.hasSuffix(".msi") || l.hasSuffix(".msp"))
     }
 
     /// `Product: WebBRIX Server 5.2 -- Installation failed.` → `WebBRIX Server 5.2`.
