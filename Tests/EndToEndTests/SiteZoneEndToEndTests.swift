@@ -113,6 +113,40 @@ import Testing
         #expect(source["rule"] as? String == "assumed")
     }
 
+    /// An MSI log in a user's temp folder paired with the same install's MsiInstaller event: the
+    /// zone comes from the pair, and under pii the manifest names the log without the user.
+    @Test func anMSIPairUnderPII() throws {
+        let dir = try E2E.tempDir("site-zone-pair")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let site = dir.appendingPathComponent("site")
+        let logs = site.appendingPathComponent("Windows/System32/winevt/Logs")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: E2E.packageRoot.appendingPathComponent("Fixtures/demo-site/Windows/System32/winevt/Logs/Application.evtx"),
+                                         to: logs.appendingPathComponent("Application.evtx"))
+        let temp = site.appendingPathComponent("Users/jsmith/AppData/Local/Temp")
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        let text = """
+            === Verbose logging started: 11/22/2026  5:12:40  Build type: SHIP UNICODE 5.00.10011.00 ===\r
+            MSI (s) (F0:1C) [05:17:06:210]: MainEngineThread is returning 1603\r
+            MSI (c) (D4:E8) [05:17:07:120]: Windows Installer installed the product. Product Name: WebBRIX Server 5.2. Product Version: 5.2.1048. Product Language: 1033. Manufacturer: AMT Access Management. Installation success or error status: 1603.\r
+            === Verbose logging stopped: 11/22/2026  5:17:07 ===\r
+
+            """
+        try Data([0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }).write(to: temp.appendingPathComponent("MSI1a2b.LOG"))
+        let b = try Self.collect(site, dir.appendingPathComponent("out"), ["--redact", "pii"])
+        let host = try #require(b.manifest["host"] as? [String: Any])
+        #expect(host["time_zone"] as? String == "UTC-05:00")
+        let source = try #require(host["time_zone_source"] as? [String: Any])
+        #expect(source["rule"] as? String == "msi.event_pair")
+        let file = try #require(source["file"] as? String)
+        #expect(file.hasSuffix("/AppData/Local/Temp/MSI1a2b.LOG") && file.hasPrefix("Users/"), "\(file)")
+        #expect(!file.contains("jsmith") && !(source["detail"] as? String ?? "").contains("jsmith"))
+        #expect(!b.summary.contains("jsmith"))
+        let msi = try #require(b.records.first { $0.key.hasSuffix("MSI1a2b.LOG.jsonl") }?.value)
+        #expect(msi.contains { ($0["message"] as? String)?.contains("returning 1603") == true
+                && $0["@timestamp"] as? String == "2026-11-22T10:17:06.210Z" && Self.timeSource($0) == "site" })
+    }
+
     static let samples: URL = {
         if let path = ProcessInfo.processInfo.environment["AMT_SAMPLES"], !path.isEmpty { return URL(fileURLWithPath: path) }
         return E2E.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/samples")
