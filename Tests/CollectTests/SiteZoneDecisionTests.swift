@@ -113,6 +113,17 @@ struct SiteZoneDecisionTests {
         #expect(SiteZoneLearner.decide([iana], collector: .collector).name == "Europe/Bucharest")
     }
 
+    @Test func evidenceThatGivesNoZoneIsPassedOver() {
+        let odd = ZoneEvidence(rule: .eventLog6013, file: "System.evtx", detail: "d", zoneName: "Nowhere Standard Time")
+        let d = SiteZoneLearner.decide([odd, Self.errorlog(-300, at: Self.at(2026, 11, 23))], collector: .collector)
+        #expect(d.rule == "sql.errorlog.utc_adjustment")
+        #expect(d.name == "UTC-05:00")
+        #expect(d.conflicts.first?.contains("\"Nowhere Standard Time\" is not a zone name this version knows") == true)
+        let none = SiteZoneLearner.decide([odd], collector: .collector)
+        #expect(none.isAssumed)
+        #expect(none.conflicts.count == 1)
+    }
+
     @Test func theNewest6013Wins() {
         let old = Self.e6013("Pacific Standard Time", bias: 480, at: Self.at(2025, 1, 1))
         let new = Self.e6013("Eastern Standard Time", bias: 300, at: Self.at(2026, 1, 1))

@@ -241,35 +241,25 @@ struct SiteZoneLearner {
     /// that disagrees at its own instant is listed in `conflicts`.
     static func decide(_ evidence: [ZoneEvidence], collector: SiteZone) -> ZoneDecision {
         let ordered = ordered(evidence).filter { $0.zoneName != nil || $0.offsetMinutes != nil }
-        guard let best = ordered.first else { return .assumed(collector, evidence: evidence) }
         var notes: [String] = []
-        var tz: TimeZone?
-        var name = ""
-        var detail = best.detail
-        if let zoneName = best.zoneName {
-            let iana = zoneName.contains("/") ? zoneName : WindowsZones.ianaIdentifier(forWindowsName: zoneName)
-            if let iana, let zone = TimeZone(identifier: iana) {
-                let standard = standardOffsetMinutes(zone, at: best.at)
-                if best.isStandardOffset, let stated = best.offsetMinutes, stated != standard {
-                    notes.append("\(best.file): the stated offset UTC\(clock(stated)) is not \(zoneName)'s standard offset UTC\(clock(standard)); the stated offset is used")
-                } else {
-                    tz = zone
-                    name = iana
-                    if iana != zoneName { detail += "; Windows zone \"\(zoneName)\" is \(iana)" }
-                }
-            } else if best.offsetMinutes != nil {
-                detail += "; \"\(zoneName)\" is not a Windows zone name this version knows (a localized name?): its offset is used as a fixed offset"
+        // The strongest piece that names a zone or an offset decides; one that does neither (a
+        // name not known, no offset) is noted and the next one is taken.
+        var chosen: (index: Int, zone: TimeZone, name: String, detail: String)?
+        for (i, e) in ordered.enumerated() {
+            if let z = zone(of: e, notes: &notes) {
+                chosen = (i, z.0, z.1, z.2)
+                break
             }
         }
-        if tz == nil, let minutes = best.offsetMinutes, let zone = TimeZone(secondsFromGMT: minutes * 60) {
-            tz = zone
-            name = "UTC" + clock(minutes)
-            detail += "; fixed offset: the zone's name and daylight-saving rules are not stated"
+        guard let (index, zone, name, detail) = chosen else {
+            var d = ZoneDecision.assumed(collector, evidence: evidence)
+            d.conflicts = notes
+            return d
         }
-        guard let zone = tz else { return .assumed(collector, evidence: evidence) }
-        // Weaker (and older) evidence checked against the decision, each at its own instant.
+        let best = ordered[index]
+        // The other (weaker or older) evidence checked against the decision, each at its instant.
         var sawDaylight = false
-        for e in ordered.dropFirst() {
+        for (i, e) in ordered.enumerated() where i != index {
             guard let stated = e.offsetMinutes else { continue }
             let expected = e.isStandardOffset ? standardOffsetMinutes(zone, at: e.at)
                 : e.at.map { zone.secondsFromGMT(for: date($0)) / 60 }
@@ -284,6 +274,32 @@ struct SiteZoneLearner {
         let offset = zone.secondsFromGMT(for: best.at.map(date) ?? Date()) / 60
         return ZoneDecision(rule: best.rule.rawValue, file: best.file, detail: detail, name: name, utcOffsetMinutes: offset,
                             conflicts: notes, evidence: ordered, zone: .learned(zone))
+    }
+
+    /// The zone one piece of evidence gives: its named zone (IANA, or Windows through the table)
+    /// when that zone's standard offset is the one stated; else its offset as a fixed offset;
+    /// `nil` when it gives neither. Why a name was not taken goes to `notes` or the detail.
+    static func zone(of e: ZoneEvidence, notes: inout [String]) -> (TimeZone, String, String)? {
+        var detail = e.detail
+        if let zoneName = e.zoneName {
+            let iana = zoneName.contains("/") ? zoneName : WindowsZones.ianaIdentifier(forWindowsName: zoneName)
+            if let iana, let zone = TimeZone(identifier: iana) {
+                let standard = standardOffsetMinutes(zone, at: e.at)
+                if e.isStandardOffset, let stated = e.offsetMinutes, stated != standard {
+                    notes.append("\(e.file): the stated offset UTC\(clock(stated)) is not \(zoneName)'s standard offset UTC\(clock(standard)); the stated offset is used")
+                } else {
+                    if iana != zoneName { detail += "; Windows zone \"\(zoneName)\" is \(iana)" }
+                    return (zone, iana, detail)
+                }
+            } else if e.offsetMinutes != nil {
+                detail += "; \"\(zoneName)\" is not a Windows zone name this version knows (a localized name?): its offset is used as a fixed offset"
+            } else {
+                notes.append("\(e.rule.rawValue) in \(e.file): \"\(zoneName)\" is not a zone name this version knows, and no offset is stated")
+                return nil
+            }
+        }
+        guard let minutes = e.offsetMinutes, let zone = TimeZone(secondsFromGMT: minutes * 60) else { return nil }
+        return (zone, "UTC" + clock(minutes), detail + "; fixed offset: the zone's name and daylight-saving rules are not stated")
     }
 
     static func date(_ t: Timestamp) -> Date { Date(timeIntervalSince1970: TimeInterval(t.microseconds) / 1_000_000) }
