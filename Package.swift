@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "TriageTests", dependencies: ["Triage", "LogRecord"]),
         .testTarget(name: "RedactionTests", dependencies: ["Redaction", "LogRecord", "CodePages", "Parsers"]),
         .testTarget(name: "BundlerTests", dependencies: ["Bundler", "LogRecord", "CArchive"]),
-        .testTarget(name: "CollectTests", dependencies: ["Collect", "LogRecord", "Parsers", "Collector", "Triage", "Bundler", "Redaction", .product(name: "Logging", package: "swift-log"), .product(name: "SystemPackage", package: "swift-system")]),
+        .testTarget(name: "CollectTests", dependencies: ["Collect", "LogRecord", "Parsers", "EventLog", "Collector", "Triage", "Bundler", "Redaction", .product(name: "Logging", package: "swift-log"), .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["Bundler", "Redaction", "LogRecord", "CArchive", .product(name: "Crypto", package: "swift-crypto")]

@@ -10,7 +10,7 @@ let targets = [
     "FuzzInstallShield", "FuzzDPInst", "FuzzGenericText", "FuzzCodePages",
     "FuzzEVTXRecords", "FuzzEVTXJSON", "FuzzEventXML", "FuzzEventCSV",
     "FuzzRedactSecrets", "FuzzRedactPII", "FuzzRedactEvents",
-    "FuzzZipDirectory", "FuzzVerify", "FuzzManifest", "FuzzRules", "FuzzLoggingConfig",
+    "FuzzZipDirectory", "FuzzVerify", "FuzzManifest", "FuzzRules", "FuzzLoggingConfig", "FuzzZoneEvidence",
 ]
 
 let package = Package(

@@ -80,7 +80,7 @@ struct CollectCommand: ParsableCommand {
     var optIn: [String] = []
 
     // `.unconditional`: `--tz -05:00` takes the offset as the value, not as an option.
-    @Option(parsing: .unconditional, help: ArgumentHelp("Site time zone for local log times (IANA name or offset). Default: the system's when --root is the live system drive, else this machine's (marked assumed).", valueName: "ZONE"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Site time zone for local log times (IANA name or offset). Default: the system's when --root is the live system drive; for a copied tree, the zone the site's own evidence states (System.evtx event 6013, SQL Server ERRORLOG 'UTC adjustment', MSI logs paired with their events, host facts), named in the manifest; with none, this machine's (marked assumed, warned).", valueName: "ZONE"))
     var tz: String?
 
     @Option(help: ArgumentHelp("Per-file cap of raw bytes (keeps head and tail), e.g. 64MiB (default), 500KB, 1GB; KB, MB, GB (and K, M, G) are 1000s, KiB, MiB, GiB 1024s.", valueName: "SIZE"))

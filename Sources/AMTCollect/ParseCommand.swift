@@ -21,7 +21,7 @@ struct Parse: ParsableCommand {
     var kind: String?
 
     // `.unconditional`: `--tz -05:00` takes the offset as the value, not as an option.
-    @Option(parsing: .unconditional, help: ArgumentHelp("Time zone of the logs' local times (IANA name such as America/New_York, or an offset like -05:00). Default: this machine's zone.", valueName: "ZONE"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Time zone of the logs' local times (IANA name such as America/New_York, or an offset like -05:00). Default: this machine's zone, and records say amt.time_source assumed (a single file has no site to learn the zone from; collect learns it from the site's evidence).", valueName: "ZONE"))
     var tz: String?
 
     @Flag(help: "For .evtx files, print each record's XML instead of JSON.")

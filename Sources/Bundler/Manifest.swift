@@ -130,19 +130,23 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var name: String
         public var os: String
         public var osVersion: String?
-        /// IANA or Windows zone name.
+        /// IANA or Windows zone name, or a fixed offset (`UTC-05:00`) when only the offset is known.
         public var timeZone: String?
         public var utcOffsetMinutes: Int?
+        /// How the zone local log times were converted with was decided (absent in bundles made
+        /// before it was recorded).
+        public var timeZoneSource: TimeZoneSource?
 
         public init(
             name: String, os: String, osVersion: String? = nil, timeZone: String? = nil,
-            utcOffsetMinutes: Int? = nil
+            utcOffsetMinutes: Int? = nil, timeZoneSource: TimeZoneSource? = nil
         ) {
             self.name = name
             self.os = os
             self.osVersion = osVersion
             self.timeZone = timeZone
             self.utcOffsetMinutes = utcOffsetMinutes
+            self.timeZoneSource = timeZoneSource
         }
 
         enum CodingKeys: String, CodingKey {
@@ -150,6 +154,25 @@ public struct Manifest: Codable, Sendable, Equatable {
             case osVersion = "os_version"
             case timeZone = "time_zone"
             case utcOffsetMinutes = "utc_offset_minutes"
+            case timeZoneSource = "time_zone_source"
+        }
+    }
+
+    /// `host.time_zone_source`: the rule that gave the zone (`eventlog.6013`,
+    /// `sql.errorlog.utc_adjustment`, `msi.event_pair`, `host.facts`; `option` for `--tz`,
+    /// `live system`, or `assumed` when nothing did), the evidence file (relative to the root),
+    /// what it said, and evidence that disagreed.
+    public struct TimeZoneSource: Codable, Sendable, Equatable {
+        public var rule: String
+        public var file: String?
+        public var detail: String
+        public var conflicts: [String]?
+
+        public init(rule: String, file: String? = nil, detail: String, conflicts: [String]? = nil) {
+            self.rule = rule
+            self.file = file
+            self.detail = detail
+            self.conflicts = conflicts
         }
     }
 

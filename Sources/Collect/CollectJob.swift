@@ -133,6 +133,8 @@ public struct CollectOutcome: Sendable {
     /// The run's hold on the bundle's name: released once the email step wrote its files too,
     /// rolled back (the whole output set removed) when it failed.
     public var claim: OutputClaim
+    /// The zone local log times were converted with, and why.
+    public var zone: ZoneDecision
 }
 
 /// What `collect` would do: the sources it would read and what it would leave out, with why.
@@ -198,6 +200,7 @@ public final class CollectJob {
                               window: settings.window, includeOptIn: settings.optIn, logger: logger).run()
         let configLogs = ConfigLogSearch.run(after: found, root: settings.root, includes: settings.includes,
                                              window: settings.window, logger: logger)
+        let zone = siteZone(found, host: &system.host)
 
         // What killed runs left: the output sets they never completed, temporary files, work folders.
         _ = OutputClaim.cleanAbandoned(in: settings.outputDirectory, logger: logger)
@@ -228,16 +231,17 @@ public final class CollectJob {
         if system.host.ansiCodePage == nil, let page = codePage.page { system.host.ansiCodePage = page.rawValue }
         if let note = codePage.note { system.host.notes.append(note) }
         // A zip written with igzip takes raw copies the parse stage compressed as it read them.
-        let context = SourceContext(work: work, hostName: privacy.hostShown, zone: settings.zone, window: settings.window,
+        let context = SourceContext(work: work, hostName: privacy.hostShown, zone: zone.zone, window: settings.window,
                                     redactor: privacy.redactor.isActive ? privacy.redactor : nil,
                                     packLevel: writer.takesPackedFiles ? writer.compressionLevel : nil,
                                     codePagePrior: codePage.page)
         var (staged, engine) = try stageSources(plan.jobs, context: context, into: writer)
         progress(.sourcesDone(count: staged.summaries.count))
+        if let warning = zone.warning { staged.warnings.insert(warning, at: 0) }
 
         staged.warnings += configLogs.notes.map { privacy.redactor.redact(text: $0) }
         let final = try assemble(&staged, engine: engine, notRead: plan.notRead, configMissing: plan.configMissing,
-                                 system: system, privacy: privacy, created: created, started: started, into: writer)
+                                 system: system, zone: zone, privacy: privacy, created: created, started: started, into: writer)
         finished = true
         claimed = true
         // The pseudonyms stay on site, beside the bundle, for the next run.
@@ -249,10 +253,39 @@ public final class CollectJob {
         let size = (try? FileManager.default.attributesOfItem(atPath: final.string)[.size] as? Int64) ?? nil
         return CollectOutcome(bundle: final, bytes: size ?? 0, sources: staged.summaries.count, records: staged.records,
                               skipped: plan.notRead.count + plan.configMissing.count + staged.summaries.filter { $0.status == .skipped }.count,
-                              partial: staged.partial, warnings: staged.warnings, created: created, claim: claim)
+                              partial: staged.partial, warnings: staged.warnings, created: created, claim: claim,
+                              zone: zone)
     }
 
     // MARK: - Steps
+
+    /// Step 0: the zone local log times are converted with. `--tz` or the live system's zone when
+    /// the settings know it; else the zone learned from the site's own evidence (event log 6013,
+    /// SQL Server ERRORLOG, MSI logs paired with their events, host facts), which also becomes the
+    /// host's `time_zone`; else the collector's zone, assumed (and warned about).
+    func siteZone(_ found: DiscoveryResult, host: inout HostFacts) -> ZoneDecision {
+        if settings.zone.isKnown {
+            let decision = ZoneDecision.given(settings.zone, live: Self.isSystemRoot(settings.root))
+            if host.timeZone == nil {
+                host.timeZone = decision.name
+                host.notes.removeAll { $0.hasPrefix("time_zone:") }
+                host.notes.append("time_zone from --tz")
+            }
+            return decision
+        }
+        let learner = SiteZoneLearner(root: settings.root, sources: found.sources)
+        let decision = SiteZoneLearner.decide(learner.gather(), collector: settings.zone)
+        guard !decision.isAssumed else { return decision }
+        host.timeZone = decision.name
+        host.notes.removeAll { $0.hasPrefix("time_zone:") }
+        host.notes.append("time_zone from the site's evidence (\(decision.rule)): see the manifest's host.time_zone_source")
+        if host.utcOffsetMinutes == nil, let minutes = decision.utcOffsetMinutes {
+            host.utcOffsetMinutes = minutes
+            host.notes.removeAll { $0.hasPrefix("utc_offset_minutes:") }
+            host.notes.append("utc_offset_minutes from the site's evidence (\(decision.rule))")
+        }
+        return decision
+    }
 
     /// The sources of a run in the order they are read, and the catalog matches left unread.
     struct SourcePlan {
@@ -434,9 +467,11 @@ public final class CollectJob {
     /// SUMMARY.txt, REPORT.html and the manifest — and the bundle finished. Returns its path.
     func assemble(_ staged: inout StagedSources, engine: FindingsEngine, notRead: [(path: String, reason: String)],
                   configMissing: [(path: String, reason: String)] = [], system: SystemFacts,
-                  privacy: RunPrivacy, created: Timestamp, started: ContinuousClock.Instant,
+                  zone: ZoneDecision, privacy: RunPrivacy, created: Timestamp, started: ContinuousClock.Instant,
                   into writer: BundleWriter) throws -> FilePath {
         let pii = privacy.pii, redactor = privacy.redactor, facts = system.host
+        // Evidence paths and words as the bundle shows them (user folders replaced under pii).
+        let zone = zone.shown(path: { redactor.redact(path: $0) }, text: { redactor.redact(text: $0) })
         let sqlFacts = staged.sqlFacts, installRuns = staged.installRuns
         // Under pii with names and addresses replaced.
         let piiText: TextRedactor? = pii ? redactor.text() : nil
@@ -459,15 +494,17 @@ public final class CollectJob {
         if pii { hostLines = hostLines.map { ($0.0, redactor.redact(text: $0.1)) } }
         let collectionLines: [(String, String)] = [
             ("Root", pii ? redactor.redact(text: settings.root.string) : settings.root.string), ("Created", created.iso8601), ("Window", Self.windowText(settings)),
-            ("Time zone", settings.zone.timeZone.identifier + (settings.zone.isKnown ? "" : " (assumed: collector's zone)"))]
+            ("Time zone", zone.summaryText)]
             + (settings.passphrase == nil ? [] : [("Encryption", EmailLimit.encryptionWarning)])
         let skippedPairs = notRead.map { ($0.path, $0.reason) }
-        let summaryText = SummaryText.render(SummaryInput(
+        var summaryInput = SummaryInput(
             caseFields: caseFields, hostFacts: hostLines, collection: collectionLines,
             sources: staged.summaries, skipped: skippedPairs,
             sections: (installRuns.isEmpty ? [] : [("INSTALL AND SETUP RUNS (\(installRuns.total), \(installRuns.failureCount) failed)", installRuns.lines)])
                 + ConfigNamedLogs.summarySection(configMissing),
-            findings: findings, messageGroups: engine.messageGroups(limit: 10)))
+            findings: findings, messageGroups: engine.messageGroups(limit: 10))
+        summaryInput.warnings = zone.warning.map { [$0] } ?? []
+        let summaryText = SummaryText.render(summaryInput)
         staged.files.append(ManifestFile.generated(added: try writer.addData(at: "SUMMARY.txt", Array(summaryText.utf8)), role: .summary))
         let report = ReportHTML.render(ReportInput(
             caseFields: caseFields, hostFacts: hostLines, collection: collectionLines, findings: findings,
@@ -485,6 +522,8 @@ public final class CollectJob {
             manifest.collection.root = redactor.redact(text: manifest.collection.root)
             manifest.commandLine = manifest.commandLine.map { redactor.redact(text: $0) }
         }
+        manifest.host.timeZoneSource = Manifest.TimeZoneSource(rule: zone.rule, file: zone.file, detail: zone.detail,
+                                                               conflicts: zone.conflicts.isEmpty ? nil : zone.conflicts)
         manifest.collection.redaction = Manifest.Redaction(mode: settings.redaction.rawValue, counts: redactor.totals.byName)
         return try writer.finish(manifest: manifest)
     }

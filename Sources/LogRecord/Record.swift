@@ -236,8 +236,12 @@ public enum TimeSource: String, Sendable, Codable {
     case utc
     /// The source stated its UTC offset.
     case offset
-    /// Local time converted with the site's time zone.
+    /// Local time converted with the site's time zone (`--tz` or the live system's).
     case local
+    /// Local time converted with the zone learned from the site's own evidence (event log 6013,
+    /// SQL Server ERRORLOG, install logs paired with their events), named in the manifest's
+    /// `host.time_zone_source`.
+    case site
     /// No zone known; the collector's own zone was used.
     case assumed
 }

@@ -294,6 +294,7 @@ extension TimeSource {
         case .utc: "\"utc\""
         case .offset: "\"offset\""
         case .local: "\"local\""
+        case .site: "\"site\""
         case .assumed: "\"assumed\""
         }
     }

@@ -4,15 +4,32 @@ import Foundation
 ///
 /// `named` zones come from the system's time zone database (IANA or Windows names resolved by
 /// Foundation). `collector` is the zone of the machine running amt-collect, used when nothing
-/// better is known: records converted with it say `amt.time_source = assumed`.
+/// better is known: records converted with it say `amt.time_source = assumed`. A zone learned
+/// from the site's own evidence (`learned(_:)`) labels its conversions `site`.
 public struct SiteZone: Sendable, Equatable {
     public let timeZone: TimeZone
-    /// `true` when the zone is known to be the site's (from `--tz`, system facts or the source).
+    /// `true` when the zone is known to be the site's (from `--tz`, system facts, the site's own
+    /// evidence or the source).
     public let isKnown: Bool
+    /// `true` when the zone was learned from the site's evidence rather than given (`--tz`) or
+    /// read from the live system.
+    public let isLearned: Bool
 
     public init(timeZone: TimeZone, isKnown: Bool) {
         self.timeZone = timeZone
         self.isKnown = isKnown
+        self.isLearned = false
+    }
+
+    /// A zone learned from the site's own evidence: known, and labelled `site`.
+    public static func learned(_ timeZone: TimeZone) -> SiteZone {
+        SiteZone(timeZone: timeZone, learned: true)
+    }
+
+    private init(timeZone: TimeZone, learned: Bool) {
+        self.timeZone = timeZone
+        self.isKnown = true
+        self.isLearned = learned
     }
 
     /// The zone of the machine running the collector, not known to be the site's.
@@ -34,7 +51,7 @@ public struct SiteZone: Sendable, Equatable {
     }
 
     /// How conversions with this zone are labelled.
-    public var timeSource: TimeSource { isKnown ? .local : .assumed }
+    public var timeSource: TimeSource { isLearned ? .site : isKnown ? .local : .assumed }
 
     /// Converts a local civil time in this zone to UTC. Around a daylight-saving change the
     /// earlier of two readings is chosen, and a time in the skipped hour is read with the offset

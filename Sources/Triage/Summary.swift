@@ -81,6 +81,8 @@ public struct SummaryInput: Sendable {
     /// `SummaryText.messageGroupLimit` of those seen twice or more are shown under
     /// TOP RECURRING ERRORS (left out when there are none).
     public var messageGroups: [MessageGroup]
+    /// Warnings a reader must see first (an assumed time zone), shown right below the title.
+    public var warnings: [String] = []
 
     public init(caseFields: [(String, String?)], hostFacts: [(String, String)], collection: [(String, String)],
                 sources: [SourceSummary], skipped: [(String, String)], sections: [(String, [String])] = [],
@@ -112,6 +114,8 @@ public enum SummaryText {
     public static func render(_ input: SummaryInput) -> String {
         var out = "amt-collect support bundle — summary\n"
         out += String(repeating: "=", count: 36) + "\n\n"
+        for w in input.warnings { out += wrap("WARNING: " + w, indent: "") }
+        if !input.warnings.isEmpty { out += "\n" }
 
         out += "CASE\n"
         for (k, v) in input.caseFields { out += field(k, v ?? "(not given)") }

@@ -54,6 +54,8 @@ import Testing
         #expect(unexpected.message.contains("Data[0]=3:12:44 AM, Data[1]=11/23/2026"))
         #expect(find("EventLog", "6005").count == 4)
         #expect(find("EventLog", "6006").count == 2)
+        let uptime = try #require(find("EventLog", "6013").first)
+        #expect(uptime.winlog?.eventData.first { $0.0 == "Data[6]" }?.1 == "300 Eastern Standard Time")
         #expect(find("Service Control Manager", "7031").count == 2)
         #expect(find("Service Control Manager", "7034").count == 2)
         let s7000 = try #require(find("Service Control Manager", "7000").first)

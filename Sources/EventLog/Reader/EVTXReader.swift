@@ -49,7 +49,7 @@ public struct EVTXReader: Sendable {
     let firstChunkOffset: Int64
 
     /// Opens `path` for reading; an `EVTXError` naming it when that fails.
-    private static func open(_ path: FilePath) throws -> FileDescriptor {
+    static func open(_ path: FilePath) throws -> FileDescriptor {
         do {
             return try FileDescriptor.openForReading(path)
         } catch {
@@ -241,7 +241,7 @@ public struct EVTXReader: Sendable {
     static let chunkMagic: UInt64 = 0x006B_6E68_4366_6C45  // "ElfChnk\0"
     static let recordMagic: UInt32 = 0x0000_2A2A
 
-    private func processChunk<T>(_ v: ByteView, index: Int, fileOffset: Int64, validBytes: Int,
+    func processChunk<T>(_ v: ByteView, index: Int, fileOffset: Int64, validBytes: Int,
                                  parser: inout BinXMLParser, stats: inout ParseStats,
                                  parse: Parse<T>, emit: (inout T, RecordHeader) throws -> Void) throws {
         if Self.allZero(v, validBytes) { return }

@@ -91,6 +91,7 @@ enum WindowsEvents {
         let t7031 = template(id: 0x5E00_0004, named: ["param1", "param2", "param3", "param4", "param5"], binary: true)
         let t7034 = template(id: 0x5E00_0005, named: ["param1", "param2"], binary: true)
         let t7000 = template(id: 0x5E00_0006, named: ["param1", "param2"], binary: true)
+        let t6013 = template(id: 0x5E00_0007, unnamed: 7, binary: true)
 
         var events: [W.Event] = []
         var id: UInt64 = 4100
@@ -123,6 +124,9 @@ enum WindowsEvents {
              .uint32(0), .bool(0), .uint32(0), .string("{00000000-0000-0000-0000-000000000000}"), .bool(0), .uint32(0), .bool(0)])
         add(t7034, sys(scm, 7034, 49152, 2, W.fileTime(2026, 11, 24, 14, 41, 9, micro: 55_001), pid: 700, tid: 2216),
             [.string("WebBRIX Access Service"), .string("1"), .binary([])])
+        // The daily uptime event (noon local): its last value is the zone's bias and standard name.
+        add(t6013, sys(eventLog, 6013, 32768, 4, W.fileTime(2026, 11, 24, 17, 0, 0, micro: 412_300)),
+            ["", "", "", "", "139558", "60", "300 Eastern Standard Time"].map { .string($0) } + [.binary([0x31, 0x00, 0x2E, 0x00])])
         add(binaryTemplate, sys(eventLog, 6006, 32768, 4, W.fileTime(2026, 11, 25, 18, 30, 0, micro: 17_330)), [.binary([0xEA, 0x07])])
         let boot4 = W.fileTime(2026, 11, 25, 18, 32, 44, micro: 610_400)
         add(binaryTemplate, sys(eventLog, 6005, 32768, 4, boot4), [.binary([0xEA, 0x07, 0x0B, 0x00])])
