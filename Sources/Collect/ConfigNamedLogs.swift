@@ -154,9 +154,10 @@ enum ConfigLogSearch {
         // A target no logger writes to is not expected to have a file: not listed as missing.
         for d in entries where !matched.contains(d.id) && d.log.referenced {
             let named = "named by \(d.log.configFile) target \(d.log.target)"
-            for e in d.mapping.elsewhere {
-                let path = d.log.path
-                out.missing.append(.init(path: path, entry: d.id, reason: "\(named); \(e.reason)"))
+            // One line per place: the rolled names of a file on another volume share its reason.
+            var reasons: Set<String> = []
+            for e in d.mapping.elsewhere where reasons.insert(e.reason).inserted {
+                out.missing.append(.init(path: d.log.path, entry: d.id, reason: "\(named); \(e.reason)"))
             }
             if let first = d.mapping.patterns.first {
                 out.missing.append(.init(path: first, entry: d.id, reason: "\(named); not found under the root"))

@@ -194,6 +194,25 @@ struct ConfigNamedLogsTests {
             "named by Program Files (x86)/AMT/WebBRIX/Integrator/WebBRIX.Integrator.exe.config target trace; on another volume (D:)"])
     }
 
+    @Test("a rolling log on another volume is listed once, not once per rolled name")
+    func otherVolumeListedOnce() throws {
+        let site = try ConfigSite()
+        defer { site.remove() }
+        try site.write("Program Files/AMT/WebBRIX/log4net.config", """
+            <log4net>
+              <appender name="Rolling" type="log4net.Appender.RollingFileAppender">
+                <file value="E:\\Logs\\app.log" />
+                <rollingStyle value="Composite" /><datePattern value="yyyyMMdd" /><maxSizeRollBackups value="5" />
+                <layout type="log4net.Layout.PatternLayout"><conversionPattern value="%date %message%newline" /></layout>
+              </appender>
+              <root><level value="ALL" /><appender-ref ref="Rolling" /></root>
+            </log4net>
+            """)
+        let found = Discovery(root: site.settings.root, catalog: .builtin(), logger: Logger(label: "test")).run()
+        let logs = ConfigLogSearch.run(after: found, root: site.settings.root, includes: [], window: .all, logger: Logger(label: "test"))
+        #expect(logs.missing.map(\.reason) == ["named by Program Files/AMT/WebBRIX/log4net.config target Rolling; on another volume (E:)"])
+    }
+
     @Test("a config on another volume is matched against an --include of that drive")
     func includeOnOtherDrive() {
         #expect(ConfigLogSearch.includeMatches(FilePath("D:\\Logs\\app-2026.log"), drive: "D:", pattern: "Logs/app-*.log",
