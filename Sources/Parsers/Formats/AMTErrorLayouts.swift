@@ -34,16 +34,34 @@ final class AMTEntryHeader {
         self.messageStart = messageStart
     }
 
-    typealias Snapshot = (SniffedTime, Severity?, String?, Int?, String?, String?, String?, Bool, Bool, Int)
+    /// What an alternative of a layout may have set: the time, and which fields were unset
+    /// (a bit each), to restore when it does not match. No strings are retained for it.
+    struct Snapshot {
+        var time: SniffedTime
+        var unset: UInt8
+        var hasDate: Bool
+        var timeKnown: Bool
+        var fields: Int
+    }
 
-    /// The fields an alternative of a layout may set, to restore when it does not match.
+    @inline(__always)
     func snapshot() -> Snapshot {
-        (time, level, thread, threadID, logger, ndc, context, hasDate, timeKnown, fields.count)
+        let unset: UInt8 = (level == nil ? 1 : 0) | (thread == nil ? 2 : 0) | (threadID == nil ? 4 : 0)
+            | (logger == nil ? 8 : 0) | (ndc == nil ? 16 : 0) | (context == nil ? 32 : 0)
+        return Snapshot(time: time, unset: unset, hasDate: hasDate, timeKnown: timeKnown, fields: fields.count)
     }
 
     func restore(_ s: Snapshot) {
-        (time, level, thread, threadID, logger, ndc, context, hasDate, timeKnown) = (s.0, s.1, s.2, s.3, s.4, s.5, s.6, s.7, s.8)
-        if fields.count > s.9 { fields.removeLast(fields.count - s.9) }
+        time = s.time
+        hasDate = s.hasDate
+        timeKnown = s.timeKnown
+        if s.unset & 1 != 0 { level = nil }
+        if s.unset & 2 != 0 { thread = nil }
+        if s.unset & 4 != 0 { threadID = nil }
+        if s.unset & 8 != 0 { logger = nil }
+        if s.unset & 16 != 0 { ndc = nil }
+        if s.unset & 32 != 0 { context = nil }
+        if fields.count > s.fields { fields.removeLast(fields.count - s.fields) }
     }
 }
 

@@ -234,24 +234,27 @@ public struct AMTErrorParser: TextFormatParser {
             try feedGlued(line, stats: &stats, emit: emit)
             return
         }
-        let layout = compiled
         let lead = leadByte
+        var first: UInt8 = 0
+        // (The layout is read in place: a copy of it per line cost a retain of each of its parts.)
         let header: AMTEntryHeader? = text.withUTF8 { b in
             // Most lines that start no entry fail on their first byte, before any header is made.
             guard let c = b.first else { return nil }
+            first = c
             switch lead {
             case .digit: guard c &- 0x30 < 10 else { return nil }
             case .byte(let l): guard c == l else { return nil }
             case .any: break
             }
-            return layout.match(b, cache: &cache)
+            return compiled.match(b, cache: &cache)
         }
         if let header {
             try flush(stats: &stats, emit: emit)
             start(line, header: header, stats: &stats)
             return
         }
-        if try markers(line, stats: &stats, emit: emit) { return }
+        if first == UInt8(ascii: "[") || (!compiled.markers.isEmpty && compiled.markers.contains { $0.first == first }),
+           try markers(line, stats: &stats, emit: emit) { return }
         if !compiled.separators.isEmpty, text.withUTF8({ b in compiled.separators.contains { Self.equalsTrimmed(b, $0) } }) {
             stats.count("separator_lines")
             return

@@ -12,7 +12,7 @@ enum LayoutRole: Sendable, Hashable {
 }
 
 /// One piece of an entry's first line, as a compiled or inferred layout reads it.
-indirect enum HeadElement: Sendable, Hashable {
+enum HeadElement: Sendable, Hashable {
     /// A date and/or time.
     case time(LayoutTime)
     /// An optional ` +hh:mm` after the time (Serilog's `zzz` written after a space).
@@ -177,6 +177,12 @@ enum HeadMatcher {
 
     static func run(_ elements: [HeadElement], _ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ h: AMTEntryHeader,
                     _ cache: inout StringCache) -> Outcome {
+        elements.withUnsafeBufferPointer { program(in: $0, b, &i, h, &cache) }
+    }
+
+    @inline(__always)
+    static func program(in elements: UnsafeBufferPointer<HeadElement>, _ b: UnsafeBufferPointer<UInt8>, _ i: inout Int,
+                        _ h: AMTEntryHeader, _ cache: inout StringCache) -> Outcome {
         var k = 0
         let count = elements.count
         var fieldStart = i

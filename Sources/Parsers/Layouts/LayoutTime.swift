@@ -156,7 +156,23 @@ struct LayoutTime: Sendable, Hashable {
             }
             out.append(p)
         }
+        // The common ISO forms go to the fast reader (`,` or `.` before the fraction, `T` or a space).
+        for n in 3...7 {
+            for sep in [UInt8(ascii: ","), UInt8(ascii: ".")] {
+                for t in [UInt8(ascii: " "), UInt8(ascii: "T")] where out == isoParts(fraction: n, separator: sep, t: t) {
+                    return LayoutTime(form: .iso(minFraction: n), utc: utc)
+                }
+            }
+        }
         return LayoutTime(form: .parts(out), utc: utc)
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss,fff` as parts (`t` between date and time, `fraction` digits).
+    static func isoParts(fraction: Int, separator: UInt8, t: UInt8) -> [Part] {
+        let dash = Part.literal(UInt8(ascii: "-")), colon = Part.literal(UInt8(ascii: ":"))
+        return [.year(digits: 4), dash, .month(fixed: true), dash, .day(fixed: true), .literal(t == 0x20 ? 0x20 : t),
+                .hour(fixed: true, twelve: false), colon, .minute(fixed: true), colon, .second(fixed: true),
+                .literal(separator), .fraction(digits: fraction, optional: false)]
     }
 
     /// Reads the form at `start`; `into` carries what another reader of the same layout filled
