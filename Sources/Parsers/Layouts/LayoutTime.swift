@@ -157,10 +157,12 @@ struct LayoutTime: Sendable, Hashable {
             out.append(p)
         }
         // The common ISO forms go to the fast reader (`,` or `.` before the fraction, `T` or a space).
+        // The declared width of the fraction is not enforced: a log written with another precision
+        // than its config states (an older config, another library version) still reads.
         for n in 3...7 {
             for sep in [UInt8(ascii: ","), UInt8(ascii: ".")] {
                 for t in [UInt8(ascii: " "), UInt8(ascii: "T")] where out == isoParts(fraction: n, separator: sep, t: t) {
-                    return LayoutTime(form: .iso(minFraction: n), utc: utc)
+                    return LayoutTime(form: .iso(minFraction: 1), utc: utc)
                 }
             }
         }
@@ -274,13 +276,15 @@ struct LayoutTime: Sendable, Hashable {
                 guard let s = number(fixed ? 2 : 1, 2), s <= 60 else { return nil }
                 t.second = s
             case .fraction(let digits, let optional):
+                // As many digits as are written, up to seven (see above: the declared width is not
+                // enforced; a fraction glued to more digits than .NET writes is not one).
                 var micro = 0, k = 0
-                while i < n, k < digits, b[i] &- 0x30 < 10 {
+                while i < n, k < max(digits, 7), b[i] &- 0x30 < 10 {
                     if k < 6 { micro = micro * 10 + Int(b[i] &- 0x30) }
                     k += 1
                     i += 1
                 }
-                if !optional && k < digits { return nil }
+                if !optional && k == 0 { return nil }
                 for _ in min(k, 6)..<6 { micro *= 10 }
                 t.microsecond = micro
                 t.fractionDigits = k
