@@ -70,6 +70,25 @@ import Testing
         #expect(r[0].errorType == "System.InvalidOperationException")
     }
 
+    @Test("a declared time's fraction width is not enforced: milliseconds under longdate, ticks under fff")
+    func fractionWidthNotEnforced() throws {
+        let (r, stats) = try Self.parse(.nlog(layout: "[${longdate}] [${level:uppercase=true}] ${logger}: ${message}"), """
+        [2026-11-24 00:00:04.118] [INFO] WebBRIX.Integrator.Service: Integrator 2.4.1 started
+        [2026-11-24 01:15:45.907] [ERROR] WebBRIX.Integrator.Controllers: Controller 10.0.20.31 is offline
+        """)
+        #expect(stats.layout?.source == .config)
+        #expect(r.map(Self.iso) == ["2026-11-24T00:00:04.118Z", "2026-11-24T01:15:45.907Z"])
+        #expect(r.map(\.level) == [.information, .error])
+        #expect(r.map(\.provider) == ["WebBRIX.Integrator.Service", "WebBRIX.Integrator.Controllers"])
+        #expect(r[1].message == "Controller 10.0.20.31 is offline")
+        let (r2, stats2) = try Self.parse(.log4net(pattern: "%date{dd.MM.yyyy HH:mm:ss.fff} %level %message%newline"), """
+        24.11.2026 03:12:07.1234567 ERROR Poll failed
+        24.11.2026 03:12:08.5 INFO retrying
+        """)
+        #expect(stats2.layout?.source == .config)
+        #expect(r2.map(Self.iso) == ["2026-11-24T03:12:07.123Z", "2026-11-24T03:12:08.500Z"])
+    }
+
     @Test func nlogDateFormatsAndMultiLineLayout() throws {
         let (r, _) = try Self.parse(.nlog(layout: "${date:format=dd/MM/yyyy hh\\:mm\\:ss tt} [${level}]${newline}${message}"), """
         24/11/2026 03:12:07 PM [Warn]
