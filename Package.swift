@@ -108,14 +108,17 @@ let package = Package(
             linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]
         ),
 
+        // Test support: text encoded with the platform's converter, independent of the tables.
+        .target(name: "CodePageEncoding", dependencies: ["CodePages"], path: "Tests/Support/CodePageEncoding"),
+
         .testTarget(name: "LogRecordTests", dependencies: ["LogRecord"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "LogRecord"]),
-        .testTarget(name: "ParsersTests", dependencies: ["Parsers", "LogRecord", "CodePages"]),
+        .testTarget(name: "ParsersTests", dependencies: ["Parsers", "LogRecord", "CodePages", "CodePageEncoding"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LogRecord"]),
         .testTarget(name: "TriageTests", dependencies: ["Triage", "LogRecord"]),
-        .testTarget(name: "RedactionTests", dependencies: ["Redaction", "LogRecord", "CodePages", "Parsers"]),
+        .testTarget(name: "RedactionTests", dependencies: ["Redaction", "LogRecord", "CodePages", "Parsers", "CodePageEncoding"]),
         .testTarget(name: "BundlerTests", dependencies: ["Bundler", "LogRecord", "CArchive"]),
-        .testTarget(name: "CollectTests", dependencies: ["Collect", "LogRecord", "Parsers", "EventLog", "Collector", "Triage", "Bundler", "Redaction", .product(name: "Logging", package: "swift-log"), .product(name: "SystemPackage", package: "swift-system")]),
+        .testTarget(name: "CollectTests", dependencies: ["Collect", "CodePageEncoding", "CodePages", "LogRecord", "Parsers", "EventLog", "Collector", "Triage", "Bundler", "Redaction", .product(name: "Logging", package: "swift-log"), .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["Bundler", "Redaction", "LogRecord", "CArchive", .product(name: "Crypto", package: "swift-crypto")]

@@ -170,34 +170,7 @@ struct TreeFacts {
         guard var reader = try? SourceReader(path: path, cap: Int64(headBytes) * 2, chunkSize: headBytes),
               let chunk = try? reader.nextChunk()
         else { return [] }
-        return decodeText(chunk.bytes).split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }).map(String.init)
-    }
-
-    static func decodeText(_ bytes: [UInt8]) -> String {
-        var body = bytes[...]
-        var utf16LE = false, utf16BE = false
-        if body.starts(with: [0xFF, 0xFE]) { utf16LE = true; body = body.dropFirst(2) }
-        else if body.starts(with: [0xFE, 0xFF]) { utf16BE = true; body = body.dropFirst(2) }
-        else if body.count >= 4 {
-            // No BOM: ASCII text in UTF-16 has a NUL in every other byte.
-            let sample = body.prefix(512)
-            let oddZeros = sample.enumerated().filter { $0.offset % 2 == 1 && $0.element == 0 }.count
-            let evenZeros = sample.enumerated().filter { $0.offset % 2 == 0 && $0.element == 0 }.count
-            if oddZeros > sample.count / 4 { utf16LE = true } else if evenZeros > sample.count / 4 { utf16BE = true }
-        }
-        if utf16LE || utf16BE {
-            var units: [UInt16] = []
-            units.reserveCapacity(body.count / 2)
-            var i = body.startIndex
-            while i + 1 < body.endIndex {
-                let a = UInt16(body[i]), b = UInt16(body[i + 1])
-                units.append(utf16LE ? a | b << 8 : a << 8 | b)
-                i += 2
-            }
-            return String(decoding: units, as: UTF16.self)
-        }
-        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        return String(decoding: body, as: UTF8.self)
+        return HostFacts.decodeText(chunk.bytes[...]).split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }).map(String.init)
     }
 
     /// The trimmed text after `key` on the first line holding it, if not empty.
@@ -252,5 +225,36 @@ struct TreeFacts {
             return (words.joined(separator: " "), version)
         }
         return nil
+    }
+}
+
+extension HostFacts {
+    /// A small text file's bytes as text: UTF-16LE/BE (with a BOM, or ASCII with a NUL in every
+    /// other byte) or UTF-8.
+    public static func decodeText(_ bytes: ArraySlice<UInt8>) -> String {
+        var body = bytes
+        var utf16LE = false, utf16BE = false
+        if body.starts(with: [0xFF, 0xFE]) { utf16LE = true; body = body.dropFirst(2) }
+        else if body.starts(with: [0xFE, 0xFF]) { utf16BE = true; body = body.dropFirst(2) }
+        else if body.count >= 4 {
+            // No BOM: ASCII text in UTF-16 has a NUL in every other byte.
+            let sample = body.prefix(512)
+            let oddZeros = sample.enumerated().filter { $0.offset % 2 == 1 && $0.element == 0 }.count
+            let evenZeros = sample.enumerated().filter { $0.offset % 2 == 0 && $0.element == 0 }.count
+            if oddZeros > sample.count / 4 { utf16LE = true } else if evenZeros > sample.count / 4 { utf16BE = true }
+        }
+        if utf16LE || utf16BE {
+            var units: [UInt16] = []
+            units.reserveCapacity(body.count / 2)
+            var i = body.startIndex
+            while i + 1 < body.endIndex {
+                let a = UInt16(body[i]), b = UInt16(body[i + 1])
+                units.append(utf16LE ? a | b << 8 : a << 8 | b)
+                i += 2
+            }
+            return String(decoding: units, as: UTF16.self)
+        }
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        return String(decoding: body, as: UTF8.self)
     }
 }

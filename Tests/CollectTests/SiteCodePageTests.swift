@@ -4,35 +4,12 @@ import Foundation
 import LogRecord
 import Logging
 import SystemPackage
+import CodePageEncoding
+import CodePages
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// cp1250 bytes through glibc's iconv.
-private func cp1250(_ text: String) -> [UInt8]? {
-    #if canImport(Glibc)
-    let cd = iconv_open("CP1250", "UTF-8")
-    guard let cd, Int(bitPattern: cd) != -1 else { return nil }
-    defer { iconv_close(cd) }
-    var input = Array(text.utf8).map { CChar(bitPattern: $0) }
-    var output = [UInt8](repeating: 0, count: input.count + 16)
-    var inLeft = input.count, outLeft = output.count
-    let r = input.withUnsafeMutableBufferPointer { i in
-        output.withUnsafeMutableBufferPointer { o in
-            o.withMemoryRebound(to: CChar.self) { o in
-                var ip: UnsafeMutablePointer<CChar>? = i.baseAddress
-                var op: UnsafeMutablePointer<CChar>? = o.baseAddress
-                return iconv(cd, &ip, &inLeft, &op, &outLeft)
-            }
-        }
-    }
-    guard r != -1, inLeft == 0 else { return nil }
-    return Array(output.prefix(output.count - outLeft))
-    #else
-    return nil
-    #endif
-}
+/// cp1250 bytes through the platform's converter.
+private func cp1250(_ text: String) -> [UInt8]? { PlatformEncoder.encode(text, .windows1250) }
 
 @Suite struct SiteCodePageTests {
     /// A copied Czech site: one setupapi log says windows-1250 clearly; the other has only letters

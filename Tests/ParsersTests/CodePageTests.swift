@@ -2,10 +2,8 @@
 import Foundation
 import LogRecord
 import Parsers
+import CodePageEncoding
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Text in each code page's languages, as log messages.
 enum CodePageText {
@@ -47,32 +45,6 @@ enum CodePageText {
     }
 }
 
-/// Encodes with the platform's converter (glibc iconv), independent of the tables under test.
-enum PlatformEncoder {
-    static func encode(_ text: String, _ page: CodePage) -> [UInt8]? {
-        #if canImport(Glibc)
-        let cd = iconv_open("CP\(page.rawValue)", "UTF-8")
-        guard let cd, Int(bitPattern: cd) != -1 else { return nil }
-        defer { iconv_close(cd) }
-        var input = Array(text.utf8).map { CChar(bitPattern: $0) }
-        var output = [UInt8](repeating: 0, count: input.count * 2 + 16)
-        var inLeft = input.count, outLeft = output.count
-        let r = input.withUnsafeMutableBufferPointer { i in
-            output.withUnsafeMutableBufferPointer { o in
-                o.withMemoryRebound(to: CChar.self) { o in
-                    var ip: UnsafeMutablePointer<CChar>? = i.baseAddress
-                    var op: UnsafeMutablePointer<CChar>? = o.baseAddress
-                    return iconv(cd, &ip, &inLeft, &op, &outLeft)
-                }
-            }
-        }
-        guard r != -1, inLeft == 0 else { return nil }
-        return Array(output.prefix(output.count - outLeft))
-        #else
-        return nil
-        #endif
-    }
-}
 
 func decodeLines(_ bytes: [UInt8], chunkSize: Int, prior: CodePage?) -> (lines: [TextLine], decoder: LineDecoder) {
     var decoder = LineDecoder(codePagePrior: prior)

@@ -1,3 +1,4 @@
+import Collector
 import LogRecord
 import Foundation
 
@@ -90,7 +91,7 @@ public enum ZoneEvidenceReader {
     public static func errorlogHead(_ bytes: ArraySlice<UInt8>) -> ErrorlogHead? {
         var first: Timestamp?
         var result: ErrorlogHead?
-        forEachLine(decode(bytes)) { line in
+        forEachLine(HostFacts.decodeText(bytes)) { line in
             let time = sqlLineTime(line)
             if first == nil, let time { first = time }
             guard let time, let first, let r = line.range(of: "UTC adjustment:") else { return true }
@@ -149,7 +150,7 @@ public enum ZoneEvidenceReader {
     public static func msiTail(_ bytes: ArraySlice<UInt8>) -> MSIEnd? {
         var stopped: [Timestamp] = []
         var name: String?, version: String?, package: String?
-        forEachLine(decode(bytes), limit: Int.max) { line in
+        forEachLine(HostFacts.decodeText(bytes), limit: Int.max) { line in
             if let r = line.range(of: "ogging stopped: ") {
                 var rest = line[r.upperBound...]
                 if let end = rest.range(of: " ===") { rest = rest[..<end.lowerBound] }
@@ -267,7 +268,7 @@ public enum ZoneEvidenceReader {
     /// (`Time Zone: (UTC-05:00) Eastern Time (US & Canada)`), or JSON facts with `"time_zone"`
     /// and `"utc_offset_minutes"` (an earlier bundle's `system/facts.json`).
     public static func hostFacts(_ bytes: ArraySlice<UInt8>) -> (name: String?, offsetMinutes: Int?)? {
-        let text = decode(bytes)
+        let text = HostFacts.decodeText(bytes)
         var name: String?, offset: Int?
         var lines: [Substring] = []
         forEachLine(text) { line in
@@ -323,37 +324,6 @@ public enum ZoneEvidenceReader {
     }
 
     // MARK: - Text
-
-    /// UTF-16LE/BE (with a BOM, or ASCII with a NUL in every other byte) or UTF-8.
-    public static func decode(_ bytes: ArraySlice<UInt8>) -> String {
-        var body = bytes
-        var le = false, be = false
-        if body.starts(with: [0xFF, 0xFE]) { le = true; body = body.dropFirst(2) }
-        else if body.starts(with: [0xFE, 0xFF]) { be = true; body = body.dropFirst(2) }
-        else if body.count >= 4 {
-            var odd = 0, even = 0, n = 0
-            var i = body.startIndex
-            while i < body.endIndex, n < 512 {
-                if body[i] == 0 { if n % 2 == 1 { odd += 1 } else { even += 1 } }
-                i += 1
-                n += 1
-            }
-            if odd > n / 4 { le = true } else if even > n / 4 { be = true }
-        }
-        if le || be {
-            var units: [UInt16] = []
-            units.reserveCapacity(body.count / 2)
-            var i = body.startIndex
-            while i + 1 < body.endIndex {
-                let a = UInt16(body[i]), b = UInt16(body[i + 1])
-                units.append(le ? a | b << 8 : a << 8 | b)
-                i += 2
-            }
-            return String(decoding: units, as: UTF16.self)
-        }
-        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        return String(decoding: body, as: UTF8.self)
-    }
 
     /// Calls `body` with each line (without its end, cut at `maxLine` characters) of the first
     /// `limit` lines, until it returns `false`.
