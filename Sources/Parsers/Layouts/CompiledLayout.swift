@@ -60,7 +60,9 @@ struct CompiledLayout: Sendable {
 
     var kind: Kind
     /// The elements of an entry's first line (line layouts).
-    var head: [HeadElement]
+    let head: [HeadElement]
+    /// `head` compiled into flat operations, as `match` runs it.
+    let program: HeadProgram
     /// Whether entries end without a line break (a log4net pattern without `%newline`): the next
     /// entry may start on the same line, right after the message.
     var glued: Bool = false
@@ -86,6 +88,7 @@ struct CompiledLayout: Sendable {
     init(kind: Kind = .lines, head: [HeadElement], shape: String, words: String) {
         self.kind = kind
         self.head = head
+        program = HeadProgram(head)
         self.shape = shape
         self.words = words
         hasLevel = CompiledLayout.mentionsLevel(head)
@@ -140,7 +143,7 @@ struct CompiledLayout: Sendable {
     func match(_ b: UnsafeBufferPointer<UInt8>, from start: Int = 0, cache: inout StringCache) -> AMTEntryHeader? {
         let h = AMTEntryHeader(time: LayoutTime.blank, messageStart: b.count)
         var i = start
-        guard HeadMatcher.run(head, b, &i, h, &cache) != .fail else { return nil }
+        guard program.run(b, &i, h, &cache) != .fail else { return nil }
         if !hasMessage { h.messageStart = messageOnLaterLine ? b.count : start }
         return h
     }
@@ -171,24 +174,122 @@ struct CompiledLayout: Sendable {
     }
 }
 
-/// The interpreter of head elements: reads `b` at `i` into `h`, advancing `i`.
+/// A head's elements compiled into one flat list of operations whose payloads are plain
+/// integers: literal bytes, times and roles live in side tables, and an optional or choice holds
+/// the extent of its body instead of a nested array. Running it retains nothing per element.
+struct HeadProgram: Sendable {
+    enum Op: Sendable {
+        case time(Int)
+        case zone
+        /// `bytes[start ..< start + count]`.
+        case literal(start: Int, count: Int)
+        case spaces
+        case level(letters: Bool)
+        /// `roles[role]`; the stop bytes at `bytes[start ..< start + count]` (none: whitespace).
+        case field(role: Int, start: Int, count: Int)
+        case brackets(role: Int, max: Int)
+        /// The body is `ops[k + 1 ..< end]`.
+        case optional(end: Int)
+        /// One alternative of a choice: its body is `ops[k + 1 ..< next]`; `next` is the next
+        /// alternative or the choice's `.noAlternative`, `end` where the choice ends.
+        case alternative(next: Int, end: Int)
+        /// Reached when no alternative of a choice matched.
+        case noAlternative
+        case pipeFields, dash, oneSpace
+        case pad(Int)
+        case message
+    }
+
+    private(set) var ops: [Op] = []
+    private(set) var bytes: [UInt8] = []
+    private(set) var times: [LayoutTime] = []
+    private(set) var roles: [LayoutRole] = []
+
+    init(_ head: [HeadElement]) {
+        emit(head)
+    }
+
+    private mutating func bytes(_ b: [UInt8]) -> (Int, Int) {
+        let start = bytes.count
+        bytes += b
+        return (start, b.count)
+    }
+
+    private mutating func role(_ r: LayoutRole) -> Int {
+        if let i = roles.firstIndex(of: r) { return i }
+        roles.append(r)
+        return roles.count - 1
+    }
+
+    private mutating func emit(_ elements: [HeadElement]) {
+        for e in elements {
+            switch e {
+            case .time(let t): times.append(t); ops.append(.time(times.count - 1))
+            case .zone: ops.append(.zone)
+            case .literal(let l): let (s, n) = bytes(l); ops.append(.literal(start: s, count: n))
+            case .spaces: ops.append(.spaces)
+            case .level(let letters): ops.append(.level(letters: letters))
+            case .field(let r, let stop): let (s, n) = bytes(stop); ops.append(.field(role: role(r), start: s, count: n))
+            case .brackets(let r, let max): ops.append(.brackets(role: role(r), max: max))
+            case .optional(let inner):
+                let k = ops.count
+                ops.append(.optional(end: 0))
+                emit(inner)
+                ops[k] = .optional(end: ops.count)
+            case .choice(let alternatives):
+                var starts: [Int] = []
+                for alt in alternatives {
+                    starts.append(ops.count)
+                    ops.append(.alternative(next: 0, end: 0))
+                    emit(alt)
+                }
+                let fail = ops.count
+                ops.append(.noAlternative)
+                for (n, k) in starts.enumerated() {
+                    ops[k] = .alternative(next: n + 1 < starts.count ? starts[n + 1] : fail, end: ops.count)
+                }
+            case .pipeFields: ops.append(.pipeFields)
+            case .dash: ops.append(.dash)
+            case .oneSpace: ops.append(.oneSpace)
+            case .pad(let w): ops.append(.pad(w))
+            case .message: ops.append(.message)
+            }
+        }
+    }
+
+    /// Reads `b` at `i` into `h`, advancing `i`.
+    @inline(__always)
+    func run(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ h: AMTEntryHeader, _ cache: inout StringCache) -> HeadMatcher.Outcome {
+        ops.withUnsafeBufferPointer { ops in
+            bytes.withUnsafeBufferPointer { bytes in
+                times.withUnsafeBufferPointer { times in
+                    HeadMatcher.run(HeadMatcher.Tables(ops: ops, bytes: bytes, times: times, roles: roles), 0, ops.count, b, &i, h, &cache)
+                }
+            }
+        }
+    }
+}
+
+/// The interpreter of head programs: reads `b` at `i` into `h`, advancing `i`.
 enum HeadMatcher {
     enum Outcome { case fail, matched, message }
 
-    static func run(_ elements: [HeadElement], _ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ h: AMTEntryHeader,
-                    _ cache: inout StringCache) -> Outcome {
-        elements.withUnsafeBufferPointer { program(in: $0, b, &i, h, &cache) }
+    struct Tables {
+        let ops: UnsafeBufferPointer<HeadProgram.Op>
+        let bytes: UnsafeBufferPointer<UInt8>
+        let times: UnsafeBufferPointer<LayoutTime>
+        let roles: [LayoutRole]
     }
 
-    @inline(__always)
-    static func program(in elements: UnsafeBufferPointer<HeadElement>, _ b: UnsafeBufferPointer<UInt8>, _ i: inout Int,
-                        _ h: AMTEntryHeader, _ cache: inout StringCache) -> Outcome {
-        var k = 0
-        let count = elements.count
+    /// Runs `ops[from ..< to]`.
+    static func run(_ p: Tables, _ from: Int, _ to: Int, _ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ h: AMTEntryHeader,
+                    _ cache: inout StringCache) -> Outcome {
+        var k = from
         var fieldStart = i
-        while k < count {
-            switch elements[k] {
-            case .time(let form):
+        while k < to {
+            switch p.ops[k] {
+            case .time(let n):
+                let form = p.times[n]
                 guard let t = form.read(b, at: i, into: h.time) else { return .fail }
                 i = t.end
                 h.time = t
@@ -202,8 +303,8 @@ enum HeadMatcher {
                     h.time.zone = .offset((b[i + 1] == UInt8(ascii: "-") ? -1 : 1) * (oh * 3600 + om * 60))
                     i += 7
                 }
-            case .literal(let lit):
-                guard literal(lit, b, &i) else { return .fail }
+            case .literal(let start, let count):
+                guard literal(UnsafeBufferPointer(rebasing: p.bytes[start..<(start + count)]), b, &i) else { return .fail }
             case .spaces:
                 // (Spaces an element before already skipped count.)
                 if i < b.count {
@@ -221,49 +322,53 @@ enum HeadMatcher {
                 guard e > i, let lvl = LayoutLevel.severity(b, i..<e, letters: letters) else { return .fail }
                 h.level = lvl
                 i = e
-            case .field(let role, let stop):
+            case .field(let role, let start, let count):
                 i = AMTErrorMatch.skipSpaces(b, i)
                 fieldStart = i
                 let s = i
-                if stop.isEmpty {
+                if count == 0 {
                     while i < b.count, b[i] != 0x20, b[i] != 0x09 { i += 1 }
                     guard i > s, i - s <= 512 else { return .fail }
                 } else {
-                    guard let e = find(stop, b, from: i) else { return .fail }
+                    guard let e = find(UnsafeBufferPointer(rebasing: p.bytes[start..<(start + count)]), b, from: i) else { return .fail }
                     i = e
                 }
                 var e = i
                 while e > s, b[e - 1] == 0x20 { e -= 1 }
-                set(role, h, b, s..<e, &cache)
+                set(p.roles[role], h, b, s..<e, &cache)
             case .brackets(let role, let max):
                 var n = 0
                 while i < b.count, b[i] == UInt8(ascii: "["), n < max {
                     guard let r = AMTErrorMatch.bracket(b, i) else { return .fail }
-                    if !r.inner.isEmpty, !isNull(b, r.inner) { setOnce(role, h, b, r.inner, &cache) }
+                    if !r.inner.isEmpty, !isNull(b, r.inner) { setOnce(p.roles[role], h, b, r.inner, &cache) }
                     n += 1
                     i = AMTErrorMatch.skipSpaces(b, r.end)
                 }
-            case .optional(let inner):
+            case .optional(let end):
                 var j = i
                 let saved = h.snapshot()
-                switch run(inner, b, &j, h, &cache) {
+                switch run(p, k + 1, end, b, &j, h, &cache) {
                 case .fail: h.restore(saved)
                 case .matched: i = j
                 case .message: i = j; return .message
                 }
-            case .choice(let alternatives):
-                var done = false
-                for alt in alternatives {
-                    var j = i
-                    let saved = h.snapshot()
-                    let r = run(alt, b, &j, h, &cache)
-                    if r == .fail { h.restore(saved); continue }
-                    i = j
-                    if r == .message { return .message }
-                    done = true
-                    break
+                k = end
+                continue
+            case .alternative(let next, let end):
+                var j = i
+                let saved = h.snapshot()
+                let r = run(p, k + 1, next, b, &j, h, &cache)
+                if r == .fail {
+                    h.restore(saved)
+                    k = next
+                    continue
                 }
-                if !done { return .fail }
+                i = j
+                if r == .message { return .message }
+                k = end
+                continue
+            case .noAlternative:
+                return .fail
             case .pipeFields:
                 guard pipe(b, &i, h, &cache) else { return .fail }
             case .oneSpace:
@@ -285,7 +390,7 @@ enum HeadMatcher {
 
     /// `lit` at `i`; a space in it matches one or more spaces or tabs.
     @inline(__always)
-    static func literal(_ lit: [UInt8], _ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> Bool {
+    static func literal(_ lit: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> Bool {
         var j = i
         for c in lit {
             if c == 0x20 {
@@ -302,7 +407,7 @@ enum HeadMatcher {
 
     /// The first offset at or after `from` where `stop` starts (spaces in it matching runs).
     @inline(__always)
-    static func find(_ stop: [UInt8], _ b: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+    static func find(_ stop: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
         guard let first = stop.first else { return nil }
         var i = from
         while i < b.count {
