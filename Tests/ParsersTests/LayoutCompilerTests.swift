@@ -53,6 +53,27 @@ import Testing
         #expect(stats.problems.contains { $0.contains("no date") })
     }
 
+    /// A layout that writes the time of day only takes its date from the file's name
+    /// (`${shortdate}.log`), the next day once the time of day goes back past midnight.
+    @Test func timeOfDayOnlyDatedByFileName() throws {
+        let spec = LayoutSpec.nlog(layout: "${time}|${level:uppercase=true}|${message}")
+        let text = "23:59:58.5000|INFO|late\n00:00:01.0000|ERROR|after midnight\n"
+        for name in ["logs/2026-11-24.log", "logs/errors_20261124.log", "logs/app.2026_11_24.txt"] {
+            let context = ParseContext(sourcePath: name, zone: .utc, layout: DeclaredLayout(spec: spec, configFile: "NLog.config"))
+            let (r, stats) = try TextParsing.parse(bytes: Array(text.utf8), dataset: "amt.error", context: context)
+            #expect(r.map(Self.iso) == ["2026-11-24T23:59:58.500Z", "2026-11-25T00:00:01.000Z"], "\(name)")
+            #expect(r.map(\.level) == [.information, .error])
+            #expect(stats.problems.contains { $0.contains("file's name (2026-11-24)") }, "\(stats.problems)")
+        }
+        // No date in the name (or not a calendar day): no timestamps, and said so.
+        for name in ["logs/errors.log", "logs/2026-13-45.log", "logs/build123456789.log"] {
+            let context = ParseContext(sourcePath: name, zone: .utc, layout: DeclaredLayout(spec: spec, configFile: "NLog.config"))
+            let (r, stats) = try TextParsing.parse(bytes: Array(text.utf8), dataset: "amt.error", context: context)
+            #expect(r.allSatisfy { $0.timestamp == nil }, "\(name)")
+            #expect(stats.problems.contains { $0.contains("no date") })
+        }
+    }
+
     @Test func nlogTokens() throws {
         let layout = "${shortdate} ${time} ${level:uppercase=true} ${threadid} ${logger:shortName=true} ${callsite} ${aspnet-request-url} ${some-unknown:x=1} ${message}${onexception:${newline}${exception:format=tostring}}"
         let (r, _) = try Self.parse(.nlog(layout: layout), """

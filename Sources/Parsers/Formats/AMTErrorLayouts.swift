@@ -21,6 +21,8 @@ final class AMTEntryHeader {
     /// Whether the time holds a date (a layout may write the time of day only).
     @exclusivity(unchecked) var hasDate = false
     @exclusivity(unchecked) var timeKnown = false
+    /// Whether the layout's time (of day, at least) was read.
+    @exclusivity(unchecked) var timeRead = false
     /// Other fields the layout names (host, process id, event id, properties …), in order.
     @exclusivity(unchecked) var fields: [(role: LayoutRole, value: String)] = []
     /// The message and exception of a structured entry (JSON, CSV), instead of the line's tail.
@@ -41,6 +43,7 @@ final class AMTEntryHeader {
         var unset: UInt8
         var hasDate: Bool
         var timeKnown: Bool
+        var timeRead: Bool
         var fields: Int
     }
 
@@ -48,13 +51,14 @@ final class AMTEntryHeader {
     func snapshot() -> Snapshot {
         let unset: UInt8 = (level == nil ? 1 : 0) | (thread == nil ? 2 : 0) | (threadID == nil ? 4 : 0)
             | (logger == nil ? 8 : 0) | (ndc == nil ? 16 : 0) | (context == nil ? 32 : 0)
-        return Snapshot(time: time, unset: unset, hasDate: hasDate, timeKnown: timeKnown, fields: fields.count)
+        return Snapshot(time: time, unset: unset, hasDate: hasDate, timeKnown: timeKnown, timeRead: timeRead, fields: fields.count)
     }
 
     func restore(_ s: Snapshot) {
         time = s.time
         hasDate = s.hasDate
         timeKnown = s.timeKnown
+        timeRead = s.timeRead
         if s.unset & 1 != 0 { level = nil }
         if s.unset & 2 != 0 { thread = nil }
         if s.unset & 4 != 0 { threadID = nil }

@@ -64,6 +64,13 @@ public struct AMTErrorParser: TextFormatParser {
     private let leadByte: Lead
     enum Lead { case digit, byte(UInt8), any }
     private var undatedNoted = false
+    /// For a layout that writes the time of day only: the date the file's name holds
+    /// (`${shortdate}.log`, `app-20261124.log`), the day entries start on.
+    private let fileDate: (year: Int, month: Int, day: Int)?
+    /// Days added to `fileDate` since the file's first entry (a time of day that went back by
+    /// more than twelve hours: midnight passed), and the previous entry's second of the day.
+    private var dayCarry = 0
+    private var lastSecondOfDay: Int?
 
     /// The inferred layout's score on the first lines (`LayoutInference`): 95 for Enterprise
     /// Library blocks (a `Timestamp:` line and four more template keys; 60 with two or three) and
@@ -93,14 +100,16 @@ public struct AMTErrorParser: TextFormatParser {
                 let inferred = LayoutInference.infer(sample)
                 note = "the layout declared in \(declared.configFile)\(declared.target.map { " (\($0))" } ?? "") matches no line of the first \(sample.count); layout inferred from the file instead"
                 chosen = inferred.layout
-                use = LayoutUse(source: .inferred, pattern: chosen.words)
+                use = LayoutUse(source: LayoutInference.isClassic(chosen) ? .builtin : .inferred, pattern: chosen.words)
                 recognized = inferred.score > 0
             }
         } else {
             let inferred = LayoutInference.infer(sample)
             chosen = inferred.layout
             recognized = inferred.score > 0
-            use = LayoutUse(source: .inferred, pattern: chosen.words)
+            // One of the shapes the parser knows (log4net's, NLog's, Serilog's defaults …) is
+            // `builtin`; a layout read off the file's own tokens is `inferred`.
+            use = LayoutUse(source: LayoutInference.isClassic(chosen) ? .builtin : .inferred, pattern: chosen.words)
         }
         compiled = chosen
         switch chosen.head.first {
@@ -110,6 +119,8 @@ public struct AMTErrorParser: TextFormatParser {
         }
         layoutUse = use
         fallbackNote = note
+        fileDate = chosen.kind.isLines && !chosen.timeForms.isEmpty && !chosen.timeForms.contains(where: \.hasDate)
+            ? Self.dateInName(context.sourcePath) : nil
         self.recognized = recognized
         // Day/month order, once per file: a first number > 12 means day first, a second > 12
         // means month first; otherwise `.` dates are day first and `/` dates month first.
@@ -450,9 +461,24 @@ public struct AMTErrorParser: TextFormatParser {
                 } else {
                     stats.recordProblem("line \(e.line.map(String.init) ?? "?"): impossible date \(t.year)-\(t.month)-\(t.day) \(t.hour):\(t.minute)")
                 }
+            } else if let d = fileDate, h.timeRead {
+                let t = h.time
+                let second = t.hour * 3600 + t.minute * 60 + t.second
+                if let last = lastSecondOfDay, second + 43_200 < last { dayCarry += 1 }
+                lastSecondOfDay = second
+                if !undatedNoted {
+                    undatedNoted = true
+                    stats.note("the layout writes the time of day only: dates from the file's name (\(d.year)-\(Self.two(d.month))-\(Self.two(d.day)))")
+                }
+                var dated = t
+                (dated.year, dated.month, dated.day) = Timestamp.civilFromDays(Timestamp.daysFromCivil(year: d.year, month: d.month, day: d.day) + dayCarry)
+                if let (ts, source) = toUTC(dated) {
+                    r.timestamp = ts
+                    r.timeSource = source
+                }
             } else if !undatedNoted {
                 undatedNoted = true
-                stats.note("the layout writes no date (time of day only): records have no @timestamp")
+                stats.note("the layout writes no date (time of day only) and the file's name holds none: records have no @timestamp")
             }
             r.level = h.level ?? Self.firstWordLevel(firstLine) ?? h.levelDefault
                 ?? (exception?.type != nil ? .error : .information)
@@ -485,6 +511,44 @@ public struct AMTErrorParser: TextFormatParser {
         let utc = context.zone.localToUTC(local)
         zoneShift = (bucket, utc.microseconds - local.microseconds)
         return (utc, context.zone.timeSource)
+    }
+
+    static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+    /// A date in a file's name, `yyyy-MM-dd`, `yyyy_MM_dd`, `yyyy.MM.dd` or `yyyyMMdd` (the last
+    /// such in the name), between 1990 and 2099 and a real calendar day.
+    static func dateInName(_ path: String) -> (year: Int, month: Int, day: Int)? {
+        let name = Array((path.split(separator: "/").last.map(String.init) ?? path).utf8)
+        var found: (Int, Int, Int)? = nil
+        func num(_ at: Int, _ n: Int) -> Int? {
+            guard at + n <= name.count else { return nil }
+            var v = 0
+            for k in at..<(at + n) {
+                guard name[k] &- 0x30 < 10 else { return nil }
+                v = v * 10 + Int(name[k] &- 0x30)
+            }
+            return v
+        }
+        var i = 0
+        while i + 8 <= name.count {
+            // A run of digits must start here (not inside a longer number).
+            guard name[i] &- 0x30 < 10, i == 0 || name[i - 1] &- 0x30 >= 10 else { i += 1; continue }
+            var candidate: (Int, Int, Int, Int)? = nil
+            if let y = num(i, 4), i + 10 <= name.count, [UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: ".")].contains(name[i + 4]),
+               name[i + 7] == name[i + 4], let m = num(i + 5, 2), let d = num(i + 8, 2) {
+                candidate = (y, m, d, i + 10)
+            } else if let y = num(i, 4), let m = num(i + 4, 2), let d = num(i + 6, 2) {
+                candidate = (y, m, d, i + 8)
+            }
+            if let (y, m, d, end) = candidate, end == name.count || name[end] &- 0x30 >= 10,
+               (1990...2099).contains(y), Timestamp(year: y, month: m, day: d) != nil {
+                found = (y, m, d)
+                i = end
+                continue
+            }
+            i += 1
+        }
+        return found
     }
 
     /// The other fields a layout names.

@@ -296,6 +296,7 @@ enum HeadMatcher {
                 if form.hasDate { h.hasDate = true }
                 if form.utc, h.time.zone == .none { h.time.zone = .utc }
                 h.timeKnown = h.hasDate
+                h.timeRead = true
             case .zone:
                 if i + 7 <= b.count, b[i] == 0x20, b[i + 1] == UInt8(ascii: "+") || b[i + 1] == UInt8(ascii: "-"),
                    let oh = AMTErrorMatch.twoDigits(b, i + 2), b[i + 4] == UInt8(ascii: ":"),

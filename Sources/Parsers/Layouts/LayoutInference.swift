@@ -37,6 +37,12 @@ enum LayoutInference {
                        shape: "serilog", words: "date zzz [level] message"),
     ]
 
+    /// Whether `layout` is one of the classic shapes (a layout the parser knows, not one read off
+    /// the file).
+    static func isClassic(_ layout: CompiledLayout) -> Bool {
+        layout.kind.isLines && classic.contains { $0.shape == layout.shape && $0.head == layout.head }
+    }
+
     static func infer(_ lines: [String]) -> Result {
         var entLibTimestamps = 0
         var entLibKeys = Set<Int>()
