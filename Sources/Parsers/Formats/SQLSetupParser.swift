@@ -236,6 +236,7 @@ public struct SQLSetupParser: TextFormatParser {
         run.extras.append(("sql.setup.final_result", .string(values[0].0)))
         var dates = 0
         var message: String?
+        var sawAction = false
         for (k, (v, b)) in values.enumerated() {
             if let t = Self.dateTime(b) {
                 dates += 1
@@ -252,7 +253,8 @@ public struct SQLSetupParser: TextFormatParser {
                 continue
             }
             if sawExitCode, dates == 0, k > 0, Int(v) == nil, message == nil { message = v }
-            if dates >= 2, k == values.count - 1 { run.extras.append(("sql.setup.action", .string(v))) }
+            // The requested action is the value right after the end time.
+            if dates == 2, !sawAction { sawAction = true; run.extras.append(("sql.setup.action", .string(v))) }
         }
         if let message { run.extras.append(("sql.setup.exit_message", .string(message))) }
         if run.succeeded == false {
@@ -332,7 +334,7 @@ public struct SQLSetupParser: TextFormatParser {
         var i = t
         Bytes.skipSpaces(u, &i)
         if textRunID == nil, i < u.count, u[i] == 0x43 || u[i] == 0x53 || u[i] == 0x52 || u[i] == 0x4C || u[i] == 0x44 {
-            // `C:\…\Setup Bootstrap\Log51109_020330\…` (mostly in lines starting `Sco:`, `Saved`,
+            // `C:\…\Setup Bootstrap\Log\20251109_020330\…` (mostly in lines starting `Sco:`, `Saved`,
             // `Rules`, `Log`, `Detail`…): looked for until found.
             textRunID = Self.logFolderRunID(u)
         }
