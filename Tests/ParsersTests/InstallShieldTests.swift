@@ -108,10 +108,32 @@ import Testing
         #expect(s.extra("installshield.original_exit_status") == .string("0x00000643"))
         #expect(s.message.hasPrefix("InstallShield setup of WebBRIX Server 5.2.0 was interrupted and failed with exit code 0x80070643"))
         #expect(records.first { $0.message.contains("final exit status") }?.level == .error)
+        // The action that failed explains the interruption.
+        #expect(s.extra("install.failed_action") == .string("action InstallWebBRIXService"))
+        #expect(s.extra("install.first_error") == .string("Action 'InstallWebBRIXService' returned status 0x80070643"))
+        let action = try #require(records.first { $0.message.contains("returned status") })
+        #expect(action.level == .error && action.code == "0x80070643")
         // NUL padding at the end is not a record.
-        #expect(records.count == 7)
+        #expect(records.count == 8)
         #expect(records.allSatisfy { !$0.message.contains("\u{0}") })
         _ = stats
+    }
+
+    /// An action that returned a status other than 0 in a run that succeeded is an error line, not
+    /// the run's failed action.
+    @Test func failedActionOfASuccessfulRun() throws {
+        let text = """
+        11-24-2026[10:00:00 AM]: Action 'RegisterThumbnails' returned status 0x00000000
+        11-24-2026[10:00:01 AM]: Action 'RestoreSettings' returned status 0x80004005
+        11-24-2026[10:00:02 AM]: Action returned value 0x00000001
+        11-24-2026[10:00:03 AM]: Original exit status: 0x00000000, final exit status: 0x00000000
+        """
+        let context = ParseContext(sourcePath: "InstallShield.log", zone: .utc)
+        let (records, _) = try TextParsing.parse(bytes: Array(text.utf8), dataset: "installshield", context: context)
+        #expect(records.map(\.level) == [.information, .error, .information, .information, .information])
+        let s = try #require(summaries(records).first)
+        #expect(s.outcome == .success)
+        #expect(s.extra("install.failed_action") == nil)
     }
 
     /// Interrupted with no exit status at all: still a failure (the log shows no cancel).

@@ -1,6 +1,6 @@
 import Foundation
 import LogRecord
-import Parsers
+@testable import Parsers
 import Testing
 
 @Suite struct SQLErrorlogTests {
@@ -190,6 +190,18 @@ import Testing
         #expect(a.extra("install.exit_code_hex") == .string("0x84BC0667"))
         #expect(b.extra("install.exit_code_hex") == .string("0x84BC0667"))
         #expect(a.extra("sql.setup.action") == .string("Install"))
+        // The failed rule by its name (the warning listed beside it explains nothing).
+        #expect(a.extra("install.failed_action") == .string("rule RebootRequiredCheck"))
+        #expect(b.extra("install.failed_action") == .string("rule RebootRequiredCheck"))
+        #expect(a.message.hasPrefix("SQL Server setup of Microsoft SQL Server 2019 failed with exit code -2068052377 (0x84BC0667) in rule RebootRequiredCheck: Rule \"RebootRequiredCheck\" failed: A computer restart is required."))
+    }
+
+    @Test func quotedRuleName() {
+        #expect(SQLSetupParser.quotedName("Rule \"RebootRequiredCheck\" failed: x") == "RebootRequiredCheck")
+        #expect(SQLSetupParser.quotedName("Regel 'FacetWOW64PlatformCheck' ist fehlgeschlagen.") == "FacetWOW64PlatformCheck")
+        #expect(SQLSetupParser.quotedName("RebootRequiredCheck failed") == nil)
+        #expect(SQLSetupParser.quotedName("Rule \"\" failed") == nil)
+        #expect(SQLSetupParser.quotedName("Rule \"unclosed") == nil)
     }
 
     @Test func runIDFromPath() {

@@ -21,12 +21,15 @@ import LogRecord
 /// 0x80070642, 1223 / 0x800704C7, or a line saying the user cancelled), else `failed`; an
 /// interrupted run with no exit status is a failure all the same. The product is `Product=` /
 /// `ProductName=` from the setup.ini dump or the suite's `property 'ProductName' value now '…'`,
-/// the version `ProductVersion=` or `property 'ProductVersion'`. No result: partial.
+/// the version `ProductVersion=` or `property 'ProductVersion'`. An `Action 'X' returned status N`
+/// with N not 0 is an InstallScript action that failed: the first one is the failed action
+/// (`amt.install.failed_action` `action X`, unless the run succeeded or was cancelled) and its line
+/// the first error. No result: partial.
 ///
 /// Levels (`log.level`):
 /// | entry | level |
 /// |---|---|
-/// | text starting `Error`/`ERROR`/`Fatal`, a failing exit status, `IDS_SUITE_INTERRUPTED` | error |
+/// | text starting `Error`/`ERROR`/`Fatal`, a failing exit status, `IDS_SUITE_INTERRUPTED`, `Action 'X' returned status` not 0 | error |
 /// | text starting `Warning`/`WARNING` | warning |
 /// | `Extraction of '…' failed` (optional files such as `BetaMarker.dat`: not an error) | verbose |
 /// | everything else | information |
@@ -174,6 +177,20 @@ public struct InstallShieldParser: TextFormatParser {
         if Bytes.has(u, P.productVersion, at: t) {
             let v = Bytes.string(u, t + P.productVersion.utf8CodeUnitCount, u.count)
             if !v.isEmpty, run.version == nil { run.version = v }
+            return
+        }
+        if Bytes.has(u, P.actionQuote, at: t), let p = Bytes.find(u, P.returnedStatus, from: t) {
+            // `Action 'Name' returned status 0x80070643`: an InstallScript action of the suite failed.
+            var i = p + P.returnedStatus.count
+            if let code = Self.number(u, &i), code.value != 0 {
+                r.level = .error
+                r.code = code.text
+                let ns = t + P.actionQuote.utf8CodeUnitCount
+                if run.failedAction == nil, let q = Bytes.find(u, P.quote, from: ns), q > ns {
+                    run.failedAction = "action " + Bytes.string(u, ns, q)
+                }
+                run.noteError(Bytes.string(u, t, u.count))
+            }
             return
         }
         if Self.mayStateResult(u, from: t), classifyResult(u, from: t, record: &r, line: line) { return }
@@ -392,6 +409,8 @@ public struct InstallShieldParser: TextFormatParser {
         static let original = [UInt8](ascii: "original")
         static let final = [UInt8](ascii: "final")
         static var engineProperty: StaticString { "Engine: property '" }
+        static var actionQuote: StaticString { "Action '" }
+        static let returnedStatus = [UInt8](ascii: "' returned status ")
         static let quote = [UInt8](ascii: "'")
         static let valueNow = [UInt8](ascii: "' value now '")
         static let nameProductName = [UInt8](ascii: "ProductName")

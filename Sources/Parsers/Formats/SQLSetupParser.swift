@@ -458,8 +458,10 @@ public struct SQLSetupParser: TextFormatParser {
             if let f = failedFeature {
                 run.failedAction = run.failedAction ?? "feature \(f.name)"
                 run.firstError = InstallRun.oneLine("Feature \(f.name) failed with \(f.code)" + (f.description.map { ": \($0)" } ?? ""))
-            } else if let rule = failedRules.first, layout == .summary {
-                run.failedAction = run.failedAction ?? rule
+            } else if layout == .summary,
+                      let rule = failedRules.first(where: { Bytes.findCI(Array($0.utf8), P.failed) != nil }) ?? failedRules.first {
+                // A rules section lists warnings too: a line saying `failed` explains the run first.
+                run.failedAction = run.failedAction ?? Self.quotedName(rule).map { "rule " + $0 } ?? rule
                 run.firstError = InstallRun.oneLine(rule)
             }
         } else {
@@ -580,6 +582,16 @@ public struct SQLSetupParser: TextFormatParser {
             expected += 1
         }
         return expected - 1
+    }
+
+    /// The name in the first pair of double or single quotes of `line` (`Rule "RebootRequiredCheck"
+    /// failed: …` → `RebootRequiredCheck`); `nil` when there is none or it is empty or over 128 bytes.
+    static func quotedName(_ line: String) -> String? {
+        let u = Array(line.utf8.prefix(512))
+        guard let open = u.firstIndex(where: { $0 == 0x22 || $0 == 0x27 }),
+              let close = u[(open + 1)...].firstIndex(of: u[open]),
+              close - open - 1 > 0, close - open - 1 <= 128 else { return nil }
+        return Bytes.string(u, open + 1, close)
     }
 
     static func isHexCode(_ u: [UInt8]) -> Bool {
