@@ -434,17 +434,46 @@ final class TeeSource: ByteSource {
 /// The install and setup runs of a collection, bounded: every run is counted, but only the first
 /// failures and a few other runs are kept for the summary (a setupapi log alone can hold
 /// thousands of device installs).
+///
+/// One run is one outcome: summary records that name the same run (`amt.install.run_id`, e.g. a
+/// SQL Server setup run's Summary.txt, Detail.txt and their `Log*.cab` copies) are one run, listed
+/// once with all its sources and counted once. Its outcome is the strongest its records state
+/// (failure, then success, then unknown). Up to `keptRunIDs` named runs are told apart; past that
+/// a named run is counted like one without a name.
 struct InstallRunLog: Sendable {
     static let keptFailures = 25
     static let keptOthers = 10
+    static let keptRunIDs = 10_000
     private(set) var failures: [InstallRun] = []
     private(set) var others: [InstallRun] = []
     private(set) var total = 0
     private(set) var failureCount = 0
+    /// Outcome of every named run seen (bounded by `keptRunIDs`).
+    private var named: [String: Outcome] = [:]
 
     var isEmpty: Bool { total == 0 }
 
     mutating func add(_ run: InstallRun) {
+        if let id = run.runID, let known = named[id] {
+            let merged = InstallRun.stronger(known, run.outcome)
+            named[id] = merged
+            if merged == .failure, known != .failure { failureCount += 1 }
+            if let i = failures.firstIndex(where: { $0.runID == id }) {
+                failures[i] = failures[i].merged(with: run)
+            } else if let i = others.firstIndex(where: { $0.runID == id }) {
+                let m = others[i].merged(with: run)
+                if m.outcome == .failure {
+                    others.remove(at: i)
+                    if failures.count < Self.keptFailures { failures.append(m) }
+                } else {
+                    others[i] = m
+                }
+            } else if run.outcome == .failure, known != .failure, failures.count < Self.keptFailures {
+                failures.append(run)
+            }
+            return
+        }
+        if let id = run.runID, named.count < Self.keptRunIDs { named[id] = run.outcome }
         total += 1
         if run.outcome == .failure {
             failureCount += 1
@@ -455,10 +484,15 @@ struct InstallRunLog: Sendable {
     }
 
     mutating func merge(_ other: InstallRunLog) {
-        total += other.total
-        failureCount += other.failureCount
-        for run in other.failures where failures.count < Self.keptFailures { failures.append(run) }
-        for run in other.others where others.count < Self.keptOthers { others.append(run) }
+        // Runs of `other` that are not listed: counted as they are (a named one `self` knows too
+        // is then counted twice; with the lists' bounds that takes more runs than they hold).
+        let listed = other.failures + other.others
+        let unlisted = other.total - listed.count
+        let unlistedFailures = other.failureCount - other.failures.count
+        for run in listed { add(run) }
+        total += unlisted
+        failureCount += unlistedFailures
+        for (id, outcome) in other.named where named[id] == nil && named.count < Self.keptRunIDs { named[id] = outcome }
     }
 
     /// Summary lines: failures first, then other runs, then what was not listed.
@@ -482,6 +516,12 @@ struct InstallRun: Sendable {
     var exitCode: String?
     var firstError: String?
     var complete: Bool
+    /// The exit code in hex (`amt.install.exit_code_hex`), where the parser gives it.
+    var exitCodeHex: String?
+    /// `amt.install.run_id`: summary records with the same one are the same run.
+    var runID: String?
+    /// Every source that stated this run, in path order (one unless merged).
+    var sources: [String] = []
 
     /// `nil` unless the record is an install/setup summary record (`amt.install.*`).
     init?(record: Record) {
@@ -501,12 +541,45 @@ struct InstallRun: Sendable {
         } ?? record.code
         firstError = member("first_error")?.stringValue
         complete = member("complete") != .bool(false)
+        exitCodeHex = member("exit_code_hex")?.stringValue
+        runID = member("run_id")?.stringValue
+        sources = [source]
+    }
+
+    /// The stronger of two outcomes of one run: failure, then success, then unknown.
+    static func stronger(_ a: Outcome, _ b: Outcome) -> Outcome {
+        func rank(_ o: Outcome) -> Int { o == .failure ? 2 : o == .success ? 1 : 0 }
+        return rank(b) > rank(a) ? b : a
+    }
+
+    /// This run and `other` (the same run, from another of its files) as one: the fields of the
+    /// one with the stronger outcome (on a tie, the one whose source sorts first), gaps filled
+    /// from the other; the longer first error; every source. Independent of the order of the two.
+    func merged(with other: InstallRun) -> InstallRun {
+        func rank(_ o: Outcome) -> Int { o == .failure ? 2 : o == .success ? 1 : 0 }
+        let selfFirst = rank(outcome) != rank(other.outcome) ? rank(outcome) > rank(other.outcome)
+            : (sources.first ?? source) <= (other.sources.first ?? other.source)
+        var m = selfFirst ? self : other
+        let o = selfFirst ? other : self
+        m.product = m.product ?? o.product
+        m.exitCode = m.exitCode ?? o.exitCode
+        m.exitCodeHex = m.exitCodeHex ?? o.exitCodeHex
+        m.time = m.time ?? o.time
+        m.complete = m.complete || o.complete
+        switch (m.firstError, o.firstError) {
+        case let (a?, b?): m.firstError = b.count > a.count || (b.count == a.count && b < a) ? b : a
+        case (nil, let b?): m.firstError = b
+        default: break
+        }
+        m.sources = Array(Set(sources + other.sources)).sorted()
+        m.source = m.sources.joined(separator: " + ")
+        return m
     }
 
     /// One line for the summary.
     var line: String {
         var text = "\(outcome == .unknown ? "INCOMPLETE" : outcome.rawValue.uppercased())  \(product ?? "unknown product")"
-        if let exitCode { text += ", exit code \(exitCode)" }
+        if let exitCode { text += ", exit code \(exitCode)" + (exitCodeHex.map { $0 == exitCode ? "" : " (\($0))" } ?? "") }
         if let time { text += ", \(time.iso8601)" }
         text += "  (\(source))"
         if let firstError, outcome != .success { text += "\n      first error: \(firstError.prefix(160))" }

@@ -7,7 +7,8 @@
 ///   start), 7009 (start timed out), 7023 (terminated with an error).
 /// - install: failed runs summarized by the install parsers (`event.outcome` failure, grouped by
 ///   `amt.install.exit_code`: 1603 fatal error, 1618 another install running, 1638 another version
-///   installed) and MsiInstaller 11708 (installation failed) in the Application log.
+///   installed) and MsiInstaller 11708 (installation failed) in the Application log. One run is
+///   counted once however many of its files state it (`distinctBy` `amt.install.run_id`).
 /// - database: SQL Server 18456 (login failed, grouped by state), 9002 (transaction log full),
 ///   1105 (filegroup full); from ERRORLOG (`event.provider` `Logon`, `spidNN`, `Server`) and from
 ///   the Application log (`MSSQLSERVER`, `MSSQL$INSTANCE`).
@@ -46,7 +47,7 @@ enum BuiltinRules {
        "title": "An installation failed",
        "nextStep": "Open the install log at the line shown and read the failed action and its error. Exit code 1603: fix the error named there (often the database login or folder permissions), then rerun the setup as administrator; 1618: another installation was running - wait or restart, then retry; 1638: another version is installed - use the upgrade package or uninstall it first.",
        "match": {"datasets": ["msi", "sql.setup", "installshield", "setupapi", "dpinst"], "outcome": "failure"},
-       "groupBy": "amt.install.exit_code"},
+       "groupBy": "amt.install.exit_code", "distinctBy": "amt.install.run_id"},
 
       {"id": "install-failed-eventlog", "area": "install", "severity": "error",
        "title": "Windows Installer recorded a failed installation",

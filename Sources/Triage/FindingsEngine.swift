@@ -222,6 +222,8 @@ public struct FindingsEngine: Sendable {
         var rule: Rule
         var groups: [String: GroupState] = [:]
         var groupOrder: [String] = []
+        /// `distinctBy` values counted already (at most `Rule.distinctLimit`).
+        var distinct: Set<String> = []
     }
 
     struct TemplateState {
@@ -283,6 +285,12 @@ public struct FindingsEngine: Sendable {
         for i in candidates {
             let matches = compiled[i].matchesBesidesDataset(record, scratch: &scratch)
             guard matches else { continue }
+            if let by = rules[i].rule.distinctBy,
+               let value = record.extra(by.hasPrefix("amt.") ? String(by.dropFirst(4)) : by).flatMap(CompiledMatch.text),
+               !value.isEmpty {
+                if rules[i].distinct.contains(value) { continue }
+                if rules[i].distinct.count < Rule.distinctLimit { rules[i].distinct.insert(value) }
+            }
             var key = ""
             if let by = rules[i].rule.groupBy {
                 if by == "template" {

@@ -30,7 +30,8 @@ public enum FindingSeverity: String, Codable, Sendable, CaseIterable, Comparable
 /// {"id": "power-unexpected-shutdown", "area": "power", "severity": "critical",
 ///  "title": "…", "nextStep": "…",
 ///  "match": {"datasets": ["windows.evtx"], "eventIDs": [41], "providers": ["Microsoft-Windows-Kernel-Power"]},
-///  "threshold": 1, "window": 3600, "evidenceLimit": 5, "groupBy": "amt.sql.state"}
+///  "threshold": 1, "window": 3600, "evidenceLimit": 5, "groupBy": "amt.sql.state",
+///  "distinctBy": "amt.install.run_id"}
 /// ```
 /// A rule fires (produces a finding) when at least `threshold` records match — all of the
 /// collection when `window` is `nil`, else within some `window` seconds (judged in arrival
@@ -55,12 +56,20 @@ public struct Rule: Codable, Sendable, Equatable {
     /// `MessageTemplate`), or an `amt.*` path such as `"amt.sql.state"` (records without the value
     /// share one group). At most `Rule.groupLimit` groups per rule; later values go to group `"other"`.
     public var groupBy: String?
+    /// Counts records that share a value of this `amt.*` path once (the first one seen): records
+    /// that state the same thing from different files, such as the summary records of one install
+    /// run (`amt.install.run_id`). Records without the value all count. At most
+    /// `Rule.distinctLimit` values are remembered per rule; past that, records count again.
+    public var distinctBy: String?
 
     /// Distinct `groupBy` values kept per rule before the rest are counted as `"other"`.
     public static let groupLimit = 100
+    /// Distinct `distinctBy` values remembered per rule.
+    public static let distinctLimit = 10_000
 
     public init(id: String, area: Area, severity: FindingSeverity, title: String, nextStep: String, match: Match,
-                threshold: Int = 1, window: Int? = nil, evidenceLimit: Int = 5, groupBy: String? = nil) {
+                threshold: Int = 1, window: Int? = nil, evidenceLimit: Int = 5, groupBy: String? = nil,
+                distinctBy: String? = nil) {
         self.id = id
         self.area = area
         self.severity = severity
@@ -71,10 +80,11 @@ public struct Rule: Codable, Sendable, Equatable {
         self.window = window.flatMap { $0 > 0 ? $0 : nil }
         self.evidenceLimit = min(50, max(0, evidenceLimit))
         self.groupBy = groupBy
+        self.distinctBy = distinctBy
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, area, severity, title, nextStep, match, threshold, window, evidenceLimit, groupBy
+        case id, area, severity, title, nextStep, match, threshold, window, evidenceLimit, groupBy, distinctBy
     }
 
     public init(from decoder: any Decoder) throws {
@@ -89,7 +99,8 @@ public struct Rule: Codable, Sendable, Equatable {
             threshold: try c.decodeIfPresent(Int.self, forKey: .threshold) ?? 1,
             window: try c.decodeIfPresent(Int.self, forKey: .window),
             evidenceLimit: try c.decodeIfPresent(Int.self, forKey: .evidenceLimit) ?? 5,
-            groupBy: try c.decodeIfPresent(String.self, forKey: .groupBy))
+            groupBy: try c.decodeIfPresent(String.self, forKey: .groupBy),
+            distinctBy: try c.decodeIfPresent(String.self, forKey: .distinctBy))
     }
 }
 

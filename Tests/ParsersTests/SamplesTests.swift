@@ -150,6 +150,12 @@ import Testing
                       ("sql.errorlog/ERRORLOG", "sql.errorlog"), ("sql.errorlog/ERRORLOG.noadjust", "sql.errorlog"),
                       ("sql.setup/Summary_failed_rules.txt", "sql.setup"), ("sql.setup/Summary_de_failed_feature.txt", "sql.setup"),
                       ("sql.setup/Summary_partial.txt", "sql.setup"), ("sql.setup/Detail.txt", "sql.setup"),
+                      ("sql.setup/Detail_process_returned.txt", "sql.setup"),
+                      ("sql.setup/WBX-SQL01_20261121_140211_Watson.txt", "sql.setup"),
+                      ("installshield/suite-original1-final0-ko.log", "installshield"),
+                      ("installshield/suite-cancelled-ja.log", "installshield"),
+                      ("installshield/suite-interrupted-failed-es.log", "installshield"),
+                      ("installshield/suite-final-status-only.log", "installshield"),
                       ("setupapi/setupapi.dev.log", "setupapi"), ("setupapi/setupapi.log", "setupapi"),
                       ("installshield/suite-failure-es.log", "installshield"),
                       ("installshield/debuglog-success-24h.log", "installshield"), ("dpinst/DPINST.LOG", "dpinst")])

@@ -66,6 +66,40 @@ import Triage
         #expect(T.ruleIDs([translated, succeeded, T.event("MsiInstaller", 11707, level: .information)]).isEmpty)
     }
 
+    /// One SQL Server setup run stated by its Summary.txt, Detail.txt and a `Log*.cab` copy is one
+    /// failed installation; another run with the same exit code counts apart.
+    @Test func installFailedCountsARunOnce() throws {
+        func summary(_ path: String, run: String?) -> Record {
+            var r = T.text("sql.setup", "SQL Server setup failed with exit code -2068052377 (0x84BC0667)", code: "-2068052377")
+            r.filePath = path
+            r.outcome = .failure
+            r.setExtra("install.exit_code", .string("-2068052377"))
+            if let run { r.setExtra("install.run_id", .string(run)) }
+            return r
+        }
+        var engine = FindingsEngine(rules: .builtin())
+        engine.observe(summary("Log/20261121_140211/Summary_WBX_20261121_140211.txt", run: "sql.setup/20261121_140211"))
+        engine.observe(summary("Log/20261121_140211/Detail.txt", run: "sql.setup/20261121_140211"))
+        engine.observe(summary("Log/Log20261121_140211.cab/Detail.txt", run: "sql.setup/20261121_140211"))
+        engine.observe(summary("Log/20261122_091000/Detail.txt", run: "sql.setup/20261122_091000"))
+        // Records that name no run all count.
+        engine.observe(summary("a/Detail.txt", run: nil))
+        engine.observe(summary("b/Detail.txt", run: nil))
+        let f = try #require(engine.findings().first { $0.ruleID == "install-failed" })
+        #expect(engine.findings().filter { $0.ruleID == "install-failed" }.count == 1)
+        #expect(f.count == 4)
+        #expect(f.evidence.map(\.filePath) == ["Log/20261121_140211/Summary_WBX_20261121_140211.txt",
+                                               "Log/20261122_091000/Detail.txt", "a/Detail.txt", "b/Detail.txt"])
+    }
+
+    @Test func distinctByDecodesAndDefaultsToNil() throws {
+        let json = #"{"id": "x", "area": "install", "severity": "error", "title": "X", "nextStep": "Do something concrete about X right away.", "match": {"datasets": ["msi"]}, "distinctBy": "amt.install.run_id"}"#
+        let rule = try JSONDecoder().decode(Rule.self, from: Data(json.utf8))
+        #expect(rule.distinctBy == "amt.install.run_id")
+        let plain = try JSONDecoder().decode(Rule.self, from: Data(json.replacingOccurrences(of: #", "distinctBy": "amt.install.run_id""#, with: "").utf8))
+        #expect(plain.distinctBy == nil)
+    }
+
     @Test func sqlLoginFailuresByState() {
         func login(_ state: Int) -> Record {
             var r = T.text("sql.errorlog", "Error: 18456, Severity: 14, State: \(state).\nLogin failed for user 'webbrix'.",

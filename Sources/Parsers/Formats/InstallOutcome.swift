@@ -24,6 +24,14 @@ struct InstallRun {
     var succeeded: Bool?
     var firstError: String?
     var failedAction: String?
+    /// The exit code as a 32-bit hex HRESULT (`0x851A0019`), for codes that are one.
+    var exitCodeHex: String?
+    /// What identifies the run across the files it left (a SQL Server setup run's log folder
+    /// `20251109_020330`): summary records of one run share it (`amt.install.run_id`).
+    var runID: String?
+    /// How an interrupted run ended, when the log says it was interrupted: `cancelled` (by the
+    /// user) or `failed`; `nil` for a run that was not interrupted.
+    var interruption: String?
     /// Where the result was stated (or where the run started, when it never was).
     var line: Int?
     var timestamp: Timestamp?
@@ -99,6 +107,8 @@ struct InstallRun {
         if let product { install.append(("product", .string(product))) }
         if let version { install.append(("version", .string(version))) }
         if let exitCode { install.append(("exit_code", .string(exitCode))) }
+        if let exitCodeHex { install.append(("exit_code_hex", .string(exitCodeHex))) }
+        if let runID { install.append(("run_id", .string(runID))) }
         if let firstError { install.append(("first_error", .string(firstError))) }
         if let failedAction { install.append(("failed_action", .string(failedAction))) }
         install.append(("complete", .bool(succeeded != nil)))
@@ -139,7 +149,7 @@ struct InstallRun {
         var out: [UInt8] = []
         out.reserveCapacity(kind.utf8.count + (product?.utf8.count ?? 0) + (version?.utf8.count ?? 0)
                             + (exitCode?.utf8.count ?? 0) + (failedAction?.utf8.count ?? 0)
-                            + (firstError?.utf8.count ?? 0) + 64)
+                            + (firstError?.utf8.count ?? 0) + 80)
         func put(_ text: String) { out.append(contentsOf: text.utf8) }
         func put(_ text: StaticString) { text.withUTF8Buffer { out.append(contentsOf: $0) } }
         put(kind)
@@ -150,9 +160,14 @@ struct InstallRun {
             put(" succeeded")
             if let exitCode { put(" (exit code "); put(exitCode); put(")") }
             put(".")
+        case false? where interruption == "cancelled":
+            put(" was cancelled")
+            if let exitCode { put(" (exit code "); put(exitCode); put(")") }
+            put(".")
         case false?:
-            put(" failed")
+            put(interruption == "failed" ? " was interrupted and failed" : " failed")
             if let exitCode { put(" with exit code "); put(exitCode) }
+            if let exitCodeHex, exitCodeHex != exitCode { put(" ("); put(exitCodeHex); put(")") }
             if let failedAction { put(" in "); put(failedAction) }
             if let firstError { put(": "); put(firstError) } else { put(".") }
         case nil:
@@ -311,6 +326,18 @@ enum Bytes {
     @inline(__always)
     static func hasZeroByte(_ w: UInt64) -> Bool {
         (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080 != 0
+    }
+
+    /// Last offset of `p` in `u` (ignoring ASCII case, `p` lower-case) that starts at or after
+    /// `from` and ends at or before `before` (default: the end).
+    static func findLastCI<U: LineByteBuffer>(_ u: U, _ p: [UInt8], from: Int = 0, before: Int? = nil) -> Int? where U.Index == Int {
+        var i = min(before ?? u.count, u.count) - p.count
+        let lo = max(0, from)
+        while i >= lo {
+            if hasCI(u, p, at: i) { return i }
+            i -= 1
+        }
+        return nil
     }
 
     /// Last offset of `p` in `u`.

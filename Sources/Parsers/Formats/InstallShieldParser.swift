@@ -8,15 +8,28 @@ import LogRecord
 /// Lines without the head (a value that spans lines with bare CR or LF) join the entry before.
 /// Times are local (site zone).
 ///
-/// One summary record per file (`InstallRun`): the result is `Setup returning N` /
-/// `… returning N`, or the suite's `Original exit status` / `final exit status` (the final one
-/// wins); 0, 3010 and 1641 are success. The product is `Product=` / `ProductName=` from the
-/// setup.ini dump, the version `ProductVersion=`. No result: partial.
+/// One summary record per file (`InstallRun`). The result is what the process returned, read from
+/// the strongest statement the log makes (a weaker one never replaces a stronger one, a later one
+/// of the same strength does):
+/// 1. `final exit status: X` (also in `Original exit status: Y, final exit status: X`: the original
+///    status is kept as `amt.installshield.original_exit_status`) and `Setup returning N`;
+/// 2. the suite engine's `…, final status: N`;
+/// 3. `Original exit status: Y` alone.
+/// 0, 3010 and 1641 are success. A statement in a continuation line (a value that spans lines)
+/// counts as well. The suite status `IDS_SUITE_INTERRUPTED` marks the run interrupted:
+/// `amt.install.interrupted` is `cancelled` when the log shows a cancel (exit status 1602 /
+/// 0x80070642, 1223 / 0x800704C7, or a line saying the user cancelled), else `failed`; an
+/// interrupted run with no exit status is a failure all the same. The product is `Product=` /
+/// `ProductName=` from the setup.ini dump or the suite's `property 'ProductName' value now '…'`,
+/// the version `ProductVersion=` or `property 'ProductVersion'`. An `Action 'X' returned status N`
+/// with N not 0 is an InstallScript action that failed: the first one is the failed action
+/// (`amt.install.failed_action` `action X`, unless the run succeeded or was cancelled) and its line
+/// the first error. No result: partial.
 ///
 /// Levels (`log.level`):
 /// | entry | level |
 /// |---|---|
-/// | text starting `Error`/`ERROR`/`Fatal`, a failing exit status | error |
+/// | text starting `Error`/`ERROR`/`Fatal`, a failing exit status, `IDS_SUITE_INTERRUPTED`, `Action 'X' returned status` not 0 | error |
 /// | text starting `Warning`/`WARNING` | warning |
 /// | `Extraction of '…' failed` (optional files such as `BetaMarker.dat`: not an error) | verbose |
 /// | everything else | information |
@@ -40,6 +53,11 @@ public struct InstallShieldParser: TextFormatParser {
     private var firstLine: Int?
     private var lastTime: (Timestamp, TimeSource)?
     private var unknownDesignators = 0
+    /// How strong the result in `run` is (see the type's documentation); 0: none yet.
+    private var resultRank = 0
+    /// `IDS_SUITE_INTERRUPTED` was seen, and whether the log shows a cancel.
+    private var interrupted = false
+    private var sawCancel = false
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
@@ -62,7 +80,16 @@ public struct InstallShieldParser: TextFormatParser {
     private mutating func feed(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
                                emit: RecordSink) throws {
         guard let h = Self.parseHead(u, dayFirst: dayFirst) else {
-            if pending.join(line, stats: &stats) { return }
+            if pending.join(line, stats: &stats) {
+                // A value that spans lines: a result stated on the continuation counts.
+                if Self.mayStateResult(u, from: 0) {
+                    var r = pending.record
+                    classifyResult(u, from: 0, record: &r, line: line.number)
+                    if r.level == .error { pending.record.level = .error }
+                    if pending.record.code == nil { pending.record.code = r.code }
+                }
+                return
+            }
             try pending.emit(emit)
             guard !Bytes.isBlank(u) else { return }
             var r = pending.template
@@ -93,13 +120,28 @@ public struct InstallShieldParser: TextFormatParser {
         } else {
             stats.recordProblem("line \(line.number.map(String.init) ?? "?"): impossible date")
         }
-        Self.classify(u, from: h.textStart, record: &pending.record, run: &run, line: line.number)
+        var r = pending.record
+        classify(u, from: h.textStart, record: &r, line: line.number)
+        pending.record = r
         pending.open(line.text)
     }
 
     public mutating func finish(stats: inout ParseStats, emit: RecordSink) throws {
         try pending.emit(emit)
         guard firstLine != nil else { return }
+        if interrupted {
+            let code = run.exitCode.flatMap { Self.number(Array($0.utf8)) }
+            let cancelled = sawCancel || code.map { Self.cancelCodes.contains($0) } == true
+            // An interrupted suite did not install what it set out to, whatever it returned.
+            if run.succeeded != false {
+                run.succeeded = false
+                if run.line == nil { run.line = interruptedLine }
+                if run.timestamp == nil { (run.timestamp, run.timeSource) = (interruptedTime?.0, interruptedTime?.1) }
+            }
+            run.interruption = cancelled ? "cancelled" : "failed"
+            run.extras.append(("install.interrupted", .string(cancelled ? "cancelled" : "failed")))
+            if cancelled { run.failedAction = nil }
+        }
         if run.succeeded == true { run.failedAction = nil }
         if run.succeeded == nil { run.line = firstLine }
         var r = run.record(dataset: Self.dataset, context: context, stats: &stats)
@@ -107,10 +149,24 @@ public struct InstallShieldParser: TextFormatParser {
         try emit(&r)
     }
 
-    private static func classify(_ u: UnsafeBufferPointer<UInt8>, from t: Int, record r: inout Record, run: inout InstallRun, line: Int?) {
+    /// Exit codes that mean the user cancelled: 1602 (`ERROR_INSTALL_USEREXIT`), 1223
+    /// (`ERROR_CANCELLED`), as such or as HRESULTs (0x80070642, 0x800704C7).
+    static let cancelCodes: Set<Int> = [1602, 1223, Int(Int32(bitPattern: 0x8007_0642)), Int(Int32(bitPattern: 0x8007_04C7))]
+
+    private var interruptedLine: Int?
+    private var interruptedTime: (Timestamp?, TimeSource?)?
+
+    private mutating func classify(_ u: UnsafeBufferPointer<UInt8>, from t: Int, record r: inout Record, line: Int?) {
         if Bytes.has(u, P.extraction, at: t), Bytes.has(u, P.failed, at: u.count - P.failed.utf8CodeUnitCount) {
             r.level = .verbose
             return
+        }
+        if Bytes.has(u, P.engineProperty, at: t) {
+            property(u, from: t + P.engineProperty.utf8CodeUnitCount, record: &r, line: line)
+            return
+        }
+        if !sawCancel, Bytes.findCI(u, P.cancel, from: t) != nil, Bytes.findCI(u, P.user, from: t) != nil {
+            sawCancel = true
         }
         if Bytes.has(u, P.product, at: t) || Bytes.has(u, P.productName, at: t) {
             let s = t + (Bytes.has(u, P.product, at: t) ? P.product.utf8CodeUnitCount : P.productName.utf8CodeUnitCount)
@@ -123,37 +179,21 @@ public struct InstallShieldParser: TextFormatParser {
             if !v.isEmpty, run.version == nil { run.version = v }
             return
         }
-        // Results (most lines have none: one look for the letter pairs that start either phrase).
-        var code: (text: String, value: Int)?
-        var isOriginal = false
-        if !Self.mayStateResult(u, from: t) {
-            // Neither `exit status` nor `setup returning ` is in the text.
-        } else if let p = Bytes.findCI(u, P.exitStatus, from: t) {
-            var i = p + P.exitStatus.count
-            while i < u.count, u[i] == 0x3A || u[i] == 0x20 || u[i] == 0x3D { i += 1 }
-            code = Self.number(u, &i)
-            isOriginal = Bytes.findCI(u, P.original, from: t).map { $0 < p } ?? false
-        } else if let p = Bytes.findCI(u, P.returning, from: t) {
-            var i = p + P.returning.count
-            code = Self.number(u, &i)
-            if code != nil, i < u.count, u[i] != 0x20, u[i] != 0x2E { code = nil }
-        }
-        if let code {
-            // `Original exit status` is what the package said; a later `final exit status` wins.
-            if !isOriginal || run.exitCode == nil {
-                run.exitCode = code.text
-                run.succeeded = code.value == 0 || code.value == 3010 || code.value == 1641
-                run.line = line
-                run.timestamp = r.timestamp
-                run.timeSource = r.timeSource
-            }
-            r.code = code.text
-            if !(code.value == 0 || code.value == 3010 || code.value == 1641) {
+        if Bytes.has(u, P.actionQuote, at: t), let p = Bytes.find(u, P.returnedStatus, from: t) {
+            // `Action 'Name' returned status 0x80070643`: an InstallScript action of the suite failed.
+            var i = p + P.returnedStatus.count
+            if let code = Self.number(u, &i), code.value != 0 {
                 r.level = .error
+                r.code = code.text
+                let ns = t + P.actionQuote.utf8CodeUnitCount
+                if run.failedAction == nil, let q = Bytes.find(u, P.quote, from: ns), q > ns {
+                    run.failedAction = "action " + Bytes.string(u, ns, q)
+                }
                 run.noteError(Bytes.string(u, t, u.count))
             }
             return
         }
+        if Self.mayStateResult(u, from: t), classifyResult(u, from: t, record: &r, line: line) { return }
         if Bytes.has(u, P.errorUpper, at: t) || Bytes.has(u, P.error, at: t) || Bytes.has(u, P.fatal, at: t) {
             r.level = .error
             run.noteError(Bytes.string(u, t, u.count))
@@ -162,9 +202,105 @@ public struct InstallShieldParser: TextFormatParser {
         }
     }
 
-    /// `false` when `u[t...]` cannot hold `exit status` or `setup returning ` (any case): neither
-    /// `xi` nor `p ` (pairs inside the phrases, rarer in text than their first letters) is at any
-    /// position (eight positions per step, see `Bytes.findCI`).
+    /// The result `u[t...]` states, if any, taken into `run` when it is at least as strong as the
+    /// one there (see the type's documentation); `true` when the text states one.
+    @discardableResult
+    private mutating func classifyResult(_ u: UnsafeBufferPointer<UInt8>, from t: Int, record r: inout Record, line: Int?) -> Bool {
+        var code: (text: String, value: Int)?
+        var rank = 0
+        if let p = Bytes.findLastCI(u, P.exitStatus, from: t) {
+            // `Original exit status: 0x1, final exit status: 0x0`: the last statement is the final one.
+            var i = p + P.exitStatus.count
+            while i < u.count, u[i] == 0x3A || u[i] == 0x20 || u[i] == 0x3D { i += 1 }
+            code = Self.number(u, &i)
+            let original = Bytes.findLastCI(u, P.original, from: t, before: p)
+            let final = Bytes.findLastCI(u, P.final, from: t, before: p)
+            let isOriginal = original != nil && (final.map { $0 < original! } ?? true)
+            rank = isOriginal ? 1 : 3
+            if !isOriginal, let o = original, o < p {
+                // The original status stated before the final one on the same line.
+                var k = o + P.original.count
+                if let e = Bytes.findCI(u, P.exitStatus, from: k), e < p {
+                    k = e + P.exitStatus.count
+                    while k < u.count, u[k] == 0x3A || u[k] == 0x20 || u[k] == 0x3D { k += 1 }
+                    if let orig = Self.number(u, &k) {
+                        run.extras.removeAll { $0.0 == "installshield.original_exit_status" }
+                        run.extras.append(("installshield.original_exit_status", .string(orig.text)))
+                    }
+                }
+            }
+        } else if let p = Bytes.findCI(u, P.finalStatus, from: t) {
+            var i = p + P.finalStatus.count
+            while i < u.count, u[i] == 0x3A || u[i] == 0x20 || u[i] == 0x3D { i += 1 }
+            code = Self.number(u, &i)
+            rank = 2
+        } else if let p = Bytes.findCI(u, P.returning, from: t) {
+            var i = p + P.returning.count
+            code = Self.number(u, &i)
+            if code != nil, i < u.count, u[i] != 0x20, u[i] != 0x2E { code = nil }
+            rank = 3
+        }
+        guard let code else { return false }
+        let ok = code.value == 0 || code.value == 3010 || code.value == 1641
+        if rank >= resultRank {
+            if rank == 1 {
+                run.extras.removeAll { $0.0 == "installshield.original_exit_status" }
+                run.extras.append(("installshield.original_exit_status", .string(code.text)))
+            }
+            resultRank = rank
+            run.exitCode = code.text
+            run.succeeded = ok
+            run.line = line
+            run.timestamp = r.timestamp
+            run.timeSource = r.timeSource
+        }
+        r.code = code.text
+        if Self.cancelCodes.contains(code.value) { sawCancel = true }
+        if !ok {
+            r.level = .error
+            run.noteError(Bytes.string(u, t, u.count))
+        }
+        return true
+    }
+
+    /// `Engine: property 'Name' value now 'Value'` (the suite engine's property changes), from `s`
+    /// (after `Engine: property '`): the product, its version and the suite's install status.
+    private mutating func property(_ u: UnsafeBufferPointer<UInt8>, from s: Int, record r: inout Record, line: Int?) {
+        guard let q = Bytes.find(u, P.quote, from: s), Bytes.has(u, P.valueNow, at: q) else { return }
+        let vs = q + P.valueNow.count
+        var ve = u.count
+        while ve > vs, u[ve - 1] != 0x27 { ve -= 1 }
+        guard ve > vs else { return }
+        let value = Bytes.string(u, vs, ve - 1)
+        guard !value.isEmpty else { return }
+        if Bytes.has(u, P.nameProductName, at: s), q - s == P.nameProductName.count {
+            if run.product == nil { run.product = value }
+        } else if Bytes.has(u, P.nameProductVersion, at: s), q - s == P.nameProductVersion.count {
+            if run.version == nil { run.version = value }
+        } else if Bytes.has(u, P.nameInstallStatus, at: s), q - s == P.nameInstallStatus.count,
+                  Bytes.has(u, P.interrupted, at: vs), ve - 1 - vs == P.interrupted.count {
+            r.level = .error
+            if !interrupted {
+                interrupted = true
+                interruptedLine = line
+                interruptedTime = (r.timestamp, r.timeSource)
+                run.noteError("Setup interrupted (IDS_SUITE_INTERRUPTED)")
+            }
+        }
+    }
+
+    /// `1603`, `-1`, `0x642` as the whole of `u`.
+    static func number(_ u: [UInt8]) -> Int? {
+        u.withUnsafeBufferPointer { b in
+            var i = 0
+            guard let v = number(b, &i), i == b.count else { return nil }
+            return v.value
+        }
+    }
+
+    /// `false` when `u[t...]` cannot hold `exit status`, `final status` or `setup returning ` (any
+    /// case): none of `xi`, `p ` and `l s` (pairs inside the phrases, rarer in text than their first
+    /// letters) is at any position (eight positions per step, see `Bytes.findCI`).
     static func mayStateResult(_ u: UnsafeBufferPointer<UInt8>, from t: Int) -> Bool {
         guard let base = u.baseAddress else { return false }
         let ones: UInt64 = 0x0101_0101_0101_0101
@@ -176,12 +312,13 @@ public struct InstallShieldParser: TextFormatParser {
             // Folding sets 0x20 in every byte: letters compare in lower case, space stays space.
             let xi = Bytes.zeroBytes(w ^ (ones &* 0x78)) & Bytes.zeroBytes(w1 ^ (ones &* 0x69))
             let pSpace = Bytes.zeroBytes(w ^ (ones &* 0x70)) & Bytes.zeroBytes(w1 ^ (ones &* 0x20))
-            if xi | pSpace != 0 { return true }
+            let lSpace = Bytes.zeroBytes(w ^ (ones &* 0x6C)) & Bytes.zeroBytes(w1 ^ (ones &* 0x20))
+            if xi | pSpace | lSpace != 0 { return true }
             i += 8
         }
         while i + 1 < u.count {
             let a = u[i] | 0x20, b = u[i + 1] | 0x20
-            if (a == 0x78 && b == 0x69) || (a == 0x70 && b == 0x20) { return true }
+            if (a == 0x78 && b == 0x69) || (a == 0x70 && b == 0x20) || (a == 0x6C && b == 0x20) { return true }
             i += 1
         }
         return false
@@ -268,7 +405,20 @@ public struct InstallShieldParser: TextFormatParser {
         static var warning: StaticString { "Warning" }
         static var warningUpper: StaticString { "WARNING" }
         static let exitStatus = [UInt8](ascii: "exit status")
+        static let finalStatus = [UInt8](ascii: "final status")
         static let original = [UInt8](ascii: "original")
+        static let final = [UInt8](ascii: "final")
+        static var engineProperty: StaticString { "Engine: property '" }
+        static var actionQuote: StaticString { "Action '" }
+        static let returnedStatus = [UInt8](ascii: "' returned status ")
+        static let quote = [UInt8](ascii: "'")
+        static let valueNow = [UInt8](ascii: "' value now '")
+        static let nameProductName = [UInt8](ascii: "ProductName")
+        static let nameProductVersion = [UInt8](ascii: "ProductVersion")
+        static let nameInstallStatus = [UInt8](ascii: "ISInstallStatus")
+        static let interrupted = [UInt8](ascii: "IDS_SUITE_INTERRUPTED")
+        static let cancel = [UInt8](ascii: "cancel")
+        static let user = [UInt8](ascii: "user")
         static let returning = [UInt8](ascii: "setup returning ")
         /// Lower-cased or exact designators.
         static let am: [[UInt8]] = ["am", "a.m.", "a. m.", "vorm.", "午前", "上午", "오전", "πμ", "π.μ.", "ص", "ق.ظ", "fm", "de."].map { Array($0.utf8) }

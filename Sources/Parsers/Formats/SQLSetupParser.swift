@@ -16,11 +16,22 @@ import LogRecord
 ///
 /// **Detail.txt** lines are `(01) 2019-11-20 10:11:12 Slp: text`: thread id, local time, component
 /// (`event.provider`), text; lines without that head join the entry before. The result is
-/// `Setup closed with exit code: 0x…` or `Error result: N`; a failed rule is the `Evaluating rule :
-/// X` before `Rule evaluation done : Failed`.
+/// `Setup closed with exit code: 0x…` or `Error result: N`, else (a run that left only a Detail.txt
+/// and stopped early) the last `Process returned N` (`Process returned exit code: 0x…`); a failed
+/// rule is the `Evaluating rule : X` before `Rule evaluation done : Failed`. The first `Exception
+/// type:` with its message (the `Message:` value or the line after it) and its `HResult : 0x…`
+/// explains a failure no rule explains (`amt.sql.setup.exception`, `amt.sql.setup.hresult`).
 ///
-/// One summary record per file (see `InstallRun`): exit code 0 or 3010 is success, anything else
-/// failure, no exit code at all partial. `amt.sql.setup.exit_code_hex` gives the HRESULT form.
+/// **Watson bucket files** (`…_Watson.txt`: a title line, then `Bucket param N: value`) are one
+/// record with the parameters (`amt.sql.setup.watson`); they state no result, so they make no
+/// summary record: the run's outcome comes from its Summary and Detail.
+///
+/// One summary record per Summary or Detail file (see `InstallRun`): exit code 0 or 3010 is
+/// success, anything else failure, no exit code at all partial. The code is given in decimal
+/// (`amt.install.exit_code`) and as the HRESULT (`amt.install.exit_code_hex`, also
+/// `amt.sql.setup.exit_code_hex`). `amt.install.run_id` names the run (`sql.setup/20251109_020330`,
+/// its log folder as a line of the file or, failing that, the source path names it; else the start
+/// time): a run's Summary, Detail and `Log*.cab` copies share it, so that readers count it once.
 ///
 /// Levels (`log.level`):
 /// | entry | level |
@@ -32,7 +43,7 @@ import LogRecord
 public struct SQLSetupParser: TextFormatParser {
     public static let dataset = Dataset.sqlSetup
 
-    enum Layout { case summary, detail }
+    enum Layout { case summary, detail, watson }
 
     public static func score(lines: [String], path: String) -> Int {
         var detail = 0, aligned = [Int: Int](), keywords = 0, headers = 0
@@ -45,6 +56,7 @@ public struct SQLSetupParser: TextFormatParser {
             for k in P.keywords where Bytes.findCI(u, k) != nil { keywords += 1 }
         }
         if detail >= 3 { return 90 }
+        if watsonParams(lines) >= 3, keywords >= 1 { return 80 }
         let best = aligned.values.max() ?? 0
         if best >= 4 && headers >= 1 && keywords >= 1 { return 95 }
         if best >= 6 && headers >= 2 { return 50 }
@@ -62,10 +74,17 @@ public struct SQLSetupParser: TextFormatParser {
     private var run = InstallRun(kind: "SQL Server setup")
     private var sawExitCode = false
     private var pending: Record?
-    /// Detail: the entry being framed, valid while `hasDetail`; built in place over the last one.
-    private var detail: Record
-    private var hasDetail = false
+    /// Detail: the entry being framed, built in place over the last one.
+    private var entry: PendingEntry
+    /// Summary: the lines of the section being framed.
     private var pendingLines = EntryBuffer()
+    /// The run's log folder (`20251109_020330`) as the source path names it, and as a line does.
+    private let pathRunID: String?
+    private var textRunID: String?
+    /// Detail: `Process returned N`, the result when no `Error result` / `Setup closed` line is there.
+    private var processReturned: (value: Int, line: Int?, time: Timestamp)?
+    /// Detail: the first exception's HResult is awaited (after its `Exception type:`).
+    private var hresultPending = false
     private var startLocal: Timestamp?
     private var endLocal: Timestamp?
     private var lastLocal: Timestamp?
@@ -80,23 +99,28 @@ public struct SQLSetupParser: TextFormatParser {
     // Detail
     private var currentRule: String?
     private var exceptionPending = false
+    /// The first exception: its type, message and HResult.
+    private var exception: String?
+    private var exceptionMessage: String?
+    private var hresult: String?
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
         self.template = RecordTemplate.make(dataset: Self.dataset, context: context)
-        self.detail = template
+        self.entry = PendingEntry(template: template)
         self.zone = ZoneCache(context.zone)
         var detail = 0
         var cache = DetailHeadCache()
         for line in sample where Array(line.utf8.prefix(64)).withUnsafeBufferPointer({ Self.parseDetailHead($0, cache: &cache) }) != nil {
             detail += 1
         }
-        layout = detail >= 1 ? .detail : .summary
+        layout = detail >= 1 ? .detail : Self.watsonParams(sample) >= 3 ? .watson : .summary
+        pathRunID = Self.runID(Array(context.sourcePath.utf8))
     }
 
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         switch layout {
-        case .summary: try feedSummary(line, stats: &stats, emit: emit)
+        case .summary, .watson: try feedSummary(line, stats: &stats, emit: emit)
         case .detail: try feedDetail(line, stats: &stats, emit: emit)
         }
     }
@@ -107,7 +131,11 @@ public struct SQLSetupParser: TextFormatParser {
             try flushSection(stats: &stats)
             try releaseSections(emit: emit)
         case .detail:
-            try flushDetail(emit: emit)
+            try entry.emit(emit)
+        case .watson:
+            try flushSection(stats: &stats)
+            try releaseSections(emit: emit)
+            return
         }
         try emitSummary(stats: &stats, emit: emit)
     }
@@ -136,9 +164,11 @@ public struct SQLSetupParser: TextFormatParser {
         let indented = u.isEmpty || u[0] == 0x20 || u[0] == 0x09
         if indented, pendingLines.takes(line, pending: pending != nil, stats: &stats) {
             pendingLines.append(line.text)
+            if textRunID == nil { textRunID = Self.logFolderRunID(u) }
             return
         }
         if Bytes.isBlank(line.text) { return }
+        if textRunID == nil { textRunID = Self.logFolderRunID(u) }
         try flushSection(stats: &stats)
         if heldSections.count >= Self.heldLimit { try releaseSections(emit: emit) }
         var r = template
@@ -160,7 +190,15 @@ public struct SQLSetupParser: TextFormatParser {
         let title = Array(lines[0].utf8)
         let isRules = P.ruleWords.contains { Bytes.findCI(title, $0) != nil }
         var hasFailedFeature = false
-        if sectionIndex == 1 {
+        if layout == .watson {
+            var params: [JSONValue] = []
+            for l in lines.dropFirst() {
+                let u = Array(l.utf8)
+                if let c = u.firstIndex(of: 0x3A) { params.append(.string(Bytes.string(u, c + 1, u.count))) }
+            }
+            if !params.isEmpty { r.setExtra("sql.setup.watson", .array(params)) }
+            if let id = pathRunID { r.setExtra("sql.setup.run_id", .string("sql.setup/" + id)) }
+        } else if sectionIndex == 1 {
             overall(lines, record: &r)
         } else if isRules {
             // A rules title with a value (`Rules report file:  C:\…`) is not a rule list.
@@ -198,6 +236,7 @@ public struct SQLSetupParser: TextFormatParser {
         run.extras.append(("sql.setup.final_result", .string(values[0].0)))
         var dates = 0
         var message: String?
+        var sawAction = false
         for (k, (v, b)) in values.enumerated() {
             if let t = Self.dateTime(b) {
                 dates += 1
@@ -214,7 +253,8 @@ public struct SQLSetupParser: TextFormatParser {
                 continue
             }
             if sawExitCode, dates == 0, k > 0, Int(v) == nil, message == nil { message = v }
-            if dates >= 2, k == values.count - 1 { run.extras.append(("sql.setup.action", .string(v))) }
+            // The requested action is the value right after the end time.
+            if dates == 2, !sawAction { sawAction = true; run.extras.append(("sql.setup.action", .string(v))) }
         }
         if let message { run.extras.append(("sql.setup.exit_message", .string(message))) }
         if run.succeeded == false {
@@ -263,11 +303,8 @@ public struct SQLSetupParser: TextFormatParser {
     private mutating func feedDetail(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
                                      emit: RecordSink) throws {
         guard let h = Self.parseDetailHead(u, cache: &headCache) else {
-            if pendingLines.takes(line, pending: hasDetail, stats: &stats) {
-                pendingLines.append(line.text)
-                return
-            }
-            try flushDetail(emit: emit)
+            if entry.join(line, stats: &stats) { return }
+            try entry.emit(emit)
             guard !Bytes.isBlank(u) else { return }
             var r = template
             r.message = line.text
@@ -280,72 +317,104 @@ public struct SQLSetupParser: TextFormatParser {
             try emit(&r)
             return
         }
-        try flushDetail(emit: emit)
-        // Filled in place: `detail` is a copy of the template again once the last one was emitted.
-        detail.message = line.text
-        detail.line = line.number
-        detail.level = .information
-        detail.threadID = h.thread
-        detail.provider = h.component
-        detail.code = nil
-        detail.timestamp = zone.toUTC(h.time)
-        detail.timeSource = zone.source
+        try entry.emit(emit)
+        // Filled in place: `entry.record` is a copy of the template again once the last one was emitted.
+        entry.record.message = line.text
+        entry.record.line = line.number
+        entry.record.level = .information
+        entry.record.threadID = h.thread
+        entry.record.provider = h.component
+        entry.record.code = nil
+        entry.record.timestamp = zone.toUTC(h.time)
+        entry.record.timeSource = zone.source
         lastLocal = h.time
         if startLocal == nil { startLocal = h.time }
         if firstLine == nil { firstLine = line.number }
         let t = h.textStart
         var i = t
         Bytes.skipSpaces(u, &i)
+        if textRunID == nil, i < u.count, u[i] == 0x43 || u[i] == 0x53 || u[i] == 0x52 || u[i] == 0x4C || u[i] == 0x44 {
+            // `C:\…\Setup Bootstrap\Log\20251109_020330\…` (mostly in lines starting `Sco:`, `Saved`,
+            // `Rules`, `Log`, `Detail`…): looked for until found.
+            textRunID = Self.logFolderRunID(u)
+        }
         if Bytes.has(u, P.evaluatingRule, at: i), let c = Bytes.find(u, P.colonSpace, from: i) {
             currentRule = Bytes.string(u, c + 2, u.count)
         } else if Bytes.has(u, P.ruleEvaluationDone, at: i) {
             if Bytes.findCI(u, P.failed, from: i) != nil {
-                detail.level = .error
+                entry.record.level = .error
                 if let rule = currentRule {
                     if run.failedAction == nil { run.failedAction = "rule \(rule)" }
                     run.noteError("Rule \(rule) failed")
                 }
             }
         } else if Bytes.has(u, P.exceptionType, at: i) {
-            detail.level = .error
-            if run.firstError == nil {
-                run.noteError(Bytes.string(u, i, u.count))
+            entry.record.level = .error
+            if exception == nil {
+                exception = Bytes.string(u, i + P.exceptionType.utf8CodeUnitCount, u.count)
                 exceptionPending = true
+                hresultPending = true
             }
-        } else if exceptionPending, Bytes.has(u, P.messageColon, at: i) || !Bytes.isBlank(Bytes.string(u, i, u.count)) {
+        } else if hresultPending, Bytes.has(u, P.hresult, at: i) {
+            // `HResult : 0x84b10001` of the first exception.
+            var k = i + P.hresult.utf8CodeUnitCount
+            while k < u.count, u[k] == 0x20 || u[k] == 0x3A { k += 1 }
+            hresultPending = false
+            exceptionPending = false
+            if Bytes.hasCI(u, [0x30, 0x78], at: k) {
+                k += 2
+                if let v = Bytes.hex(u, &k) { hresult = "0x" + Self.hex8(UInt32(truncatingIfNeeded: v)) }
+            }
+        } else if exceptionPending, Bytes.has(u, P.innerException, at: i) || Bytes.has(u, P.stack, at: i) {
+            exceptionPending = false
+        } else if exceptionPending, !Bytes.isBlank(Bytes.string(u, i, u.count)) {
             // The exception's message: the text after `Message:` or, when that is empty, the next line.
-            var text = Bytes.string(u, i, u.count)
-            if text.hasPrefix("Message:") { text = String(text.dropFirst(8)).trimmingCharacters(in: " ").description }
-            if !text.isEmpty, let e = run.firstError {
-                run.firstError = InstallRun.oneLine(e + "\n" + text)
+            var k = i
+            if Bytes.has(u, P.messageColon, at: k) { k += P.messageColon.utf8CodeUnitCount }
+            let text = Bytes.string(u, k, u.count)
+            if !text.isEmpty {
+                exceptionMessage = text
                 exceptionPending = false
+            }
+        } else if Bytes.has(u, P.processReturned, at: i) {
+            var k = i + P.processReturned.utf8CodeUnitCount
+            Bytes.skipSpaces(u, &k)
+            if Bytes.has(u, P.exitCode, at: k) { k += P.exitCode.utf8CodeUnitCount }
+            while k < u.count, u[k] == 0x20 || u[k] == 0x3A { k += 1 }
+            if let value = Self.code(u, &k) {
+                processReturned = (value, line.number, h.time)
+                entry.record.code = String(value)
+                if value != 0 && value != 3010 { entry.record.level = .error }
             }
         } else if Bytes.has(u, P.setupClosed, at: i) {
             var k = i + P.setupClosed.utf8CodeUnitCount
             Bytes.skipSpaces(u, &k)
-            var value: Int?
-            if Bytes.has(u, "0x", at: k) {
-                k += 2
-                value = Bytes.hex(u, &k).map { Int(Int32(truncatingIfNeeded: $0)) }
-            } else {
-                value = Bytes.int(u, &k)
-            }
-            if let value {
-                var r = detail
+            if let value = Self.code(u, &k) {
+                var r = entry.record
                 setResult(value, record: &r, line: line.number, time: h.time)
-                detail = r
+                entry.record = r
             }
         } else if Bytes.has(u, P.errorResult, at: i) {
             var k = i + P.errorResult.utf8CodeUnitCount
             Bytes.skipSpaces(u, &k)
             if let value = Bytes.int(u, &k), !sawExitCode || value != 0 {
-                var r = detail
+                var r = entry.record
                 setResult(value, record: &r, line: line.number, time: h.time)
-                detail = r
+                entry.record = r
             }
         }
-        hasDetail = true
-        pendingLines.reset(line.text)
+        entry.open(line.text)
+    }
+
+    /// `0x84BC0667` (as a signed 32-bit value) or `-2068052377` at `k`; advances `k`.
+    static func code(_ u: UnsafeBufferPointer<UInt8>, _ k: inout Int) -> Int? {
+        if Bytes.hasCI(u, [0x30, 0x78], at: k) {
+            var i = k + 2
+            guard let v = Bytes.hex(u, &i) else { return nil }
+            k = i
+            return Int(Int32(truncatingIfNeeded: v))
+        }
+        return Bytes.int(u, &k)
     }
 
     private mutating func setResult(_ value: Int, record r: inout Record, line: Int?, time: Timestamp) {
@@ -360,27 +429,39 @@ public struct SQLSetupParser: TextFormatParser {
         run.extras.append(("sql.setup.exit_code_hex", .string("0x" + Self.hex8(UInt32(truncatingIfNeeded: value)))))
     }
 
-    private mutating func flushDetail(emit: RecordSink) throws {
-        guard hasDetail else { return }
-        hasDetail = false
-        if pendingLines.count > 1 { detail.message = pendingLines.joined() }
-        pendingLines.clear()
-        try emit(&detail)
-        detail = template
-    }
-
     // MARK: Summary record
 
     private mutating func emitSummary(stats: inout ParseStats, emit: RecordSink) throws {
         guard firstLine != nil else { return }
+        if !sawExitCode, let p = processReturned {
+            // The run stopped before writing its final result: what the process returned is it.
+            var r = template
+            setResult(p.value, record: &r, line: p.line, time: p.time)
+        }
+        if let exception {
+            var text = "Exception " + exception
+            if let exceptionMessage { text += ": " + exceptionMessage }
+            if let hresult { text += " (HResult " + hresult + ")" }
+            run.noteError(text)
+            run.extras.append(("sql.setup.exception", .string(exception)))
+            if let hresult { run.extras.append(("sql.setup.hresult", .string(hresult))) }
+        }
+        if let hex = run.extras.last(where: { $0.0 == "sql.setup.exit_code_hex" })?.1.stringValue { run.exitCodeHex = hex }
+        if let id = textRunID ?? pathRunID {
+            run.runID = "sql.setup/" + id
+        } else if let start = startLocal {
+            run.runID = "sql.setup/start " + String(start.iso8601.prefix(19))
+        }
         if run.succeeded == false {
             // The most specific explanation wins: a failed feature, then a failed rule (the exit
             // message, already kept, is the fallback).
             if let f = failedFeature {
                 run.failedAction = run.failedAction ?? "feature \(f.name)"
                 run.firstError = InstallRun.oneLine("Feature \(f.name) failed with \(f.code)" + (f.description.map { ": \($0)" } ?? ""))
-            } else if let rule = failedRules.first, layout == .summary {
-                run.failedAction = run.failedAction ?? rule
+            } else if layout == .summary,
+                      let rule = failedRules.first(where: { Bytes.findCI(Array($0.utf8), P.failed) != nil }) ?? failedRules.first {
+                // A rules section lists warnings too: a line saying `failed` explains the run first.
+                run.failedAction = run.failedAction ?? Self.quotedName(rule).map { "rule " + $0 } ?? rule
                 run.firstError = InstallRun.oneLine(rule)
             }
         } else {
@@ -452,6 +533,65 @@ public struct SQLSetupParser: TextFormatParser {
         guard let secs = Bytes.clock(u, &i) else { return nil }
         guard let day = cache.midnight(year: y, month: mo, day: d) else { return nil }
         return day.adding(seconds: Int64(secs))
+    }
+
+    /// A run's log folder name (`yyyyMMdd_HHmmss`, not inside a longer run of digits) in `u`.
+    static func runID<U: LineByteBuffer>(_ u: U) -> String? where U.Index == Int {
+        var i = 0
+        while i + 15 <= u.count {
+            if Bytes.isDigit(u[i]), i == 0 || !Bytes.isDigit(u[i - 1]) {
+                var k = i
+                while k < u.count, k - i < 8, Bytes.isDigit(u[k]) { k += 1 }
+                if k - i == 8, k + 7 <= u.count, u[k] == 0x5F {
+                    var e = k + 1
+                    while e < u.count, e - k - 1 < 6, Bytes.isDigit(u[e]) { e += 1 }
+                    if e - k - 1 == 6, e == u.count || !Bytes.isDigit(u[e]) {
+                        return String(decoding: (i..<e).map { u[$0] }, as: UTF8.self)
+                    }
+                }
+                i = k
+                continue
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The run folder of a `…\Setup Bootstrap\Log\20251109_020330\…` path in `u` (any case).
+    static func logFolderRunID<U: LineByteBuffer>(_ u: U) -> String? where U.Index == Int {
+        guard let p = Bytes.findCI(u, P.bootstrapLog) else { return nil }
+        let s = p + P.bootstrapLog.count
+        guard s + 15 <= u.count else { return nil }
+        let id = (s..<(s + 15)).map { u[$0] }
+        guard let r = runID(id), r.utf8.count == 15, s + 15 == u.count || !Bytes.isDigit(u[s + 15]) else { return nil }
+        return r
+    }
+
+    /// The number of `Bucket param N: value` lines (indented or not: a label ending in a number,
+    /// `N` counting up from 1) in `lines`: a Watson bucket file has ten.
+    static func watsonParams(_ lines: [String]) -> Int {
+        var expected = 1
+        for line in lines {
+            let u = Array(line.utf8.prefix(200))
+            guard let c = u.firstIndex(of: 0x3A), c > 0 else { continue }
+            var d = c
+            while d > 0, Bytes.isDigit(u[d - 1]) { d -= 1 }
+            guard d < c, d > 0, u[d - 1] == 0x20 else { continue }
+            var k = d
+            guard let n = Bytes.digits(u, &k, max: 3), n == expected else { continue }
+            expected += 1
+        }
+        return expected - 1
+    }
+
+    /// The name in the first pair of double or single quotes of `line` (`Rule "RebootRequiredCheck"
+    /// failed: …` → `RebootRequiredCheck`); `nil` when there is none or it is empty or over 128 bytes.
+    static func quotedName(_ line: String) -> String? {
+        let u = Array(line.utf8.prefix(512))
+        guard let open = u.firstIndex(where: { $0 == 0x22 || $0 == 0x27 }),
+              let close = u[(open + 1)...].firstIndex(of: u[open]),
+              close - open - 1 > 0, close - open - 1 <= 128 else { return nil }
+        return Bytes.string(u, open + 1, close)
     }
 
     static func isHexCode(_ u: [UInt8]) -> Bool {
@@ -541,5 +681,11 @@ public struct SQLSetupParser: TextFormatParser {
         static var messageColon: StaticString { "Message:" }
         static var setupClosed: StaticString { "Setup closed with exit code:" }
         static var errorResult: StaticString { "Error result:" }
+        static var processReturned: StaticString { "Process returned" }
+        static var exitCode: StaticString { "exit code" }
+        static var hresult: StaticString { "HResult" }
+        static var innerException: StaticString { "Inner exception type:" }
+        static var stack: StaticString { "Stack:" }
+        static let bootstrapLog = [UInt8](ascii: "setup bootstrap\\log\\")
     }
 }
