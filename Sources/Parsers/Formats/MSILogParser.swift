@@ -46,15 +46,19 @@ public struct MSILogParser: TextFormatParser {
     static let heldBytesLimit = 4 << 20
 
     public static func score(lines: [String], path: String) -> Int {
-        var engine = 0, actions = 0
+        var engine = 0, actions = 0, headers = 0
         for line in lines {
             let u = Array(line.utf8.prefix(64))
             if Bytes.has(u, P.verboseStarted) || Bytes.has(u, P.loggingStarted) { return 100 }
             if u.withUnsafeBufferPointer({ parseEngine($0) }) != nil { engine += 1; continue }
-            if Bytes.has(u, P.actionStart) || Bytes.has(u, P.actionEnded) { actions += 1 }
+            if Bytes.has(u, P.actionStart) || Bytes.has(u, P.actionEnded) { actions += 1; continue }
+            // Localized logs: `=== … : <date> <time> ===` headers and `Aktion gestartet 10:00:01: X.`.
+            let full = Array(line.utf8.prefix(400))
+            if full.withUnsafeBufferPointer({ headerDate($0) }) != nil { headers += 1 }
+            else if full.withUnsafeBufferPointer({ parseAction($0) }) != nil { actions += 1 }
         }
         if engine >= 3 { return 90 }
-        if engine + actions >= 3 { return 70 }
+        if engine + actions >= 3, engine > 0 || headers > 0 { return 70 }
         return 0
     }
 

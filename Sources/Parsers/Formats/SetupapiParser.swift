@@ -412,8 +412,6 @@ public struct SetupapiParser: TextFormatParser {
             let title = Self.legacyTitle(u)
             newRun.product = title
             newRun.line = line.number
-            newRun.timestamp = r.timestamp
-            newRun.timeSource = r.timeSource
             if let title { newRun.extras.append(("setupapi.section", .string(title))) }
             legacyRun = newRun
             stats.count("setupapi_sections")
@@ -471,8 +469,9 @@ public struct SetupapiParser: TextFormatParser {
     /// What a line of a legacy section says about its install run: a result, an error, the device.
     private mutating func legacyStatement(_ u: UnsafeBufferPointer<UInt8>, from i: Int, level: Severity, line: TextLine) {
         guard var run = legacyRun else { return }
-        if legacyDevice == nil, let q = Bytes.find(u, P.installOf, from: i) {
-            let a = q + P.installOf.count
+        if legacyDevice == nil, let (q, n) = Bytes.find(u, P.installOf, from: i).map({ ($0, P.installOf.count) })
+            ?? Bytes.find(u, P.driverFor, from: i).map({ ($0, P.driverFor.count) }) {
+            let a = q + n
             var e = a
             while e < u.count, u[e] != 0x22 { e += 1 }
             if e < u.count, e > a { legacyDevice = String(decoding: UnsafeBufferPointer(rebasing: u[a..<e]), as: UTF8.self) }
@@ -485,8 +484,10 @@ public struct SetupapiParser: TextFormatParser {
             run.noteError(Bytes.string(u, i, u.count))
             if run.exitCode == nil, let code = Self.errorCodeText(u, from: i) { run.exitCode = code }
             if Bytes.findCI(u, P.installFailed, from: i) != nil || Bytes.findCI(u, P.finishedWithError, from: i) != nil {
+                // The result line's code is the run's exit code.
                 legacyResult = false
                 run.line = line.number
+                if let code = Self.errorCodeText(u, from: i) { run.exitCode = code }
             }
         }
         legacyRun = run
@@ -508,7 +509,7 @@ public struct SetupapiParser: TextFormatParser {
         legacyErrors = 0
         legacyDevice = nil
         var r = run.record(dataset: Self.dataset, context: context, stats: &stats)
-        if r.timestamp == nil { stampCurrent(&r) }
+        stampCurrent(&r)
         try emit(&r)
     }
 
@@ -566,6 +567,7 @@ public struct SetupapiParser: TextFormatParser {
         static let bootSession = [UInt8](ascii: "[Boot Session:")
         static let beginLog = [UInt8](ascii: "[BeginLog]")
         static let installOf = [UInt8](ascii: "install of \"")
+        static let driverFor = [UInt8](ascii: "driver for \"")
         static let finishedSuccessfully = [UInt8](ascii: "finished successfully")
         static let finishedWithError = [UInt8](ascii: "finished with error")
         static let installFailed = [UInt8](ascii: "install failed")
