@@ -1,6 +1,6 @@
 import Foundation
 import LogRecord
-import Parsers
+@testable import Parsers
 import Testing
 
 /// Parses `Fixtures/parsers/<rel>` (detected by content unless `dataset` is given).
@@ -20,7 +20,10 @@ let newYork = SiteZone.named("America/New_York")!
 
 @Suite struct MSITests {
     @Test(arguments: ["msi/verbose-utf16-dmy-failure.log", "msi/two-sessions-mdy-midnight.log",
-                      "msi/partial-cr-nuls.log", "msi/nonverbose-de-1252.log"])
+                      "msi/partial-cr-nuls.log", "msi/nonverbose-de-1252.log",
+                      "msi/verbose-de-1714-1620.log", "msi/verbose-fr-rollback-cp1252.log",
+                      "msi/verbose-es-ambiguous-success.log", "msi/verbose-ja-utf16-nobom.log",
+                      "msi/verbose-ru-removal-cp1251.log", "msi/nonverbose-fr-two-runs.log"])
     func golden(_ rel: String) throws {
         try expectGolden(rel, zone: newYork)
     }
@@ -131,5 +134,137 @@ let newYork = SiteZone.named("America/New_York")!
         #expect(TextFormats.detect(lines: lines, path: "x.txt").dataset == MSILogParser.dataset)
         let body = (0..<5).map { "MSI (s) (A8:C4) [10:15:32:12\($0)]: Doing something" }
         #expect(TextFormats.detect(lines: body, path: "x.txt").dataset == MSILogParser.dataset)
+    }
+
+    /// German: `Error 1714` with `System Error 1620` in RemoveExistingProducts, named as the cause.
+    @Test func olderVersionChainGerman() throws {
+        let (records, stats) = try fixtureRecords("msi/verbose-de-1714-1620.log", zone: newYork)
+        #expect(stats.dataset == "msi")
+        #expect(stats.encoding == "utf-16le")
+        let s = summaries(records)
+        try #require(s.count == 1)
+        #expect(s[0].outcome == .failure)
+        #expect(s[0].extra("install.exit_code") == .string("1603"))
+        #expect(s[0].extra("install.product") == .string("WebBRIX 5.2"))
+        #expect(s[0].extra("install.version") == .string("5.2.0"))
+        #expect(s[0].extra("install.failed_action") == .string("RemoveExistingProducts"))
+        #expect(s[0].extra("install.first_error")?.stringValue?.hasPrefix("Fehler 1714. Die ältere Version von WebBRIX 5.1") == true)
+        #expect(s[0].extra("msi.error") == .int(1714))
+        #expect(s[0].extra("msi.system_error") == .int(1620))
+        #expect(s[0].extra("msi.system_error_meaning")?.stringValue?.contains("could not be opened") == true)
+        #expect(s[0].message.contains("in RemoveExistingProducts: Fehler 1714"))
+        // The German result line is read by position: the status is its last value.
+        let result = try #require(records.first { $0.message.contains("Windows Installer hat das Produkt installiert") })
+        #expect(result.level == .error && result.code == "1603")
+        #expect(result.extra("msi.product") == .string("WebBRIX 5.2"))
+        // The product line after `Note: 1: 1708` is a failure, whatever its words.
+        #expect(records.first { $0.message.hasSuffix("-- Installation fehlgeschlagen.") }?.level == .error)
+        #expect(records.first { $0.message.hasPrefix("=== Ausführliche") }?.extra("msi.calling_process") == .string("C:\\Windows\\system32\\msiexec.exe"))
+        #expect(stats.counters["msi_sessions"] == 1)
+        // 21.11.2026 14:05:10 EST.
+        #expect(records[0].timestamp?.iso8601 == "2026-11-21T19:05:10.000Z")
+        #expect(records.filter { $0.level == .error }.count == 9)
+    }
+
+    /// French: an error in an earlier action that succeeded and a rollback error after the
+    /// failure are not the cause; the error inside the failing deferred action is.
+    @Test func firstErrorExplainingTheFailureFrench() throws {
+        let (records, stats) = try fixtureRecords("msi/verbose-fr-rollback-cp1252.log", zone: newYork)
+        #expect(stats.dataset == "msi")
+        let s = summaries(records)
+        try #require(s.count == 1)
+        #expect(s[0].outcome == .failure)
+        #expect(s[0].extra("install.exit_code") == .string("1603"))
+        #expect(s[0].extra("install.failed_action") == .string("ConfigureDoorService (deferred, run by InstallFinalize)"))
+        let first = try #require(s[0].extra("install.first_error")?.stringValue)
+        #expect(first.hasPrefix("Erreur 1722. Un problème est survenu"))
+        #expect(!first.contains("1402") && !first.contains("1316"))
+        #expect(s[0].extra("msi.error") == .int(1722))
+        // " : " separators and a dot inside the manufacturer's name.
+        let result = try #require(records.first { $0.message.contains("Windows Installer a installé le produit") })
+        #expect(result.code == "1603" && result.extra("msi.product") == .string("WebBRIX"))
+        #expect(result.extra("msi.version") == .string("5.2.0"))
+        // French action lines (`Action terminée à 09:00:09 : InstallFinalize. Valeur renvoyée 3.`).
+        let ended = try #require(records.first { $0.message.hasPrefix("Action terminée à 09:00:09 :") })
+        #expect(ended.extra("msi.return_value") == .int(3) && ended.level == .error)
+        #expect(records.first { $0.message.hasPrefix("Action terminée à 09:00:03") }?.extra("msi.return_value") == .int(1))
+    }
+
+    /// Spanish `05/11/2026` is read day first because UserLanguageID is 3082 (es-ES).
+    @Test func ambiguousDateSettledByUserLocale() throws {
+        let (records, stats) = try fixtureRecords("msi/verbose-es-ambiguous-success.log", zone: newYork)
+        let s = summaries(records)
+        try #require(s.count == 1)
+        #expect(s[0].outcome == .success && s[0].extra("install.exit_code") == .string("0"))
+        #expect(s[0].extra("install.product") == .string("WebBRIX"))
+        #expect(records[0].timestamp?.iso8601 == "2026-11-05T16:00:00.000Z")
+        #expect(!stats.problems.contains { $0.contains("ambiguous") })
+        #expect(!records.contains { $0.level == .error || $0.level == .warning })
+        #expect(records.first { $0.message.contains("-- La instalación se completó correctamente.") }?.level == .information)
+    }
+
+    /// Japanese, UTF-16LE without BOM: `。` ends action names, return values and result values.
+    @Test func japaneseFullStops() throws {
+        let (records, stats) = try fixtureRecords("msi/verbose-ja-utf16-nobom.log", zone: newYork)
+        #expect(stats.dataset == "msi")
+        #expect(stats.encoding?.hasPrefix("utf-16le") == true)
+        let s = summaries(records)
+        try #require(s.count == 1)
+        #expect(s[0].outcome == .failure && s[0].extra("install.exit_code") == .string("1603"))
+        #expect(s[0].extra("install.failed_action") == .string("StartServices"))
+        #expect(s[0].extra("install.first_error")?.stringValue?.hasPrefix("エラー 1920。") == true)
+        #expect(s[0].extra("install.version") == .string("5.2.0"))
+        let ended = try #require(records.first { $0.message.hasPrefix("アクションの終了 10:00:32: StartServices。") })
+        #expect(ended.extra("msi.return_value") == .int(3))
+        #expect(ended.extra("msi.action") == .string("StartServices"))
+        // 2026/11/22 10:00:00 EST.
+        #expect(records[0].timestamp?.iso8601 == "2026-11-22T15:00:00.000Z")
+    }
+
+    /// Russian (cp1251, no final newline): a removal, named from `Note: 1: 1724` and `REMOVE = ALL`.
+    @Test func russianRemoval() throws {
+        let (records, stats) = try fixtureRecords("msi/verbose-ru-removal-cp1251.log", zone: newYork)
+        #expect(stats.dataset == "msi")
+        let s = summaries(records)
+        try #require(s.count == 1)
+        #expect(s[0].outcome == .success)
+        #expect(s[0].message == "Removal of WebBRIX 5.1.0 succeeded (exit code 0).")
+        #expect(records.first { $0.message.contains("Установщик Windows выполнил удаление") }?.code == "0")
+        #expect(records.last { $0.extra("install.complete") == nil }?.message.hasPrefix("=== Остановлено") == true)
+    }
+
+    /// Non-verbose runs appended with localized `=== … ===` headers: one outcome per run.
+    @Test func localizedNonVerboseRuns() throws {
+        let (records, stats) = try fixtureRecords("msi/nonverbose-fr-two-runs.log", zone: newYork)
+        #expect(stats.dataset == "msi")
+        #expect(stats.counters["msi_sessions"] == 2)
+        let s = summaries(records)
+        try #require(s.count == 2)
+        #expect(s[0].outcome == .success)
+        #expect(s[1].outcome == .failure)
+        #expect(s[1].extra("install.failed_action") == .string("StartServices"))
+        #expect(s[1].extra("install.first_error")?.stringValue?.hasPrefix("Erreur 1920.") == true)
+        // 20/11/2026 is day first (20 > 12).
+        #expect(records[0].timestamp?.iso8601 == "2026-11-20T13:00:00.000Z")
+    }
+
+    /// A restart-required line (event 1038: six values) is not a result line.
+    @Test func restartLineIsNotAResult() throws {
+        let text = """
+        === Verbose logging started: 11/26/2026  16:00:00  Build type: SHIP UNICODE 5.00.10011.00  Calling process: C:\\Windows\\system32\\msiexec.exe ===
+        MSI (s) (10:14) [16:00:05:000]: Windows Installer requires a system restart. Product Name: Badge Designer. Product Version: 2.0. Product Language: 1033. Manufacturer: Acme. Type of System Restart: 2. Reason for Restart: 1.
+        MSI (s) (10:14) [16:00:05:010]: MainEngineThread is returning 3010
+        """
+        let (records, _) = try TextParsing.parse(bytes: Array(text.utf8), context: ParseContext(sourcePath: "MSI3.LOG", zone: .utc))
+        let s = try #require(summaries(records).first)
+        #expect(s.outcome == .success && s.extra("install.exit_code") == .string("3010"))
+        #expect(records[1].code == nil)
+    }
+
+    @Test func localeDayOrder() {
+        #expect(MSILogParser.localeDayFirst(2057) == true)
+        #expect(MSILogParser.localeDayFirst(1033) == false)
+        #expect(MSILogParser.localeDayFirst(1041) == nil)
+        #expect(MSILogParser.localeDayFirst(-5) == nil)
     }
 }

@@ -14,16 +14,23 @@ import LogRecord
 /// (`{…} 14:25:14.417`), rolling over at midnight. The `[Device Install Log]` header block and
 /// `[Boot Session: …]` lines are information records.
 ///
-/// **legacy layout**: `[2005/02/13 22:06:27 1680.3 Driver Install]` starts a block (pid.tid go to
-/// `process.*`), each `#-019 …`, `#I121 …`, `#W…`, `#E…` line is a record with `event.code`
-/// (`E361`), `@ 10:18:56.437 #V017 …` lines take that time; other lines join the record before.
+/// **legacy layout** (Windows 2000/XP/2003): `[2005/02/13 22:06:27 1680.3 Driver Install]` starts a
+/// section (pid.tid go to `process.*`), each `#-019 …`, `#I121 …`, `#W…`, `#E…` line is a record
+/// with `event.code` (`E361`), `@ 10:18:56.437 #V017 …` lines take that time; indented lines join
+/// the record before, other lines (the Windows 2000 layout writes no message ids) are records of
+/// their own. Each section is one install run with a summary record (`InstallRun`, kind `Device
+/// setup`, product the device instance the section installs, else the section title): the last
+/// result it states governs (`… finished successfully.` success; `Device install failed`,
+/// `finished with error`: failure), and a section that states none fails when it logged an error
+/// and succeeds otherwise (the layout has no end-of-section mark). The exit code is the first
+/// error's code (`0xe0000219`), the first error the first error line.
 ///
 /// Levels (`log.level`):
 /// | line | level |
 /// |---|---|
-/// | `!!!` body line, `#E…`, a failed `[Exit status: …]` | error |
+/// | `!!!` body line, `#E…`, a failed `[Exit status: …]`; a `#-…` or unmarked line that states an error or failure (`Error 0x…`, `Error 2:`, `… failed`, `finished with error`) | error |
 /// | `!` body line, `#W…` | warning |
-/// | section start/end, header, boot session, `#I…`, `#-…` | information |
+/// | section start/end, header, boot session, `#I…`, other `#-…` and unmarked lines | information |
 /// | other body lines, `#V…`, `#T…` | verbose |
 public struct SetupapiParser: TextFormatParser {
     public static let dataset = Dataset.setupapi
@@ -90,6 +97,11 @@ public struct SetupapiParser: TextFormatParser {
     private var legacyTID: Int?
     private var pending: Record?
     private var pendingLines = EntryBuffer()
+    /// The install run of the open legacy section and what it has stated so far.
+    private var legacyRun: InstallRun?
+    private var legacyResult: Bool?
+    private var legacyErrors = 0
+    private var legacyDevice: String?
 
     public init(context: ParseContext, sample: [String]) {
         self.context = context
@@ -116,6 +128,7 @@ public struct SetupapiParser: TextFormatParser {
         try flushHeader(emit: emit)
         try flushSectionStart(emit: emit)
         try flushLegacy(emit: emit)
+        try closeLegacyRun(stats: &stats, emit: emit)
         if var run {
             run.succeeded = nil
             self.run = nil
@@ -384,6 +397,7 @@ public struct SetupapiParser: TextFormatParser {
                                      emit: RecordSink) throws {
         if let (d, secs, pid, tid) = Self.legacyHead(u) {
             try flushLegacy(emit: emit)
+            try closeLegacyRun(stats: &stats, emit: emit)
             date = d
             dayOffset = 0
             lastSeconds = secs
@@ -394,6 +408,13 @@ public struct SetupapiParser: TextFormatParser {
             r.processID = pid
             r.threadID = tid
             stampCurrent(&r)
+            var newRun = InstallRun(kind: "Device setup")
+            let title = Self.legacyTitle(u)
+            newRun.product = title
+            newRun.line = line.number
+            if let title { newRun.extras.append(("setupapi.section", .string(title))) }
+            legacyRun = newRun
+            stats.count("setupapi_sections")
             try emit(&r)
             return
         }
@@ -411,13 +432,15 @@ public struct SetupapiParser: TextFormatParser {
         if i + 4 < u.count, u[i] == 0x23, Bytes.isDigit(u[i + 2]) || u[i + 2] == 0x2D {
             try flushLegacy(emit: emit)
             let kind = u[i + 1]
-            let level: Severity
+            var level: Severity
             switch kind {
             case UInt8(ascii: "E"): level = .error
             case UInt8(ascii: "W"): level = .warning
             case UInt8(ascii: "V"), UInt8(ascii: "T"): level = .verbose
             default: level = .information
             }
+            if kind == UInt8(ascii: "-"), Self.statesFailure(u) { level = .error }
+            legacyStatement(u, from: i, level: level, line: line)
             var r = record(line, level: level)
             var e = i + 1
             while e < u.count, u[e] != 0x20 { e += 1 }
@@ -435,9 +458,96 @@ public struct SetupapiParser: TextFormatParser {
         }
         try flushLegacy(emit: emit)
         guard !Bytes.isBlank(u) else { return }
-        var r = record(line, level: .information)
+        // A line without a message id (the Windows 2000 layout): its words tell an error.
+        let level: Severity = legacyRun != nil && Self.statesFailure(u) ? .error : .information
+        if legacyRun != nil { legacyStatement(u, from: i, level: level, line: line) }
+        var r = record(line, level: level)
         stampCurrent(&r)
         try emit(&r)
+    }
+
+    /// What a line of a legacy section says about its install run: a result, an error, the device.
+    private mutating func legacyStatement(_ u: UnsafeBufferPointer<UInt8>, from i: Int, level: Severity, line: TextLine) {
+        guard var run = legacyRun else { return }
+        if legacyDevice == nil, let (q, n) = Bytes.find(u, P.installOf, from: i).map({ ($0, P.installOf.count) })
+            ?? Bytes.find(u, P.driverFor, from: i).map({ ($0, P.driverFor.count) }) {
+            let a = q + n
+            var e = a
+            while e < u.count, u[e] != 0x22 { e += 1 }
+            if e < u.count, e > a { legacyDevice = String(decoding: UnsafeBufferPointer(rebasing: u[a..<e]), as: UTF8.self) }
+        }
+        if Bytes.findCI(u, P.finishedSuccessfully, from: i) != nil {
+            legacyResult = true
+            run.line = line.number
+        } else if level == .error {
+            legacyErrors += 1
+            run.noteError(Bytes.string(u, i, u.count))
+            if run.exitCode == nil, let code = Self.errorCodeText(u, from: i) { run.exitCode = code }
+            if Bytes.findCI(u, P.installFailed, from: i) != nil || Bytes.findCI(u, P.finishedWithError, from: i) != nil {
+                // The result line's code is the run's exit code.
+                legacyResult = false
+                run.line = line.number
+                if let code = Self.errorCodeText(u, from: i) { run.exitCode = code }
+            }
+        }
+        legacyRun = run
+    }
+
+    /// Emits the summary record of the open legacy section.
+    private mutating func closeLegacyRun(stats: inout ParseStats, emit: RecordSink) throws {
+        guard var run = legacyRun else { return }
+        legacyRun = nil
+        let ok = legacyResult ?? (legacyErrors == 0)
+        run.succeeded = ok
+        if let device = legacyDevice {
+            run.extras.append(("setupapi.device", .string(device)))
+            run.product = device
+        }
+        if ok { run.exitCode = nil } else if run.exitCode == nil { run.exitCode = "failed" }
+        run.extras.append(("setupapi.errors", .int(Int64(legacyErrors))))
+        legacyResult = nil
+        legacyErrors = 0
+        legacyDevice = nil
+        var r = run.record(dataset: Self.dataset, context: context, stats: &stats)
+        stampCurrent(&r)
+        try emit(&r)
+    }
+
+    /// The title of a legacy section head, `[… 1680.3 Driver Install]` → `Driver Install`.
+    static func legacyTitle(_ u: UnsafeBufferPointer<UInt8>) -> String? {
+        var i = 1
+        guard dateTime(u, &i) != nil else { return nil }
+        Bytes.skipSpaces(u, &i)
+        while i < u.count, Bytes.isDigit(u[i]) || u[i] == 0x2E { i += 1 }
+        var e = u.count
+        while e > i, u[e - 1] == 0x20 { e -= 1 }
+        if e > i, u[e - 1] == 0x5D { e -= 1 }
+        let t = Bytes.string(u, i, e)
+        return t.isEmpty ? nil : t
+    }
+
+    /// Whether a legacy line without an error mark states an error or a failure: `Error 0x…`,
+    /// `Error 2:`, `… failed`, `finished with error`.
+    static func statesFailure(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        if Bytes.findCI(u, P.finishedWithError) != nil || Bytes.findCI(u, P.failedWord) != nil { return true }
+        return errorCodeText(u, from: 0) != nil
+    }
+
+    /// The code of `Error 0xe0000219` / `Error 2:` in a line, as written (`0xe0000219`, `2`).
+    static func errorCodeText(_ u: UnsafeBufferPointer<UInt8>, from: Int) -> String? {
+        var k = from
+        while let e = Bytes.findCI(u, P.errorSpace, from: k) {
+            var i = e + P.errorSpace.count
+            let a = i
+            if i + 2 < u.count, u[i] == 0x30, u[i + 1] == 0x78 || u[i + 1] == 0x58 {
+                i += 2
+                if Bytes.hex(u, &i) != nil { return String(decoding: UnsafeBufferPointer(rebasing: u[a..<i]), as: UTF8.self).lowercased() }
+            } else if Bytes.digits(u, &i, max: 10) != nil, i < u.count, u[i] == 0x3A || u[i] == 0x2E {
+                return String(decoding: UnsafeBufferPointer(rebasing: u[a..<i]), as: UTF8.self)
+            }
+            k = e + 1
+        }
+        return nil
     }
 
     private mutating func flushLegacy(emit: RecordSink) throws {
@@ -456,5 +566,12 @@ public struct SetupapiParser: TextFormatParser {
         static let deviceInstallLog = [UInt8](ascii: "[Device Install Log]")
         static let bootSession = [UInt8](ascii: "[Boot Session:")
         static let beginLog = [UInt8](ascii: "[BeginLog]")
+        static let installOf = [UInt8](ascii: "install of \"")
+        static let driverFor = [UInt8](ascii: "driver for \"")
+        static let finishedSuccessfully = [UInt8](ascii: "finished successfully")
+        static let finishedWithError = [UInt8](ascii: "finished with error")
+        static let installFailed = [UInt8](ascii: "install failed")
+        static let failedWord = [UInt8](ascii: " failed")
+        static let errorSpace = [UInt8](ascii: "error ")
     }
 }
