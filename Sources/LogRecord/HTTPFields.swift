@@ -75,6 +75,9 @@ public struct HTTPFields: Sendable, Equatable {
 }
 
 extension Record {
+    /// Whether the record carries web request fields (`http` is not `nil`), without copying them.
+    public var hasHTTP: Bool { httpBox != nil }
+
     /// The value at an ECS web field name (`url.path`, `http.response.status_code`, … see
     /// `HTTPFields.names`) or else at `amt.<path>` (`path` with or without the `amt.` prefix).
     public func value(at path: String) -> JSONValue? {
