@@ -134,7 +134,7 @@ import Testing
         #expect(rh.count == 3 && rh.allSatisfy { $0.extra("iis.reason") == .string("AppOffline") && $0.level == .error })
         // A line shape outside the default sets with no #Fields: a record, described.
         let (odd, so) = try parse("2026-11-24 08:10:00 a b\n", dataset: "iis.w3c")
-        #expect(odd.count == 1 && odd[0].http == nil && so.parseErrors == 1)
+        #expect(odd.count == 1 && odd[0].http == nil && so.counters["iis_lines_without_fields"] == 1 && so.problems.count == 1)
     }
 
     @Test func httpErrFields() throws {

@@ -182,7 +182,12 @@ struct IISLogReader {
     private mutating func request(_ line: TextLine, _ u: UnsafeBufferPointer<UInt8>, stats: inout ParseStats,
                                   emit: RecordSink) throws {
         guard let fields else {
-            stats.recordProblem("line \(line.number.map(String.init) ?? "?"): a request line with no #Fields: directive before it and not in a default field set")
+            // Kept as a record of its own, counted, the first few described.
+            mismatches += 1
+            stats.count("iis_lines_without_fields")
+            if mismatches <= 5 {
+                stats.note("line \(line.number.map(String.init) ?? "?"): no #Fields: directive before it and not in a default field set")
+            }
             var r = template
             r.message = line.text
             r.line = line.number
