@@ -95,6 +95,8 @@ struct ProcessedSource: Sendable {
     var sqlFacts: SQLServerFacts?
     /// Install and setup runs the source reports.
     var installRuns: InstallRunLog
+    /// Web server requests the source logs (IIS W3C, HTTPERR).
+    var webRequests = WebRequestLog()
     /// Replacements made in the source, per rule (nil: redaction off).
     var redactions: RedactionCounts?
     /// Why the raw copy is not in the bundle although the source was read (a binary event log
@@ -333,6 +335,7 @@ public final class CollectJob {
         var partial = 0
         var sqlFacts = SQLServerFacts()
         var installRuns = InstallRunLog()
+        var webRequests = WebRequestLog()
     }
 
     /// Step 2: every source read, parsed, encoded and archived, in three stages on their own
@@ -458,6 +461,7 @@ public final class CollectJob {
         staged.records += p.counts.total
         if let f = p.sqlFacts { staged.sqlFacts = staged.sqlFacts.merge(f) }
         staged.installRuns.merge(p.installRuns)
+        staged.webRequests.merge(p.webRequests)
         staged.summaries.append(SourceSummary(path: p.relativePath, dataset: dataset, counts: p.counts,
                                               status: status, note: reason, parseErrors: p.stats.parseErrors,
                                               limits: SourceSummary.limits(of: p.stats)))
@@ -501,7 +505,8 @@ public final class CollectJob {
             caseFields: caseFields, hostFacts: hostLines, collection: collectionLines,
             sources: staged.summaries, skipped: skippedPairs,
             sections: (installRuns.isEmpty ? [] : [("INSTALL AND SETUP RUNS (\(installRuns.total), \(installRuns.failureCount) failed)", installRuns.lines)])
-                + ConfigNamedLogs.summarySection(configMissing),
+                + ConfigNamedLogs.summarySection(configMissing)
+                + (staged.webRequests.isEmpty ? [] : [(staged.webRequests.title, staged.webRequests.lines)]),
             findings: findings, messageGroups: engine.messageGroups(limit: 10))
         summaryInput.warnings = zone.warning.map { [$0] } ?? []
         let summaryText = SummaryText.render(summaryInput)

@@ -138,6 +138,25 @@ let builtinCatalogJSON = #"""
       "note": "Not the ERRORLOG format: detected by content."
     },
     {
+      "id": "iis_w3c_logs",
+      "title": "IIS web server logs (W3SVC*/u_ex*.log)",
+      "group": "web",
+      "kind": "iis.w3c",
+      "patterns": [
+        "inetpub/logs/LogFiles/W3SVC*/u_ex*.log",
+        "inetpub/logs/LogFiles/W3SVC*/u_ex*_x.log"
+      ],
+      "note": "One file per site and day (W3SVC<site id>), times in UTC; custom-logging files (_x) keep their extra fields."
+    },
+    {
+      "id": "iis_httperr_logs",
+      "title": "HTTP.sys error logs (HTTPERR/httperr*.log)",
+      "group": "web",
+      "kind": "iis.httperr",
+      "patterns": ["Windows/System32/LogFiles/HTTPERR/httperr*.log"],
+      "note": "Requests refused before IIS saw them: application pool down (AppOffline, QueueFull), timeouts (Timer_*). Times in UTC."
+    },
+    {
       "id": "event_logs",
       "title": "Windows event logs: Application, System, Setup",
       "group": "event_log",

@@ -176,7 +176,7 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
     /// Why the entry exists or how to read what it finds.
     public var note: String?
 
-    public static let groups: Set<String> = ["amt_error", "install", "sql", "event_log", "config"]
+    public static let groups: Set<String> = ["amt_error", "install", "sql", "event_log", "config", "web"]
 
     public init(
         id: String, title: String, group: String, kind: SourceKind, patterns: [String],

@@ -179,6 +179,10 @@ public struct JSONLinesWriter {
             o.literal(",\"provider\":")
             o.string(provider, cached: .provider, in: quotes)
         }
+        if let d = record.httpBox?.value.durationNanos {
+            o.literal(",\"duration\":")
+            o.int(d)
+        }
         o.byte(UInt8(ascii: "}"))
 
         if let host = record.hostName {
@@ -219,6 +223,7 @@ public struct JSONLinesWriter {
         // The top-level object has members; nested objects below track their own.
         o.depth = 0
         o.hasMember = 1
+        if let h = record.httpBox?.value { writeHTTP(h, &o) }
         // Through the box: the `winlog` getter made an optional copy even for records without one.
         if let w = record.winlogBox?.value {
             o.open("winlog")

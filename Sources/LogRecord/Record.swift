@@ -51,6 +51,21 @@ public struct Record: Sendable, Equatable {
     /// `amt.*` format-specific extras, as an ordered object below `amt` (e.g. key `msi` holding
     /// `{"product": …}`). Use `setExtra(_:_:)` to set a dotted path.
     public var extras: [(String, JSONValue)]
+    /// `http.*`, `url.*`, `source.*`, `destination.*`, `user_agent.original`, `user.name` and
+    /// `event.duration`: present on web server records (IIS W3C, HTTPERR). Kept out of line as
+    /// `winlog` is.
+    public var http: HTTPFields? {
+        get { httpBox?.value }
+        set {
+            guard let newValue else { httpBox = nil; return }
+            if httpBox != nil, isKnownUniquelyReferenced(&httpBox!) {
+                httpBox!.value = newValue
+            } else {
+                httpBox = HTTPFieldsBox(newValue)
+            }
+        }
+    }
+    @usableFromInline var httpBox: HTTPFieldsBox? = nil
 
     /// Sets `amt.<path>` where `path` is dot-separated (`"msi.product"`), creating or extending
     /// nested objects and keeping insertion order. An existing value at the same path is replaced.
@@ -116,7 +131,7 @@ public struct Record: Sendable, Equatable {
             && lhs.hostName == rhs.hostName && lhs.processID == rhs.processID
             && lhs.threadID == rhs.threadID && lhs.errorType == rhs.errorType
             && lhs.stackTrace == rhs.stackTrace && lhs.timeSource == rhs.timeSource
-            && lhs.winlog == rhs.winlog
+            && lhs.winlog == rhs.winlog && lhs.http == rhs.http
             && JSONValue.object(lhs.extras) == JSONValue.object(rhs.extras)
     }
 }
@@ -138,7 +153,7 @@ extension Record {
     ) {
         self.init(timestamp: timestamp, message: message, level: level, filePath: filePath, line: line,
                   dataset: dataset, code: nil, outcome: nil, provider: nil, hostName: nil, processID: nil,
-                  threadID: nil, errorType: nil, stackTrace: nil, timeSource: nil, winlogBox: nil, extras: [])
+                  threadID: nil, errorType: nil, stackTrace: nil, timeSource: nil, winlogBox: nil, extras: [], httpBox: nil)
     }
 }
 

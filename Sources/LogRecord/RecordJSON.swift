@@ -260,6 +260,7 @@ enum RecordJSON {
             for (k, v) in w.userData { n += bound(k) + bound(v) + 2 }
         }
         for (k, v) in r.extras { n += bound(k) + bound(v) + 2 }
+        if let h = r.httpBox?.value { n += bound(of: h) }
         return n
     }
 }

@@ -16,6 +16,11 @@
 /// - time: Time-Service (W32Time) warnings 24, 29, 36, 47, 50, 129, 134.
 /// - network: Tcpip 4199 (address conflict), DNS Client 1014 (name resolution timed out, 3+).
 /// - service: AMTError error messages of one template recurring 5 or more times.
+/// - web: IIS W3C 5xx answers of one URL path, 5 or more within 10 minutes (503 apart); 503
+///   Service Unavailable (application pool stopped or overloaded, 3+); HTTP.sys (HTTPERR) requests
+///   refused with `AppOffline`, `QueueFull`, `AppShutdown`, `Disabled` or
+///   `Connection_Abandoned_By_AppPool` (grouped by `s-queuename`, the application pool), and
+///   connections cut by its `Timer_*` limits (5+; `Timer_ConnectionIdle` is routine).
 enum BuiltinRules {
     static let json = #"""
     {"rules": [
@@ -110,7 +115,31 @@ enum BuiltinRules {
        "title": "Recurring WebBRIX error",
        "nextStep": "The message names what keeps failing: for a door controller, check its power and network cable and ping its address from this server; for the database, check that SQL Server is running. Send the AMTError lines shown with the case.",
        "match": {"datasets": ["amt.error"], "levels": ["error", "critical"]},
-       "threshold": 5, "groupBy": "template"}
+       "threshold": 5, "groupBy": "template"},
+
+      {"id": "iis-5xx-burst", "area": "service", "severity": "error",
+       "title": "The web server answered one URL with server errors (HTTP 5xx) again and again",
+       "nextStep": "The URL path names the failing part of WebBRIX (for /api/doors/<n>/... the door controller n: check its power and network and ping it from this server). Send the AMTError log of the same minutes (times here are UTC) and note the status and substatus (500.0 an application error, 502.3 a gateway timeout).",
+       "match": {"datasets": ["iis.w3c"], "levels": ["error"], "extra": {"http.response.status_code": "!503"}},
+       "threshold": 5, "window": 600, "groupBy": "url.path"},
+
+      {"id": "iis-503-unavailable", "area": "service", "severity": "error",
+       "title": "The web server answered 503 Service Unavailable (application pool stopped or overloaded)",
+       "nextStep": "In IIS Manager > Application Pools check that WebBRIXPool is Started (start it, and look in the System event log for WAS events 5002/5117 saying why it stopped). Substatus 0 means the pool was down, 2 or 3 that it was overloaded. HTTPERR (collected here) names the pool.",
+       "match": {"datasets": ["iis.w3c"], "extra": {"http.response.status_code": "503"}},
+       "threshold": 3},
+
+      {"id": "httperr-app-pool-down", "area": "service", "severity": "error",
+       "title": "HTTP.sys refused requests: the application pool was offline or its queue full",
+       "nextStep": "The group is the application pool (s-queuename). AppOffline or AppShutdown: the pool stopped (often after repeated crashes: Rapid-Fail Protection) - start it in IIS Manager and find the crash in the Application log; QueueFull: the pool could not keep up - check the server's CPU and the WebBRIX services it waits on (SQL Server).",
+       "match": {"datasets": ["iis.httperr"], "extra": {"amt.iis.reason": "AppOffline|QueueFull|AppShutdown|Disabled|Connection_Abandoned_By_AppPool"}},
+       "groupBy": "amt.iis.queue"},
+
+      {"id": "httperr-timeouts", "area": "network", "severity": "warning",
+       "title": "HTTP.sys cut connections on its time limits (Timer_*)",
+       "nextStep": "Timer_AppPool: requests waited too long for the application pool (busy or starting); Timer_EntityBody, Timer_HeaderWait or Timer_MinBytesPerSecond: the client sent too slowly (a slow or broken network between the clients and this server). Note the client addresses in the evidence.",
+       "match": {"datasets": ["iis.httperr"], "extra": {"amt.iis.reason": "Timer_AppPool|Timer_EntityBody|Timer_HeaderWait|Timer_MinBytesPerSecond|Timer_ReqQueue|Timer_Response"}},
+       "threshold": 5, "groupBy": "amt.iis.reason"}
     ]}
     """#
 }

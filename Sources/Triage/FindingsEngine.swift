@@ -297,8 +297,7 @@ public struct FindingsEngine: Sendable {
                     if template == nil { template = MessageTemplate.make(record.message) }
                     key = template!
                 } else {
-                    let path = by.hasPrefix("amt.") ? String(by.dropFirst(4)) : by
-                    key = record.extra(path).flatMap(CompiledMatch.text) ?? ""
+                    key = record.value(at: by).flatMap(CompiledMatch.text) ?? ""
                 }
             }
             add(record, rule: i, group: key)

@@ -53,8 +53,8 @@ public struct Rule: Codable, Sendable, Equatable {
     /// Evidence records kept per finding (the first ones seen). Default 5, at most 50.
     public var evidenceLimit: Int
     /// Splits the rule into one finding per value: `"template"` (the message's template, see
-    /// `MessageTemplate`), or an `amt.*` path such as `"amt.sql.state"` (records without the value
-    /// share one group). At most `Rule.groupLimit` groups per rule; later values go to group `"other"`.
+    /// `MessageTemplate`), an `amt.*` path such as `"amt.sql.state"`, or an ECS web field name
+    /// such as `"url.path"` (records without the value share one group). At most `Rule.groupLimit` groups per rule; later values go to group `"other"`.
     public var groupBy: String?
     /// Counts records that share a value of this `amt.*` path once (the first one seen): records
     /// that state the same thing from different files, such as the summary records of one install
@@ -115,7 +115,8 @@ public struct Rule: Codable, Sendable, Equatable {
 /// - `levels`: `log.level` names.
 /// - `messagePattern`: see `MessagePattern` (case-insensitive substrings, `&` all, `|` any, `!` none).
 /// - `outcome`: `event.outcome`.
-/// - `extra`: `amt.*` path (with or without the `amt.` prefix) → value, compared as text,
+/// - `extra`: `amt.*` path (with or without the `amt.` prefix), or an ECS web field name
+///   (`HTTPFields.names`: `url.path`, `http.response.status_code`, …) → value, compared as text,
 ///   case-insensitive; `"a|b"` any of, `"!a|b"` present and none of. A record without the value
 ///   never matches.
 public struct Match: Codable, Sendable, Equatable {
@@ -247,7 +248,8 @@ final class CompiledMatch: Sendable {
         pattern = m.messagePattern.map(MessagePattern.init)
         outcome = m.outcome?.lowercased()
         extra = (m.extra ?? [:]).sorted { $0.key < $1.key }.map { key, value in
-            let path = key.hasPrefix("amt.") ? String(key.dropFirst(4)) : key
+            // ECS web fields by their own names (`url.path`, `http.response.status_code`).
+            let path = HTTPFields.names.contains(key) ? key : key.hasPrefix("amt.") ? String(key.dropFirst(4)) : key
             var v = Substring(value)
             let negated = v.hasPrefix("!")
             if negated { v = v.dropFirst() }
@@ -298,7 +300,7 @@ final class CompiledMatch: Sendable {
             if !ok { return false }
         }
         for (path, negated, values) in extra {
-            guard let value = r.extra(path).flatMap(CompiledMatch.text) else { return false }
+            guard let value = r.value(at: path).flatMap(CompiledMatch.text) else { return false }
             if values.contains(value.lowercased()) == negated { return false }
         }
         if let pattern {
