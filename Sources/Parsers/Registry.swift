@@ -9,5 +9,7 @@ var registeredTextFormats: [any TextFormatParser.Type] {
         SetupapiParser.self,
         InstallShieldParser.self,
         DPInstParser.self,
+        WERParser.self,
+        SQLAgentParser.self,
     ]
 }

@@ -15,6 +15,10 @@
 /// - time: Time-Service (W32Time) warnings 24, 29, 36, 47, 50, 129, 134.
 /// - network: Tcpip 4199 (address conflict), DNS Client 1014 (name resolution timed out, 3+).
 /// - service: AMTError error messages of one template recurring 5 or more times.
+/// - service: Windows Error Reporting crash (and hang) reports of the product's processes
+///   (`WebBRIX*`, `w3wp.exe` hosting it, `sqlservr.exe`), one finding per program; SQL Server Agent
+///   job failures (entries naming a job at error or warning level), one per job, and the agent's
+///   lost connections to SQL Server (`[165]` ODBC, `[298]` SQLServer error, `[382]` logon failed).
 enum BuiltinRules {
     static let json = #"""
     {"rules": [
@@ -109,7 +113,32 @@ enum BuiltinRules {
        "title": "Recurring WebBRIX error",
        "nextStep": "The message names what keeps failing: for a door controller, check its power and network cable and ping its address from this server; for the database, check that SQL Server is running. Send the AMTError lines shown with the case.",
        "match": {"datasets": ["amt.error"], "levels": ["error", "critical"]},
-       "threshold": 5, "groupBy": "template"}
+       "threshold": 5, "groupBy": "template"},
+
+      {"id": "wer-product-crash", "area": "service", "severity": "error",
+       "title": "A WebBRIX program, its IIS worker process or SQL Server crashed (Windows Error Reporting)",
+       "nextStep": "The report names the program, the faulting module and the exception code: e0434352 is an unhandled .NET exception (the AMTError log and the Application log of the same minute show which), c0000005 an access violation in the module named. Check that the service or application pool restarted, note the program version, and send the Report.wer files with the case.",
+       "match": {"datasets": ["windows.wer"], "levels": ["error", "critical"],
+                 "extra": {"wer.app.name": "webbrix*|w3wp.exe|sqlservr.exe"}},
+       "groupBy": "amt.wer.app.name"},
+
+      {"id": "wer-product-hang", "area": "service", "severity": "warning",
+       "title": "A WebBRIX program, its IIS worker process or SQL Server stopped responding (Windows Error Reporting)",
+       "nextStep": "The program hung and was closed: check the AMTError log and SQL Server's ERRORLOG of the same minutes for what it was waiting on (a database lock, a door controller that does not answer).",
+       "match": {"datasets": ["windows.wer"], "levels": ["warning"],
+                 "extra": {"wer.app.name": "webbrix*|w3wp.exe|sqlservr.exe"}},
+       "groupBy": "amt.wer.app.name"},
+
+      {"id": "sql-agent-job-failed", "area": "database", "severity": "error",
+       "title": "A SQL Server Agent job failed",
+       "nextStep": "Open the job's history in SQL Server Management Studio (SQL Server Agent > Jobs > the job > View History) and read the failed step's message. For a backup job, check that the backup folder exists and its drive has free space: failed log backups let the transaction log fill up (error 9002).",
+       "match": {"datasets": ["sql.agent"], "levels": ["error", "warning"], "extra": {"sql_agent.job": "*"}},
+       "groupBy": "amt.sql_agent.job"},
+
+      {"id": "sql-agent-connection", "area": "database", "severity": "error",
+       "title": "SQL Server Agent lost its connection to SQL Server",
+       "nextStep": "The agent could not reach the database engine at the times shown: check in the SQL Server ERRORLOG and the System log whether SQL Server was stopped or restarting then, and that the SQL Server service is running now. Jobs scheduled meanwhile did not run.",
+       "match": {"datasets": ["sql.agent"], "levels": ["error"], "codes": ["165", "298", "382"]}}
     ]}
     """#
 }

@@ -105,8 +105,8 @@ public struct Rule: Codable, Sendable, Equatable {
 /// - `messagePattern`: see `MessagePattern` (case-insensitive substrings, `&` all, `|` any, `!` none).
 /// - `outcome`: `event.outcome`.
 /// - `extra`: `amt.*` path (with or without the `amt.` prefix) → value, compared as text,
-///   case-insensitive; `"a|b"` any of, `"!a|b"` present and none of. A record without the value
-///   never matches.
+///   case-insensitive; `"a|b"` any of, `"!a|b"` present and none of; a value ending in `*` is a
+///   prefix (`"webbrix*"`; `"*"` alone: any value). A record without the value never matches.
 public struct Match: Codable, Sendable, Equatable {
     public var datasets: [String]?
     public var eventIDs: [Int]?
@@ -214,7 +214,7 @@ final class CompiledMatch: Sendable {
     let levels: UInt8?
     let pattern: MessagePattern?
     let outcome: String?
-    let extra: [(path: String, negated: Bool, values: Set<String>)]
+    let extra: [(path: String, negated: Bool, values: Set<String>, prefixes: [String])]
 
     init(_ m: Match) {
         datasets = m.datasets.map { Set($0.map { $0.lowercased() }) }
@@ -240,7 +240,9 @@ final class CompiledMatch: Sendable {
             var v = Substring(value)
             let negated = v.hasPrefix("!")
             if negated { v = v.dropFirst() }
-            return (path, negated, Set(v.split(separator: "|").map { $0.lowercased() }))
+            let all = v.split(separator: "|").map { $0.lowercased() }
+            return (path, negated, Set(all.filter { !$0.hasSuffix("*") }),
+                    all.filter { $0.hasSuffix("*") }.map { String($0.dropLast()) })
         }
     }
 
@@ -286,9 +288,10 @@ final class CompiledMatch: Sendable {
             }
             if !ok { return false }
         }
-        for (path, negated, values) in extra {
-            guard let value = r.extra(path).flatMap(CompiledMatch.text) else { return false }
-            if values.contains(value.lowercased()) == negated { return false }
+        for (path, negated, values, prefixes) in extra {
+            guard let value = r.extra(path).flatMap(CompiledMatch.text)?.lowercased() else { return false }
+            let hit = values.contains(value) || prefixes.contains { value.hasPrefix($0) }
+            if hit == negated { return false }
         }
         if let pattern {
             if scratch.lowered == nil { scratch.lowered = r.message.lowercased() }
