@@ -134,6 +134,7 @@ enum SourceStage {
                     return
                 }
                 tally.counts.add(record)
+                tally.crashAndAgent.observe(record)
                 tally.batch.append(record.take())
                 if tally.batch.count >= StreamItem.batchSize {
                     // Handed over whole: the encode stage then owns the only reference and moves
@@ -201,6 +202,7 @@ enum SourceStage {
             result.outsideWindow = tally.outside
             result.sqlFacts = tally.sqlFacts.isEmpty ? nil : tally.sqlFacts
             result.installRuns = tally.installRuns
+            result.crashAndAgent = tally.crashAndAgent
             result.noteTruncation(of: reader)
         } catch let error as OutputError {
             result.fatal = error.description
@@ -358,6 +360,7 @@ final class Tally {
     @exclusivity(unchecked) var outside = 0
     @exclusivity(unchecked) var sqlFacts = SQLServerFacts()
     @exclusivity(unchecked) var installRuns = InstallRunLog()
+    @exclusivity(unchecked) var crashAndAgent = CrashAndAgentDigest()
     @exclusivity(unchecked) var recordRedactions = RedactionCounts()
 
     init() {
