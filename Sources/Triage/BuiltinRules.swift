@@ -116,14 +116,14 @@ enum BuiltinRules {
        "threshold": 5, "groupBy": "template"},
 
       {"id": "wer-product-crash", "area": "service", "severity": "error",
-       "title": "A WebBRIX program, its IIS worker process or SQL Server crashed (Windows Error Reporting)",
+       "title": "WebBRIX, IIS or SQL Server crashed (Windows Error Reporting)",
        "nextStep": "The report names the program, the faulting module and the exception code: e0434352 is an unhandled .NET exception (the AMTError log and the Application log of the same minute show which), c0000005 an access violation in the module named. Check that the service or application pool restarted, note the program version, and send the Report.wer files with the case.",
        "match": {"datasets": ["windows.wer"], "levels": ["error", "critical"],
                  "extra": {"wer.app.name": "webbrix*|w3wp.exe|sqlservr.exe"}},
        "groupBy": "amt.wer.app.name"},
 
       {"id": "wer-product-hang", "area": "service", "severity": "warning",
-       "title": "A WebBRIX program, its IIS worker process or SQL Server stopped responding (Windows Error Reporting)",
+       "title": "WebBRIX, IIS or SQL Server hung (Windows Error Reporting)",
        "nextStep": "The program hung and was closed: check the AMTError log and SQL Server's ERRORLOG of the same minutes for what it was waiting on (a database lock, a door controller that does not answer).",
        "match": {"datasets": ["windows.wer"], "levels": ["warning"],
                  "extra": {"wer.app.name": "webbrix*|w3wp.exe|sqlservr.exe"}},

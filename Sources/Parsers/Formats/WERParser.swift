@@ -9,12 +9,13 @@ import LogRecord
 /// - `@timestamp`: `EventTime`, a FILETIME (100 ns since 1601, UTC; `amt.time_source` `utc`).
 /// - `event.provider` `Windows Error Reporting`; `event.code` the event type (`APPCRASH`, `BEX64`,
 ///   `CLR20r3`, `MoAppCrash`, `APPHANG`…) as WER names it in the Application log.
-/// - `process.name`: `AppName` (else the signature's application name); `process.executable`:
+/// - `process.name`: the file name of `AppPath` (else the signature's application name, else
+///   `AppName`, which is the program's description: `IIS Worker Process`); `process.executable`:
 ///   `AppPath` (else `UI[2]`, the path WER shows in its dialog).
 /// - `error.code`: the exception code as `0x` + 8 lower-case hex digits; `error.type`: the .NET
 ///   exception type of a `CLR20r3` report (which has no exception code).
 /// - `amt.wer.*`: `event_type`, `friendly_name`, `report_id`, `report_type`, `app.{name, version,
-///   timestamp, path}`, `module.{name, version, timestamp}`, `exception.{code, offset}`,
+///   timestamp, path, display_name}`, `module.{name, version, timestamp}`, `exception.{code, offset}`,
 ///   `clr.{method, il_offset}`, `hang.{signature, type}`, `package`, `fatal`, `bucket_id`,
 ///   `os_version`, `locale_id`, `loaded_modules` (a count), `queued` (the report is in
 ///   `ReportQueue`: not sent yet), and `signature`: every `Sig[N]` as `{name, value}` in index
@@ -151,8 +152,11 @@ public struct WERParser: TextFormatParser {
             }
         }
         let sig = Self.signature(eventType: eventType, names: report.sigNames, values: report.sigValues)
-        let appName = Self.nonEmpty(report.values["AppName"]) ?? sig.appName
         let appPath = Self.nonEmpty(report.values["AppPath"]) ?? Self.nonEmpty(report.values["UI[2]"])
+        // `AppName` is the program's description (`IIS Worker Process`): the file name is taken
+        // from its path, else from the signature (`w3wp.exe`), and the description kept beside.
+        let displayName = Self.nonEmpty(report.values["AppName"])
+        let appName = appPath.flatMap(Self.fileName) ?? sig.appName ?? displayName
         r.processName = appName
         r.processExecutable = appPath
         if let code = sig.exceptionCode { r.errorCode = code }
@@ -165,6 +169,7 @@ public struct WERParser: TextFormatParser {
         if let t = report.values["ReportType"], let n = Int64(t) { wer.append(("report_type", .int(n))) }
         var app: [(String, JSONValue)] = []
         if let appName { app.append(("name", .string(appName))) }
+        if let displayName, displayName != appName { app.append(("display_name", .string(displayName))) }
         if let v = sig.appVersion { app.append(("version", .string(v))) }
         if let v = sig.appTimestamp { app.append(("timestamp", .string(v))) }
         if let appPath { app.append(("path", .string(appPath))) }
@@ -342,6 +347,13 @@ public struct WERParser: TextFormatParser {
     static func isVersion(_ v: String) -> Bool {
         !v.isEmpty && v.utf8.count <= 64 && v.utf8.allSatisfy { Bytes.isDigit($0) || $0 == 0x2E }
             && v.utf8.first != 0x2E
+    }
+
+    /// `C:\Windows\System32\inetsrv\w3wp.exe` → `w3wp.exe`; `nil` for a path ending in a separator.
+    static func fileName(_ path: String) -> String? {
+        let name = path.split(whereSeparator: { $0 == "\\" || $0 == "/" }).last.map(String.init)
+        guard let name, !name.isEmpty, !path.hasSuffix("\\"), !path.hasSuffix("/") else { return nil }
+        return name
     }
 
     static func nonEmpty(_ s: String?) -> String? {
