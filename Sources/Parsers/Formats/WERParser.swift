@@ -283,7 +283,7 @@ public struct WERParser: TextFormatParser {
     }
 
     /// English signature names (`Sig[N].Name`) and what they hold: used for event types without a
-    /// known layout, and to check nothing.
+    /// known layout (Windows Update's `Error Code` is read as the exception code).
     static func role(forName name: String) -> Role? {
         switch name.lowercased() {
         case "application name", "app name": .appName
@@ -292,7 +292,7 @@ public struct WERParser: TextFormatParser {
         case "fault module name", "faulting module name": .moduleName
         case "fault module version": .moduleVersion
         case "fault module timestamp": .moduleTimestamp
-        case "exception code": .exceptionCode
+        case "exception code", "error code", "hresult": .exceptionCode
         case "exception offset": .exceptionOffset
         case "package full name": .package
         case "hang signature": .hangSignature
