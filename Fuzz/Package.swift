@@ -11,6 +11,7 @@ let targets = [
     "FuzzEVTXRecords", "FuzzEVTXJSON", "FuzzEventXML", "FuzzEventCSV",
     "FuzzRedactSecrets", "FuzzRedactPII", "FuzzRedactEvents",
     "FuzzZipDirectory", "FuzzVerify", "FuzzManifest", "FuzzRules", "FuzzLoggingConfig", "FuzzZoneEvidence",
+    "FuzzWER", "FuzzSQLAgent",
 ]
 
 let package = Package(
