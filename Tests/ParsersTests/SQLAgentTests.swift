@@ -30,7 +30,7 @@ import Testing
         #expect(job.message.hasSuffix("\n    Operating system error 112(There is not enough space on the disk.). [SQLSTATE 42000] (Error 3013)"))
         // 02:00:04 EST.
         #expect(job.timestamp?.iso8601 == "2026-11-25T07:00:04.000Z")
-        #expect(job.timeSource == .site)
+        #expect(job.timeSource == .local)
         let lost = records[6]
         #expect(lost.code == "298")
         #expect(lost.extra("sql_agent.sql_error") == .int(10054))
