@@ -12,6 +12,7 @@ let targets = [
     "FuzzRedactSecrets", "FuzzRedactPII", "FuzzRedactEvents",
     "FuzzZipDirectory", "FuzzVerify", "FuzzManifest", "FuzzRules", "FuzzLoggingConfig", "FuzzZoneEvidence",
     "FuzzIIS",
+    "FuzzWER", "FuzzSQLAgent",
 ]
 
 let package = Package(

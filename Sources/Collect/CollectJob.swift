@@ -97,6 +97,8 @@ struct ProcessedSource: Sendable {
     var installRuns: InstallRunLog
     /// Web server requests the source logs (IIS W3C, HTTPERR).
     var webRequests = WebRequestLog()
+    /// Crash reports and SQL Server Agent failures the source reports.
+    var crashAndAgent = CrashAndAgentDigest()
     /// Replacements made in the source, per rule (nil: redaction off).
     var redactions: RedactionCounts?
     /// Why the raw copy is not in the bundle although the source was read (a binary event log
@@ -198,8 +200,7 @@ public final class CollectJob {
         var system = Self.systemFacts(root: settings.root)
 
         progress(.discovering(root: settings.root))
-        let found = Discovery(root: settings.root, catalog: settings.catalog, includes: settings.includes,
-                              window: settings.window, includeOptIn: settings.optIn, logger: logger).run()
+        let found = Self.discover(settings, logger: logger)
         let configLogs = ConfigLogSearch.run(after: found, root: settings.root, includes: settings.includes,
                                              window: settings.window, logger: logger)
         let zone = siteZone(found, host: &system.host)
@@ -336,6 +337,7 @@ public final class CollectJob {
         var sqlFacts = SQLServerFacts()
         var installRuns = InstallRunLog()
         var webRequests = WebRequestLog()
+        var crashAndAgent = CrashAndAgentDigest()
     }
 
     /// Step 2: every source read, parsed, encoded and archived, in three stages on their own
@@ -462,6 +464,7 @@ public final class CollectJob {
         if let f = p.sqlFacts { staged.sqlFacts = staged.sqlFacts.merge(f) }
         staged.installRuns.merge(p.installRuns)
         staged.webRequests.merge(p.webRequests)
+        staged.crashAndAgent.merge(p.crashAndAgent)
         staged.summaries.append(SourceSummary(path: p.relativePath, dataset: dataset, counts: p.counts,
                                               status: status, note: reason, parseErrors: p.stats.parseErrors,
                                               limits: SourceSummary.limits(of: p.stats)))
@@ -507,6 +510,7 @@ public final class CollectJob {
             sections: (installRuns.isEmpty ? [] : [("INSTALL AND SETUP RUNS (\(installRuns.total), \(installRuns.failureCount) failed)", installRuns.lines)])
                 + ConfigNamedLogs.summarySection(configMissing)
                 + (staged.webRequests.isEmpty ? [] : [(staged.webRequests.title, staged.webRequests.lines)]),
+                + staged.crashAndAgent.sections,
             findings: findings, messageGroups: engine.messageGroups(limit: 10))
         summaryInput.warnings = zone.warning.map { [$0] } ?? []
         let summaryText = SummaryText.render(summaryInput)
@@ -537,8 +541,7 @@ public final class CollectJob {
     /// discovery (with the logs the logging configs name) and the mail filter's decisions; only
     /// the logging configs are read, and nothing is written.
     public static func plan(settings: CollectSettings, logger: Logger) -> CollectPlan {
-        let found = Discovery(root: settings.root, catalog: settings.catalog, includes: settings.includes,
-                              window: settings.window, includeOptIn: settings.optIn, logger: logger).run()
+        let found = Self.discover(settings, logger: logger)
         let configLogs = ConfigLogSearch.run(after: found, root: settings.root, includes: settings.includes,
                                              window: settings.window, logger: logger)
         let (kept, leftOut) = MailFilter.partition((found.sources + configLogs.sources).sorted { $0.relativePath < $1.relativePath })
@@ -558,6 +561,19 @@ public final class CollectJob {
 
     public static func now() -> Timestamp {
         Timestamp(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000_000), precision: .milliseconds)
+    }
+
+    /// The catalog's walk of the root and `--include`; on the live system also every SQL Server
+    /// instance's log folder its startup parameters name (`SQLInstances`).
+    static func discover(_ settings: CollectSettings, logger: Logger) -> DiscoveryResult {
+        var catalog = settings.catalog, includes = settings.includes
+        if isSystemRoot(settings.root) {
+            let instances = SQLInstances.plan(SQLInstances.live(), root: settings.root)
+            catalog.entries += instances.entries
+            includes += instances.includes.filter { !includes.contains($0) }
+        }
+        return Discovery(root: settings.root, catalog: catalog, includes: includes,
+                         window: settings.window, includeOptIn: settings.optIn, logger: logger).run()
     }
 
     /// Facts of the live system when the root is this machine's system root, else what the tree says.

@@ -135,6 +135,7 @@ enum SourceStage {
                 }
                 tally.counts.add(record)
                 if record.hasHTTP { tally.webRequests.add(record) }
+                tally.crashAndAgent.observe(record)
                 tally.batch.append(record.take())
                 if tally.batch.count >= StreamItem.batchSize {
                     // Handed over whole: the encode stage then owns the only reference and moves
@@ -203,6 +204,7 @@ enum SourceStage {
             result.sqlFacts = tally.sqlFacts.isEmpty ? nil : tally.sqlFacts
             result.installRuns = tally.installRuns
             result.webRequests = tally.webRequests
+            result.crashAndAgent = tally.crashAndAgent
             result.noteTruncation(of: reader)
         } catch let error as OutputError {
             result.fatal = error.description
@@ -361,6 +363,7 @@ final class Tally {
     @exclusivity(unchecked) var sqlFacts = SQLServerFacts()
     @exclusivity(unchecked) var installRuns = InstallRunLog()
     @exclusivity(unchecked) var webRequests = WebRequestLog()
+    @exclusivity(unchecked) var crashAndAgent = CrashAndAgentDigest()
     @exclusivity(unchecked) var recordRedactions = RedactionCounts()
 
     init() {

@@ -131,11 +131,47 @@ let builtinCatalogJSON = #"""
       "id": "sql_agent_log",
       "title": "SQL Server Agent logs (SQLAGENT*)",
       "group": "sql",
-      "kind": "auto",
+      "kind": "sql.agent",
       "patterns": [
         "Program Files{, (x86)}/Microsoft SQL Server/MSSQL*/MSSQL/Log/SQLAGENT*"
       ],
-      "note": "Not the ERRORLOG format: detected by content."
+      "exclude": ["*.{xel,trc,mdmp,dmp}"],
+      "note": "The agent's own log (UTF-16LE, ? ! + marks): job failures and lost connections to SQL Server."
+    },
+    {
+      "id": "sql_errorlog_other_paths",
+      "title": "SQL Server error logs of instances at other paths (MSSQL*/MSSQL/Log/ERRORLOG*)",
+      "group": "sql",
+      "kind": "sql.errorlog",
+      "patterns": [
+        "{,*/,*/*/}MSSQL*/MSSQL/Log/ERRORLOG*",
+        "*/Program Files{, (x86)}/Microsoft SQL Server/MSSQL*/MSSQL/Log/ERRORLOG*"
+      ],
+      "exclude": ["*.{xel,trc,mdmp,dmp}"],
+      "note": "Instances whose data root is not under Program Files (D:\\SQLData copied as SQLData or D/SQLData, a copied second drive). On a live system every instance's ERRORLOG is found from its startup parameters (-e) instead."
+    },
+    {
+      "id": "sql_agent_log_other_paths",
+      "title": "SQL Server Agent logs of instances at other paths (MSSQL*/MSSQL/Log/SQLAGENT*)",
+      "group": "sql",
+      "kind": "sql.agent",
+      "patterns": [
+        "{,*/,*/*/}MSSQL*/MSSQL/Log/SQLAGENT*",
+        "*/Program Files{, (x86)}/Microsoft SQL Server/MSSQL*/MSSQL/Log/SQLAGENT*"
+      ],
+      "exclude": ["*.{xel,trc,mdmp,dmp}"],
+      "note": "The agent log beside an ERRORLOG found at another path."
+    },
+    {
+      "id": "wer_reports",
+      "title": "Windows Error Reporting crash and hang reports (Report.wer)",
+      "group": "windows",
+      "kind": "windows.wer",
+      "patterns": [
+        "ProgramData/Microsoft/Windows/WER/{ReportArchive,ReportQueue}/*/Report.wer"
+      ],
+      "max_bytes": 4194304,
+      "note": "One report per crash or hang: the program, the faulting module and the exception code. ReportQueue holds reports not sent yet."
     },
     {
       "id": "iis_w3c_logs",

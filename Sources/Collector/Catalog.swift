@@ -151,7 +151,8 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
     public var id: String
     /// One line for people.
     public var title: String
-    /// `amt_error`, `install`, `sql`, `event_log` or `config`.
+    /// `amt_error`, `install`, `sql`, `event_log`, `config` or `windows` (Windows' own
+    /// diagnostics: error reporting).
     public var group: String
     /// The expected `event.dataset` (`amt.error`, `msi`, `sql.errorlog`, `sql.setup`, `setupapi`,
     /// `installshield`, `dpinst`, `windows.evtx`), `auto` (detect by content) or `config`
@@ -176,7 +177,8 @@ public struct CatalogEntry: Codable, Sendable, Equatable {
     /// Why the entry exists or how to read what it finds.
     public var note: String?
 
-    public static let groups: Set<String> = ["amt_error", "install", "sql", "event_log", "config", "web"]
+    public static let groups: Set<String> = ["amt_error", "install", "sql", "event_log", "config",
+                                             "web", "windows"]
 
     public init(
         id: String, title: String, group: String, kind: SourceKind, patterns: [String],

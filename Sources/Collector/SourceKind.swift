@@ -14,6 +14,7 @@ public enum SourceKind: Hashable, Sendable, CustomStringConvertible, Expressible
         "amt.error", "msi", "sql.errorlog", "sql.setup", "setupapi", "installshield", "dpinst",
         "windows.evtx", "windows.event_xml", "windows.event_csv", "text",
         "iis.w3c", "iis.httperr",
+        "windows.wer", "sql.agent",
     ]
 
     /// Every value a catalog's `kind` may have.

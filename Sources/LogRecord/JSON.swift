@@ -191,32 +191,36 @@ public struct JSONLinesWriter {
             o.byte(UInt8(ascii: "}"))
         }
 
-        if let pid = record.processID {
-            o.literal(",\"process\":{\"pid\":")
-            o.int(Int64(pid))
+        if record.processID != nil || record.threadID != nil || record.processName != nil || record.processExecutable != nil {
+            var first = true
+            @inline(__always) func key(_ k: StaticString, _ o: inout RawOut) {
+                if !first { o.byte(UInt8(ascii: ",")) }
+                first = false
+                o.literal(k)
+            }
+            o.literal(",\"process\":{")
+            if let pid = record.processID { key("\"pid\":", &o); o.int(Int64(pid)) }
             if let tid = record.threadID {
-                o.literal(",\"thread\":{\"id\":")
+                key("\"thread\":{\"id\":", &o)
                 o.int(Int64(tid))
                 o.byte(UInt8(ascii: "}"))
             }
+            if let name = record.processName { key("\"name\":", &o); o.string(name) }
+            if let exe = record.processExecutable { key("\"executable\":", &o); o.string(exe) }
             o.byte(UInt8(ascii: "}"))
-        } else if let tid = record.threadID {
-            o.literal(",\"process\":{\"thread\":{\"id\":")
-            o.int(Int64(tid))
-            o.literal("}}")
         }
 
-        if let type = record.errorType {
-            o.literal(",\"error\":{\"type\":")
-            o.string(type)
-            if let stack = record.stackTrace {
-                o.literal(",\"stack_trace\":")
-                o.string(stack)
+        if record.errorType != nil || record.stackTrace != nil || record.errorCode != nil {
+            var first = true
+            @inline(__always) func key(_ k: StaticString, _ o: inout RawOut) {
+                if !first { o.byte(UInt8(ascii: ",")) }
+                first = false
+                o.literal(k)
             }
-            o.byte(UInt8(ascii: "}"))
-        } else if let stack = record.stackTrace {
-            o.literal(",\"error\":{\"stack_trace\":")
-            o.string(stack)
+            o.literal(",\"error\":{")
+            if let code = record.errorCode { key("\"code\":", &o); o.string(code) }
+            if let type = record.errorType { key("\"type\":", &o); o.string(type) }
+            if let stack = record.stackTrace { key("\"stack_trace\":", &o); o.string(stack) }
             o.byte(UInt8(ascii: "}"))
         }
 

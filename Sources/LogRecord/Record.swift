@@ -28,10 +28,17 @@ public struct Record: Sendable, Equatable {
     public var processID: Int?
     /// `process.thread.id`.
     public var threadID: Int?
+    /// `process.name`: the program's file name (`w3wp.exe`), where the source names it.
+    public var processName: String?
+    /// `process.executable`: the program's full path, where the source states it.
+    public var processExecutable: String?
     /// `error.type`: exception type for .NET-style entries.
     public var errorType: String?
     /// `error.stack_trace`.
     public var stackTrace: String?
+    /// `error.code`: the error or exception code the entry reports (`0xc0000005`), where it is
+    /// not the entry's own id (`event.code`).
+    public var errorCode: String?
     /// `amt.time_source`: how `timestamp` was obtained.
     public var timeSource: TimeSource?
     /// `winlog.*`: present on event log records. Kept out of line (copy-on-write box) so that
@@ -132,6 +139,8 @@ public struct Record: Sendable, Equatable {
             && lhs.threadID == rhs.threadID && lhs.errorType == rhs.errorType
             && lhs.stackTrace == rhs.stackTrace && lhs.timeSource == rhs.timeSource
             && lhs.winlog == rhs.winlog && lhs.http == rhs.http
+            && lhs.processName == rhs.processName && lhs.processExecutable == rhs.processExecutable
+            && lhs.errorCode == rhs.errorCode
             && JSONValue.object(lhs.extras) == JSONValue.object(rhs.extras)
     }
 }
@@ -153,7 +162,8 @@ extension Record {
     ) {
         self.init(timestamp: timestamp, message: message, level: level, filePath: filePath, line: line,
                   dataset: dataset, code: nil, outcome: nil, provider: nil, hostName: nil, processID: nil,
-                  threadID: nil, errorType: nil, stackTrace: nil, timeSource: nil, winlogBox: nil, extras: [], httpBox: nil)
+                  threadID: nil, processName: nil, processExecutable: nil, errorType: nil, stackTrace: nil,
+                  errorCode: nil, timeSource: nil, winlogBox: nil, extras: [], httpBox: nil)
     }
 }
 
@@ -194,6 +204,8 @@ public enum Dataset {
     public static let eventXML = "windows.event_xml"
     public static let eventCSV = "windows.event_csv"
     public static let text = "text"
+    public static let wer = "windows.wer"
+    public static let sqlAgent = "sql.agent"
 }
 
 /// `log.level` vocabulary.

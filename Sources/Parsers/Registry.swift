@@ -11,5 +11,7 @@ var registeredTextFormats: [any TextFormatParser.Type] {
         DPInstParser.self,
         IISW3CParser.self,
         IISHTTPErrParser.self,
+        WERParser.self,
+        SQLAgentParser.self,
     ]
 }

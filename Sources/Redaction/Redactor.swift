@@ -126,6 +126,7 @@ public final class Redactor: @unchecked Sendable {
         record.message = replacing(redact(text: record.message, counts: &c), literal)
         if let t = record.errorType { record.errorType = redact(text: t, counts: &c) }
         if let s = record.stackTrace { record.stackTrace = replacing(redact(text: s, counts: &c), literal) }
+        if let e = record.processExecutable { record.processExecutable = replacing(redact(text: e, counts: &c), literal) }
         if let p = record.provider { record.provider = redact(text: p, counts: &c) }
         if !record.extras.isEmpty { record.extras = record.extras.map { ($0.0, redact(json: $0.1, name: $0.0, counts: &c)) } }
         totals.add(c)

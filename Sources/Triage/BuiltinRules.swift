@@ -21,6 +21,10 @@
 ///   refused with `AppOffline`, `QueueFull`, `AppShutdown`, `Disabled` or
 ///   `Connection_Abandoned_By_AppPool` (grouped by `s-queuename`, the application pool), and
 ///   connections cut by its `Timer_*` limits (5+; `Timer_ConnectionIdle` is routine).
+/// - service: Windows Error Reporting crash (and hang) reports of the product's processes
+///   (`WebBRIX*`, `w3wp.exe` hosting it, `sqlservr.exe`), one finding per program; SQL Server Agent
+///   job failures (entries naming a job at error or warning level), one per job, and the agent's
+///   lost connections to SQL Server (`[165]` ODBC, `[298]` SQLServer error, `[382]` logon failed).
 enum BuiltinRules {
     static let json = #"""
     {"rules": [
@@ -139,7 +143,32 @@ enum BuiltinRules {
        "title": "HTTP.sys cut connections on its time limits (Timer_*)",
        "nextStep": "Timer_AppPool: requests waited too long for the application pool (busy or starting); Timer_EntityBody, Timer_HeaderWait or Timer_MinBytesPerSecond: the client sent too slowly (a slow or broken network between the clients and this server). Note the client addresses in the evidence.",
        "match": {"datasets": ["iis.httperr"], "extra": {"amt.iis.reason": "Timer_AppPool|Timer_EntityBody|Timer_HeaderWait|Timer_MinBytesPerSecond|Timer_ReqQueue|Timer_Response"}},
-       "threshold": 5, "groupBy": "amt.iis.reason"}
+       "threshold": 5, "groupBy": "amt.iis.reason"},
+
+      {"id": "wer-product-crash", "area": "service", "severity": "error",
+       "title": "WebBRIX, IIS or SQL Server crashed (Windows Error Reporting)",
+       "nextStep": "The report names the program, the faulting module and the exception code: e0434352 is an unhandled .NET exception (the AMTError log and the Application log of the same minute show which), c0000005 an access violation in the module named. Check that the service or application pool restarted, note the program version, and send the Report.wer files with the case.",
+       "match": {"datasets": ["windows.wer"], "levels": ["error", "critical"],
+                 "extra": {"wer.app.name": "webbrix*|w3wp.exe|sqlservr.exe"}},
+       "groupBy": "amt.wer.app.name"},
+
+      {"id": "wer-product-hang", "area": "service", "severity": "warning",
+       "title": "WebBRIX, IIS or SQL Server hung (Windows Error Reporting)",
+       "nextStep": "The program hung and was closed: check the AMTError log and SQL Server's ERRORLOG of the same minutes for what it was waiting on (a database lock, a door controller that does not answer).",
+       "match": {"datasets": ["windows.wer"], "levels": ["warning"],
+                 "extra": {"wer.app.name": "webbrix*|w3wp.exe|sqlservr.exe"}},
+       "groupBy": "amt.wer.app.name"},
+
+      {"id": "sql-agent-job-failed", "area": "database", "severity": "error",
+       "title": "A SQL Server Agent job failed",
+       "nextStep": "Open the job's history in SQL Server Management Studio (SQL Server Agent > Jobs > the job > View History) and read the failed step's message. For a backup job, check that the backup folder exists and its drive has free space: failed log backups let the transaction log fill up (error 9002).",
+       "match": {"datasets": ["sql.agent"], "levels": ["error", "warning"], "extra": {"sql_agent.job": "*"}},
+       "groupBy": "amt.sql_agent.job"},
+
+      {"id": "sql-agent-connection", "area": "database", "severity": "error",
+       "title": "SQL Server Agent lost its connection to SQL Server",
+       "nextStep": "The agent could not reach the database engine at the times shown: check in the SQL Server ERRORLOG and the System log whether SQL Server was stopped or restarting then, and that the SQL Server service is running now. Jobs scheduled meanwhile did not run.",
+       "match": {"datasets": ["sql.agent"], "levels": ["error"], "codes": ["165", "298", "382"]}}
     ]}
     """#
 }

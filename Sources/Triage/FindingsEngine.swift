@@ -477,12 +477,16 @@ public struct FindingsEngine: Sendable {
         }
     }
 
-    /// `title — group`: the template itself, or `state 8` for `amt.sql.state`; the bare title for
+    /// `title — group`: the template itself, `state 8` for `amt.sql.state`, `app w3wp.exe` for
+    /// `amt.wer.app.name` (a last component `name` is named by the one before); the bare title for
     /// records without the grouped value.
     static func title(_ rule: Rule, group: String) -> String {
         guard let by = rule.groupBy, !group.isEmpty else { return rule.title }
         if by == "template" || group == "other" { return "\(rule.title) — \(group)" }
-        let name = by.split(separator: ".").last.map { $0.split(separator: "_").joined(separator: " ") } ?? by
+        // `amt.wer.app.name` is named by its object: `app w3wp.exe`.
+        let parts = by.split(separator: ".")
+        let label = parts.count >= 2 && parts.last == "name" ? parts[parts.count - 2] : parts.last
+        let name = label.map { $0.split(separator: "_").joined(separator: " ") } ?? by
         return "\(rule.title) — \(name) \(group)"
     }
 

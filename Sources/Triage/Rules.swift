@@ -117,8 +117,8 @@ public struct Rule: Codable, Sendable, Equatable {
 /// - `outcome`: `event.outcome`.
 /// - `extra`: `amt.*` path (with or without the `amt.` prefix), or an ECS web field name
 ///   (`HTTPFields.names`: `url.path`, `http.response.status_code`, …) → value, compared as text,
-///   case-insensitive; `"a|b"` any of, `"!a|b"` present and none of. A record without the value
-///   never matches.
+///   case-insensitive; `"a|b"` any of, `"!a|b"` present and none of; a value ending in `*` is a
+///   prefix (`"webbrix*"`; `"*"` alone: any value). A record without the value never matches.
 public struct Match: Codable, Sendable, Equatable {
     public var datasets: [String]?
     public var eventIDs: [Int]?
@@ -226,7 +226,7 @@ final class CompiledMatch: Sendable {
     let levels: UInt8?
     let pattern: MessagePattern?
     let outcome: String?
-    let extra: [(path: String, negated: Bool, values: Set<String>)]
+    let extra: [(path: String, negated: Bool, values: Set<String>, prefixes: [String])]
 
     init(_ m: Match) {
         datasets = m.datasets.map { Set($0.map { $0.lowercased() }) }
@@ -253,7 +253,9 @@ final class CompiledMatch: Sendable {
             var v = Substring(value)
             let negated = v.hasPrefix("!")
             if negated { v = v.dropFirst() }
-            return (path, negated, Set(v.split(separator: "|").map { $0.lowercased() }))
+            let all = v.split(separator: "|").map { $0.lowercased() }
+            return (path, negated, Set(all.filter { !$0.hasSuffix("*") }),
+                    all.filter { $0.hasSuffix("*") }.map { String($0.dropLast()) })
         }
     }
 
@@ -299,9 +301,10 @@ final class CompiledMatch: Sendable {
             }
             if !ok { return false }
         }
-        for (path, negated, values) in extra {
-            guard let value = r.value(at: path).flatMap(CompiledMatch.text) else { return false }
-            if values.contains(value.lowercased()) == negated { return false }
+        for (path, negated, values, prefixes) in extra {
+            guard let value = r.value(at: path).flatMap(CompiledMatch.text)?.lowercased() else { return false }
+            let hit = values.contains(value) || prefixes.contains { value.hasPrefix($0) }
+            if hit == negated { return false }
         }
         if let pattern {
             if scratch.lowered == nil { scratch.lowered = r.message.lowercased() }
