@@ -13,6 +13,7 @@ public enum SourceKind: Hashable, Sendable, CustomStringConvertible, Expressible
     public static let datasets: Set<String> = [
         "amt.error", "msi", "sql.errorlog", "sql.setup", "setupapi", "installshield", "dpinst",
         "windows.evtx", "windows.event_xml", "windows.event_csv", "text",
+        "windows.cbs", "windows.dism", "windows.update",
     ]
 
     /// Every value a catalog's `kind` may have.

@@ -202,7 +202,19 @@ public struct JSONLinesWriter {
             o.literal("}}")
         }
 
-        if let type = record.errorType {
+        if let code = record.errorCode {
+            o.literal(",\"error\":{\"code\":")
+            o.string(code)
+            if let type = record.errorType {
+                o.literal(",\"type\":")
+                o.string(type)
+            }
+            if let stack = record.stackTrace {
+                o.literal(",\"stack_trace\":")
+                o.string(stack)
+            }
+            o.byte(UInt8(ascii: "}"))
+        } else if let type = record.errorType {
             o.literal(",\"error\":{\"type\":")
             o.string(type)
             if let stack = record.stackTrace {

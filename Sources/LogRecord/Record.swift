@@ -28,12 +28,16 @@ public struct Record: Sendable, Equatable {
     public var processID: Int?
     /// `process.thread.id`.
     public var threadID: Int?
-    /// `error.type`: exception type for .NET-style entries.
+    /// `error.type`: exception type for .NET-style entries; the symbolic name of an error code
+    /// where the log gives one (`CBS_E_SOURCE_MISSING`).
     public var errorType: String?
     /// `error.stack_trace`.
     public var stackTrace: String?
     /// `amt.time_source`: how `timestamp` was obtained.
     public var timeSource: TimeSource?
+    /// `error.code`: the error code an entry states (an HRESULT as `0x` + eight lower-case hex
+    /// digits).
+    public var errorCode: String? = nil
     /// `winlog.*`: present on event log records. Kept out of line (copy-on-write box) so that
     /// records of text logs stay small to copy.
     public var winlog: Winlog? {
@@ -116,7 +120,7 @@ public struct Record: Sendable, Equatable {
             && lhs.hostName == rhs.hostName && lhs.processID == rhs.processID
             && lhs.threadID == rhs.threadID && lhs.errorType == rhs.errorType
             && lhs.stackTrace == rhs.stackTrace && lhs.timeSource == rhs.timeSource
-            && lhs.winlog == rhs.winlog
+            && lhs.winlog == rhs.winlog && lhs.errorCode == rhs.errorCode
             && JSONValue.object(lhs.extras) == JSONValue.object(rhs.extras)
     }
 }

@@ -252,7 +252,7 @@ enum RecordJSON {
     static func bound(of r: Record) -> Int {
         var n = 512
         n += bound(r.message) + bound(r.filePath) + bound(r.dataset) + bound(r.code) + bound(r.provider)
-        n += bound(r.hostName) + bound(r.errorType) + bound(r.stackTrace)
+        n += bound(r.hostName) + bound(r.errorType) + bound(r.stackTrace) + bound(r.errorCode)
         if let w = r.winlogBox?.value {
             n += 512 + bound(w.channel) + bound(w.providerName) + bound(w.providerGUID) + bound(w.computerName)
             n += bound(w.keywords) + bound(w.activityID) + bound(w.userID)

@@ -9,5 +9,8 @@ var registeredTextFormats: [any TextFormatParser.Type] {
         SetupapiParser.self,
         InstallShieldParser.self,
         DPInstParser.self,
+        CBSParser.self,
+        DISMParser.self,
+        WindowsUpdateParser.self,
     ]
 }
