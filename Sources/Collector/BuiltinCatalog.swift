@@ -215,6 +215,33 @@ let builtinCatalogJSON = #"""
       "patterns": ["Windows/System32/winevt/Logs/Security.evtx"],
       "opt_in": true,
       "note": "Large and personal (logons, user names): collected only when asked for."
+    },
+    {
+      "id": "windows_cbs_logs",
+      "title": "Windows servicing logs (CBS.log, CbsPersist_*.log)",
+      "group": "install",
+      "kind": "windows.cbs",
+      "patterns": ["Windows/Logs/CBS/{CBS,CbsPersist_}*.log"],
+      "note": "Component-Based Servicing: updates, Windows features (.NET Framework 3.5) and SFC repairs; errors carry their HRESULT. Can be hundreds of MB on old servers (head and tail kept beyond the cap)."
+    },
+    {
+      "id": "windows_dism_log",
+      "title": "DISM log (dism.log)",
+      "group": "install",
+      "kind": "windows.dism",
+      "patterns": ["Windows/Logs/DISM/dism*.log"],
+      "note": "Every Dism.exe run (enable a feature, repair the component store) with its command line and errors."
+    },
+    {
+      "id": "windows_update_log",
+      "title": "Windows Update log (WindowsUpdate.log)",
+      "group": "install",
+      "kind": "windows.update",
+      "patterns": [
+        "Windows/WindowsUpdate.log",
+        "Users/*/Desktop/WindowsUpdate*.log"
+      ],
+      "note": "Windows Server 2012 R2 and older write Windows/WindowsUpdate.log; later versions log to ETW, and Get-WindowsUpdateLog writes the text to the Desktop."
     }
   ]
 }

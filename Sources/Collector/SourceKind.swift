@@ -15,6 +15,7 @@ public enum SourceKind: Hashable, Sendable, CustomStringConvertible, Expressible
         "windows.evtx", "windows.event_xml", "windows.event_csv", "text",
         "iis.w3c", "iis.httperr",
         "windows.wer", "sql.agent",
+        "windows.cbs", "windows.dism", "windows.update",
     ]
 
     /// Every value a catalog's `kind` may have.

@@ -32,12 +32,13 @@ public struct Record: Sendable, Equatable {
     public var processName: String?
     /// `process.executable`: the program's full path, where the source states it.
     public var processExecutable: String?
-    /// `error.type`: exception type for .NET-style entries.
+    /// `error.type`: exception type for .NET-style entries; the symbolic name of an error code
+    /// where the log gives one (`CBS_E_SOURCE_MISSING`).
     public var errorType: String?
     /// `error.stack_trace`.
     public var stackTrace: String?
-    /// `error.code`: the error or exception code the entry reports (`0xc0000005`), where it is
-    /// not the entry's own id (`event.code`).
+    /// `error.code`: the error or exception code the entry reports (`0xc0000005`; an HRESULT as
+    /// `0x` + eight lower-case hex digits), where it is not the entry's own id (`event.code`).
     public var errorCode: String?
     /// `amt.time_source`: how `timestamp` was obtained.
     public var timeSource: TimeSource?

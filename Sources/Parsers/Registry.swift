@@ -13,5 +13,8 @@ var registeredTextFormats: [any TextFormatParser.Type] {
         IISHTTPErrParser.self,
         WERParser.self,
         SQLAgentParser.self,
+        CBSParser.self,
+        DISMParser.self,
+        WindowsUpdateParser.self,
     ]
 }

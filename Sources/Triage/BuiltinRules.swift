@@ -25,6 +25,10 @@
 ///   (`WebBRIX*`, `w3wp.exe` hosting it, `sqlservr.exe`), one finding per program; SQL Server Agent
 ///   job failures (entries naming a job at error or warning level), one per job, and the agent's
 ///   lost connections to SQL Server (`[165]` ODBC, `[298]` SQLServer error, `[382]` logon failed).
+/// - install: Windows servicing (CBS.log, dism.log): feature or repair source files not found
+///   (0x800F081F, 0x800F0906, 0x800F0907: .NET Framework 3.5), component store corruption
+///   (0x80073712), SFC "cannot repair"; failed DISM commands and Windows Update installs (grouped
+///   by `amt.install.exit_code`).
 enum BuiltinRules {
     static let json = #"""
     {"rules": [
@@ -168,7 +172,37 @@ enum BuiltinRules {
       {"id": "sql-agent-connection", "area": "database", "severity": "error",
        "title": "SQL Server Agent lost its connection to SQL Server",
        "nextStep": "The agent could not reach the database engine at the times shown: check in the SQL Server ERRORLOG and the System log whether SQL Server was stopped or restarting then, and that the SQL Server service is running now. Jobs scheduled meanwhile did not run.",
-       "match": {"datasets": ["sql.agent"], "levels": ["error"], "codes": ["165", "298", "382"]}}
+       "match": {"datasets": ["sql.agent"], "levels": ["error"], "codes": ["165", "298", "382"]}},
+
+      {"id": "servicing-source-missing", "area": "install", "severity": "error",
+       "title": "Windows could not find the source files to add a feature or repair (.NET Framework 3.5)",
+       "nextStep": "Usually .NET Framework 3.5, which WebBRIX reports need. 0x800F081F: the files are not on the server. Insert or mount the Windows Server installation media of this server's version and run as administrator: DISM /Online /Enable-Feature /FeatureName:NetFx3 /All /Source:D:\\sources\\sxs /LimitAccess (D: is the media's drive). 0x800F0906: the server could not download them from Windows Update; 0x800F0907: Group Policy forbids that download - use the same command with /Source, or ask the site's IT to enable 'Specify settings for optional component installation and component repair'. For a /RestoreHealth repair use /Source:WIM:D:\\sources\\install.wim:1 /LimitAccess.",
+       "match": {"datasets": ["windows.cbs", "windows.dism"],
+                 "messagePattern": "0x800f081f|0x800f0906|0x800f0907|cbs_e_source_missing|cbs_e_download_failure|cbs_e_grouppolicy_disallowed"}},
+
+      {"id": "servicing-store-corrupt", "area": "install", "severity": "error",
+       "title": "The Windows component store is damaged",
+       "nextStep": "Updates and features cannot install until it is repaired. Run as administrator: DISM /Online /Cleanup-Image /RestoreHealth (offline: add /Source:WIM:D:\\sources\\install.wim:1 /LimitAccess with the installation media), then sfc /scannow, restart, and install the update or feature again.",
+       "match": {"datasets": ["windows.cbs", "windows.dism", "windows.update"],
+                 "messagePattern": "0x80073712|[80073712]|cbs_e_store_corruption|error_sxs_component_store_corrupt|mark store corrupt"}},
+
+      {"id": "servicing-sfc-cannot-repair", "area": "install", "severity": "error",
+       "title": "System File Checker found corrupt files it could not repair",
+       "nextStep": "Run DISM /Online /Cleanup-Image /RestoreHealth first (it repairs the store SFC copies from), then sfc /scannow again and restart. If files still cannot be repaired, the evidence names them: send this bundle to support.",
+       "match": {"datasets": ["windows.cbs"],
+                 "messagePattern": "cannot repair member file|found corrupt files but was unable to fix"}},
+
+      {"id": "windows-update-failed", "area": "install", "severity": "error",
+       "title": "Windows Update failed to install an update",
+       "nextStep": "The evidence names the update (KB) and the code says why: 0x80070643 - the installer of a .NET Framework update failed: run the Microsoft .NET Framework Repair Tool, restart, then install that KB from the Microsoft Update Catalog; 0x80073712 - the component store is damaged: DISM /Online /Cleanup-Image /RestoreHealth, then retry; 0x800F0922 - no connection to Windows Update or not enough free space on the system disk; 0x80070005 - access denied: retry as administrator with security software paused. Install the .NET updates before upgrading WebBRIX.",
+       "match": {"datasets": ["windows.update"], "outcome": "failure"},
+       "groupBy": "amt.install.exit_code"},
+
+      {"id": "dism-command-failed", "area": "install", "severity": "warning",
+       "title": "A DISM command failed",
+       "nextStep": "The evidence shows the command and DISM's explanation. 0x800F081F: rerun it with /Source pointing at installation media of the same Windows version and /LimitAccess; 0x800F0906 / 0x800F0907: Windows Update was unreachable or blocked by policy; no code with 'Failed validating command line': an option was mistyped - check each one and rerun.",
+       "match": {"datasets": ["windows.dism"], "outcome": "failure"},
+       "groupBy": "amt.install.exit_code"}
     ]}
     """#
 }
