@@ -509,7 +509,7 @@ public final class CollectJob {
             sources: staged.summaries, skipped: skippedPairs,
             sections: (installRuns.isEmpty ? [] : [("INSTALL AND SETUP RUNS (\(installRuns.total), \(installRuns.failureCount) failed)", installRuns.lines)])
                 + ConfigNamedLogs.summarySection(configMissing)
-                + (staged.webRequests.isEmpty ? [] : [(staged.webRequests.title, staged.webRequests.lines)]),
+                + (staged.webRequests.isEmpty ? [] : [(staged.webRequests.title, staged.webRequests.lines)])
                 + staged.crashAndAgent.sections,
             findings: findings, messageGroups: engine.messageGroups(limit: 10))
         summaryInput.warnings = zone.warning.map { [$0] } ?? []
