@@ -144,7 +144,7 @@ let builtinCatalogJSON = #"""
       "group": "sql",
       "kind": "sql.errorlog",
       "patterns": [
-        "{,*/,*/*/}MSSQL*/MSSQL/Log/ERRORLOG*",
+        "{,*/}MSSQL*/MSSQL/Log/ERRORLOG*",
         "*/Program Files{, (x86)}/Microsoft SQL Server/MSSQL*/MSSQL/Log/ERRORLOG*"
       ],
       "exclude": ["*.{xel,trc,mdmp,dmp}"],
@@ -156,7 +156,7 @@ let builtinCatalogJSON = #"""
       "group": "sql",
       "kind": "sql.agent",
       "patterns": [
-        "{,*/,*/*/}MSSQL*/MSSQL/Log/SQLAGENT*",
+        "{,*/}MSSQL*/MSSQL/Log/SQLAGENT*",
         "*/Program Files{, (x86)}/Microsoft SQL Server/MSSQL*/MSSQL/Log/SQLAGENT*"
       ],
       "exclude": ["*.{xel,trc,mdmp,dmp}"],

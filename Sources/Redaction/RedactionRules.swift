@@ -133,7 +133,9 @@ enum Bytes {
         for word in ["cabkey", "subkey", "regkey", "rootkey", "hkey", "primarykey", "foreignkey", "sortkey", "hotkey", "shortcutkey", "keycolumn", "keyusage", "keyspec", "keyid"] where has(word) {
             return false
         }
-        if l == Array("key".utf8) || l == Array("keys".utf8) { return false }
+        // (`.Key` after an index: the key of a key/value list, `State[0].Key=` in WER reports.)
+        let bare = l.first == 0x2E ? Array(l.dropFirst()) : l
+        if bare == Array("key".utf8) || bare == Array("keys".utf8) { return false }
         for suffix in ["name", "path", "file", "type", "size", "length", "policy", "format", "count", "expiry", "expiration"] {
             if l.count > suffix.count, l.suffix(suffix.count).elementsEqual(suffix.utf8) { return false }
         }

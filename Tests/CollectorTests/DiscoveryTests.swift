@@ -97,7 +97,7 @@ import Glibc
         #expect(result.sources.map(\.relativePath) == result.sources.map(\.relativePath).sorted())
         // Kinds come from the entries.
         #expect(found["Windows/DPINST.LOG"]?.kind == "dpinst")
-        #expect(found["Program Files/Microsoft SQL Server/MSSQL15.SQLEXPRESS/MSSQL/Log/SQLAGENT.OUT"]?.kind == "auto")
+        #expect(found["Program Files/Microsoft SQL Server/MSSQL15.SQLEXPRESS/MSSQL/Log/SQLAGENT.OUT"]?.kind == "sql.agent")
         #expect(found["Program Files/AMT/WebBRIX/NLog.config"]?.maxBytes == 1 << 20)
     }
 

@@ -86,7 +86,16 @@ public struct WERParser: TextFormatParser {
     public mutating func feed(_ line: TextLine, stats: inout ParseStats, emit: RecordSink) throws {
         let u = lineBytes.load(line.text)
         guard let eq = u.firstIndex(of: 0x3D), eq > 0 else {
-            if !Bytes.isBlank(u) { stats.count("wer_other_lines") }
+            // Not `Key=Value`: counted; outside any report (text that is no report at all) kept
+            // as a record of its own, so nothing of such a file is lost.
+            if !Bytes.isBlank(u) {
+                stats.count("wer_other_lines")
+                guard !report.started else { return }
+                var r = template
+                r.message = line.text
+                r.line = line.number
+                try emit(&r)
+            }
             return
         }
         let key = u[0..<eq]
