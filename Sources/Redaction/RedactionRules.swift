@@ -130,7 +130,7 @@ enum Bytes {
         guard has("pass") || has("pwd") || has("secret") || has("token") || has("key") else { return false }
         if has("public") || has("keyword") || has("keyboard") || has("passive") || has("bypass") || has("passthrough") { return false }
         // Keys that name things (registry keys, table keys, cabinet file keys), not secrets.
-        for word in ["cabkey", "subkey", "regkey", "rootkey", "hkey", "primarykey", "foreignkey", "sortkey", "hotkey", "shortcutkey", "keycolumn", "keyusage", "keyspec", "keyid"] where has(word) {
+        for word in ["cabkey", "subkey", "regkey", "rootkey", "hkey", "primarykey", "foreignkey", "sortkey", "hotkey", "shortcutkey", "keycolumn", "keyusage", "keyspec", "keyid", "consentkey"] where has(word) {
             return false
         }
         // (`.Key` after an index: the key of a key/value list, `State[0].Key=` in WER reports.)
