@@ -193,34 +193,24 @@ public struct JSONLinesWriter {
 
         if record.processID != nil || record.threadID != nil || record.processName != nil || record.processExecutable != nil {
             var first = true
-            @inline(__always) func key(_ k: StaticString, _ o: inout RawOut) {
-                if !first { o.byte(UInt8(ascii: ",")) }
-                first = false
-                o.literal(k)
-            }
             o.literal(",\"process\":{")
-            if let pid = record.processID { key("\"pid\":", &o); o.int(Int64(pid)) }
+            if let pid = record.processID { Self.key(&first, "\"pid\":", &o); o.int(Int64(pid)) }
             if let tid = record.threadID {
-                key("\"thread\":{\"id\":", &o)
+                Self.key(&first, "\"thread\":{\"id\":", &o)
                 o.int(Int64(tid))
                 o.byte(UInt8(ascii: "}"))
             }
-            if let name = record.processName { key("\"name\":", &o); o.string(name) }
-            if let exe = record.processExecutable { key("\"executable\":", &o); o.string(exe) }
+            if let name = record.processName { Self.key(&first, "\"name\":", &o); o.string(name) }
+            if let exe = record.processExecutable { Self.key(&first, "\"executable\":", &o); o.string(exe) }
             o.byte(UInt8(ascii: "}"))
         }
 
         if record.errorType != nil || record.stackTrace != nil || record.errorCode != nil {
             var first = true
-            @inline(__always) func key(_ k: StaticString, _ o: inout RawOut) {
-                if !first { o.byte(UInt8(ascii: ",")) }
-                first = false
-                o.literal(k)
-            }
             o.literal(",\"error\":{")
-            if let code = record.errorCode { key("\"code\":", &o); o.string(code) }
-            if let type = record.errorType { key("\"type\":", &o); o.string(type) }
-            if let stack = record.stackTrace { key("\"stack_trace\":", &o); o.string(stack) }
+            if let code = record.errorCode { Self.key(&first, "\"code\":", &o); o.string(code) }
+            if let type = record.errorType { Self.key(&first, "\"type\":", &o); o.string(type) }
+            if let stack = record.stackTrace { Self.key(&first, "\"stack_trace\":", &o); o.string(stack) }
             o.byte(UInt8(ascii: "}"))
         }
 
@@ -335,5 +325,16 @@ public struct JSONLinesWriter {
         var out: [UInt8] = []
         append(record, to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension JSONLinesWriter {
+    /// Writes the key `k` (with its quotes and colon) of an object's member, after a comma unless
+    /// it is the object's first (`first`, then cleared).
+    @inline(__always)
+    static func key(_ first: inout Bool, _ k: StaticString, _ o: inout RawOut) {
+        if !first { o.byte(UInt8(ascii: ",")) }
+        first = false
+        o.literal(k)
     }
 }

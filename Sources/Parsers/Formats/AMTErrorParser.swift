@@ -468,7 +468,8 @@ public struct AMTErrorParser: TextFormatParser {
                 lastSecondOfDay = second
                 if !undatedNoted {
                     undatedNoted = true
-                    stats.note("the layout writes the time of day only: dates from the file's name (\(d.year)-\(Self.two(d.month))-\(Self.two(d.day)))")
+                    let day = Timestamp(year: d.year, month: d.month, day: d.day).map { String($0.iso8601.prefix(10)) } ?? ""
+                    stats.note("the layout writes the time of day only: dates from the file's name (\(day))")
                 }
                 var dated = t
                 (dated.year, dated.month, dated.day) = Timestamp.civilFromDays(Timestamp.daysFromCivil(year: d.year, month: d.month, day: d.day) + dayCarry)
@@ -512,8 +513,6 @@ public struct AMTErrorParser: TextFormatParser {
         zoneShift = (bucket, utc.microseconds - local.microseconds)
         return (utc, context.zone.timeSource)
     }
-
-    static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
     /// A date in a file's name, `yyyy-MM-dd`, `yyyy_MM_dd`, `yyyy.MM.dd` or `yyyyMMdd` (the last
     /// such in the name), between 1990 and 2099 and a real calendar day.

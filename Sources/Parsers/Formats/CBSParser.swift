@@ -191,14 +191,7 @@ struct ServicingLog {
                     }
                     return
                 }
-                try pending.emit(emit)
-                guard !Bytes.isBlank(u) else { return }
-                // A line that cannot join (after a gap, or the entry is full) is a record of its own.
-                var r = pending.template
-                r.message = line.text
-                r.line = line.number
-                if let (ts, src) = lastTime { r.timestamp = ts; r.timeSource = src }
-                try emit(&r)
+                try pending.emitAlone(line, blank: Bytes.isBlank(u), time: lastTime, emit)
                 return
             }
             try pending.emit(emit)

@@ -100,6 +100,13 @@ struct IISLogReader {
         }
     }
 
+    /// The score of a file whose directives were stripped: 80 when most lines (three or more)
+    /// have the shape of the default field set, else 0.
+    static func shapedScore(_ lines: [String], httpErr: Bool) -> Int {
+        let shaped = lines.filter { !$0.hasPrefix("#") && defaultFields(for: $0, httpErr: httpErr) != nil }.count
+        return shaped >= 3 && shaped * 2 >= lines.count ? 80 : 0
+    }
+
     /// The default field set whose shape `line` has, or `nil`.
     static func defaultFields(for line: String, httpErr: Bool) -> [IISField]? {
         let values = line.split(separator: " ", omittingEmptySubsequences: false)
@@ -416,10 +423,7 @@ public struct IISW3CParser: TextFormatParser {
         if s.httpErrFields || s.writer == .httpAPI { return 0 }
         if s.writer == .iis { return 98 }
         if s.fields, s.w3cFields { return 95 }
-        // Directives stripped: the default field sets' shape, on most lines.
-        let shaped = lines.filter { !$0.hasPrefix("#") && IISLogReader.defaultFields(for: $0, httpErr: false) != nil }.count
-        if shaped >= 3, shaped * 2 >= lines.count { return 80 }
-        return 0
+        return IISLogReader.shapedScore(lines, httpErr: false)
     }
 
     private var reader: IISLogReader
@@ -452,9 +456,7 @@ public struct IISHTTPErrParser: TextFormatParser {
         if s.httpErrFields { return 98 }
         if s.writer == .httpAPI { return 96 }
         if s.writer == .iis || s.w3cFields { return 0 }
-        let shaped = lines.filter { !$0.hasPrefix("#") && IISLogReader.defaultFields(for: $0, httpErr: true) != nil }.count
-        if shaped >= 3, shaped * 2 >= lines.count { return 80 }
-        return 0
+        return IISLogReader.shapedScore(lines, httpErr: true)
     }
 
     private var reader: IISLogReader

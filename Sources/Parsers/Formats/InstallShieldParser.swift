@@ -90,14 +90,7 @@ public struct InstallShieldParser: TextFormatParser {
                 }
                 return
             }
-            try pending.emit(emit)
-            guard !Bytes.isBlank(u) else { return }
-            var r = pending.template
-            r.message = line.text
-            r.line = line.number
-            r.level = .information
-            if let (ts, src) = lastTime { r.timestamp = ts; r.timeSource = src }
-            try emit(&r)
+            try pending.emitAlone(line, blank: Bytes.isBlank(u), level: .information, time: lastTime, emit)
             return
         }
         try pending.emit(emit)

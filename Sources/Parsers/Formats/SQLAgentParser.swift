@@ -51,12 +51,7 @@ public struct SQLAgentParser: TextFormatParser {
         let u = lineBytes.load(line.text)
         guard let h = Self.parseHead(u) else {
             if pending.join(line, stats: &stats) { return }
-            try pending.emit(emit)
-            guard !Bytes.isBlank(u) else { return }
-            var r = pending.template
-            r.message = line.text
-            r.line = line.number
-            try emit(&r)
+            try pending.emitAlone(line, blank: Bytes.isBlank(u), emit)
             return
         }
         try pending.emit(emit)

@@ -56,8 +56,7 @@ public struct WindowsUpdateParser: TextFormatParser {
     private var pending: PendingEntry
     private var statedOffset: Int?
     private var lastTime: (Timestamp, TimeSource)?
-    private var providerKey: UInt64 = .max
-    private var providerText: String?
+    private var providers = StringCache()
     /// Update titles by id (upper-case, revision left out), bounded.
     private var titles: [String: String] = [:]
     private var lastTitle: String?
@@ -175,13 +174,7 @@ public struct WindowsUpdateParser: TextFormatParser {
         try line.withUTF8 { u in
             guard let h = Self.head(u) else {
                 if pending.join(line, stats: &stats) { return }
-                try pending.emit(emit)
-                guard !Bytes.isBlank(u) else { return }
-                var r = pending.template
-                r.message = line.text
-                r.line = line.number
-                if let (ts, src) = lastTime { r.timestamp = ts; r.timeSource = src }
-                try emit(&r)
+                try pending.emitAlone(line, blank: Bytes.isBlank(u), time: lastTime, emit)
                 return
             }
             try pending.emit(emit)
@@ -263,14 +256,7 @@ public struct WindowsUpdateParser: TextFormatParser {
     private mutating func provider(_ u: UnsafeBufferPointer<UInt8>, _ h: Head) -> String? {
         let a = h.component, b = h.componentEnd
         guard b > a else { return nil }
-        guard b - a <= 7 else { return String(decoding: UnsafeBufferPointer(rebasing: u[a..<b]), as: UTF8.self) }
-        var key = UInt64(b - a)
-        for k in a..<b { key = key << 8 | UInt64(u[k]) }
-        if key != providerKey {
-            providerKey = key
-            providerText = String(decoding: UnsafeBufferPointer(rebasing: u[a..<b]), as: UTF8.self)
-        }
-        return providerText
+        return providers.string(u, a..<b)
     }
 
     /// Keeps titles: `Title = X` (the id on the next line, `UpdateId = …`) or `Title=X, …, UpdateId=…,`.

@@ -33,6 +33,21 @@ struct PendingEntry {
         return true
     }
 
+    /// For a line that did not join (after a gap, or the entry is full): emits the entry, then the
+    /// line, unless blank, as a record of its own — the template's fields, `level` and `time`
+    /// where given.
+    mutating func emitAlone(_ line: TextLine, blank: Bool, level: Severity? = nil, time: (Timestamp, TimeSource)? = nil,
+                            _ emit: RecordSink) throws {
+        try self.emit(emit)
+        guard !blank else { return }
+        var r = template
+        r.message = line.text
+        r.line = line.number
+        if let level { r.level = level }
+        if let (ts, src) = time { r.timestamp = ts; r.timeSource = src }
+        try emit(&r)
+    }
+
     /// Emits the entry, if there is one: its message is its lines joined when it has more than
     /// one. Then there is no entry and `record` is a copy of the template.
     mutating func emit(_ emit: RecordSink) throws {
